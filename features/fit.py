@@ -1,0 +1,98 @@
+"""Fit signals: who the lead is (firmographics and role), independent of what it did.
+
+Every categorical signal is defined by one pure scalar function (``features.titles``,
+``features.normalise``). A batch applies it once per distinct raw value; a single online lead applies
+it to its one value. Same function, same result, no training–serving skew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from features.config import FeatureConfig
+from features.normalise import (
+    email_domain_kind,
+    normalise_country,
+    normalise_industry,
+    normalise_lead_source,
+    region_of,
+)
+from features.titles import DECISION_MAKER_SENIORITIES, parse_title
+
+FIT_INPUTS: tuple[str, ...] = ("industry", "employee_count", "annual_revenue", "country", "email", "lead_source",
+                               "job_title")
+
+_SMALL = 64  # below this many values a plain loop beats hashing the column
+
+
+def map_values(values: np.ndarray, fn: Callable[[object], object]) -> np.ndarray:
+    """Apply a scalar normaliser to a column, once per distinct value (missing values included)."""
+    values = np.asarray(values, dtype=object)
+    if len(values) <= _SMALL:
+        return np.array([fn(v) for v in values], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([fn(v) for v in uniques] + [fn(None)], dtype=object)
+    return mapped[codes]  # code -1 (missing) picks the trailing fn(None)
+
+
+def _numeric(values: np.ndarray) -> np.ndarray:
+    """A numeric column as float64; non-positive or missing counts stay missing (log of 0 employees is no size)."""
+    number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    return np.where(number > 0, number, np.nan)
+
+
+def _seniority(title: object) -> str:
+    return parse_title(title).seniority
+
+
+def _department(title: object) -> str:
+    return parse_title(title).department
+
+
+def _region(country: object) -> str:
+    return region_of(country if isinstance(country, str) else None)
+
+
+def fit_features(leads: Mapping[str, np.ndarray], n_leads: int, config: FeatureConfig) -> dict[str, np.ndarray]:
+    """Fit signals for ``n_leads`` leads given their raw columns (absent columns count as all-missing).
+
+    Categorical outputs are object arrays of clean labels (``None`` = missing); numeric outputs float64
+    with NaN for missing. Missing firmographics stay missing: "unknown size" is information of its own.
+    """
+    def column(name: str) -> np.ndarray:
+        values = leads.get(name)
+        return np.full(n_leads, None, dtype=object) if values is None else np.asarray(values, dtype=object)
+
+    titles = column("job_title")
+    country = map_values(column("country"), normalise_country)
+    seniority = map_values(titles, _seniority)
+    out: dict[str, np.ndarray] = {
+        "industry": map_values(column("industry"), normalise_industry),
+        "employee_count_log": np.log1p(_numeric(column("employee_count"))),
+        "annual_revenue_log": np.log1p(_numeric(column("annual_revenue"))),
+        "country": country,
+        "region": map_values(country, _region),
+        "email_domain_kind": map_values(column("email"), email_domain_kind),
+        "lead_source": map_values(column("lead_source"), normalise_lead_source),
+        "seniority": seniority,
+        "department": map_values(titles, _department),
+        "is_decision_maker": np.array([s in DECISION_MAKER_SENIORITIES for s in seniority], dtype=np.float64)
+        if n_leads <= _SMALL else pd.Series(seniority).isin(DECISION_MAKER_SENIORITIES).to_numpy(np.float64),
+    }
+    for name in config.extra_columns:
+        raw = column(name)
+        if name in config.extra_categorical:
+            out[name] = map_values(raw, _clean_label)
+        else:
+            out[name] = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    return out
+
+
+def _clean_label(value: object) -> str | None:
+    """An extra categorical column's value, stripped; missing markers become missing."""
+    from features.normalise import is_missing
+
+    return None if is_missing(value) else str(value).strip()

@@ -1,0 +1,303 @@
+"""``leadscore``: one command per stage. Wiring only; the work is in features/, training/, serving/.
+
+    leadscore generate   a synthetic CRM history (event mode) with a ground-truth file
+    leadscore train      train, evaluate, log to MLflow, register, promote through the gate
+    leadscore score      batch-score a file (one output row per input row)
+    leadscore serve      the HTTP API (BentoML) on 127.0.0.1
+    leadscore explain    an HTML score card for one lead
+    leadscore models     registered versions, aliases and metrics
+    leadscore promote / rollback   move the champion alias by hand
+    leadscore features   the feature catalogue (English or German)
+    leadscore demo       everything above, end to end, on a small generated world
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from serving.server import serve_command
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0])
+console = Console(stderr=True)
+
+
+class Fmt(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Promote(StrEnum):
+    gate = "gate"
+    always = "always"
+    never = "never"
+
+
+class Lang(StrEnum):
+    en = "en"
+    de = "de"
+
+
+def _say(message: str) -> None:
+    console.print(f"[dim]·[/dim] {message}")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/bold red] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write leads/activities/conversions/truth files to.")],
+    leads: Annotated[int, typer.Option(help="Number of leads.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same world).")] = 0,
+    start: Annotated[str, typer.Option(help="First lead created (ISO date).")] = "2024-01-01",
+    end: Annotated[str, typer.Option(help="Export date: nothing happens after it.")] = "2026-06-30",
+    format: Annotated[Fmt, typer.Option("--format", help="csv or parquet.")] = Fmt.csv,
+    clean: Annotated[bool, typer.Option(help="Leave out the mess real exports have.")] = False,
+) -> None:
+    """Generate a synthetic B2B CRM history in the data contract's event mode."""
+    from leadscore.synthetic import WorldConfig, generate_world, write_world
+
+    _say(f"generating {leads:,} leads (seed {seed}, {start} … {end})")
+    world = generate_world(WorldConfig(n_leads=leads, seed=seed, start=start, end=end, mess=not clean))
+    paths = write_world(world, out, format.value)
+    for name, path in paths.items():
+        _say(f"{name}: {path}")
+    typer.echo(json.dumps({k: str(v) for k, v in paths.items()}))
+
+
+@app.command()
+def train(
+    leads: Annotated[Path | None, typer.Option(help="Event mode: the leads file.")] = None,
+    activities: Annotated[Path | None, typer.Option(help="Event mode: the activities file.")] = None,
+    conversions: Annotated[Path | None, typer.Option(help="Event mode: the conversions file.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Flat mode: one row per lead with a 0/1 outcome.")] = None,
+    label: Annotated[str | None, typer.Option(help="Flat mode: the outcome column.")] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Flat mode: the id column.")] = None,
+    time_column: Annotated[str | None, typer.Option("--time", help="Flat mode: column ordering rows in time.")] = None,
+    drop: Annotated[list[str] | None, typer.Option(help="Flat mode: columns to leave out (repeatable).")] = None,
+    keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged.")] = None,
+    horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
+    mapping: Annotated[str | None, typer.Option(help="Column mapping: salesforce or hubspot.")] = None,
+    extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
+    truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
+    promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring",
+) -> None:
+    """Train a calibrated model, log it to MLflow, register it, promote it through the gate."""
+    from training.config import TrainConfig
+
+    config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name)
+    if extra:
+        config = dataclasses.replace(config, features=dataclasses.replace(config.features,
+                                                                          extra_columns=tuple(extra)))
+    try:
+        if table is not None:
+            if label is None:
+                _fail("flat mode needs --label (the outcome column)")
+            from training.flat import train_flat_from_file
+
+            logged = train_flat_from_file(table, config, label=label, id_column=id_column, time_column=time_column,
+                                          drop=tuple(drop or ()), keep=tuple(keep or ()), progress=_say)
+        else:
+            if leads is None or conversions is None:
+                _fail("event mode needs --leads and --conversions (and usually --activities); "
+                      "flat mode needs --table and --label")
+            from training.run import train_from_files
+
+            logged = train_from_files(leads, activities, conversions, config, mapping=mapping, truth=truth,
+                                      progress=_say)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
+        _fail(f"training failed, the champion is unchanged: {exc}")
+    from training.tracking import run_summary
+
+    typer.echo(run_summary(logged))
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(), console=console)
+
+
+def _load(model: str):
+    from serving.config import ServeConfig
+    from serving.loader import ModelLoadError, load_model
+    from training.artifacts import IntegrityError
+
+    try:
+        return load_model(model, ServeConfig.from_env().cache_dir)
+    except (ModelLoadError, IntegrityError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def score(
+    out: Annotated[Path, typer.Option(help="Output file (.csv or .parquet), written atomically.")],
+    leads: Annotated[Path | None, typer.Option(help="Event mode: the leads file.")] = None,
+    activities: Annotated[Path | None, typer.Option(help="Event mode: the activities file.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Flat mode: the table to score.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
+    lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
+    top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
+    model: Annotated[str, typer.Option(help="Model URI.")] = "models:/lead-scoring@champion",
+) -> None:
+    """Batch-score a file: exactly one output row per input row, errors named in an `error` column."""
+    from serving.batch import score_event_file, score_flat_file
+
+    loaded = _load(model)
+    with _progress() as bar:
+        task = bar.add_task("scoring", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        if table is not None:
+            summary = score_flat_file(loaded.bundle, table, out, lang.value, top_k, loaded.version, step)
+        elif leads is not None:
+            if loaded.bundle.mode != "event":
+                _fail("this model was trained on a flat table: score with --table")
+            summary = score_event_file(loaded.bundle, leads, activities, out, as_of, lang.value, top_k,
+                                       loaded.version, step)
+        else:
+            _fail("give --leads (and --activities) or --table")
+    _say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")
+    typer.echo(json.dumps(dataclasses.asdict(summary), default=str))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 3000,
+    model: Annotated[str, typer.Option(help="Model URI to serve.")] = "models:/lead-scoring@champion",
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    no_auth: Annotated[bool, typer.Option("--no-auth", help="Serve without a bearer token (local use only).")] = False,
+) -> None:
+    """Serve the HTTP API. Needs LEADSCORE_API_TOKEN unless --no-auth."""
+    if not no_auth and not os.environ.get("LEADSCORE_API_TOKEN"):
+        _fail("set LEADSCORE_API_TOKEN (the bearer token clients must send) or pass --no-auth explicitly")
+    loaded = _load(model)  # verify before starting: a bad model stops here with a clear message
+    _say(f"serving {loaded.name} v{loaded.version} ({loaded.source}, sha256 {loaded.sha256[:12]}…) on "
+         f"http://{host}:{port}")
+    env = {**os.environ, "LEADSCORE_MODEL_URI": model, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    if no_auth:
+        env["LEADSCORE_NO_AUTH"] = "1"
+    command = serve_command(host, port, workers)
+    os.execvpe(command[0], command, env)
+
+
+@app.command()
+def explain(
+    lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write.")],
+    leads: Annotated[Path, typer.Option(help="The leads file.")],
+    activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
+    lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
+    top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
+    model: Annotated[str, typer.Option(help="Model URI.")] = "models:/lead-scoring@champion",
+) -> None:
+    """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
+    from features.loading import load_event_data
+    from serving.card import render_card
+    from serving.scoring import score_request
+
+    loaded = _load(model)
+    data, _ = load_event_data(leads, activities, None, extra_columns=loaded.bundle.feature_config.extra_columns)
+    match = data.leads[data.leads["lead_id"] == lead_id]
+    if match.empty:
+        _fail(f"lead {lead_id} is not in {leads}")
+    record = {k: (None if _isna(v) else (v.isoformat() if hasattr(v, "isoformat") else v))
+              for k, v in match.drop(columns=["source_row"]).iloc[0].items()}
+    acts = data.activities[data.activities["lead_id"] == lead_id]
+    record["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
+                            for t, a in zip(acts["occurred_at"], acts["activity_type"], strict=True)]
+    response = score_request(loaded.bundle, [record], as_of, lang.value, top_k, loaded.version)
+    out.write_text(render_card(response.results[0], lang.value), encoding="utf-8")
+    _say(f"score card for {lead_id} → {out}")
+
+
+def _isna(value: object) -> bool:
+    import pandas as pd
+
+    return not isinstance(value, list | dict) and bool(pd.isna(value))
+
+
+@app.command()
+def models(model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring") -> None:
+    """Registered versions with their aliases and test-window metrics."""
+    from training.registry import configure, list_versions, version_summary
+
+    configure()
+    versions = list_versions(model_name)
+    if not versions:
+        _fail(f"no versions of '{model_name}' registered yet: run leadscore train")
+    table = Table("version", "aliases", "ROC AUC", "PR AUC", "log loss", "ECE", "lift top 10 %")
+    for info in versions:
+        s = version_summary(info)
+        table.add_row(s["version"], s["aliases"], *(f"{s[k]:.4f}" if s[k] is not None else "–"
+                                                    for k in ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")))
+    Console().print(table)
+
+
+@app.command()
+def promote(version: str, model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring"
+            ) -> None:
+    """Make VERSION the champion (the old champion becomes previous_champion)."""
+    from training.registry import configure, set_champion
+
+    configure()
+    old = set_champion(model_name, version)
+    _say(f"champion: v{old} → v{version}" if old else f"champion: v{version}")
+
+
+@app.command()
+def rollback(model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring") -> None:
+    """Put the previous champion back."""
+    from training.registry import configure
+    from training.registry import rollback as do_rollback
+
+    configure()
+    try:
+        current, previous = do_rollback(model_name)
+    except LookupError as exc:
+        _fail(str(exc))
+    _say(f"champion: v{current} → v{previous}")
+
+
+@app.command()
+def features(lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en) -> None:
+    """Print the feature catalogue as markdown (generated from the same declarations as the reasons)."""
+    from features.catalogue import build_catalogue
+
+    typer.echo(build_catalogue().to_markdown(lang.value))
+
+
+@app.command()
+def demo(
+    leads: Annotated[int, typer.Option(help="Leads in the generated world.")] = 8_000,
+    port: Annotated[int, typer.Option(help="Port for the demo server (0: any free port).")] = 0,
+    workdir: Annotated[Path, typer.Option(help="Where the demo writes its world.")] = Path("demo-data"),
+) -> None:
+    """Generate a world, train, serve, score a hot, a warm and a cold lead over HTTP, stop."""
+    from leadscore.demo import run_demo
+
+    run_demo(leads=leads, port=port, workdir=workdir, say=_say)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

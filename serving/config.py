@@ -1,0 +1,37 @@
+"""Serving configuration, read once from the environment (the CLI sets it from its options)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL_URI = "models:/lead-scoring@champion"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """* ``model_uri``: a registry alias or version, ``models:/NAME@ALIAS`` or ``models:/NAME/VERSION``.
+    * ``cache_dir``: where verified copies of loaded models are kept, so the service starts even when
+      the tracking server is down.
+    * ``api_token``: the bearer token every non-health route needs; ``auth=False`` only when the
+      operator said ``--no-auth``.
+    * ``max_leads`` / ``max_body_bytes``: larger requests get 413 instead of tying up a worker."""
+
+    model_uri: str = DEFAULT_MODEL_URI
+    cache_dir: Path = Path("models")
+    api_token: str | None = None
+    auth: bool = True
+    max_leads: int = 1000
+    max_body_bytes: int = 20_000_000
+
+    @classmethod
+    def from_env(cls) -> ServeConfig:
+        return cls(
+            model_uri=os.environ.get("LEADSCORE_MODEL_URI", DEFAULT_MODEL_URI),
+            cache_dir=Path(os.environ.get("LEADSCORE_MODEL_CACHE", "models")),
+            api_token=os.environ.get("LEADSCORE_API_TOKEN") or None,
+            auth=os.environ.get("LEADSCORE_NO_AUTH", "") not in ("1", "true", "yes"),
+            max_leads=int(os.environ.get("LEADSCORE_MAX_LEADS", "1000")),
+            max_body_bytes=int(os.environ.get("LEADSCORE_MAX_BODY_BYTES", "20000000")),
+        )

@@ -1,0 +1,76 @@
+"""Starting and stopping the real BentoML server as a child process (CLI, demo, tests, benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def serve_command(host: str, port: int, workers: int = 1, target: str = "serving.service:LeadScoring") -> list[str]:
+    """The ``bentoml serve`` command line for the leadscore service."""
+    command = [sys.executable, "-m", "bentoml", "serve", target, "--host", host, "--port", str(port),
+               "--working-dir", str(PROJECT_DIR)]
+    return command + (["--api-workers", str(workers)] if workers > 1 else [])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerFailed(RuntimeError):
+    """The server exited or did not become ready in time; the message holds its log tail."""
+
+
+@contextmanager
+def running_server(env: Mapping[str, str], port: int | None = None, workers: int = 1, timeout: float = 90.0,
+                   target: str = "serving.service:LeadScoring", log_path: Path | None = None) -> Iterator[str]:
+    """Start the service on 127.0.0.1, wait until ``/readyz`` answers 200, yield its base URL, stop it."""
+    port = port or free_port()
+    log_file = open(log_path or os.devnull, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    full_env = {**os.environ, "OMP_NUM_THREADS": "1", "BENTOML_DO_NOT_TRACK": "true", **env}
+    process = subprocess.Popen(serve_command("127.0.0.1", port, workers, target), env=full_env, cwd=PROJECT_DIR,
+                               stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise ServerFailed(f"server exited with code {process.returncode}{_tail(log_path)}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"server not ready after {timeout:.0f} s{_tail(log_path)}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if log_path:
+            log_file.close()  # type: ignore[union-attr]
+
+
+def _tail(log_path: Path | None, lines: int = 30) -> str:
+    if not log_path or not log_path.exists():
+        return ""
+    return "\n--- server log ---\n" + "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,70 @@
+"""Turning feature columns into the model's numeric matrix.
+
+Numbers pass through (NaN stays NaN: LightGBM learns where missing values go). Categories become
+integer codes learned at fit time: values seen fewer than ``min_count`` times in training are grouped
+into code 0 ("other"), as are values never seen before, so a new picklist entry at scoring time is
+treated like a rare one instead of failing. Missing categories stay NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+OTHER_CODE = 0
+
+
+class FeatureEncoder(TransformerMixin, BaseEstimator):
+    """Columns (a DataFrame or a mapping of arrays) → float64 matrix in ``names`` order."""
+
+    def __init__(self, names: tuple[str, ...] = (), categorical: tuple[str, ...] = (), min_count: int = 30):
+        self.names = names
+        self.categorical = categorical
+        self.min_count = min_count
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> FeatureEncoder:
+        self.vocabulary_: dict[str, dict[str, int]] = {}
+        for name in self.categorical:
+            counts = pd.Series(X[name], dtype=object).dropna().value_counts()
+            frequent = sorted(counts[counts >= self.min_count].index, key=lambda v: (-counts[v], str(v)))
+            self.vocabulary_[name] = {str(value): code for code, value in enumerate(frequent, start=1)}
+        self.categorical_index_ = [self.names.index(name) for name in self.categorical]
+        return self
+
+    def transform(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        first = X[self.names[0]]
+        matrix = np.empty((len(first), len(self.names)), dtype=np.float64)
+        for j, name in enumerate(self.names):
+            values = X[name]
+            if name in self.vocabulary_:
+                matrix[:, j] = self._codes(name, np.asarray(values, dtype=object))
+            else:
+                matrix[:, j] = np.asarray(values, dtype=np.float64)
+        return matrix
+
+    def _codes(self, name: str, values: np.ndarray) -> np.ndarray:
+        vocabulary = self.vocabulary_[name]
+        if len(values) <= 64:
+            return np.array([np.nan if _missing(v) else vocabulary.get(str(v), OTHER_CODE) for v in values],
+                            dtype=np.float64)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        mapped = np.array([vocabulary.get(str(v), OTHER_CODE) for v in uniques] + [np.nan], dtype=np.float64)
+        return mapped[codes]
+
+    def label_of(self, name: str, code: float) -> str | None:
+        """The category a code stands for (``other`` for the rare/unseen group, None for missing)."""
+        if np.isnan(code):
+            return None
+        if int(code) == OTHER_CODE:
+            return "other"
+        for value, c in self.vocabulary_[name].items():
+            if c == int(code):
+                return value
+        return "other"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))

@@ -1,0 +1,63 @@
+"""The gradient-boosted tree model.
+
+LightGBM rather than scikit-learn's HistGradientBoosting: it handles categorical codes natively *and*
+its TreeSHAP (``pred_contrib``) is exact for them, where SHAP on HGB's native categories is silently
+wrong (see ``../shared/STACK_NOTES.md``); it also predicts one row in ~1.4 ms. ``benchmarks/models.py``
+compares the two on the same data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from lightgbm import LGBMClassifier, early_stopping, log_evaluation
+
+from training.config import BoosterParams
+
+
+class LeadBooster(LGBMClassifier):
+    """LightGBM with a ``decision_function`` (the raw log-odds margin), so that a sigmoid calibrator
+    is affine in log-odds and SHAP contributions map exactly onto calibrated log-odds."""
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return self.predict(X, raw_score=True)
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """TreeSHAP values in margin space: ``n × (features + 1)``, the last column the base value.
+        Each row sums to the row's margin (LightGBM's exact TreeSHAP, identical to ``shap.TreeExplainer``)."""
+        return self.predict(X, pred_contrib=True)
+
+
+def fit_booster(
+    X_fit: np.ndarray,
+    y_fit: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    categorical_index: list[int],
+    params: BoosterParams,
+    seed: int,
+) -> LeadBooster:
+    """Fit with early stopping on a later validation slice (never on the calibration or test window)."""
+    model = LeadBooster(
+        n_estimators=params.n_estimators,
+        learning_rate=params.learning_rate,
+        num_leaves=params.num_leaves,
+        min_child_samples=params.min_child_samples,
+        subsample=params.subsample,
+        subsample_freq=params.subsample_freq,
+        colsample_bytree=params.colsample_bytree,
+        reg_lambda=params.reg_lambda,
+        n_jobs=params.n_jobs,
+        random_state=seed,
+        deterministic=True,
+        force_row_wise=True,
+        verbose=-1,
+    )
+    model.fit(
+        X_fit,
+        y_fit,
+        eval_set=[(X_val, y_val)],
+        eval_metric="binary_logloss",
+        categorical_feature=categorical_index,
+        callbacks=[early_stopping(params.early_stopping_rounds, verbose=False), log_evaluation(0)],
+    )
+    return model

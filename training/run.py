@@ -1,0 +1,79 @@
+"""A whole retraining, from files to a registered (and maybe promoted) model: what ``leadscore train`` runs.
+
+Load and validate the files (``features.loading``), train (``training.train``), log and register
+(``training.tracking``). Any exception before the last step leaves the champion alias untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from features.contract import LEAD_ID
+from features.loading import load_event_data
+from features.pipeline import build_features
+from training.config import TrainConfig
+from training.registry import configure
+from training.tracking import LoggedRun, log_and_register
+from training.train import train_event, truth_gap
+
+
+def _input_example(leads: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+    """Three raw leads as the pyfunc model takes them (activities as a JSON list per lead)."""
+    example = leads.drop(columns=["source_row"], errors="ignore").head(3).copy()
+    for column in example.columns:
+        if isinstance(example[column].dtype, pd.DatetimeTZDtype):
+            example[column] = example[column].map(lambda t: t.isoformat())
+    acts = activities[activities[LEAD_ID].isin(example[LEAD_ID])]
+    example["activities"] = [
+        acts.loc[acts[LEAD_ID] == lead_id, ["occurred_at", "activity_type"]]
+        .assign(occurred_at=lambda f: f["occurred_at"].map(lambda t: t.isoformat()))
+        .to_json(orient="records")
+        for lead_id in example[LEAD_ID]
+    ]
+    return example
+
+
+def train_from_files(
+    leads: str | Path,
+    activities: str | Path | None,
+    conversions: str | Path,
+    config: TrainConfig,
+    *,
+    mapping: str | None = None,
+    truth: str | Path | None = None,
+    tracking_uri: str | None = None,
+    progress: Callable[[str], None] = print,
+) -> LoggedRun:
+    """Train in event mode on contract files and register the result (see the module docstring)."""
+    configure(tracking_uri)
+    data, report = load_event_data(leads, activities, conversions, mapping=mapping,
+                                   extra_columns=config.features.extra_columns, for_training=True)
+    progress(report.to_text())
+    result = train_event(data.leads, data.activities, data.conversions, config, progress)
+    extra = {}
+    if truth is not None:
+        from features.loading import read_table
+
+        truth_frame = read_table(truth)
+        truth_frame["true_probability"] = pd.to_numeric(truth_frame["true_probability"])
+        extra = truth_gap(result, truth_frame)
+        if extra:
+            progress(f"truth file: best achievable AUC {extra['truth_auc']:.4f}, model "
+                     f"{extra['model_auc_on_truth_leads']:.4f} (gap {extra['auc_gap_to_truth']:.4f})")
+    test_ids = result.test.index
+    test_as_of = result.windows.test if result.windows else None
+
+    def champion_features(champion: object) -> pd.DataFrame:
+        frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config,  # type: ignore[attr-defined]
+                               champion.catalogue)  # type: ignore[attr-defined]
+        return frame.loc[test_ids]
+
+    inputs: dict[str, str | Path] = {"leads": leads, "conversions": conversions}
+    if activities is not None:
+        inputs["activities"] = activities
+    return log_and_register(result, config, inputs, champion_features, _input_example(data.leads, data.activities),
+                            extra_metrics=extra, data_report=report.to_dict(), progress=progress)
+

@@ -1,0 +1,70 @@
+"""Tiers and grades: the two words sales acts on.
+
+* **Tier** (hot / warm / cold) answers *when to call*: it cuts the calibrated probability. With the
+  default policy the top 10 % of the calibration window's leads are hot, the next 30 % warm. The cut-offs
+  are stored as probabilities, so a hot lead tomorrow is as likely to convert as a hot lead today even
+  if tomorrow's batch happens to be better. Each tier's observed conversion rate on the test window is
+  stored with it ("hot leads convert at 34 %").
+* **Grade** (A–D) answers *how well the lead fits*, whatever it did lately: it cuts the fit part of the
+  explanation (base + fit contributions, in log-odds) at the calibration window's quartiles. An A-grade
+  cold lead is a good account that is not buying now: nurture it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from training.config import TierPolicy
+
+TIERS = ("hot", "warm", "cold")
+GRADES = ("A", "B", "C", "D")
+
+
+@dataclass
+class Tiers:
+    hot_threshold: float
+    warm_threshold: float
+    conversion_rate: dict[str, float] = field(default_factory=dict)
+    share: dict[str, float] = field(default_factory=dict)
+
+    def assign(self, probability: np.ndarray) -> np.ndarray:
+        p = np.asarray(probability, dtype=np.float64)
+        return np.where(p >= self.hot_threshold, "hot", np.where(p >= self.warm_threshold, "warm", "cold"))
+
+    def describe(self, y: np.ndarray, probability: np.ndarray) -> None:
+        """Record each tier's share and observed conversion rate on labelled data (the test window)."""
+        tiers = self.assign(probability)
+        for tier in TIERS:
+            inside = tiers == tier
+            self.share[tier] = float(inside.mean())
+            self.conversion_rate[tier] = float(y[inside].mean()) if inside.any() else float("nan")
+
+
+def choose_tiers(probability_cal: np.ndarray, policy: TierPolicy) -> Tiers:
+    """Cut-offs from the policy: explicit probabilities, or quantiles of the calibration window."""
+    hot = policy.hot_probability
+    warm = policy.warm_probability
+    if hot is None:
+        hot = float(np.quantile(probability_cal, 1 - policy.hot_share))
+    if warm is None:
+        warm = float(np.quantile(probability_cal, 1 - policy.hot_share - policy.warm_share))
+    if warm > hot:
+        raise ValueError(f"warm cut-off {warm:.3f} is above the hot cut-off {hot:.3f}")
+    return Tiers(hot_threshold=hot, warm_threshold=warm)
+
+
+@dataclass(frozen=True)
+class Grades:
+    cuts: tuple[float, float, float]  # fit log-odds at the 75th, 50th and 25th percentile
+
+    def assign(self, fit_logodds: np.ndarray) -> np.ndarray:
+        a, b, c = self.cuts
+        x = np.asarray(fit_logodds, dtype=np.float64)
+        return np.where(x >= a, "A", np.where(x >= b, "B", np.where(x >= c, "C", "D")))
+
+
+def choose_grades(fit_logodds_cal: np.ndarray) -> Grades:
+    q75, q50, q25 = np.quantile(fit_logodds_cal, [0.75, 0.50, 0.25])
+    return Grades((float(q75), float(q50), float(q25)))

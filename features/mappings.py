@@ -1,0 +1,250 @@
+"""Vendor vocabularies (Salesforce, HubSpot) mapped onto the data contract (``../shared/DATA_CONTRACT.md``).
+
+A mapping is plain data: for each contract table, which vendor columns feed which contract column (in
+order of preference), and how vendor picklist values translate into the contract's vocabulary.
+:func:`apply_mapping` applies one to a raw table before the loader validates it, so a vendor export is
+checked by exactly the same rules as a file that already speaks the contract.
+
+How a mapping is applied
+------------------------
+* ``columns``: ``contract column -> (vendor column, ...)``. The vendor columns present in the file are
+  merged **per row**: the first one with a value wins (``CountryCode`` before ``Country``, so a row with
+  only a country name still has a country). The vendor columns used are removed; every other column keeps
+  its vendor name and is reported as ignored (or kept, when declared as an extra column).
+* If the file already has a column with the contract name, it wins and the vendor columns are left
+  alone (they then show up as ignored columns in the report).
+* ``values``: ``contract column -> {vendor value -> contract value}``. Keys are compared after
+  :func:`lower_snake` (``"Organic search"``, ``"ORGANIC_SEARCH"`` and ``"organic search"`` are the same
+  key). A value without an entry is kept as it is; the contract allows unknown values.
+* A mapping may describe how the *leads* export itself records conversions (columns :data:`CONVERTED_AT`
+  and :data:`CONVERSION_FLAG`). The loader derives the conversions table from them when no conversions
+  file is given, and never keeps them as lead columns (they are the outcome, not a feature).
+* Tables without an entry (HubSpot activities, any vendor's conversions file) must already follow the
+  contract.
+
+Salesforce (Data Loader / report export of the standard Lead, Task and Event objects)
+------------------------------------------------------------------------------------
+* Leads: ``Id``→lead_id, ``CreatedDate``→created_at, ``LeadSource``→lead_source, ``Email``, ``Company``,
+  ``Industry``, ``NumberOfEmployees``→employee_count, ``AnnualRevenue``→annual_revenue (Salesforce stores
+  it in the org's currency; the contract means EUR, so convert first if the org currency differs),
+  ``CountryCode`` then ``Country``→country, ``Title``→job_title.
+* Conversions from the leads export: ``ConvertedDate`` (a date; midnight UTC) of leads with
+  ``IsConverted`` true. Salesforce's "converted" means the lead was turned into an account/contact and
+  usually an opportunity, which is the contract's "accepted by sales".
+* ``LeadSource`` values: the standard picklist ``Web``→web_form, ``Partner Referral``→partner,
+  ``Purchased List``→outbound (a bought list is cold outreach), ``Employee Referral`` / ``External
+  Referral`` / ``Word of mouth``→referral. Other values (``Trade Show``, ``Phone Inquiry``, custom
+  ones) are kept as written; :mod:`features.normalise` recognises the spellings of contract channels.
+* Activities (Task and Event export): ``WhoId``→lead_id. occurred_at is the first of
+  ``CompletedDateTime`` (when a task was done), ``ActivityDateTime`` (when an event took place),
+  ``CreatedDate`` (when the activity was recorded), ``ActivityDate``. ``ActivityDate`` comes last on
+  purpose: for a task it is the *due date* (Salesforce's own definition), date-only, and may lie after
+  the moment the task was recorded; using it first would date activities wrongly.
+  activity_type is the first of ``Type``, ``TaskSubtype``, ``EventSubtype`` (``Type`` first because
+  ``TaskSubtype`` is often just ``Task``).
+* Activity values: ``Meeting``→meeting_held (the lead took part in a meeting with sales). Calls and
+  e-mails logged in Salesforce are things the **sales rep** did, not the lead: a logged ``Email`` is an
+  e-mail sent, not an ``email_open``; a logged ``Call`` includes unanswered dials, so it is not a
+  ``meeting_held``. Mapping them onto the lead's own intent signals would inflate intent and let the
+  rep's judgement (reps call the leads they already believe in) leak into the score. They are therefore
+  kept under explicit non-contract names ``sales_call``, ``sales_email`` (also ``ListEmail``),
+  ``sales_cadence``, ``sales_linkedin``, ``sales_task`` (``Task``), ``sales_event`` (``Event``); the
+  report lists them as unknown activity types and features count them as ``other``.
+* Salesforce Ids: a Task's ``WhoId`` must use the same Id form (15 or 18 characters) as the lead
+  export's ``Id``; a Task whose ``WhoId`` is a Contact (``003…``, e.g. after conversion) is an activity of
+  an unknown lead and is reported and skipped.
+
+HubSpot (contacts export from the contacts index page)
+-----------------------------------------------------
+* ``Record ID``→lead_id (older exports: ``Contact ID``), ``Create Date``→created_at, ``Original
+  Source``→lead_source (renamed ``Original Traffic Source`` in newer portals; both accepted), ``Email``,
+  ``Company Name``→company, ``Industry``, ``Number of Employees``→employee_count, ``Annual
+  Revenue``→annual_revenue, ``Country/Region`` (older: ``Country``)→country, ``Job Title``→job_title.
+* Conversions from the contacts export: ``Became an Opportunity Date`` (the lifecycle-stage date
+  ``hs_lifecyclestage_opportunity_date``; newer portals label it ``Date entered "Opportunity (Lifecycle
+  Stage Pipeline)"``). A contact with that date became a sales opportunity then.
+* HubSpot writes dates in the portal's time zone without an offset; the contract reads a timestamp
+  without an offset as UTC, so set the export (or portal) time zone to UTC, or accept an error of a few
+  hours.
+* ``Original Source`` values (API names and labels both accepted): organic search→organic_search, paid
+  search→paid_search, organic social / social media→social, paid social→social (the channel is social;
+  that it was paid is not a separate contract channel), email marketing→email_campaign,
+  referrals→referral (HubSpot means *referring websites*, the closest contract channel), direct
+  traffic→web_form (a visitor who came straight to the site and became a contact did so through the
+  site, almost always a form), other campaigns→other. ``Offline sources`` is **not** mapped to
+  trade_show: HubSpot uses it for imports, manual entry by sales and integrations, of which trade-show
+  lists are only one kind; it is kept as ``offline`` (an unknown channel, allowed by the contract).
+  ``AI referrals`` stays ``ai_referrals``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+from features.contract import (
+    ACTIVITY_TYPE,
+    CONVERTED_AT,
+    CREATED_AT,
+    LEAD_ID,
+    MISSING_MARKERS,
+    OCCURRED_AT,
+)
+
+#: Name under which a mapping delivers the leads export's own "this lead converted" flag; the loader
+#: reads it (with :data:`CONVERTED_AT`) to derive conversions and never keeps it as a lead column.
+CONVERSION_FLAG = "is_converted"
+
+#: Per contract table: ``{"columns": {contract column: (vendor column, ...)}, "values": {contract column:
+#: {lower_snake vendor value: contract value}}}``.
+SALESFORCE: dict[str, dict[str, dict]] = {
+    "leads": {
+        "columns": {
+            LEAD_ID: ("Id",),
+            CREATED_AT: ("CreatedDate",),
+            "lead_source": ("LeadSource",),
+            "email": ("Email",),
+            "company": ("Company",),
+            "industry": ("Industry",),
+            "employee_count": ("NumberOfEmployees",),
+            "annual_revenue": ("AnnualRevenue",),
+            "country": ("CountryCode", "Country"),
+            "job_title": ("Title",),
+            CONVERTED_AT: ("ConvertedDate",),
+            CONVERSION_FLAG: ("IsConverted",),
+        },
+        "values": {
+            "lead_source": {
+                "web": "web_form",
+                "partner_referral": "partner",
+                "purchased_list": "outbound",
+                "employee_referral": "referral",
+                "external_referral": "referral",
+                "word_of_mouth": "referral",
+            },
+        },
+    },
+    "activities": {
+        "columns": {
+            LEAD_ID: ("WhoId",),
+            OCCURRED_AT: ("CompletedDateTime", "ActivityDateTime", "CreatedDate", "ActivityDate"),
+            ACTIVITY_TYPE: ("Type", "TaskSubtype", "EventSubtype"),
+        },
+        "values": {
+            ACTIVITY_TYPE: {
+                "meeting": "meeting_held",
+                "call": "sales_call",
+                "email": "sales_email",
+                "listemail": "sales_email",
+                "cadence": "sales_cadence",
+                "linkedin": "sales_linkedin",
+                "task": "sales_task",
+                "event": "sales_event",
+            },
+        },
+    },
+}
+
+HUBSPOT: dict[str, dict[str, dict]] = {
+    "leads": {
+        "columns": {
+            LEAD_ID: ("Record ID", "Contact ID"),
+            CREATED_AT: ("Create Date",),
+            "lead_source": ("Original Source", "Original Traffic Source"),
+            "email": ("Email",),
+            "company": ("Company Name",),
+            "industry": ("Industry",),
+            "employee_count": ("Number of Employees",),
+            "annual_revenue": ("Annual Revenue",),
+            "country": ("Country/Region", "Country"),
+            "job_title": ("Job Title",),
+            CONVERTED_AT: (
+                "Became an Opportunity Date",
+                'Date entered "Opportunity (Lifecycle Stage Pipeline)"',
+            ),
+        },
+        "values": {
+            "lead_source": {
+                "organic_search": "organic_search",
+                "paid_search": "paid_search",
+                "social_media": "social",
+                "organic_social": "social",
+                "paid_social": "social",
+                "email_marketing": "email_campaign",
+                "referrals": "referral",
+                "direct_traffic": "web_form",
+                "other_campaigns": "other",
+                "offline": "offline",
+                "offline_sources": "offline",
+                "ai_referrals": "ai_referrals",
+            },
+        },
+    },
+}
+
+#: Every mapping by the name the loader and the CLI accept (``mapping="salesforce"``).
+MAPPINGS: dict[str, dict[str, dict[str, dict]]] = {"salesforce": SALESFORCE, "hubspot": HUBSPOT}
+
+
+def lower_snake(value: str) -> str:
+    """Normalise a picklist value for comparison: ``"Page View"``, ``"page-view"`` → ``"page_view"``."""
+    return re.sub(r"[\W_]+", "_", value.strip().lower()).strip("_")
+
+
+def _is_blank(series: pd.Series) -> pd.Series:
+    """True where a cell is missing or holds one of the contract's "nobody answered" markers."""
+    text = series.astype("str").str.strip().str.lower()
+    return series.isna() | text.isin(MISSING_MARKERS)
+
+
+def _translate(series: pd.Series, table: Mapping[str, str]) -> pd.Series:
+    """Replace vendor values found in ``table`` (compared after :func:`lower_snake`); keep the others."""
+    present = series.dropna()
+    lookup = {
+        value: table[key]
+        for value in present.unique()
+        if isinstance(value, str) and (key := lower_snake(value)) in table
+    }
+    if not lookup:
+        return series
+    return series.map(lambda value: lookup.get(value, value) if isinstance(value, str) else value)
+
+
+def apply_mapping(
+    frame: pd.DataFrame, mapping: str | None, table: str
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """Rename a vendor export's columns (and translate picklist values) onto the contract.
+
+    ``mapping`` is a key of :data:`MAPPINGS` or ``None`` (the file already follows the contract);
+    ``table`` is ``"leads"``, ``"activities"`` or ``"conversions"``. Returns the mapped frame (a new
+    one; columns the mapping does not mention keep their vendor names) and, per contract column that
+    was filled from vendor columns, the vendor columns it came from, so messages can name the column
+    the user actually has in the file.
+    """
+    if mapping is None:
+        return frame, {}
+    if mapping not in MAPPINGS:
+        raise ValueError(f"unknown mapping {mapping!r}; known mappings: {', '.join(sorted(MAPPINGS))}")
+    spec = MAPPINGS[mapping].get(table)
+    if spec is None:
+        return frame, {}
+    result = frame.copy()
+    sources: dict[str, tuple[str, ...]] = {}
+    for target, candidates in spec["columns"].items():
+        if target in frame.columns:
+            continue
+        present = [name for name in candidates if name in frame.columns]
+        if not present:
+            continue
+        merged = frame[present[0]]
+        for name in present[1:]:
+            merged = merged.where(~_is_blank(merged), frame[name])
+        result = result.drop(columns=present)
+        result[target] = merged
+        sources[target] = tuple(present)
+    for target, value_map in spec.get("values", {}).items():
+        if target in result.columns:
+            result[target] = _translate(result[target], value_map)
+    return result, sources

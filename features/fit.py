@@ -15,6 +15,7 @@ import pandas as pd
 from features.config import FeatureConfig
 from features.normalise import (
     email_domain_kind,
+    is_missing,
     normalise_country,
     normalise_industry,
     normalise_lead_source,
@@ -93,6 +94,4 @@ def fit_features(leads: Mapping[str, np.ndarray], n_leads: int, config: FeatureC
 
 def _clean_label(value: object) -> str | None:
     """An extra categorical column's value, stripped; missing markers become missing."""
-    from features.normalise import is_missing
-
     return None if is_missing(value) else str(value).strip()

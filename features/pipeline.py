@@ -71,6 +71,13 @@ def feature_columns(
     return {name: computed[name] for name in catalogue.names}
 
 
+def to_frame(columns: Columns, index: pd.Index) -> pd.DataFrame:
+    """Feature columns as a DataFrame; categories stay ``object`` with ``None`` for missing (as online)."""
+    return pd.DataFrame({name: pd.Series(values, index=index, dtype=object if values.dtype == object else None,
+                                         copy=False)
+                         for name, values in columns.items()}, index=index)
+
+
 def _fit_of_frame(leads: pd.DataFrame, config: FeatureConfig) -> Columns:
     lead_columns = {name: leads[name].to_numpy(dtype=object) for name in (*FIT_INPUTS, *config.extra_columns)
                     if name in leads.columns}
@@ -105,7 +112,7 @@ def snapshot_features(
         subset = ActivityArrays(moved[keep], arrays.occurred_us[keep], arrays.type_code[keep])
         columns = feature_columns({k: v[existing] for k, v in fit.items()}, created_us[existing], subset,
                                   as_of_us, config, catalogue)
-        yield as_of, pd.DataFrame(columns, index=pd.Index(lead_ids[existing], name=LEAD_ID))
+        yield as_of, to_frame(columns, pd.Index(lead_ids[existing], name=LEAD_ID))
 
 
 def build_features(
@@ -129,7 +136,7 @@ def build_features(
     lead_ids = pd.Index(leads[LEAD_ID].to_numpy(dtype=object))
     arrays = activity_arrays(activities, lead_ids) if activities is not None and len(activities) else _no_activities()
     columns = feature_columns(_fit_of_frame(leads, config), created_us[existing], arrays, as_of_us, config, catalogue)
-    return pd.DataFrame(columns, index=pd.Index(lead_ids, name=LEAD_ID))
+    return to_frame(columns, pd.Index(lead_ids, name=LEAD_ID))
 
 
 def build_lead_features(

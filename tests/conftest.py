@@ -1,0 +1,97 @@
+"""Shared fixtures: a small generated world, its files, and one model trained into a temporary MLflow store.
+
+Training is the expensive step (~20 s), so one trained model serves every test that only reads it;
+tests that change the registry (promotion, rollback, corruption) make their own store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.loading import EventData, load_event_data
+from leadscore.synthetic import World, WorldConfig, generate_world, write_world
+from training.bundle import ScoringBundle
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+SMALL_WORLD = WorldConfig(n_leads=6_000, seed=3)
+
+
+@pytest.fixture(scope="session")
+def small_world() -> World:
+    return generate_world(SMALL_WORLD)
+
+
+@pytest.fixture(scope="session")
+def world_files(small_world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return write_world(small_world, tmp_path_factory.mktemp("world"), "csv")
+
+
+@pytest.fixture(scope="session")
+def event_data(world_files: dict[str, Path]) -> EventData:
+    data, _ = load_event_data(world_files["leads"], world_files["activities"], world_files["conversions"],
+                              for_training=True)
+    return data
+
+
+@dataclass
+class TrainedModel:
+    tracking_uri: str
+    run_id: str
+    version: str
+    metrics: dict[str, float]
+    files: dict[str, Path]
+    store: Path
+
+
+def _set_env(values: dict[str, str]) -> dict[str, str | None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    return old
+
+
+def _restore_env(old: dict[str, str | None]) -> None:
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def trained(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedModel]:
+    """One model trained on the small world, registered as champion in a temporary SQLite store."""
+    from training.config import TrainConfig
+    from training.run import train_from_files
+
+    store = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{store / 'mlflow.db'}"
+    old = _set_env({"MLFLOW_TRACKING_URI": uri})
+    try:
+        logged = train_from_files(world_files["leads"], world_files["activities"], world_files["conversions"],
+                                  TrainConfig(), truth=world_files["truth"], tracking_uri=uri, progress=lambda _: None)
+        yield TrainedModel(uri, logged.run_id, logged.model_version, logged.metrics, world_files, store)
+    finally:
+        _restore_env(old)
+
+
+@pytest.fixture(scope="session")
+def bundle(trained: TrainedModel, tmp_path_factory: pytest.TempPathFactory) -> ScoringBundle:
+    """The champion's scoring bundle, loaded the way serving loads it (verified)."""
+    from serving.loader import load_model
+
+    return load_model("models:/lead-scoring@champion", tmp_path_factory.mktemp("models"), trained.tracking_uri).bundle
+
+
+@pytest.fixture(scope="session")
+def as_of_end(small_world: World) -> pd.Timestamp:
+    """The export moment of the small world (scoring 'now' for that world)."""
+    return pd.Timestamp(SMALL_WORLD.end, tz="UTC")

@@ -1,0 +1,113 @@
+"""Engagement signals on hand-made activity histories: exact windows, recency, trend, decay, defaults."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.catalogue import build_catalogue
+from features.config import FeatureConfig
+from features.pipeline import build_features
+
+AS_OF = pd.Timestamp("2025-06-30T12:00:00Z")
+
+
+def _leads(*ids: str) -> pd.DataFrame:
+    return pd.DataFrame({"lead_id": list(ids), "created_at": pd.to_datetime(["2025-01-01T00:00:00Z"] * len(ids))})
+
+
+def _acts(rows: list[tuple[str, float, str]]) -> pd.DataFrame:
+    """(lead, days before AS_OF, type) → activities frame."""
+    return pd.DataFrame({
+        "lead_id": [r[0] for r in rows],
+        "occurred_at": [AS_OF - pd.Timedelta(days=r[1]) for r in rows],
+        "activity_type": [r[2] for r in rows],
+    })
+
+
+@pytest.fixture
+def one_lead_features() -> pd.Series:
+    acts = _acts([
+        ("a", 1, "pricing_page_view"), ("a", 3, "pricing_page_view"), ("a", 6.9, "pricing_page_view"),
+        ("a", 7.5, "pricing_page_view"),  # outside the 7-day window, inside 30
+        ("a", 20, "email_open"), ("a", 20, "email_click"), ("a", 25, "email_open"),
+        ("a", 100, "demo_request"),  # outside every window
+        ("a", -1, "demo_request"),  # in the future: must be ignored
+        ("a", 2, "chat_started"),  # not in the contract: counted as other
+    ])
+    return build_features(_leads("a"), acts, AS_OF).loc["a"]
+
+
+def test_window_counts_include_only_activities_inside_the_window(one_lead_features: pd.Series) -> None:
+    assert one_lead_features["n_pricing_page_view_7d"] == 3
+    assert one_lead_features["n_pricing_page_view_30d"] == 4
+    assert one_lead_features["n_demo_request_90d"] == 0
+
+
+def test_activities_after_the_scoring_moment_are_invisible(one_lead_features: pd.Series) -> None:
+    assert one_lead_features["n_demo_request_7d"] == 0
+    assert one_lead_features["days_since_last_activity"] == pytest.approx(1.0)
+
+
+def test_unknown_activity_types_count_as_other(one_lead_features: pd.Series) -> None:
+    assert one_lead_features["n_other_7d"] == 1
+
+
+def test_recency_of_high_intent_ignores_low_intent_activity(one_lead_features: pd.Series) -> None:
+    # the last high-intent action is the pricing-page view 1 day ago; the chat 2 days ago is not high intent
+    assert one_lead_features["days_since_last_high_intent"] == pytest.approx(1.0)
+
+
+def test_click_rate_is_clicks_per_open_in_90_days(one_lead_features: pd.Series) -> None:
+    assert one_lead_features["email_click_rate_90d"] == pytest.approx(0.5)
+
+
+def test_active_days_count_distinct_days(one_lead_features: pd.Series) -> None:
+    # days 1, 2, 3, 6.9, 7.5, 20 (three activities on one day), 25 → 7 distinct days within 30 days
+    assert one_lead_features["active_days_30d"] == 7
+
+
+def test_trend_compares_the_last_14_days_with_the_14_before() -> None:
+    acts = _acts([("a", d, "page_view") for d in (1, 2, 3)] + [("a", 20, "page_view")])
+    row = build_features(_leads("a"), acts, AS_OF).loc["a"]
+    assert row["activity_trend_14d"] == pytest.approx(math.log2((3 + 1) / (1 + 1)))
+
+
+def test_decayed_score_halves_after_one_half_life() -> None:
+    config = FeatureConfig()
+    half_life = config.half_lives["demo_request"]
+    fresh = build_features(_leads("a"), _acts([("a", 0, "demo_request")]), AS_OF).loc["a", "engagement_score"]
+    old = build_features(_leads("a"), _acts([("a", half_life, "demo_request")]), AS_OF).loc["a", "engagement_score"]
+    assert fresh == pytest.approx(config.weights["demo_request"])
+    assert old == pytest.approx(fresh / 2)
+
+
+def test_a_lead_without_activities_gets_zero_counts_and_missing_recency() -> None:
+    row = build_features(_leads("a"), _acts([]), AS_OF).loc["a"]
+    counts = [n for n in build_catalogue().names if n.startswith("n_")]
+    assert (row[counts] == 0).all()
+    assert np.isnan(row["days_since_last_activity"]) and np.isnan(row["days_since_last_high_intent"])
+    assert np.isnan(row["email_click_rate_90d"])
+    assert row["engagement_score"] == 0
+
+
+def test_unsubscribe_and_bounce_are_remembered_forever() -> None:
+    acts = _acts([("a", 400, "email_unsubscribe"), ("b", 300, "email_bounce")])
+    leads = pd.DataFrame({"lead_id": ["a", "b"], "created_at": pd.to_datetime(["2024-01-01T00:00:00Z"] * 2)})
+    rows = build_features(leads, acts, AS_OF)
+    assert rows.loc["a", "unsubscribed"] == 1 and rows.loc["a", "bounced"] == 0
+    assert rows.loc["b", "bounced"] == 1 and rows.loc["b", "unsubscribed"] == 0
+
+
+def test_leads_created_after_the_scoring_moment_are_not_scored() -> None:
+    leads = pd.DataFrame({"lead_id": ["old", "new"],
+                          "created_at": [AS_OF - pd.Timedelta(days=10), AS_OF + pd.Timedelta(days=1)]})
+    assert list(build_features(leads, _acts([]), AS_OF).index) == ["old"]
+
+
+def test_lead_age_is_measured_at_the_scoring_moment() -> None:
+    leads = pd.DataFrame({"lead_id": ["a"], "created_at": [AS_OF - pd.Timedelta(days=45)]})
+    assert build_features(leads, _acts([]), AS_OF).loc["a", "lead_age_days"] == pytest.approx(45)

@@ -1,0 +1,162 @@
+"""The real BentoML server on 127.0.0.1, called over HTTP the way a CRM calls it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+from serving.server import running_server
+
+TOKEN = "test-token-7f3a"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+AS_OF = "2026-06-30T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def server(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    cache = tmp_path_factory.mktemp("models")
+    env = {"LEADSCORE_API_TOKEN": TOKEN, "MLFLOW_TRACKING_URI": trained.tracking_uri,
+           "LEADSCORE_MODEL_CACHE": str(cache), "LEADSCORE_MAX_LEADS": "50"}
+    with running_server(env, log_path=cache / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def leads(event_data) -> list[dict]:
+    """Ten real leads of the world with their activities, as JSON records."""
+    frame = event_data.leads.drop(columns=["source_row"]).head(10)
+    acts = event_data.activities
+    out = []
+    for record in frame.to_dict(orient="records"):
+        mine = acts[acts["lead_id"] == record["lead_id"]]
+        clean = {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in record.items() if pd.notna(v)}
+        clean["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
+                               for t, a in zip(mine["occurred_at"], mine["activity_type"], strict=True)]
+        out.append(clean)
+    return out
+
+
+def _score(url: str, body: dict, headers: dict | None = None) -> httpx.Response:
+    return httpx.post(f"{url}/score", json=body, headers=AUTH if headers is None else headers, timeout=30)
+
+
+def test_scores_leads_with_calibrated_probability_tier_and_reasons(server: str, leads: list[dict]) -> None:
+    response = _score(server, {"leads": leads, "as_of": AS_OF, "top_k": 3})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["scored"] == len(leads) and body["failed"] == 0
+    for i, result in enumerate(body["results"]):
+        assert result["index"] == i and result["lead_id"] == leads[i]["lead_id"]
+        assert 0 < result["probability"] < 1
+        assert result["score"] == int(100 * result["probability"] + 0.5)
+        assert result["tier"] in {"hot", "warm", "cold"} and result["grade"] in {"A", "B", "C", "D"}
+        assert result["base_score"] + sum(r["points"] for r in result["reasons"]) + result["other_points"] == \
+            result["score"]
+        assert result["model_version"] == body["model_version"]
+
+
+def test_reasons_can_be_asked_for_in_german(server: str, leads: list[dict]) -> None:
+    english = _score(server, {"leads": leads[:3], "as_of": AS_OF, "lang": "en"}).json()["results"]
+    german = _score(server, {"leads": leads[:3], "as_of": AS_OF, "lang": "de"}).json()["results"]
+    assert [r["score"] for r in english] == [r["score"] for r in german]
+    assert [r["text"] for r in german[0]["reasons"]] != [r["text"] for r in english[0]["reasons"]]
+
+
+def test_the_http_score_equals_the_batch_score(server: str, leads: list[dict], bundle, event_data) -> None:
+    ids = [lead["lead_id"] for lead in leads]
+    batch = bundle.score_leads(event_data.leads[event_data.leads["lead_id"].isin(ids)], event_data.activities, AS_OF)
+    online = {r["lead_id"]: r for r in _score(server, {"leads": leads, "as_of": AS_OF}).json()["results"]}
+    for lead_id in ids:
+        assert online[lead_id]["probability"] == pytest.approx(batch.loc[lead_id, "probability"], abs=1e-12)
+
+
+def test_a_bad_lead_gets_an_error_naming_the_field_and_the_rest_is_scored(server: str, leads: list[dict]) -> None:
+    bad = [{**leads[0], "created_at": "not a date"}, leads[1],
+           {**leads[2], "activities": [{"occurred_at": "2026-01-01T00:00:00Z"}]}, {"no_id": True}]
+    body = _score(server, {"leads": bad, "as_of": AS_OF}).json()
+    assert (body["scored"], body["failed"]) == (1, 3)
+    results = body["results"]
+    assert results[0]["status"] == "error" and results[0]["errors"][0]["field"] == "created_at"
+    assert results[1]["status"] == "ok"
+    assert results[2]["errors"][0]["field"] == "activities.0.activity_type"
+    assert {e["field"] for e in results[3]["errors"]} >= {"lead_id", "created_at"}
+
+
+def test_a_lead_created_after_as_of_is_an_error_not_a_score(server: str, leads: list[dict]) -> None:
+    body = _score(server, {"leads": [leads[0]], "as_of": "2020-01-01T00:00:00Z"}).json()
+    assert body["results"][0]["errors"][0]["field"] == "created_at"
+
+
+@pytest.mark.parametrize("body", [
+    {"leads": "not a list"},
+    {"leads": [], "lang": "fr"},
+    {"leads": [], "top_k": "many"},
+    {"leads": [], "as_of": "yesterday-ish"},
+    {},
+])
+def test_a_malformed_request_gets_400_with_field_detail(server: str, body: dict) -> None:
+    response = _score(server, body)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"][0]["loc"]
+
+
+def test_invalid_json_is_a_client_error(server: str) -> None:
+    response = httpx.post(f"{server}/score", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
+
+
+def test_too_many_leads_get_413(server: str, leads: list[dict]) -> None:
+    response = _score(server, {"leads": leads * 6})  # 60 > LEADSCORE_MAX_LEADS=50
+    assert response.status_code == 413
+
+
+def test_an_oversized_body_gets_413(server: str) -> None:
+    response = httpx.post(f"{server}/score", content=b" " * 21_000_000,
+                          headers={**AUTH, "Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}])
+def test_scoring_needs_the_bearer_token(server: str, leads: list[dict], headers: dict) -> None:
+    assert _score(server, {"leads": leads[:1]}, headers=headers).status_code == 401
+
+
+def test_health_needs_no_token_but_model_info_does(server: str) -> None:
+    assert httpx.get(f"{server}/livez").status_code == 200
+    assert httpx.get(f"{server}/readyz").status_code == 200
+    assert httpx.get(f"{server}/model").status_code == 401
+
+
+def test_model_info_names_version_window_metrics_and_tiers(server: str, trained) -> None:
+    info = httpx.get(f"{server}/model", headers=AUTH).json()
+    assert info["version"] == trained.version and info["alias"] == "champion"
+    assert info["metrics"]["roc_auc"] == pytest.approx(trained.metrics["roc_auc"])
+    assert info["tiers"]["hot_threshold"] > info["tiers"]["warm_threshold"]
+    assert set(info["tiers"]["conversion_rate"]) == {"hot", "warm", "cold"}
+    assert info["training_window"]["test"]
+
+
+def test_score_card_is_html_for_one_lead(server: str, leads: list[dict]) -> None:
+    response = httpx.post(f"{server}/card", json={"leads": leads[:1], "as_of": AS_OF, "lang": "de"}, headers=AUTH)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<svg" in response.text and "Warum dieser Score" in response.text
+
+
+def test_the_service_starts_from_the_verified_local_copy_when_the_registry_is_gone(
+        trained, tmp_path: Path, leads: list[dict]) -> None:
+    cache = tmp_path / "models"
+    from serving.loader import load_model
+
+    load_model("models:/lead-scoring@champion", cache, trained.tracking_uri)  # fills the cache
+    env = {"LEADSCORE_NO_AUTH": "1", "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",  # nothing listens there
+           "LEADSCORE_MODEL_CACHE": str(cache), "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+           "MLFLOW_HTTP_REQUEST_TIMEOUT": "2"}
+    with running_server(env, log_path=tmp_path / "server.log") as url:
+        info = httpx.get(f"{url}/model").json()
+        assert info["loaded_from"] == "cache" and info["version"] == trained.version
+        assert _score(url, {"leads": leads[:1], "as_of": AS_OF}, headers={}).status_code == 200

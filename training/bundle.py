@@ -51,6 +51,31 @@ class ScoringBundle:
         """Event mode: the catalogue's features of every lead existing at ``as_of`` (batch path)."""
         return build_features(leads, activities, as_of, self.feature_config, self.catalogue)
 
+    def flat_features(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Flat mode: the model's columns (catalogue order) from a one-row-per-lead table as
+        ``features.loading.load_flat_table`` returns it, or a request frame with the same columns.
+
+        Numbers become float64 (text that is not a number becomes missing); categories become text
+        (``object``) with None for missing, the contract's missing markers such as ``Select`` included.
+        A column the model knows but the table lacks is all missing: the lead did not answer it."""
+        from features.contract import MISSING_MARKERS
+
+        def category(value: object) -> str | None:
+            if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+                return None
+            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+            return None if text.lower() in MISSING_MARKERS else text
+
+        out: dict[str, pd.Series] = {}
+        for feature in self.catalogue:
+            column = table[feature.name] if feature.name in table.columns else pd.Series(np.nan, index=table.index)
+            if feature.categorical:
+                out[feature.name] = pd.Series([category(v) for v in column.astype(object)], index=table.index,
+                                              dtype=object)
+            else:
+                out[feature.name] = pd.to_numeric(column, errors="coerce").astype(np.float64)
+        return pd.DataFrame(out, index=table.index)
+
     # ---- model ----------------------------------------------------------------------------------
     def matrix(self, columns: pd.DataFrame | Columns) -> np.ndarray:
         return self.encoder.transform(columns)

@@ -16,12 +16,17 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
     m = result.metrics
     t = b.tiers
     cv = result.calibration.cv_log_loss or "sigmoid only: window too small for isotonic"
+    excluded = ", ".join(b.info.get("leakage", {}).get("excluded", []))
+    kept = ", ".join(b.info.get("kept", []))
     lines = [
         "# leadscore model card",
         "",
         "## What it predicts",
-        f"The probability that an open lead becomes a sales opportunity within **{config.horizon_days} days** "
-        "of the scoring moment, calibrated so that 0.30 means 30 of 100 such leads convert.",
+        (f"The probability that an open lead becomes a sales opportunity within **{config.horizon_days} days** "
+         "of the scoring moment, calibrated so that 0.30 means 30 of 100 such leads convert."
+         if b.mode == "event" else
+         f"The probability that a lead's `{b.info.get('label')}` is 1 (flat mode: one row per lead, the outcome "
+         "as the export records it), calibrated so that 0.30 means 30 of 100 such leads have it."),
         "",
         "## Data",
         *(f"- `{k}`: sha256 `{v}`" for k, v in fingerprints.items()),
@@ -49,6 +54,9 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         f"| warm | {t.warm_threshold:.3f} | {t.share['warm']:.1%} | {t.conversion_rate['warm']:.1%} |",
         f"| cold | 0 | {t.share['cold']:.1%} | {t.conversion_rate['cold']:.1%} |",
         "",
+        *(["## Leakage screen (flat mode)",
+            f"Excluded as recorded after the outcome: {excluded or 'none'}; kept on request: {kept or 'none'}. "
+            "See `leakage_report.json`.", ""] if b.mode == "flat" else []),
         "## Model",
         f"- LightGBM, {result.best_iteration} trees (early stopping), {len(b.catalogue)} features "
         f"({sum(f.group == 'fit' for f in b.catalogue)} fit, {sum(f.group == 'engagement' for f in b.catalogue)} "

@@ -14,9 +14,10 @@ import pandas as pd
 from features.contract import LEAD_ID
 from features.loading import load_event_data
 from features.pipeline import build_features
+from training.bundle import ScoringBundle
 from training.config import TrainConfig
 from training.registry import configure
-from training.tracking import LoggedRun, log_and_register
+from training.tracking import ChampionNotComparable, LoggedRun, log_and_register
 from training.train import train_event, truth_gap
 
 
@@ -66,9 +67,10 @@ def train_from_files(
     test_ids = result.test.index
     test_as_of = result.windows.test if result.windows else None
 
-    def champion_features(champion: object) -> pd.DataFrame:
-        frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config,  # type: ignore[attr-defined]
-                               champion.catalogue)  # type: ignore[attr-defined]
+    def champion_features(champion: ScoringBundle) -> pd.DataFrame:
+        if champion.mode != "event":
+            raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
+        frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config, champion.catalogue)
         return frame.loc[test_ids]
 
     inputs: dict[str, str | Path] = {"leads": leads, "conversions": conversions}

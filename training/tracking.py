@@ -33,6 +33,10 @@ PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
 ChampionFeatures = Callable[[Any], pd.DataFrame]
 
 
+class ChampionNotComparable(ValueError):
+    """The current champion cannot be scored on this run's test rows (another mode, label or columns)."""
+
+
 @dataclass
 class LoggedRun:
     run_id: str
@@ -83,6 +87,7 @@ def log_and_register(
     extra_metrics: Mapping[str, float] | None = None,
     data_report: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    extra_artifacts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> LoggedRun:
     """Log ``result`` to MLflow, register the bundle, and apply the promotion policy.
 
@@ -90,7 +95,7 @@ def log_and_register(
     window's leads (so both models are judged on exactly the same leads and labels).
     """
     client = MlflowClient()
-    mlflow.set_experiment(config.experiment)
+    _use_experiment(config.experiment)
     with mlflow.start_run() as run, tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         mlflow.log_params({k: str(v)[:500] for k, v in config.as_params().items()})
@@ -116,6 +121,8 @@ def log_and_register(
         mlflow.log_dict(result.calibration.__dict__, "calibration_choice.json")
         if data_report:
             mlflow.log_dict(dict(data_report), "data_report.json")
+        for file_name, content in (extra_artifacts or {}).items():
+            mlflow.log_dict(dict(content), file_name)
 
         progress("plotting calibration, gains and SHAP summary")
         y = test[LABEL].to_numpy()
@@ -172,14 +179,30 @@ def _decide(result: TrainResult, config: TrainConfig, champion_features: Champio
     if current is None:
         return True, "promoted: first champion", {}
     champion, _ = load_version(config.model_name, "champion")
+    try:
+        features = champion_features(champion)
+    except ChampionNotComparable as exc:
+        if config.promote == "always":
+            return True, f"promoted (--promote always) over champion v{current}, not comparable: {exc}", {}
+        return False, f"kept champion v{current}: cannot compare ({exc}); promote by hand if intended", {}
     y = result.test[LABEL].to_numpy()
-    p = champion.probability(champion_features(champion))
+    p = champion.probability(features)
     champion_metrics = {k: v for k, v in classification_metrics(y, p).items() if k in ("roc_auc", "log_loss", "ece",
                                                                                          "brier", "pr_auc")}
     if config.promote == "always":
         return True, f"promoted (--promote always) over champion v{current}", champion_metrics
     promoted, decision = gate(result.metrics, champion_metrics, config.auc_tolerance)
     return promoted, f"{decision} (champion v{current})", champion_metrics
+
+
+def _use_experiment(name: str) -> None:
+    """Use (or create) the experiment. A new experiment on a SQLite store keeps its artifacts in ``mlruns/``
+    beside the database file, not wherever the process happens to run."""
+    uri = mlflow.get_tracking_uri()
+    if mlflow.get_experiment_by_name(name) is None and uri.startswith("sqlite:///"):
+        folder = Path(uri.removeprefix("sqlite:///")).parent / "mlruns"
+        mlflow.create_experiment(name, artifact_location=folder.resolve().as_uri())
+    mlflow.set_experiment(name)
 
 
 def run_summary(logged: LoggedRun) -> str:

@@ -70,8 +70,12 @@ def fit_and_evaluate(
     catalogue: Catalogue,
     config: TrainConfig,
     progress: Progress = _quiet,
+    points_baseline: bool = True,
 ) -> tuple[ScoringBundle, dict[str, float], dict[str, dict[str, float]], CalibrationChoice, pd.DataFrame, int]:
-    """The model and its baselines on prepared example frames (shared by event and flat mode)."""
+    """The model and its baselines on prepared example frames (shared by event and flat mode).
+
+    ``points_baseline``: also fit the hand-made points scorecard (event mode; a flat table has none of
+    the columns it gives points for)."""
     categorical = tuple(f.name for f in catalogue if f.categorical)
     encoder = FeatureEncoder(tuple(catalogue.names), categorical, config.rare_category_min_count).fit(fit)
 
@@ -106,13 +110,12 @@ def fit_and_evaluate(
         metrics[f"share_{tier}"] = tiers.share[tier]
 
     progress("fitting baselines (points scorecard, logistic regression)")
-    scorecard = PointsScorecard().fit(calibration, y_cal)
     numeric = [f.name for f in catalogue if not f.categorical]
     logreg = logistic_baseline(numeric, list(categorical), config.seed).fit(_lr_frame(fit, catalogue), y_fit)
-    baselines = {
-        "points": classification_metrics(y_test, scorecard.predict_proba(test)[:, 1]),
-        "logreg": classification_metrics(y_test, logreg.predict_proba(_lr_frame(test, catalogue))[:, 1]),
-    }
+    baselines = {"logreg": classification_metrics(y_test, logreg.predict_proba(_lr_frame(test, catalogue))[:, 1])}
+    if points_baseline:
+        scorecard = PointsScorecard().fit(calibration, y_cal)
+        baselines["points"] = classification_metrics(y_test, scorecard.predict_proba(test)[:, 1])
     for name, values in baselines.items():
         metrics[f"auc_gain_over_{name}"] = metrics["roc_auc"] - values["roc_auc"]
 

@@ -63,9 +63,11 @@ def _default_weights() -> dict[str, float]:
 class FeatureConfig:
     """What the engagement signals look at.
 
-    * ``windows_days``: count windows. 7 days is "this week's burst", 30 days "the current buying
-      phase" (B2B evaluations typically run a few weeks), 90 days "this quarter" (matches the default
+    * ``windows_days``: count windows. 7 days is "this week's burst", 14 days "this sprint", 30 days "the
+      current buying phase" (B2B evaluations typically run a few weeks), 90 days "this quarter" (matches the default
       label horizon, so the model sees as much past as it predicts future).
+    * ``burst_days``: high-intent actions within 45 days of each other form one *burst* (one evaluation;
+      B2B buying phases run about six weeks); ``days_since_burst_start`` says how far into it the lead is.
     * ``trend_days``: the trend compares the last 14 days with the 14 before: rising interest is a
       stronger signal than a stable level.
     * ``active_days_window``: distinct days with any activity in the last 30 days; one visit a day for
@@ -75,8 +77,9 @@ class FeatureConfig:
       ``extra_categorical`` names those among them whose values are labels, not numbers.
     """
 
-    windows_days: tuple[int, ...] = (7, 30, 90)
+    windows_days: tuple[int, ...] = (7, 14, 30, 90)
     trend_days: int = 14
+    burst_days: int = 45
     active_days_window: int = 30
     high_intent: tuple[str, ...] = HIGH_INTENT_ACTIVITIES
     half_lives: dict[str, float] = field(default_factory=_default_half_lives)

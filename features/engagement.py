@@ -63,6 +63,9 @@ def engagement_names(config: FeatureConfig) -> list[str]:
     names += [
         "days_since_last_activity",
         "days_since_last_high_intent",
+        "days_since_burst_start",
+        "high_intent_days_30d",
+        "n_high_intent_90_365d",
         f"active_days_{config.active_days_window}d",
         f"activity_trend_{config.trend_days}d",
         "engagement_score",
@@ -114,6 +117,21 @@ def engagement_features(
     high = np.isin(kind, high_codes)
     last_high = _last_time(lead[high], when[high], n_leads)
     out["days_since_last_high_intent"] = np.where(last_high >= 0, (as_of_us - last_high) / DAY_US, np.nan)
+
+    # the current burst: high-intent actions in the last `burst_days` days; its start says how far into an
+    # evaluation the lead is (B2B buying phases run ~6 weeks; a purchase usually comes after the first weeks)
+    burst_us = config.burst_days * DAY_US
+    in_burst = high & (age_us < burst_us)
+    first_burst = np.full(n_leads, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_burst, lead[in_burst], when[in_burst])
+    out["days_since_burst_start"] = np.where(first_burst < np.iinfo(np.int64).max, (as_of_us - first_burst) / DAY_US,
+                                             np.nan)
+    month = high & (age_us < 30 * DAY_US)
+    high_day_key = np.unique(lead[month] * 31 + age_us[month] // DAY_US) // 31
+    out["high_intent_days_30d"] = np.bincount(high_day_key, minlength=n_leads).astype(np.float64)
+    # an earlier evaluation that ended without a purchase: "not now" for a while
+    earlier = high & (age_us >= 90 * DAY_US) & (age_us < 365 * DAY_US)
+    out["n_high_intent_90_365d"] = np.bincount(lead[earlier], minlength=n_leads).astype(np.float64)
 
     window_us = config.active_days_window * DAY_US
     recent = age_us < window_us

@@ -251,7 +251,7 @@ def models(model_name: Annotated[str, typer.Option(help="Registered model name."
         s = version_summary(info)
         table.add_row(s["version"], s["aliases"], *(f"{s[k]:.4f}" if s[k] is not None else "–"
                                                     for k in ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")))
-    Console().print(table)
+    Console(width=160).print(table)
 
 
 @app.command()

@@ -73,12 +73,14 @@ def list_versions(name: str = DEFAULT_MODEL_NAME) -> list[VersionInfo]:
     client = MlflowClient()
     try:
         versions = client.search_model_versions(f"name='{name}'")
+        aliases = dict(client.get_registered_model(name).aliases or {})  # search results carry no aliases
     except MlflowException:
         return []
     out = []
     for v in sorted(versions, key=lambda v: int(v.version), reverse=True):
         metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
-        out.append(VersionInfo(name, str(v.version), tuple(v.aliases or ()), v.run_id or "", dict(metrics),
+        mine = tuple(sorted(a for a, version in aliases.items() if str(version) == str(v.version)))
+        out.append(VersionInfo(name, str(v.version), mine, v.run_id or "", dict(metrics),
                                int(v.creation_timestamp or 0), (v.tags or {}).get(SHA_TAG, "")))
     return out
 

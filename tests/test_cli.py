@@ -1,0 +1,78 @@
+"""The `leadscore` command as a new user runs it: generate → train → score → models, in a fresh folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+LEADSCORE = [sys.executable, "-m", "leadscore.cli"]
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*LEADSCORE, *args], cwd=cwd, env={**os.environ, **(env or {})}, text=True,
+                          capture_output=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working folder with no MLflow store: the CLI must create its SQLite store there."""
+    folder = tmp_path_factory.mktemp("project")
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    return folder
+
+
+@pytest.mark.slow
+def test_generate_train_score_and_list_models_from_the_command_line(project: Path) -> None:
+    env = {"MLFLOW_TRACKING_URI": ""}
+    generated = _run(["generate", "--out", "data", "--leads", "3000", "--seed", "5"], project, env)
+    assert generated.returncode == 0, generated.stderr
+    paths = json.loads(generated.stdout.strip().splitlines()[-1])
+    assert set(paths) == {"leads", "activities", "conversions", "truth"}
+
+    trained = _run(["train", "--leads", "data/leads.csv", "--activities", "data/activities.csv",
+                    "--conversions", "data/conversions.csv", "--horizon-days", "90"], project, env)
+    assert trained.returncode == 0, trained.stderr
+    summary = json.loads(trained.stdout.strip().splitlines()[-1])  # the last line is one JSON object
+    assert summary["model_version"] == "1" and summary["promoted"]
+    assert 0.5 < summary["metrics"]["roc_auc"] <= 1 and summary["run_id"]
+    assert (project / "mlflow.db").exists()  # embedded default: SQLite in the working folder
+
+    scored = _run(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--out",
+                   "scores.csv", "--as-of", "2026-06-30T00:00:00", "--lang", "de"], project, env)
+    assert scored.returncode == 0, scored.stderr
+    out = pd.read_csv(project / "scores.csv")
+    assert len(out) == len(pd.read_csv(project / "data/leads.csv"))
+    assert (project / "models" / "lead-scoring").is_dir()  # the verified local copy
+
+    listed = _run(["models"], project, env)
+    assert listed.returncode == 0 and "champion" in listed.stdout
+
+
+def test_train_without_required_files_fails_with_a_message(project: Path) -> None:
+    result = _run(["train", "--leads", "nowhere.csv"], project)
+    assert result.returncode != 0 and "needs --leads and --conversions" in result.stderr
+
+
+def test_train_on_a_file_missing_a_required_column_names_file_and_column(project: Path) -> None:
+    (project / "bad_leads.csv").write_text("id,created\n1,2024-01-01\n")
+    (project / "conv.csv").write_text("lead_id,converted_at\n1,2024-02-01\n")
+    result = _run(["train", "--leads", "bad_leads.csv", "--conversions", "conv.csv"], project)
+    assert result.returncode == 1
+    assert "bad_leads.csv" in result.stderr and "lead_id" in result.stderr
+    assert "champion is unchanged" in result.stderr
+
+
+def test_serve_refuses_to_start_without_a_token(project: Path) -> None:
+    result = _run(["serve"], project, {"LEADSCORE_API_TOKEN": ""})
+    assert result.returncode == 1 and "LEADSCORE_API_TOKEN" in result.stderr
+
+
+def test_features_prints_the_catalogue_in_german(project: Path) -> None:
+    result = _run(["features", "--lang", "de"], project)
+    assert result.returncode == 0 and "| Merkmal | Gruppe | Bedeutung |" in result.stdout

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from features.config import ENGAGEMENT_TYPES, FeatureConfig
+from features.config import ENGAGEMENT_TYPES, NEVER_DAYS, FeatureConfig
 
 Lang = Literal["en", "de"]
 LANGS: tuple[Lang, ...] = ("en", "de")
@@ -36,6 +36,12 @@ class Feature:
     text_negative: dict[str, str] | None = None
     text_missing: dict[str, str] | None = None
     text_one: dict[str, str] | None = None
+    #: +1: more of this never lowers the score; -1: more of this never raises it; 0: free. Declared for the
+    #: signals that adding a recent high-intent action moves, so that such an action never lowers a score.
+    monotone: int = 0
+    #: what the model sees for a missing value when "missing" has an order: a recency that is missing
+    #: means "never", i.e. longer ago than anything observed. None: missing stays missing.
+    missing_as: float | None = None
 
     @property
     def categorical(self) -> bool:
@@ -145,13 +151,11 @@ _REVENUE_BANDS: tuple[tuple[float, str, str], ...] = (
 )
 
 
-def size_band(employees: float) -> str:
+def size_band(employees: float, lang: Lang = "en") -> str:
     """The company-size band a head count falls in (the bands sales teams use: 1–10 is a micro firm,
     51–200 a typical Mittelstand customer, 5,000+ an enterprise with a procurement department)."""
-    for upper, label in _SIZE_BANDS:
-        if employees <= upper:
-            return label
-    return _SIZE_BANDS[-1][1]
+    label = next((label for upper, label in _SIZE_BANDS if employees <= upper), _SIZE_BANDS[-1][1])
+    return label.replace(",", ".") if lang == "de" else label
 
 
 def revenue_band(revenue_eur: float, lang: Lang = "en") -> str:
@@ -166,7 +170,7 @@ def _both(en: str, de: str) -> dict[str, str]:
     return {"en": en, "de": de}
 
 
-def _activity_count(activity: str, window: int) -> Feature:
+def _activity_count(activity: str, window: int, high_intent: bool) -> Feature:
     one_en, many_en, one_de, many_de = _ACTIVITY_NOUNS[activity]
     return Feature(
         name=f"n_{activity}_{window}d",
@@ -179,6 +183,7 @@ def _activity_count(activity: str, window: int) -> Feature:
         text_zero=_both(f"No {many_en} in the last {window} days",
                         f"Keine {many_de} in den letzten {window} Tagen"),
         text_one=_both(f"1 {one_en} in the last {window} days", f"1 {one_de} in den letzten {window} Tagen"),
+        monotone=1 if high_intent else 0,
     )
 
 
@@ -187,7 +192,8 @@ def build_catalogue(config: FeatureConfig | None = None) -> Catalogue:
     config = config or FeatureConfig()
     features: list[Feature] = []
     for window in config.windows_days:
-        features.extend(_activity_count(activity, window) for activity in ENGAGEMENT_TYPES)
+        features.extend(_activity_count(activity, window, activity in config.high_intent)
+                        for activity in ENGAGEMENT_TYPES)
     trend, active = config.trend_days, config.active_days_window
     features += [
         Feature("days_since_last_activity", "engagement", "days",
@@ -195,7 +201,8 @@ def build_catalogue(config: FeatureConfig | None = None) -> Catalogue:
                       "Tage seit der letzten erfassten Aktivität (fehlt: noch nie)."),
                 _both("Last activity {value} days ago", "Letzte Aktivität vor {value} Tagen"),
                 text_zero=_both("Active today", "Heute aktiv"),
-                text_missing=_both("No activity yet", "Noch keine Aktivität")),
+                text_missing=_both("No activity yet", "Noch keine Aktivität"),
+                monotone=-1, missing_as=NEVER_DAYS),
         Feature("days_since_last_high_intent", "engagement", "days",
                 _both("Days since the last high-intent action (pricing page, demo request, webinar "
                       "attendance, trial, meeting); missing: never.",
@@ -203,16 +210,8 @@ def build_catalogue(config: FeatureConfig | None = None) -> Catalogue:
                       "Testzugang, Termin); fehlt: noch nie."),
                 _both("Last high-intent action {value} days ago", "Letzte kaufnahe Aktion vor {value} Tagen"),
                 text_zero=_both("High-intent action today", "Heute eine kaufnahe Aktion"),
-                text_missing=_both("No high-intent action yet", "Noch keine kaufnahe Aktion")),
-        Feature("days_since_burst_start", "engagement", "days",
-                _both(f"Days since the first high-intent action of the current burst (high-intent actions in the "
-                      f"last {config.burst_days} days); how far into an evaluation the lead is. Missing: no burst.",
-                      f"Tage seit der ersten kaufnahen Aktion der aktuellen Phase (kaufnahe Aktionen der letzten "
-                      f"{config.burst_days} Tage): wie weit die Evaluierung ist. Fehlt: keine aktuelle Phase."),
-                _both("Evaluating for {value} days", "Evaluiert seit {value} Tagen"),
-                text_zero=_both("Started evaluating today", "Hat heute mit der Evaluierung begonnen"),
-                text_missing=_both(f"No high-intent action in the last {config.burst_days} days",
-                                   f"Keine kaufnahe Aktion in den letzten {config.burst_days} Tagen")),
+                text_missing=_both("No high-intent action yet", "Noch keine kaufnahe Aktion"),
+                monotone=-1, missing_as=NEVER_DAYS),
         Feature("high_intent_days_30d", "engagement", "count",
                 _both("Distinct days with a high-intent action in the last 30 days.",
                       "Anzahl Tage mit kaufnaher Aktion in den letzten 30 Tagen."),
@@ -221,7 +220,8 @@ def build_catalogue(config: FeatureConfig | None = None) -> Catalogue:
                 text_zero=_both("No high-intent action in the last 30 days",
                                 "Keine kaufnahe Aktion in den letzten 30 Tagen"),
                 text_one=_both("High-intent action on 1 of the last 30 days",
-                               "Kaufnahe Aktion an 1 der letzten 30 Tage")),
+                               "Kaufnahe Aktion an 1 der letzten 30 Tage"),
+                monotone=1),
         Feature("n_high_intent_90_365d", "engagement", "count",
                 _both("High-intent actions 90–365 days ago: an earlier evaluation; if it did not end in a "
                       "purchase, the lead often said \"not now\".",
@@ -237,7 +237,8 @@ def build_catalogue(config: FeatureConfig | None = None) -> Catalogue:
                 _both(f"Active on {{value}} of the last {active} days",
                       f"An {{value}} der letzten {active} Tage aktiv"),
                 text_zero=_both(f"Not active in the last {active} days",
-                                f"In den letzten {active} Tagen nicht aktiv")),
+                                f"In den letzten {active} Tagen nicht aktiv"),
+                monotone=1),
         Feature(f"activity_trend_{trend}d", "engagement", "trend",
                 _both(f"log2 of (activities in the last {trend} days + 1) / (activities in the {trend} days "
                       "before + 1): above 0 means interest is rising.",
@@ -250,14 +251,16 @@ def build_catalogue(config: FeatureConfig | None = None) -> Catalogue:
                 text_negative=_both(f"Activity falling: ×{{value}} over the last {trend} days vs the {trend} "
                                     "before",
                                     f"Aktivität sinkt: ×{{value}} in den letzten {trend} Tagen gegenüber den "
-                                    f"{trend} davor")),
+                                    f"{trend} davor"),
+                monotone=1),
         Feature("engagement_score", "engagement", "score",
                 _both("Recent intent: each activity weighted by how much it says about buying and halved "
                       "every half-life (7 days for a page view, 30 for a demo request).",
                       "Aktuelles Kaufinteresse: jede Aktivität nach Aussagekraft gewichtet und pro "
                       "Halbwertszeit halbiert (7 Tage für einen Seitenaufruf, 30 für eine Demo-Anfrage)."),
                 _both("Recent engagement score {value}", "Aktueller Engagement-Wert {value}"),
-                text_zero=_both("No recent engagement", "Kein aktuelles Engagement")),
+                text_zero=_both("No recent engagement", "Kein aktuelles Engagement"),
+                monotone=1),
         Feature("email_click_rate_90d", "engagement", "ratio",
                 _both("E-mail clicks per e-mail opened in the last 90 days (missing: nothing opened).",
                       "E-Mail-Klicks je geöffneter E-Mail in den letzten 90 Tagen (fehlt: nichts geöffnet)."),
@@ -399,7 +402,7 @@ def _format(feature: Feature, value: object, lang: Lang) -> str:
         shown = f"{2.0**number:.1f}"
         return shown.replace(".", ",") if lang == "de" else shown
     if kind == "size":
-        return size_band(math.expm1(number))
+        return size_band(math.expm1(number), lang)
     if kind == "revenue":
         return revenue_band(math.expm1(number), lang)
     text = f"{number:.1f}" if not float(number).is_integer() else str(int(number))
@@ -412,6 +415,10 @@ def render(feature: Feature, value: object, lang: Lang = "en") -> str:
         return (feature.text_missing or feature.text)[lang].format(value="?")
     if feature.kind != "category":
         number = float(value)  # type: ignore[arg-type]
+        if feature.kind in ("count", "days"):
+            number = float(round(number))  # choose the words by the number the sentence will show
+        if feature.kind == "days" and feature.missing_as is not None and number >= feature.missing_as:
+            return (feature.text_missing or feature.text)[lang].format(value="?")
         if number == 1 and feature.text_one:
             return feature.text_one[lang]
         if number == 0 and feature.text_zero:

@@ -13,6 +13,10 @@ from features.contract import ACTIVITY_TYPES, HIGH_INTENT_ACTIVITIES, OTHER_ACTI
 #: Every activity type a count is kept for: the contract's vocabulary plus ``other`` for anything else.
 ENGAGEMENT_TYPES: tuple[str, ...] = (*ACTIVITY_TYPES, OTHER_ACTIVITY)
 
+NEVER_DAYS = 3650.0
+"""What the model sees for "days since …" when the thing never happened: ten years, longer ago than any
+lead's history, so that "never" sorts after "long ago" and recency can be constrained monotone."""
+
 DAY_US = 86_400_000_000
 """One day in microseconds, the unit all timestamps are handled in (integers, so windows are exact)."""
 
@@ -66,8 +70,6 @@ class FeatureConfig:
     * ``windows_days``: count windows. 7 days is "this week's burst", 14 days "this sprint", 30 days "the
       current buying phase" (B2B evaluations typically run a few weeks), 90 days "this quarter" (matches the default
       label horizon, so the model sees as much past as it predicts future).
-    * ``burst_days``: high-intent actions within 45 days of each other form one *burst* (one evaluation;
-      B2B buying phases run about six weeks); ``days_since_burst_start`` says how far into it the lead is.
     * ``trend_days``: the trend compares the last 14 days with the 14 before: rising interest is a
       stronger signal than a stable level.
     * ``active_days_window``: distinct days with any activity in the last 30 days; one visit a day for
@@ -79,7 +81,6 @@ class FeatureConfig:
 
     windows_days: tuple[int, ...] = (7, 14, 30, 90)
     trend_days: int = 14
-    burst_days: int = 45
     active_days_window: int = 30
     high_intent: tuple[str, ...] = HIGH_INTENT_ACTIVITIES
     half_lives: dict[str, float] = field(default_factory=_default_half_lives)

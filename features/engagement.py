@@ -63,7 +63,6 @@ def engagement_names(config: FeatureConfig) -> list[str]:
     names += [
         "days_since_last_activity",
         "days_since_last_high_intent",
-        "days_since_burst_start",
         "high_intent_days_30d",
         "n_high_intent_90_365d",
         f"active_days_{config.active_days_window}d",
@@ -118,14 +117,6 @@ def engagement_features(
     last_high = _last_time(lead[high], when[high], n_leads)
     out["days_since_last_high_intent"] = np.where(last_high >= 0, (as_of_us - last_high) / DAY_US, np.nan)
 
-    # the current burst: high-intent actions in the last `burst_days` days; its start says how far into an
-    # evaluation the lead is (B2B buying phases run ~6 weeks; a purchase usually comes after the first weeks)
-    burst_us = config.burst_days * DAY_US
-    in_burst = high & (age_us < burst_us)
-    first_burst = np.full(n_leads, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_burst, lead[in_burst], when[in_burst])
-    out["days_since_burst_start"] = np.where(first_burst < np.iinfo(np.int64).max, (as_of_us - first_burst) / DAY_US,
-                                             np.nan)
     month = high & (age_us < 30 * DAY_US)
     high_day_key = np.unique(lead[month] * 31 + age_us[month] // DAY_US) // 31
     out["high_intent_days_30d"] = np.bincount(high_day_key, minlength=n_leads).astype(np.float64)

@@ -1,11 +1,18 @@
 """The score card a salesperson opens: score, tier, grade and the reasons as a waterfall, EN or DE.
 
-Self-contained HTML (inline CSS and SVG, no scripts, no external fonts), so it renders the same in a
-CRM iframe, an e-mail client's preview or a browser without network.
+Self-contained HTML (inline CSS and SVG, no scripts, no external fonts or images), so it renders the
+same in a CRM iframe, an e-mail client's preview or a browser without network.
+
+The waterfall reads top to bottom: the average lead's score, each reason's points (green up, red
+down), the points of all other signals, and the lead's score. Every bar is on one scale, so a bar's
+width is its points and the running level ends exactly at the score; the bars carry ``data-*``
+attributes (kind, points, level before and after) so that tests and tools can check that.
 """
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from html import escape
 
 from serving.schemas import LeadScore
@@ -15,77 +22,197 @@ _TEXT = {
         "title": "Lead score", "tier": "Tier", "grade": "Fit grade", "probability": "Chance to convert (90 days)",
         "base": "Average lead", "other": "All other signals", "final": "Score", "why": "Why this score",
         "error": "This lead could not be scored", "hot": "hot", "warm": "warm", "cold": "cold",
-        "tier_rate": "{tier} leads convert at {rate}", "fit": "Fit", "engagement": "Engagement",
+        "tier_rate": "{tier} leads have converted at {rate}", "fit": "Fit", "engagement": "Engagement",
+        "points": "points", "model": "Model version", "lead": "Lead", "field": "Field",
     },
     "de": {
         "title": "Lead-Score", "tier": "Stufe", "grade": "Passgenauigkeit", "probability":
         "Abschlusschance (90 Tage)", "base": "Durchschnittlicher Lead", "other": "Alle übrigen Signale",
         "final": "Score", "why": "Warum dieser Score", "error": "Dieser Lead konnte nicht bewertet werden",
-        "hot": "heiß", "warm": "warm", "cold": "kalt", "tier_rate": "{tier}e Leads schließen zu {rate} ab",
-        "fit": "Profil", "engagement": "Engagement",
+        "hot": "heiß", "warm": "warm", "cold": "kalt", "tier_rate": "{tier}e Leads haben zu {rate} abgeschlossen",
+        "fit": "Profil", "engagement": "Engagement", "points": "Punkte", "model": "Modellversion", "lead": "Lead",
+        "field": "Feld",
     },
 }
-_TIER_COLOUR = {"hot": "#c0392b", "warm": "#e67e22", "cold": "#2c7fb8"}
+TIER_COLOUR = {"hot": "#c0392b", "warm": "#e67e22", "cold": "#2c7fb8"}
+BAR_COLOUR = {"base": "#7f8c8d", "up": "#27ae60", "down": "#e74c3c", "other_up": "#8fd1a8",
+              "other_down": "#f2a59d", "final": "#34495e"}
+
+_CSS = (
+    "body{font-family:'Liberation Sans',Arial,Helvetica,sans-serif;margin:0;padding:16px 24px;color:#222;"
+    "background:#fff;line-height:1.35}"
+    ".card{max-width:780px}"
+    "h1{font-size:20px;margin:0 0 10px;overflow-wrap:anywhere}"
+    "h1 .id{color:#555;font-weight:normal}"
+    "h2{font-size:16px;margin:14px 0 4px}"
+    ".top{display:flex;flex-wrap:wrap;align-items:center;gap:12px 28px}"
+    ".score{font-size:52px;font-weight:bold;line-height:1}"
+    ".badges{margin-top:6px;white-space:nowrap}"
+    ".badge{display:inline-block;padding:3px 10px;border-radius:12px;color:#fff;font-weight:bold;font-size:14px}"
+    ".facts{border-collapse:collapse;font-size:14px}.facts td{padding:2px 14px 2px 0}"
+    ".facts td.num{text-align:right;font-variant-numeric:tabular-nums;font-weight:bold}"
+    ".rate{color:#555;font-size:13px;margin:8px 0 0}"
+    ".waterfall{display:block;max-width:100%;height:auto}"
+    ".reasons{list-style:none;padding:0;margin:8px 0 0;font-size:13px}"
+    ".reasons li{display:flex;gap:10px;padding:1px 0;border-bottom:1px solid #eee}"
+    ".reasons .pts{flex:0 0 3em;text-align:right;font-weight:bold;font-variant-numeric:tabular-nums}"
+    ".reasons .up{color:#1e8449}.reasons .down{color:#a93226}"
+    ".reasons .text{flex:1;overflow-wrap:anywhere}.reasons .group{color:#777;white-space:nowrap}"
+    ".errors{font-size:14px}.errors code{background:#f4f4f4;padding:1px 4px;overflow-wrap:anywhere}"
+    ".model{color:#888;font-size:11px;margin:8px 0 0}"
+)
 
 
 def _percent(value: float, lang: str) -> str:
-    text = f"{100 * value:.1f} %"
-    return text.replace(".", ",") if lang == "de" else text
+    """``25.9%`` in English, ``25,9 %`` in German; tiny chances as ``<0.1%`` rather than a misleading zero."""
+    pct = 100 * value
+    text = "<0.1" if 0 < pct < 0.05 else f"{pct:.1f}"
+    return text.replace(".", ",") + " %" if lang == "de" else text + "%"
 
 
-def waterfall_svg(steps: list[tuple[str, int]], base: int, final: int, labels: dict[str, str]) -> str:
-    """Horizontal waterfall: the average lead's score, each reason's points, the rest, the final score."""
-    rows = [(labels["base"], 0, base, "#7f8c8d")]
+def _signed(points: int) -> str:
+    return f"{points:+d}"
+
+
+# Advance widths (1/1000 em) of Arial / Helvetica / Liberation Sans, the card's fonts, for printable ASCII;
+# used to shorten waterfall labels that would not fit their column (SVG text does not wrap).
+_WIDTHS = dict(zip(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+    (278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, *[556] * 10, 278, 278, 584,
+     584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722,
+     667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556,
+     222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584),
+    strict=True))
+
+
+def _text_width(text: str, size: float) -> float:
+    """The rendered width of ``text`` in px, erring wide (a fallback font may be wider than Arial)."""
+    units = 0
+    for ch in text:
+        base = unicodedata.normalize("NFD", ch)[:1]  # Ä → A
+        if base in _WIDTHS:
+            units += _WIDTHS[base]
+        elif unicodedata.east_asian_width(ch) in "WF":
+            units += 1000
+        else:
+            units += 1000 if ch in "—…" else 611 if ch == "ß" else 556 if ch == "–" else 667
+    return 1.05 * units * size / 1000
+
+
+def _fit_label(text: str, width: float, size: float) -> str:
+    if _text_width(text, size) <= width:
+        return text
+    while text and _text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _ticks(lo: int, hi: int) -> tuple[int, int, int]:
+    """A tick step and the axis range (multiples of the step) that covers ``lo … hi`` in at most 6 steps."""
+    span = max(hi - lo, 1)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if span / s <= 6)
+    return step, step * math.floor(lo / step), max(step * math.ceil(hi / step), step)
+
+
+def waterfall_svg(steps: list[tuple[str, int]], base: int, final: int, labels: dict[str, str],
+                  other: int | None = None) -> str:
+    """Horizontal waterfall: the average lead's score, each reason's points, the rest, the final score.
+
+    ``steps`` are (label, points) of the reasons; ``other`` the points of all other signals (a lighter bar).
+    """
+    rows: list[tuple[str, str, int, int, int]] = [("base", labels["base"], base, 0, base)]  # kind, label, pts, from, to
     level = base
     for label, points in steps:
-        start, level = level, level + points
-        rows.append((label, min(start, level), abs(points), "#27ae60" if points >= 0 else "#c0392b"))
-    rows.append((labels["final"], 0, final, "#34495e"))
-    width, left, bar_area, row_h = 760, 330, 360, 30
-    scale = bar_area / max(100, max(base, final, *(r[1] + r[2] for r in rows)))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row_h * len(rows) + 10}" '
-             f'role="img" aria-label="waterfall" class="waterfall">']
-    for i, (label, start, size, colour) in enumerate(rows):
-        y = 5 + i * row_h
-        short = label if len(label) <= 48 else label[:47] + "…"
-        parts.append(f'<text x="{left - 8}" y="{y + 19}" text-anchor="end" font-size="12">{escape(short)}</text>')
-        parts.append(f'<rect x="{left + start * scale:.1f}" y="{y + 4}" width="{max(size * scale, 1.5):.1f}" '
-                     f'height="{row_h - 10}" fill="{colour}" data-label="{escape(label)}"/>')
-        value = str(size) if i in (0, len(rows) - 1) else f"{steps[i - 1][1]:+d}"
-        parts.append(f'<text x="{left + (start + size) * scale + 6:.1f}" y="{y + 19}" font-size="12">{value}</text>')
+        rows.append(("up" if points >= 0 else "down", label, points, level, level + points))
+        level += points
+    if other:
+        rows.append(("other_up" if other >= 0 else "other_down", labels["other"], other, level, level + other))
+        level += other
+    rows.append(("final", labels["final"], final, 0, final))
+    step, lo, hi = _ticks(min(0, *(min(r[3], r[4]) for r in rows)), max(10, *(max(r[3], r[4]) for r in rows)))
+    width, left, bar_area, row_h, font = 750, 320, 380, 25, 13
+    top, axis_h = 6, 22
+    scale = bar_area / (hi - lo)
+    height = top + row_h * len(rows) + axis_h
+
+    def x(value: float) -> float:
+        return left + (value - lo) * scale
+
+    aria = escape(labels.get("why", "waterfall"))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{aria}" class="waterfall" '
+             f'font-size="{font}" data-scale="{scale:.6f}" data-origin="{x(0):.1f}">']
+    bottom = top + row_h * len(rows)
+    for tick in range(lo, hi + 1, step):  # grid and axis below the bars
+        colour = "#999" if tick == 0 else "#e6e6e6"
+        parts.append(f'<line x1="{x(tick):.1f}" y1="{top}" x2="{x(tick):.1f}" y2="{bottom}" stroke="{colour}" '
+                     f'stroke-width="1"/><text x="{x(tick):.1f}" y="{bottom + 15}" text-anchor="middle" '
+                     f'font-size="11" fill="#777">{tick}</text>')
+    for i, (kind, label, points, start, end) in enumerate(rows):
+        y = top + i * row_h
+        bar_x, bar_w = x(min(start, end)), max(abs(end - start) * scale, 1.5)
+        weight = ' font-weight="bold"' if kind == "final" else ""
+        parts.append(f'<g><title>{escape(label)}: {points if kind in ("base", "final") else _signed(points)}'
+                     f'</title><text x="{left - 8}" y="{y + 17}" text-anchor="end"{weight}>'
+                     f'{escape(_fit_label(label, left - 12, font))}</text>')
+        parts.append(f'<rect class="bar" x="{bar_x:.2f}" y="{y + 3}" width="{bar_w:.2f}" height="{row_h - 6}" '
+                     f'fill="{BAR_COLOUR[kind]}" data-kind="{kind.split("_")[0]}" data-points="{points}" '
+                     f'data-from="{start}" data-to="{end}" data-label="{escape(label)}"/>')
+        value = str(points) if kind in ("base", "final") else _signed(points)
+        parts.append(f'<text x="{bar_x + bar_w + 5:.1f}" y="{y + 17}"{weight}>{value}</text></g>')
+        if i < len(rows) - 1:  # connector from this bar's end level to the next row
+            parts.append(f'<line x1="{x(end):.1f}" y1="{y + row_h - 3}" x2="{x(end):.1f}" y2="{y + row_h + 3}" '
+                         f'stroke="#555" stroke-width="1" stroke-dasharray="2,2"/>')
     parts.append("</svg>")
     return "".join(parts)
 
 
+def _head(title: str, lang: str) -> str:
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
+            f"<style>{_CSS}</style></head><body><div class=\"card\">")
+
+
 def render_card(result: LeadScore, lang: str = "en") -> str:
     """The HTML page for one scored lead (or its validation errors)."""
-    t = _TEXT["de" if lang == "de" else "en"]
-    head = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{t["title"]} '
-            f'{escape(result.lead_id or "")}</title><style>body{{font-family:sans-serif;margin:24px;color:#222}}'
-            ".badge{display:inline-block;padding:4px 10px;border-radius:12px;color:#fff;font-weight:bold}"
-            ".score{font-size:48px;font-weight:bold}.facts td{padding:2px 12px 2px 0}"
-            "</style></head><body>")
+    lang = "de" if lang == "de" else "en"
+    t = _TEXT[lang]
+    lead_id = escape(result.lead_id or "")
     if result.status == "error":
-        items = "".join(f"<li><code>{escape(e.field)}</code>: {escape(e.message)}</li>" for e in result.errors)
-        return f'{head}<h1>{t["error"]}</h1><ul class="errors">{items}</ul></body></html>'
+        items = "".join(f'<li><code class="field">{escape(e.field)}</code>: <span class="message">'
+                        f"{escape(e.message)}</span></li>" for e in result.errors)
+        who = f' <span class="id">{t["lead"]} {lead_id}</span>' if lead_id else ""
+        title = f"{t['error']} {lead_id}".strip()
+        return (f'{_head(title, lang)}<h1>{t["error"]}{who}</h1>'
+                f'<ul class="errors">{items}</ul></div></body></html>')
     tier = result.tier or "cold"
+    tier_name = t[tier][:1].upper() + t[tier][1:]
     steps = [(r.text, r.points) for r in result.reasons]
-    if result.other_points:
-        steps.append((t["other"], int(result.other_points)))
     rate = ""
     if result.tier_conversion_rate is not None:
-        rate = t["tier_rate"].format(tier=t[tier].capitalize(), rate=_percent(result.tier_conversion_rate, lang))
-    reasons = "".join(f'<li data-points="{r.points}">{escape(r.text)}: <b>{r.points:+d}</b></li>'
-                      for r in result.reasons)
+        rate = t["tier_rate"].format(tier=tier_name, rate=_percent(result.tier_conversion_rate, lang))
+    reasons = "".join(
+        f'<li data-points="{r.points}"><span class="pts {"up" if r.points >= 0 else "down"}">{_signed(r.points)}'
+        f'</span><span class="text">{escape(r.text)}</span><span class="group">{t[r.group]}</span></li>'
+        for r in result.reasons)
+    facts = (f'<tr><td>{t["probability"]}</td><td class="num" id="probability">'
+             f'{_percent(result.probability or 0, lang)}</td></tr>'
+             f'<tr><td>{t["fit"]}</td><td class="num" id="fit">{_signed(result.fit_score or 0)}</td>'
+             f'<td>{t["points"]}</td></tr>'
+             f'<tr><td>{t["engagement"]}</td><td class="num" id="engagement">{_signed(result.engagement_score or 0)}'
+             f'</td><td>{t["points"]}</td></tr>')
+    chart = waterfall_svg(steps, int(result.base_score or 0), int(result.score or 0), t,
+                          other=int(result.other_points or 0))
+    model = f'<p class="model">{t["model"]} {escape(result.model_version)}</p>' if result.model_version else ""
+    title = f"{t['title']} {lead_id}"
     return (
-        f"{head}<h1>{t['title']} · {escape(result.lead_id or '')}</h1>"
-        f'<div class="score" id="score">{result.score}</div>'
-        f'<span class="badge" id="tier" style="background:{_TIER_COLOUR[tier]}">{t[tier]}</span> '
+        f"{_head(title, lang)}"
+        f'<h1>{t["title"]} <span class="id">· {lead_id}</span></h1>'
+        f'<div class="top"><div><div class="score" id="score">{result.score}</div>'
+        f'<div class="badges"><span class="badge" id="tier" data-tier="{tier}" '
+        f'style="background:{TIER_COLOUR[tier]}">{tier_name}</span> '
         f'<span class="badge" id="grade" style="background:#555">{t["grade"]} {escape(result.grade or "")}</span>'
-        f'<table class="facts"><tr><td>{t["probability"]}</td><td>{_percent(result.probability or 0, lang)}</td></tr>'
-        f'<tr><td>{t["fit"]}</td><td>{result.fit_score:+d}</td></tr>'
-        f'<tr><td>{t["engagement"]}</td><td>{result.engagement_score:+d}</td></tr></table>'
-        f"<p>{escape(rate)}</p><h2>{t['why']}</h2>"
-        f"{waterfall_svg(steps, int(result.base_score or 0), int(result.score or 0), t)}"
-        f'<ul class="reasons">{reasons}</ul></body></html>'
+        f'</div></div><table class="facts">{facts}</table></div>'
+        f'<p class="rate">{escape(rate)}</p><h2>{t["why"]}</h2>{chart}'
+        f'<ul class="reasons">{reasons}</ul>{model}</div></body></html>'
     )

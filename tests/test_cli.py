@@ -76,3 +76,19 @@ def test_serve_refuses_to_start_without_a_token(project: Path) -> None:
 def test_features_prints_the_catalogue_in_german(project: Path) -> None:
     result = _run(["features", "--lang", "de"], project)
     assert result.returncode == 0 and "| Merkmal | Gruppe | Bedeutung |" in result.stdout
+
+
+@pytest.mark.slow
+def test_serve_stops_with_a_clear_message_when_the_model_file_was_tampered_with(trained, tmp_path: Path) -> None:
+    store_artifacts = list(Path(trained.store).rglob("bundle.pkl"))
+    assert store_artifacts, "the trained fixture's store holds the registered bundle"
+    target = store_artifacts[0]
+    original = target.read_bytes()
+    try:
+        target.write_bytes(original[:-10] + b"0123456789")  # same size, different bytes
+        result = _run(["serve", "--no-auth", "--model", f"models:/lead-scoring/{trained.version}"], tmp_path,
+                      {"MLFLOW_TRACKING_URI": trained.tracking_uri, "LEADSCORE_MODEL_CACHE": str(tmp_path / "m")})
+    finally:
+        target.write_bytes(original)
+    assert result.returncode == 1
+    assert "checksum" in result.stderr and "refusing to load" in result.stderr

@@ -119,3 +119,15 @@ def test_the_email_address_is_not_a_feature_only_its_domain_kind() -> None:
     one = build_lead_features({**base, "email": "anna.schmidt@acme-gmbh.de"}, [], AS_OF, CONFIG, CATALOGUE)
     two = build_lead_features({**base, "email": "zz.top@other-corp.com"}, [], AS_OF, CONFIG, CATALOGUE)
     _frames_equal_to_the_last_digit(to_frame(one, pd.Index(["x"])), to_frame(two, pd.Index(["x"])))
+
+
+def test_declared_extra_columns_pass_through_as_fit_features() -> None:
+    config = FeatureConfig(extra_columns=("crm_rating", "segment"), extra_categorical=("segment",))
+    catalogue = build_catalogue(config)
+    leads = pd.DataFrame({"lead_id": ["a", "b"], "created_at": pd.to_datetime(["2025-01-01T00:00:00Z"] * 2),
+                          "crm_rating": ["4.5", None], "segment": [" Enterprise ", "Select"], "ignored": [1, 2]})
+    frame = build_features(leads, None, AS_OF, config, catalogue)
+    assert catalogue["crm_rating"].group == "fit" and catalogue["segment"].categorical
+    assert frame.loc["a", "crm_rating"] == 4.5 and np.isnan(frame.loc["b", "crm_rating"])
+    assert frame.loc["a", "segment"] == "Enterprise" and frame.loc["b", "segment"] is None
+    assert "ignored" not in frame.columns

@@ -1,6 +1,7 @@
 """Turning feature columns into the model's numeric matrix.
 
-Numbers pass through (NaN stays NaN: LightGBM learns where missing values go). Categories become
+Numbers pass through (NaN stays NaN: LightGBM learns where missing values go), except where the
+catalogue says what missing means (``missing_as``: a recency that is missing means "never"). Categories become
 integer codes learned at fit time: values seen fewer than ``min_count`` times in training are grouped
 into code 0 ("other"), as are values never seen before, so a new picklist entry at scoring time is
 treated like a rare one instead of failing. Missing categories stay NaN.
@@ -20,10 +21,12 @@ OTHER_CODE = 0
 class FeatureEncoder(TransformerMixin, BaseEstimator):
     """Columns (a DataFrame or a mapping of arrays) → float64 matrix in ``names`` order."""
 
-    def __init__(self, names: tuple[str, ...] = (), categorical: tuple[str, ...] = (), min_count: int = 30):
+    def __init__(self, names: tuple[str, ...] = (), categorical: tuple[str, ...] = (), min_count: int = 30,
+                 missing_as: tuple[tuple[str, float], ...] = ()):
         self.names = names
         self.categorical = categorical
         self.min_count = min_count
+        self.missing_as = missing_as
 
     def fit(self, X: pd.DataFrame, y: object = None) -> FeatureEncoder:
         self.vocabulary_: dict[str, dict[str, int]] = {}
@@ -37,12 +40,16 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
         first = X[self.names[0]]
         matrix = np.empty((len(first), len(self.names)), dtype=np.float64)
+        fill = dict(getattr(self, "missing_as", ()))  # bundles saved before missing_as existed
         for j, name in enumerate(self.names):
             values = X[name]
             if name in self.vocabulary_:
                 matrix[:, j] = self._codes(name, np.asarray(values, dtype=object))
             else:
                 matrix[:, j] = np.asarray(values, dtype=np.float64)
+                if name in fill:
+                    column = matrix[:, j]
+                    column[np.isnan(column)] = fill[name]
         return matrix
 
     def _codes(self, name: str, values: np.ndarray) -> np.ndarray:

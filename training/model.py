@@ -35,8 +35,12 @@ def fit_booster(
     categorical_index: list[int],
     params: BoosterParams,
     seed: int,
+    monotone: list[int] | None = None,
 ) -> LeadBooster:
-    """Fit with early stopping on a later validation slice (never on the calibration or test window)."""
+    """Fit with early stopping on a later validation slice (never on the calibration or test window).
+
+    ``monotone`` (one entry per column: +1, -1 or 0) makes the model keep declared directions, e.g. that a
+    recent demo request never lowers a score."""
     model = LeadBooster(
         n_estimators=params.n_estimators,
         learning_rate=params.learning_rate,
@@ -51,11 +55,14 @@ def fit_booster(
         deterministic=True,
         force_row_wise=True,
         verbose=-1,
+        monotone_constraints=monotone or None,
+        monotone_constraints_method="intermediate",
     )
     model.fit(
         X_fit,
         y_fit,
-        eval_set=[(X_val, y_val)],
+        eval_X=(X_val,),
+        eval_y=(y_val,),
         eval_metric="binary_logloss",
         categorical_feature=categorical_index,
         callbacks=[early_stopping(params.early_stopping_rounds, verbose=False), log_evaluation(0)],

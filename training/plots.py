@@ -1,12 +1,12 @@
-"""Plots people would rather look at than read: calibration, lift, SHAP summary. Saved as PNG files."""
+"""Plots people would rather look at than read: calibration, lift, SHAP summary. Saved as PNG files.
+
+The backend is left to the caller (a notebook keeps its inline figures); without a display matplotlib
+falls back to Agg by itself."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 

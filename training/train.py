@@ -77,7 +77,8 @@ def fit_and_evaluate(
     ``points_baseline``: also fit the hand-made points scorecard (event mode; a flat table has none of
     the columns it gives points for)."""
     categorical = tuple(f.name for f in catalogue if f.categorical)
-    encoder = FeatureEncoder(tuple(catalogue.names), categorical, config.rare_category_min_count).fit(fit)
+    missing_as = tuple((f.name, f.missing_as) for f in catalogue if f.missing_as is not None)
+    encoder = FeatureEncoder(tuple(catalogue.names), categorical, config.rare_category_min_count, missing_as).fit(fit)
 
     # early stopping on the latest slice of the fit window (by time when there is one)
     if AS_OF in fit.columns and fit[AS_OF].nunique() > 1:
@@ -90,7 +91,7 @@ def fit_and_evaluate(
     y_fit = fit[LABEL].to_numpy()
     progress(f"fitting LightGBM on {int((~is_val).sum()):,} rows (early stopping on {int(is_val.sum()):,})")
     model = fit_booster(X_fit[~is_val], y_fit[~is_val], X_fit[is_val], y_fit[is_val], encoder.categorical_index_,
-                        config.booster, config.seed)
+                        config.booster, config.seed, [f.monotone for f in catalogue])
 
     X_cal, y_cal = encoder.transform(calibration), calibration[LABEL].to_numpy()
     progress(f"calibrating on {len(y_cal):,} rows of the calibration window")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from features.config import DAY_US, ENGAGEMENT_TYPES, FeatureConfig
 
@@ -47,14 +48,11 @@ def type_code_of(activity_type: object) -> int:
     return OTHER_CODE
 
 
-def type_codes(activity_types: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`type_code_of` (maps each distinct raw value once)."""
-    values = np.asarray(activity_types, dtype=object)
-    if len(values) <= 64:
-        return np.fromiter((type_code_of(v) for v in values), dtype=np.int16, count=len(values))
-    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-    codes = np.fromiter((type_code_of(v) for v in uniques), dtype=np.int16, count=len(uniques))
-    return codes[inverse]
+def type_codes(activity_types: object) -> np.ndarray:
+    """Vectorised :func:`type_code_of`: each distinct raw value is mapped once (hash-based factorize)."""
+    codes, uniques = pd.factorize(activity_types, use_na_sentinel=True)
+    mapped = np.fromiter((type_code_of(v) for v in uniques), dtype=np.int16, count=len(uniques))
+    return np.append(mapped, np.int16(OTHER_CODE))[codes]  # code -1 (missing) → other
 
 
 def engagement_names(config: FeatureConfig) -> list[str]:

@@ -19,12 +19,20 @@ class LeadBooster(LGBMClassifier):
     is affine in log-odds and SHAP contributions map exactly onto calibrated log-odds."""
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        return self.predict(X, raw_score=True)
+        return self.booster_.predict(X, raw_score=True, num_threads=_threads(X))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """TreeSHAP values in margin space: ``n × (features + 1)``, the last column the base value.
-        Each row sums to the row's margin (LightGBM's exact TreeSHAP, identical to ``shap.TreeExplainer``)."""
-        return self.predict(X, pred_contrib=True)
+        Each row sums to the row's margin (LightGBM's exact TreeSHAP, identical to ``shap.TreeExplainer``).
+
+        Calls the booster directly: the scikit-learn wrapper re-validates its parameters on every call,
+        which costs more than explaining one lead."""
+        return self.booster_.predict(X, pred_contrib=True, num_threads=_threads(X))
+
+
+def _threads(X: np.ndarray) -> int:
+    """One thread for a request's few rows (starting OpenMP threads costs more than the work), all for batches."""
+    return 1 if len(X) < 512 else 0
 
 
 def fit_booster(

@@ -22,6 +22,7 @@ from sklearn.calibration import CalibratedClassifierCV
 
 from features.catalogue import Catalogue, Lang, render
 from features.config import FeatureConfig
+from features.normalise import is_missing
 from features.pipeline import Columns, build_features, build_records_features
 from training.calibration import probability_from_margin
 from training.encoding import FeatureEncoder
@@ -58,13 +59,10 @@ class ScoringBundle:
         Numbers become float64 (text that is not a number becomes missing); categories become text
         (``object``) with None for missing, the contract's missing markers such as ``Select`` included.
         A column the model knows but the table lacks is all missing: the lead did not answer it."""
-        from features.contract import MISSING_MARKERS
-
         def category(value: object) -> str | None:
-            if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            if is_missing(value):
                 return None
-            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
-            return None if text.lower() in MISSING_MARKERS else text
+            return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
 
         out: dict[str, pd.Series] = {}
         for feature in self.catalogue:

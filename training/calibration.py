@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
+from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.frozen import FrozenEstimator
+from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 
@@ -45,12 +46,15 @@ def fit_calibrator(
         methods.append("isotonic")
     losses: dict[str, float] = {}
     if len(methods) > 1:
+        # the booster is frozen, so its margins are computed once and only the one-dimensional calibration
+        # map is refitted per fold (with the same maps CalibratedClassifierCV fits)
+        margin = model.decision_function(X_cal)
         folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
         for method in methods:
             fold_losses = []
-            for train, held_out in folds.split(X_cal, y_cal):
-                calibrated = _fit(model, X_cal[train], y_cal[train], method)
-                p = np.clip(calibrated.predict_proba(X_cal[held_out])[:, 1], 1e-6, 1 - 1e-6)
+            for train, held_out in folds.split(margin.reshape(-1, 1), y_cal):
+                mapping = _SigmoidCalibration() if method == "sigmoid" else IsotonicRegression(out_of_bounds="clip")
+                p = np.clip(mapping.fit(margin[train], y_cal[train]).predict(margin[held_out]), 1e-6, 1 - 1e-6)
                 fold_losses.append(log_loss(y_cal[held_out], p, labels=[0, 1]))
             losses[method] = float(np.mean(fold_losses))
         # isotonic must win clearly: a tie goes to the smoother, safer sigmoid

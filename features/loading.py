@@ -814,6 +814,43 @@ def _derived_conversions(
     return derived
 
 
+@dataclass
+class _TimedTable:
+    """An activities or conversions file after the checks both share."""
+
+    name: str
+    frame: pd.DataFrame
+    sources: dict[str, tuple[str, ...]]
+    rows: _Rows
+    ids: pd.Series
+    id_field: str
+    times: pd.Series
+    time_field: str
+    time_text: pd.Series
+
+
+def _open_timed_table(
+    path: str | Path, mapping: str | None, table: str, columns: Sequence[str], time_column: str
+) -> _TimedTable:
+    """Read an activities or conversions file: map, require its columns, and reject the rows every such
+    table rejects (malformed, empty, no lead id, missing or unparseable timestamp)."""
+    raw = _read_raw(path)
+    frame, sources = apply_mapping(raw.frame, mapping, table)
+    _require_columns(frame, raw.name, table, columns, mapping)
+    rows = _Rows(raw.name, len(frame))
+    rows.reject_malformed(raw.malformed)
+    rows.reject(_empty_rows(frame), WHOLE_ROW, "empty row")
+    ids = _text(frame[LEAD_ID])
+    rows.ids = ids
+    id_field = _field(sources, LEAD_ID)
+    rows.reject(ids.isna(), id_field, _MISSING_REQUIRED)
+    times, bad, text = _timestamps(frame[time_column])
+    time_field = _field(sources, time_column)
+    rows.reject(text.isna(), time_field, _MISSING_REQUIRED)
+    rows.reject(bad, time_field, _unparseable_timestamp(text), text)
+    return _TimedTable(raw.name, frame, sources, rows, ids, id_field, times, time_field, text)
+
+
 def _load_activities(
     path: str | Path,
     mapping: str | None,
@@ -821,24 +858,11 @@ def _load_activities(
     rejected_ids: dict[str, int],
     report: DataReport,
 ) -> pd.DataFrame:
-    raw = _read_raw(path)
-    name = raw.name
-    frame, sources = apply_mapping(raw.frame, mapping, "activities")
-    _require_columns(frame, name, "activities", ACTIVITY_COLUMNS, mapping)
-
-    rows = _Rows(name, len(frame))
-    rows.reject_malformed(raw.malformed)
-    rows.reject(_empty_rows(frame), WHOLE_ROW, "empty row")
-    ids = _text(frame[LEAD_ID])
-    rows.ids = ids
-    id_field = _field(sources, LEAD_ID)
-    rows.reject(ids.isna(), id_field, _MISSING_REQUIRED)
-    occurred, bad, occurred_text = _timestamps(frame[OCCURRED_AT])
-    time_field = _field(sources, OCCURRED_AT)
-    rows.reject(occurred_text.isna(), time_field, _MISSING_REQUIRED)
-    rows.reject(bad, time_field, _unparseable_timestamp(occurred_text), occurred_text)
+    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT)
+    name, frame, rows, ids, id_field, occurred = (table.name, table.frame, table.rows, table.ids, table.id_field,
+                                                  table.times)
     types = _activity_types(_text(frame[ACTIVITY_TYPE]))
-    rows.reject(types.isna(), _field(sources, ACTIVITY_TYPE), _MISSING_REQUIRED)
+    rows.reject(types.isna(), _field(table.sources, ACTIVITY_TYPE), _MISSING_REQUIRED)
 
     unknown = rows.reject(~ids.isin(known_ids), id_field, _unknown_lead(ids, rejected_ids), ids)
     clean = pd.DataFrame({LEAD_ID: ids, OCCURRED_AT: occurred, ACTIVITY_TYPE: types})
@@ -873,22 +897,10 @@ def _load_conversions(
     rejected_ids: dict[str, int],
     report: DataReport,
 ) -> pd.DataFrame:
-    raw = _read_raw(path)
-    name = raw.name
-    frame, sources = apply_mapping(raw.frame, mapping, "conversions")
-    _require_columns(frame, name, "conversions", CONVERSION_COLUMNS, mapping)
-
-    rows = _Rows(name, len(frame))
-    rows.reject_malformed(raw.malformed)
-    rows.reject(_empty_rows(frame), WHOLE_ROW, "empty row")
-    ids = _text(frame[LEAD_ID])
-    rows.ids = ids
-    id_field = _field(sources, LEAD_ID)
-    rows.reject(ids.isna(), id_field, _MISSING_REQUIRED)
-    converted, bad, converted_text = _timestamps(frame[CONVERTED_AT])
-    time_field = _field(sources, CONVERTED_AT)
-    rows.reject(converted_text.isna(), time_field, _MISSING_REQUIRED)
-    rows.reject(bad, time_field, _unparseable_timestamp(converted_text), converted_text)
+    table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT)
+    name, frame, rows, ids, id_field, converted = (table.name, table.frame, table.rows, table.ids, table.id_field,
+                                                   table.times)
+    time_field, converted_text = table.time_field, table.time_text
     rows.reject(~ids.isin(known_ids), id_field, _unknown_lead(ids, rejected_ids), ids)
 
     clean = pd.DataFrame({LEAD_ID: ids, CONVERTED_AT: converted})

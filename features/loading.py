@@ -449,14 +449,17 @@ def _format_float(value: float) -> str | float:
 
 def _timestamps(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse to UTC: (timestamps, unparseable mask, the values as text for messages)."""
-    text = _text(series)
     if pd.api.types.is_datetime64_any_dtype(series):
+        # typed timestamps (Parquet) need no parsing; rendering millions of them as text only for error
+        # messages that cannot occur would cost more than the rest of the load
         parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
         parsed = parsed.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
-    else:
-        # Nanosecond digits would push pandas to nanosecond resolution, whose range ends in 2262.
-        trimmed = text.str.replace(r"(\.\d{6})\d+", r"\1", regex=True)
-        parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce").astype(TIMESTAMP_DTYPE)
+        text = pd.Series(np.where(parsed.isna().to_numpy(), None, "(timestamp)"), index=series.index, dtype="str")
+        return parsed, pd.Series(False, index=series.index), text
+    text = _text(series)
+    # Nanosecond digits would push pandas to nanosecond resolution, whose range ends in 2262.
+    trimmed = text.str.replace(r"(\.\d{6})\d+", r"\1", regex=True)
+    parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce").astype(TIMESTAMP_DTYPE)
     return parsed, text.notna() & parsed.isna(), text
 
 

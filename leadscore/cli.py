@@ -32,6 +32,26 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split
 console = Console(stderr=True)
 
 
+def _quiet_libraries() -> None:
+    """MLflow's advice to library authors (schema hints, dataset-source guesses, artifact progress bars)
+    is noise to someone running a command; our own progress lines say what happens."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+    warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
+    warnings.filterwarnings("ignore", category=UserWarning, message=r".*(type hints|Integer columns|dataset source)")
+    warnings.filterwarnings("ignore", message=r".*'eval_set' is deprecated")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+_quiet_libraries()
+
+
 class Fmt(StrEnum):
     csv = "csv"
     parquet = "parquet"

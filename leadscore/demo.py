@@ -81,5 +81,5 @@ def run_demo(leads: int, port: int, workdir: Path, say: Callable[[str], None] = 
         reasons = "\n".join(f"{r['points']:+d}  {r['text']}" for r in result["reasons"])
         table.add_row(result["lead_id"], str(result["score"]), result["tier"], result["grade"],
                       f"{result['probability']:.1%}", reasons)
-    Console().print(table)
+    Console(width=120).print(table)
     return body["results"]

@@ -22,7 +22,7 @@ class LeadScoringModel(mlflow.pyfunc.PythonModel):
     def load_context(self, context):
         self.bundle = load_bundle(context.artifacts["bundle"], context.model_config["bundle_sha256"])
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
         params = params or {}
         as_of = params.get("as_of") or datetime.now(UTC).isoformat()
         lang = params.get("lang", "en")

@@ -55,25 +55,6 @@ def type_codes(activity_types: object) -> np.ndarray:
     return np.append(mapped, np.int16(OTHER_CODE))[codes]  # code -1 (missing) → other
 
 
-def engagement_names(config: FeatureConfig) -> list[str]:
-    """The engagement columns :func:`engagement_features` returns, in order (the catalogue's order)."""
-    names = [f"n_{t}_{w}d" for w in config.windows_days for t in ENGAGEMENT_TYPES]
-    names += [
-        "days_since_last_activity",
-        "days_since_last_high_intent",
-        "high_intent_days_30d",
-        "n_high_intent_90_365d",
-        f"active_days_{config.active_days_window}d",
-        f"activity_trend_{config.trend_days}d",
-        "engagement_score",
-        "email_click_rate_90d",
-        "unsubscribed",
-        "bounced",
-        "lead_age_days",
-    ]
-    return names
-
-
 def _last_time(index: np.ndarray, times: np.ndarray, n_leads: int) -> np.ndarray:
     """Latest timestamp per lead (int64 µs), ``-1`` where the lead has none."""
     last = np.full(n_leads, -1, dtype=np.int64)

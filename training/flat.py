@@ -229,8 +229,7 @@ def train_flat(
         fit = fit.assign(**{AS_OF: data.times.iloc[split.fit].to_numpy()})
 
     bundle, metrics, baselines, choice, scored, best = fit_and_evaluate(fit, calibration, test, catalogue, config,
-                                                                         progress, points_baseline=False)
-    bundle.mode = "flat"
+                                                                         progress, mode="flat")
     bundle.info.update({
         "mode": "flat",
         "label": label,

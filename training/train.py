@@ -17,7 +17,7 @@ import pandas as pd
 from features.catalogue import Catalogue, build_catalogue
 from features.contract import CREATED_AT
 from training.baselines import PointsScorecard, logistic_baseline
-from training.bundle import ScoringBundle
+from training.bundle import Mode, ScoringBundle
 from training.calibration import CalibrationChoice, fit_calibrator, probability_from_margin
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL, Windows, build_examples, data_end_of, plan_windows
@@ -69,12 +69,12 @@ def fit_and_evaluate(
     catalogue: Catalogue,
     config: TrainConfig,
     progress: Progress = _quiet,
-    points_baseline: bool = True,
+    mode: Mode = "event",
 ) -> tuple[ScoringBundle, dict[str, float], dict[str, dict[str, float]], CalibrationChoice, pd.DataFrame, int]:
     """The model and its baselines on prepared example frames (shared by event and flat mode).
 
-    ``points_baseline``: also fit the hand-made points scorecard (event mode; a flat table has none of
-    the columns it gives points for)."""
+    The hand-made points scorecard is only a baseline in event mode: a flat table has none of the
+    columns it gives points for."""
     categorical = tuple(f.name for f in catalogue if f.categorical)
     missing_as = tuple((f.name, f.missing_as) for f in catalogue if f.missing_as is not None)
     encoder = FeatureEncoder(tuple(catalogue.names), categorical, config.rare_category_min_count, missing_as).fit(fit)
@@ -115,14 +115,14 @@ def fit_and_evaluate(
     numeric = [f.name for f in catalogue if not f.categorical]
     logreg = logistic_baseline(numeric, list(categorical), config.seed).fit(_lr_frame(fit, catalogue), y_fit)
     baselines = {"logreg": classification_metrics(y_test, logreg.predict_proba(_lr_frame(test, catalogue))[:, 1])}
-    if points_baseline:
+    if mode == "event":
         scorecard = PointsScorecard().fit(calibration, y_cal)
         baselines["points"] = classification_metrics(y_test, scorecard.predict_proba(test)[:, 1])
     for name, values in baselines.items():
         metrics[f"auc_gain_over_{name}"] = metrics["roc_auc"] - values["roc_auc"]
 
     bundle = ScoringBundle(
-        mode="event",
+        mode=mode,
         feature_config=config.features,
         catalogue=catalogue,
         encoder=encoder,

@@ -1,6 +1,6 @@
 """Benchmark: the HTTP service and the batch CLI path, each beside its ceiling measured in the same run.
 
-    .venv/bin/python benchmarks/serve.py                        # HTTP + batch on 1M leads (long: see README)
+    .venv/bin/python benchmarks/serve.py                        # HTTP + batch on 1M leads (~5 min)
     .venv/bin/python benchmarks/serve.py --batch-leads 100000   # quick run (a few minutes)
     .venv/bin/python benchmarks/serve.py --skip-batch           # HTTP only
 

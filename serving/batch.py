@@ -20,7 +20,7 @@ import pandas as pd
 from features.catalogue import Lang
 from features.contract import CREATED_AT, LEAD_ID
 from features.loading import load_event_data, load_flat_table, write_table
-from features.pipeline import timestamp_us
+from features.pipeline import series_us, timestamp_us
 from training.bundle import ScoringBundle
 
 CHUNK = 50_000
@@ -68,7 +68,7 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     if len(scored):
         ok = scored.join(kept[["source_row"]], how="left").rename(columns={"source_row": "row"})
         frames.append(ok.reset_index())
-    future = kept[kept[CREATED_AT].map(lambda t: timestamp_us(t) > timestamp_us(moment))]
+    future = kept[(series_us(kept[CREATED_AT]) > timestamp_us(moment))]
     if len(future):
         frames.append(pd.DataFrame({"row": future["source_row"].to_numpy(), LEAD_ID: future.index,
                                     "error": f"created_at: lead created after as_of {moment.isoformat()}"}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.frozen import FrozenEstimator
 from sklearn.isotonic import IsotonicRegression
@@ -73,4 +74,7 @@ def probability_from_margin(calibrator: CalibratedClassifierCV, margin: np.ndarr
     """
     (pair,) = calibrator.calibrated_classifiers_
     (fitted,) = pair.calibrators
-    return np.clip(fitted.predict(np.asarray(margin, dtype=np.float64)), 0.0, 1.0)
+    margin = np.asarray(margin, dtype=np.float64)
+    if isinstance(fitted, _SigmoidCalibration):  # its predict, minus ~40 µs of input checks per call
+        return expit(-(fitted.a_ * margin + fitted.b_))
+    return np.clip(fitted.predict(margin), 0.0, 1.0)

@@ -147,6 +147,18 @@ def measure(name: str, fn: Callable[[], Any], repeats: int = 3, keep_last: bool 
     return m, (result if keep_last else None)
 
 
+def time_calls(fn: Callable[[], Any], calls: int, warmup: int = 30) -> list[float]:
+    """Per-call wall times (seconds) of ``calls`` calls after ``warmup`` untimed ones (caches, JIT paths)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def latency_stats(seconds: Sequence[float]) -> dict[str, float]:
     """Median, mean, p90, p99 and max of per-call latencies, in milliseconds."""
     ms = sorted(s * 1000.0 for s in seconds)

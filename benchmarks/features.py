@@ -181,17 +181,6 @@ def online_inputs(leads: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Times
     return lead, acts
 
 
-def time_calls(fn, calls: int, warmup: int = 100) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
 # --------------------------------------------------------------------------------------------------
 
 
@@ -286,15 +275,16 @@ def main() -> None:
     as_of_dt: datetime = as_of.to_pydatetime()
     c.say(f"online: build_records_features, 1 lead × {len(acts)} activities, {args.online_calls} calls each")
     online = {}
-    lat = time_calls(lambda: build_records_features([lead], [acts], as_of_dt, config, catalogue), args.online_calls)
+    lat = c.time_calls(lambda: build_records_features([lead], [acts], as_of_dt, config, catalogue),
+                       args.online_calls, warmup=100)
     online["datetimes"] = c.latency_stats(lat)
     acts_iso = [{"occurred_at": a["occurred_at"].isoformat(), "activity_type": a["activity_type"]} for a in acts]
     lead_iso = {**lead, CREATED_AT: lead[CREATED_AT].isoformat()}
-    lat = time_calls(lambda: build_records_features([lead_iso], [acts_iso], as_of_dt, config, catalogue),
-                     args.online_calls)
+    lat = c.time_calls(lambda: build_records_features([lead_iso], [acts_iso], as_of_dt, config, catalogue),
+                       args.online_calls, warmup=100)
     online["iso_strings"] = c.latency_stats(lat)
-    lat = time_calls(lambda: build_records_features([lead], [acts[:50]], as_of_dt, config, catalogue),
-                     args.online_calls)
+    lat = c.time_calls(lambda: build_records_features([lead], [acts[:50]], as_of_dt, config, catalogue),
+                       args.online_calls, warmup=100)
     online["datetimes_50_activities"] = c.latency_stats(lat)
     online_profile = profile_top(lambda: [build_records_features([lead], [acts], as_of_dt, config, catalogue)
                                           for _ in range(500)], 12)

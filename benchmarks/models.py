@@ -182,14 +182,7 @@ def additivity_error(contributions: np.ndarray, margin: np.ndarray) -> float:
 
 
 def one_row_latency(fn, calls: int = 500) -> float:
-    for _ in range(20):
-        fn()
-    times = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return c.latency_stats(times)["p50_ms"]
+    return c.latency_stats(c.time_calls(fn, calls, warmup=20))["p50_ms"]
 
 
 def main() -> None:

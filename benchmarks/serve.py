@@ -235,19 +235,8 @@ def in_process_breakdown(bundle, single: dict[str, Any], calls: int) -> dict[str
     }
     out = {}
     for name, fn in steps.items():
-        out[name] = c.latency_stats(_time_calls(fn, calls))
+        out[name] = c.latency_stats(c.time_calls(fn, calls))
     return out
-
-
-def _time_calls(fn, calls: int, warmup: int = 30) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
 
 
 # --------------------------------------------------------------------------------------------------

@@ -39,9 +39,20 @@ def map_values(values: np.ndarray, fn: Callable[[object], object]) -> np.ndarray
     return mapped[codes]  # code -1 (missing) picks the trailing fn(None)
 
 
+def _as_float(values: np.ndarray) -> np.ndarray:
+    """A raw column as float64; text that is not a number, and missing values, become NaN.
+
+    A few plain ``int``/``float``/``None`` values (an API request, already typed by its schema) are
+    converted directly: for one lead, ``pd.to_numeric`` costs more than scoring it. Anything else
+    takes ``pd.to_numeric``, the definition; both give the same float for a plain number."""
+    if len(values) <= _SMALL and all(v is None or type(v) is int or type(v) is float for v in values):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+
+
 def _numeric(values: np.ndarray) -> np.ndarray:
     """A numeric column as float64; non-positive or missing counts stay missing (log of 0 employees is no size)."""
-    number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    number = _as_float(values)
     return np.where(number > 0, number, np.nan)
 
 
@@ -88,7 +99,7 @@ def fit_features(leads: Mapping[str, np.ndarray], n_leads: int, config: FeatureC
         if name in config.extra_categorical:
             out[name] = map_values(raw, _clean_label)
         else:
-            out[name] = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+            out[name] = _as_float(raw)
     return out
 
 

@@ -16,7 +16,11 @@ class ServeConfig:
       the tracking server is down.
     * ``api_token``: the bearer token every non-health route needs; ``auth=False`` only when the
       operator said ``--no-auth``.
-    * ``max_leads`` / ``max_body_bytes``: larger requests get 413 instead of tying up a worker."""
+    * ``max_leads`` / ``max_body_bytes``: larger requests get 413 instead of tying up a worker.
+    * ``inline_leads`` / ``inline_activities``: a request at most this big (a CRM scoring one lead as it
+      changes: about a millisecond of work) is scored on the server's event loop; a bigger one goes to a
+      worker thread so that it never holds up health probes and small requests. Handing a one-lead
+      request to a thread costs more than scoring it (measured: ~0.9 ms of CPU per request)."""
 
     model_uri: str = DEFAULT_MODEL_URI
     cache_dir: Path = Path("models")
@@ -24,6 +28,8 @@ class ServeConfig:
     auth: bool = True
     max_leads: int = 1000
     max_body_bytes: int = 20_000_000
+    inline_leads: int = 10
+    inline_activities: int = 2_000
 
     @classmethod
     def from_env(cls) -> ServeConfig:
@@ -34,4 +40,6 @@ class ServeConfig:
             auth=os.environ.get("LEADSCORE_NO_AUTH", "") not in ("1", "true", "yes"),
             max_leads=int(os.environ.get("LEADSCORE_MAX_LEADS", "1000")),
             max_body_bytes=int(os.environ.get("LEADSCORE_MAX_BODY_BYTES", "20000000")),
+            inline_leads=int(os.environ.get("LEADSCORE_INLINE_LEADS", "10")),
+            inline_activities=int(os.environ.get("LEADSCORE_INLINE_ACTIVITIES", "2000")),
         )

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 
-class Activity(BaseModel):
-    """One thing a lead did (contract: ``activities`` table, without the lead id)."""
+class Activity(TypedDict):
+    """One thing a lead did (contract: ``activities`` table, without the lead id); other keys are ignored.
 
-    model_config = ConfigDict(extra="ignore")
+    A validated activity stays a plain dict: a lead can carry thousands, and the feature pipeline reads
+    them as mappings, so building (and dumping) a model object per activity would be pure overhead."""
 
+    __pydantic_config__ = ConfigDict(extra="ignore")  # type: ignore[misc]
     occurred_at: datetime
-    activity_type: str = Field(min_length=1, max_length=100)
+    activity_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class Lead(BaseModel):

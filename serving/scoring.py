@@ -41,7 +41,7 @@ def score_request(bundle: ScoringBundle, raw_leads: Sequence[Any], as_of: dateti
         seen[lead.lead_id] = i
         valid_index.append(i)
         records.append(lead.model_dump(exclude={"activities"}))
-        activities.append([a.model_dump() for a in lead.activities])
+        activities.append(lead.activities)
     scores = bundle.score_records(records, activities, moment, lang, top_k)
     for i, record, scored in zip(valid_index, records, scores, strict=True):
         results[i] = LeadScore(index=i, lead_id=record["lead_id"], status="ok", model_version=model_version, **scored)

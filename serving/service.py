@@ -11,6 +11,7 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
+import anyio
 import bentoml
 from bentoml.exceptions import BentoMLException
 from fastapi import FastAPI
@@ -47,7 +48,7 @@ class LeadScoring:
         return getattr(self, "loaded", None) is not None
 
     @bentoml.api(route="/score")
-    def score(
+    async def score(
         self,
         leads: Annotated[list[dict[str, Any]], Field(description="Leads: the contract's lead fields, any extra "
                                                                  "columns the model was trained on, and an "
@@ -60,7 +61,10 @@ class LeadScoring:
         if len(leads) > CONFIG.max_leads:
             raise BentoMLException(f"{len(leads)} leads in one request; the limit is {CONFIG.max_leads}",
                                    error_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        return score_request(self.loaded.bundle, leads, as_of, lang, top_k, self.loaded.version)
+        args = (self.loaded.bundle, leads, as_of, lang, top_k, self.loaded.version)
+        if _small(leads):
+            return score_request(*args)
+        return await anyio.to_thread.run_sync(score_request, *args)
 
     @extras.get("/model")
     def model(self) -> dict[str, Any]:
@@ -89,6 +93,15 @@ class LeadScoring:
         if result.status == "error":
             return HTMLResponse(render_card(result, request.lang), status_code=422)
         return HTMLResponse(render_card(result, request.lang))
+
+
+def _small(leads: list[dict[str, Any]]) -> bool:
+    """Whether a request is small enough to score on the event loop (see ``ServeConfig.inline_leads``)."""
+    if len(leads) > CONFIG.inline_leads:
+        return False
+    activities = sum(len(acts) for lead in leads if isinstance(lead, dict)
+                     and isinstance(acts := lead.get("activities"), list))
+    return activities <= CONFIG.inline_activities
 
 
 LeadScoring.add_asgi_middleware(AuthMiddleware, token=CONFIG.api_token, enabled=CONFIG.auth,

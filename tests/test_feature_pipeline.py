@@ -131,3 +131,16 @@ def test_declared_extra_columns_pass_through_as_fit_features() -> None:
     assert frame.loc["a", "crm_rating"] == 4.5 and np.isnan(frame.loc["b", "crm_rating"])
     assert frame.loc["a", "segment"] == "Enterprise" and frame.loc["b", "segment"] is None
     assert "ignored" not in frame.columns
+
+
+@pytest.mark.parametrize("values", [
+    [1200],
+    [None, 0, 1, -3, 2**53 + 1, 10**20, 1.5, float("nan"), float("inf")],
+    ["1200", " 35 ", "n/a", None, 7, 2.5, True],  # text and bools take the pandas path
+])
+def test_a_requests_typed_numbers_convert_exactly_as_pd_to_numeric_would(values: list[object]) -> None:
+    from features.fit import _as_float
+
+    raw = np.array(values, dtype=object)
+    expected = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    np.testing.assert_array_equal(_as_float(raw), expected)

@@ -74,6 +74,29 @@ def test_the_http_score_equals_the_batch_score(server: str, leads: list[dict], b
         assert online[lead_id]["probability"] == pytest.approx(batch.loc[lead_id, "probability"], abs=1e-12)
 
 
+def test_a_request_too_big_for_the_event_loop_is_scored_in_a_thread_with_the_same_results(
+    server: str, leads: list[dict]
+) -> None:
+    inline = _score(server, {"leads": leads[:2], "as_of": AS_OF}).json()["results"]  # ≤ 10 leads: on the loop
+    copies = [{**lead, "lead_id": f"{lead['lead_id']}-{n}"} for n in range(3) for lead in leads]  # 30: a thread
+    threaded = _score(server, {"leads": copies, "as_of": AS_OF}).json()["results"]
+    assert len(threaded) == 30 and all(r["status"] == "ok" for r in threaded)
+    for n in range(3):
+        for i in range(2):
+            same = threaded[n * len(leads) + i]
+            assert {**same, "index": i, "lead_id": inline[i]["lead_id"]} == inline[i]
+
+
+def test_only_small_requests_are_scored_on_the_event_loop() -> None:
+    from serving.service import _small
+
+    one = {"lead_id": "a", "activities": [{}] * 50}
+    assert _small([one])
+    assert not _small([one] * 11)  # more leads than inline_leads (10)
+    assert not _small([{"lead_id": "a", "activities": [{}] * 2001}])  # more activities than inline_activities
+    assert _small([{"lead_id": "a", "activities": "not a list"}])  # malformed: validation reports it, inline
+
+
 def test_a_bad_lead_gets_an_error_naming_the_field_and_the_rest_is_scored(server: str, leads: list[dict]) -> None:
     bad = [{**leads[0], "created_at": "not a date"}, leads[1],
            {**leads[2], "activities": [{"occurred_at": "2026-01-01T00:00:00Z"}]}, {"no_id": True}]

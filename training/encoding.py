@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 OTHER_CODE = 0
+_SMALL = 64  # up to this many rows (an API request) a Python loop beats vectorised column work
 
 
 class FeatureEncoder(TransformerMixin, BaseEstimator):
@@ -39,8 +40,10 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
         first = X[self.names[0]]
-        matrix = np.empty((len(first), len(self.names)), dtype=np.float64)
         fill = dict(getattr(self, "missing_as", ()))  # bundles saved before missing_as existed
+        if len(first) <= _SMALL:
+            return self._transform_few(X, fill)
+        matrix = np.empty((len(first), len(self.names)), dtype=np.float64)
         for j, name in enumerate(self.names):
             values = X[name]
             if name in self.vocabulary_:
@@ -52,9 +55,21 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
                     column[np.isnan(column)] = fill[name]
         return matrix
 
+    def _transform_few(self, X: pd.DataFrame | Mapping[str, np.ndarray], fill: dict[str, float]) -> np.ndarray:
+        """``transform`` for a request's few rows: one conversion of all columns at once (the column loop
+        costs more than the values when there is one lead); the same numbers as the column loop."""
+        columns = [self._codes(name, np.asarray(X[name], dtype=object)) if name in self.vocabulary_ else X[name]
+                   for name in self.names]
+        matrix = np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
+        for j, name in enumerate(self.names):
+            if name in fill:
+                column = matrix[:, j]
+                column[np.isnan(column)] = fill[name]
+        return matrix
+
     def _codes(self, name: str, values: np.ndarray) -> np.ndarray:
         vocabulary = self.vocabulary_[name]
-        if len(values) <= 64:
+        if len(values) <= _SMALL:
             return np.array([np.nan if _missing(v) else vocabulary.get(str(v), OTHER_CODE) for v in values],
                             dtype=np.float64)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)

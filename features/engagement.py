@@ -5,7 +5,8 @@ online both arrive here as three aligned integer arrays (which lead, when, what)
 cannot drift from the training path: it *is* the training path, called with ``n_leads=1``.
 
 Point in time: only activities with ``occurred_at <= as_of`` are looked at. Windows are half-open,
-``(as_of - w days, as_of]``, computed on integer microseconds so boundaries are exact.
+``(as_of - w days, as_of]`` for whole numbers of days ``w``, decided on integer microseconds of age (an
+activity is inside when its age in completed days is below ``w``), so boundaries are exact.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from features.config import DAY_US, ENGAGEMENT_TYPES, FeatureConfig
 
 _TYPE_CODE: dict[str, int] = {name: code for code, name in enumerate(ENGAGEMENT_TYPES)}
 OTHER_CODE = _TYPE_CODE["other"]
+
+_BLOCK = 1 << 16
+"""Activities per block of the pass over the whole history: its temporaries (~0.5 MB each) stay in the CPU cache."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,22 @@ def type_codes(activity_types: object) -> np.ndarray:
     return np.append(mapped, np.int16(OTHER_CODE))[codes]  # code -1 (missing) → other
 
 
-def _last_time(index: np.ndarray, times: np.ndarray, n_leads: int) -> np.ndarray:
-    """Latest timestamp per lead (int64 µs), ``-1`` where the lead has none."""
-    last = np.full(n_leads, -1, dtype=np.int64)
-    np.maximum.at(last, index, times)
-    return last
+def _whole_days(days: int) -> int:
+    """A window length in whole days; windows are compared on day numbers, which is exact only for whole days."""
+    if int(days) != days:
+        raise ValueError(f"engagement windows are whole days, got {days!r}")
+    return int(days)
+
+
+def _distinct_days(lead: np.ndarray, day: np.ndarray, n_leads: int, days: int) -> np.ndarray:
+    """Per lead, how many distinct day numbers in ``[0, days)`` occur among ``(lead, day)`` pairs.
+
+    Marks each (lead, day) cell of an ``n_leads × days`` table and counts the marks per lead (no sort).
+    """
+    keep = day < days
+    marks = np.zeros(n_leads * max(days, 0), dtype=bool)
+    marks[lead[keep].astype(np.int64) * days + day[keep]] = True
+    return marks.reshape(n_leads, max(days, 0)).sum(axis=1)
 
 
 def engagement_features(
@@ -72,69 +87,100 @@ def engagement_features(
     """Engagement signals of ``n_leads`` leads as of ``as_of_us``, one float64 array per signal.
 
     ``created_us`` holds each lead's ``created_at`` (µs) for the lead's age. A lead without activities
-    gets zero counts and missing (NaN) recency: "never" is not "long ago".
+    gets zero counts and missing (NaN) recency: "never" is not "long ago". Window lengths are whole days.
+
+    Two passes. The first walks the whole history in blocks of :data:`_BLOCK` activities (so that its
+    temporaries stay in the CPU cache and memory does not grow with the history) and keeps what needs
+    every activity: the decayed score, the latest activity, the latest high-intent activity, earlier
+    evaluations, unsubscribes and bounces; it also collects the few activities young enough for any
+    window, with their age in whole days. The second pass computes the window signals from those.
     """
     n_types = len(ENGAGEMENT_TYPES)
-    seen = activities.occurred_us <= as_of_us
-    lead = activities.lead_index[seen].astype(np.int64, copy=False)
-    when = activities.occurred_us[seen]
-    kind = activities.type_code[seen].astype(np.int64, copy=False)
-    key = lead * n_types + kind
-    age_us = as_of_us - when
-
-    out: dict[str, np.ndarray] = {}
-    for window in config.windows_days:
-        inside = age_us < window * DAY_US
-        counts = np.bincount(key[inside], minlength=n_leads * n_types).reshape(n_leads, n_types)
-        for code, name in enumerate(ENGAGEMENT_TYPES):
-            out[f"n_{name}_{window}d"] = counts[:, code].astype(np.float64)
-
-    last = _last_time(lead, when, n_leads)
-    out["days_since_last_activity"] = np.where(last >= 0, (as_of_us - last) / DAY_US, np.nan)
-    high_codes = np.array([_TYPE_CODE[t] for t in config.high_intent], dtype=np.int64)
-    high = np.isin(kind, high_codes)
-    last_high = _last_time(lead[high], when[high], n_leads)
-    out["days_since_last_high_intent"] = np.where(last_high >= 0, (as_of_us - last_high) / DAY_US, np.nan)
-
-    month = high & (age_us < 30 * DAY_US)
-    high_day_key = np.unique(lead[month] * 31 + age_us[month] // DAY_US) // 31
-    out["high_intent_days_30d"] = np.bincount(high_day_key, minlength=n_leads).astype(np.float64)
-    # an earlier evaluation that ended without a purchase: "not now" for a while
-    earlier = high & (age_us >= 90 * DAY_US) & (age_us < 365 * DAY_US)
-    out["n_high_intent_90_365d"] = np.bincount(lead[earlier], minlength=n_leads).astype(np.float64)
-
-    window_us = config.active_days_window * DAY_US
-    recent = age_us < window_us
-    day_key = lead[recent] * (config.active_days_window + 1) + (age_us[recent] // DAY_US)
-    distinct = np.unique(day_key) // (config.active_days_window + 1)
-    out[f"active_days_{config.active_days_window}d"] = np.bincount(distinct, minlength=n_leads).astype(np.float64)
-
-    trend_us = config.trend_days * DAY_US
-    latest = np.bincount(lead[age_us < trend_us], minlength=n_leads)
-    before = np.bincount(lead[(age_us >= trend_us) & (age_us < 2 * trend_us)], minlength=n_leads)
-    out[f"activity_trend_{config.trend_days}d"] = np.log2((latest + 1.0) / (before + 1.0))
-
+    windows = [_whole_days(w) for w in config.windows_days]
+    trend_days = _whole_days(config.trend_days)
+    active_days = _whole_days(config.active_days_window)
+    horizon_us = max(*windows, 90, 30, 2 * trend_days, active_days) * DAY_US  # youngest activities kept
+    high_intent = np.zeros(n_types, dtype=bool)
+    high_intent[[_TYPE_CODE[t] for t in config.high_intent]] = True
     weight = np.array([config.weights[t] for t in ENGAGEMENT_TYPES], dtype=np.float64)
     half_life_us = np.array([config.half_lives[t] for t in ENGAGEMENT_TYPES], dtype=np.float64) * DAY_US
-    decayed = weight[kind] * np.exp2(-age_us / half_life_us[kind])
-    out["engagement_score"] = np.bincount(lead, weights=decayed, minlength=n_leads)
 
-    opens = out["n_email_open_90d"] if "n_email_open_90d" in out else _window_count(key, age_us, n_leads, "email_open")
+    # pass 1: the whole history, block by block
+    score = np.zeros(n_leads, dtype=np.float64)
+    last = np.full(n_leads, -1, dtype=np.int64)
+    last_high = np.full(n_leads, -1, dtype=np.int64)
+    earlier = np.zeros(n_leads, dtype=np.int64)
+    unsubscribed = np.zeros(n_leads, dtype=bool)
+    bounced = np.zeros(n_leads, dtype=bool)
+    recent_lead, recent_kind, recent_day = [], [], []
+    any_seen = False
+    for start in range(0, len(activities), _BLOCK):
+        lead = activities.lead_index[start:start + _BLOCK]
+        when = activities.occurred_us[start:start + _BLOCK]
+        kind = activities.type_code[start:start + _BLOCK]
+        if when.max() > as_of_us:  # activities after the moment are invisible
+            seen = when <= as_of_us
+            lead, when, kind = lead[seen], when[seen], kind[seen]
+        any_seen = any_seen or len(when) > 0
+        # weight · 2^(-age / half-life), summed per lead in input order (the same sums as one bincount)
+        decayed = (when - as_of_us) / half_life_us[kind]
+        np.exp2(decayed, out=decayed)
+        decayed *= weight[kind]
+        np.add.at(score, lead, decayed)
+        np.maximum.at(last, lead, when)
+        age_us = as_of_us - when
+        high = high_intent[kind]
+        np.maximum.at(last_high, lead[high], when[high])
+        # an earlier evaluation that ended without a purchase: "not now" for a while
+        np.add.at(earlier, lead[high & (age_us >= 90 * DAY_US) & (age_us < 365 * DAY_US)], 1)
+        unsubscribed[lead[kind == _TYPE_CODE["email_unsubscribe"]]] = True
+        bounced[lead[kind == _TYPE_CODE["email_bounce"]]] = True
+        young = age_us < horizon_us
+        recent_lead.append(lead[young])
+        recent_kind.append(kind[young])
+        recent_day.append(age_us[young] // DAY_US)
+    lead = np.concatenate(recent_lead) if recent_lead else np.zeros(0, dtype=np.int64)
+    kind = np.concatenate(recent_kind) if recent_kind else np.zeros(0, dtype=np.int16)
+    day = np.concatenate(recent_day) if recent_day else np.zeros(0, dtype=np.int64)
+    del recent_lead, recent_kind, recent_day
+
+    # pass 2: windows, on the young activities only. age < w days ⇔ whole days of age < w (w whole).
+    out: dict[str, np.ndarray] = {}
+    key = kind.astype(np.int64) * n_leads + lead  # one contiguous row of counts per activity type
+    for window in config.windows_days:
+        counts = np.bincount(key[day < _whole_days(window)], minlength=n_types * n_leads).reshape(n_types, n_leads)
+        for code, name in enumerate(ENGAGEMENT_TYPES):
+            out[f"n_{name}_{window}d"] = counts[code].astype(np.float64)
+        del counts
+
+    out["days_since_last_activity"] = np.where(last >= 0, (as_of_us - last) / DAY_US, np.nan)
+    out["days_since_last_high_intent"] = np.where(last_high >= 0, (as_of_us - last_high) / DAY_US, np.nan)
+    high = high_intent[kind]
+    out["high_intent_days_30d"] = _distinct_days(lead[high], day[high], n_leads, 30).astype(np.float64)
+    out["n_high_intent_90_365d"] = earlier.astype(np.float64)
+    active = _distinct_days(lead, day, n_leads, active_days)
+    out[f"active_days_{config.active_days_window}d"] = active.astype(np.float64)
+
+    latest = np.bincount(lead[day < trend_days], minlength=n_leads)
+    before = np.bincount(lead[(day >= trend_days) & (day < 2 * trend_days)], minlength=n_leads)
+    out[f"activity_trend_{config.trend_days}d"] = np.log2((latest + 1.0) / (before + 1.0))
+    # with no visible activity at all the score has always been integer zeros (what np.bincount with
+    # weights gives for empty input); kept so that outputs stay identical
+    out["engagement_score"] = score if any_seen else score.astype(np.int64)
+
+    opens = out["n_email_open_90d"] if "n_email_open_90d" in out else _count_90d(lead, kind, day, n_leads, "email_open")
     clicks = (
-        out["n_email_click_90d"] if "n_email_click_90d" in out else _window_count(key, age_us, n_leads, "email_click")
+        out["n_email_click_90d"] if "n_email_click_90d" in out else _count_90d(lead, kind, day, n_leads, "email_click")
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["email_click_rate_90d"] = np.where(opens > 0, np.minimum(clicks / opens, 1.0), np.nan)
-
-    ever = np.bincount(key, minlength=n_leads * n_types).reshape(n_leads, n_types)
-    out["unsubscribed"] = (ever[:, _TYPE_CODE["email_unsubscribe"]] > 0).astype(np.float64)
-    out["bounced"] = (ever[:, _TYPE_CODE["email_bounce"]] > 0).astype(np.float64)
+    out["unsubscribed"] = unsubscribed.astype(np.float64)
+    out["bounced"] = bounced.astype(np.float64)
     out["lead_age_days"] = (as_of_us - np.asarray(created_us, dtype=np.int64)) / DAY_US
     return out
 
 
-def _window_count(key: np.ndarray, age_us: np.ndarray, n_leads: int, activity: str, days: int = 90) -> np.ndarray:
-    """Count of one activity type in the last ``days`` days (used when 90 days is not a configured window)."""
-    n_types = len(ENGAGEMENT_TYPES)
-    inside = (age_us < days * DAY_US) & (key % n_types == _TYPE_CODE[activity])
-    return np.bincount(key[inside] // n_types, minlength=n_leads).astype(np.float64)
+def _count_90d(lead: np.ndarray, kind: np.ndarray, day: np.ndarray, n_leads: int, activity: str) -> np.ndarray:
+    """Count of one activity type in the last 90 days (used when 90 days is not a configured window)."""
+    inside = (day < 90) & (kind == _TYPE_CODE[activity])
+    return np.bincount(lead[inside], minlength=n_leads).astype(np.float64)

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -77,6 +78,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.contract import (
     ACTIVITY_COLUMNS,
@@ -536,14 +539,34 @@ def _flags(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return values, text.notna() & values.isna(), text
 
 
-def _activity_types(text: pd.Series) -> pd.Series:
-    """Lower-cased, stripped values; a value whose snake-case form is a contract type becomes that type."""
+def _activity_types(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Activity types as text, lower-cased and stripped, a value whose snake-case form is a contract type
+    becoming that type; and a code per row (equal codes for equal types, -1 where missing).
+
+    Only the distinct values are cleaned (an export has millions of rows and a few dozen types)."""
+    raw_codes, text = _distinct_text(series)
     known = set(ACTIVITY_TYPES)
-    lookup = {}
-    for value in text.dropna().unique():
+    cleaned = []
+    for value in text.tolist():
+        if not isinstance(value, str):
+            cleaned.append(None)
+            continue
         snake = lower_snake(value)
-        lookup[value] = snake if snake in known else value.lower()
-    return text.map(lookup).astype("str")
+        cleaned.append(snake if snake in known else value.lower())
+    type_codes, types = pd.factorize(pd.Series(cleaned, dtype="str"))
+    codes = np.where(raw_codes < 0, -1, type_codes[raw_codes]) if type_codes.size else np.full(len(series), -1)
+    return pd.Series(pd.Series(types, dtype="str").array.take(codes, allow_fill=True), index=series.index), codes
+
+
+def _distinct_text(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The values as :func:`_text` makes them, as a code per row (-1 where missing in the input) and the
+    text of each code (missing where :func:`_text` makes it missing)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(series)
+        return codes, _text(pd.Series(uniques, dtype=series.dtype))
+    # other dtypes: equal objects may print differently (1, 1.0, True), so clean each value first
+    codes, uniques = pd.factorize(_text(series))
+    return codes, pd.Series(uniques, dtype="str")
 
 
 def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -562,6 +585,11 @@ def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
 # Row accounting
 
 
+#: Why rows were rejected or warned about: one text for all of them, or a function that is given the
+#: 0-based positions of the rows (ascending) and returns one text per row, in the same order.
+_Reason = str | Callable[[np.ndarray], Sequence[str]]
+
+
 class _Rows:
     """Which rows of one file are still in play, and the one issue of each row that is not."""
 
@@ -576,7 +604,7 @@ class _Rows:
         self,
         mask: pd.Series | np.ndarray,
         column: str,
-        reason: str | Callable[[int], str],
+        reason: _Reason,
         values: pd.Series | None = None,
     ) -> np.ndarray:
         """Reject the rows in ``mask`` that are still kept; ``reason`` may depend on the row position."""
@@ -589,7 +617,7 @@ class _Rows:
         self,
         mask: pd.Series | np.ndarray,
         column: str,
-        reason: str | Callable[[int], str],
+        reason: _Reason,
         values: pd.Series | None = None,
     ) -> None:
         """Record a warning for the kept rows in ``mask`` (the row stays; its value became missing)."""
@@ -608,21 +636,32 @@ class _Rows:
         self,
         hit: np.ndarray,
         column: str,
-        reason: str | Callable[[int], str],
+        reason: _Reason,
         values: pd.Series | None,
     ) -> list[RowIssue]:
+        """One issue per hit row; values, ids and reasons are looked up for those rows only."""
         positions = np.flatnonzero(hit)
         if positions.size == 0:
             return []
-        raw_values = None if values is None else values.to_numpy(dtype=object)
-        raw_ids = None if self.ids is None else self.ids.to_numpy(dtype=object)
-        issues = []
-        for position in positions.tolist():
-            value = None if raw_values is None else _optional_text(raw_values[position])
-            lead = None if raw_ids is None else _optional_text(raw_ids[position])
-            text = reason(position) if callable(reason) else reason
-            issues.append(RowIssue(self.file, position + 1, column, text, value, lead))
-        return issues
+        count = positions.size
+        texts = reason(positions) if callable(reason) else [reason] * count
+        shown = [None] * count if values is None else [_optional_text(v) for v in _values_at(values, positions)]
+        leads = [None] * count if self.ids is None else [_optional_text(v) for v in _values_at(self.ids, positions)]
+        file = self.file
+        return [
+            RowIssue(file, row, column, text, value, lead)
+            for row, text, value, lead in zip((positions + 1).tolist(), texts, shown, leads, strict=True)
+        ]
+
+
+def _values_at(series: pd.Series, positions: np.ndarray) -> list[Any]:
+    """The values of ``series`` at 0-based ``positions``, as Python objects (missing values as NaN/None)."""
+    return series.iloc[positions].tolist()
+
+
+def _each(series: pd.Series, describe: Callable[[Any], str]) -> Callable[[np.ndarray], list[str]]:
+    """A reason that depends on the row's value in ``series`` (looked up only for the rows at fault)."""
+    return lambda positions: [describe(value) for value in _values_at(series, positions)]
 
 
 def _optional_text(value: object) -> str | None:
@@ -632,14 +671,16 @@ def _optional_text(value: object) -> str | None:
 def _reject_duplicates(rows: _Rows, ids: pd.Series, column: str, what: str) -> None:
     """Keep the first kept row of each id; reject each later one, naming the first."""
     kept = ids[rows.keep]
-    first = kept[~kept.duplicated()]
-    first_row = dict(zip(first.to_numpy(), first.index.to_numpy() + 1, strict=True))
+    repeated = kept.duplicated().to_numpy()
+    if not repeated.any():
+        return
+    # name the first rows of the ids that repeat only (a dict over every id would cost more than the rest)
+    twins = kept[kept.isin(kept[repeated]).to_numpy()]
+    first = twins[~twins.duplicated().to_numpy()]
+    first_row = dict(zip(first.tolist(), (first.index.to_numpy() + 1).tolist(), strict=True))
     later = np.zeros(len(ids), dtype=bool)
-    later[kept.index[kept.duplicated()].to_numpy()] = True
-    raw_ids = ids.to_numpy(dtype=object)
-    rows.reject(
-        later, column, lambda position: f"duplicate {what} (first seen in row {first_row[raw_ids[position]]})", ids
-    )
+    later[kept.index[repeated].to_numpy()] = True
+    rows.reject(later, column, _each(ids, lambda lead: f"duplicate {what} (first seen in row {first_row[lead]})"), ids)
 
 
 def _field(sources: dict[str, tuple[str, ...]], column: str) -> str:
@@ -690,7 +731,7 @@ def load_event_data(
     report = DataReport()
     derive = mapping is not None and conversions is None
     lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, derive, report)
-    known_ids = set(lead_frame[LEAD_ID].tolist())
+    known_ids = lead_frame[LEAD_ID]
 
     if activities is not None:
         activity_frame = _load_activities(activities, mapping, known_ids, rejected_ids, report)
@@ -800,7 +841,7 @@ def _derived_conversions(
     "Became an Opportunity Date"): a kept lead with a usable date converted then."""
     converted, bad, text = _timestamps(frame[CONVERTED_AT])
     date_field = _field(sources, CONVERTED_AT)
-    rows.warn(bad, date_field, lambda p: f"unparseable timestamp {text.iat[p]!r}: conversion not used", text)
+    rows.warn(bad, date_field, _each(text, lambda value: f"unparseable timestamp {value!r}: conversion not used"), text)
     if CONVERSION_FLAG in frame.columns:
         flag, _, _ = _flags(frame[CONVERSION_FLAG])
         rows.warn(
@@ -857,29 +898,30 @@ def _open_timed_table(
 def _load_activities(
     path: str | Path,
     mapping: str | None,
-    known_ids: set[str],
+    known_ids: pd.Series,
     rejected_ids: dict[str, int],
     report: DataReport,
 ) -> pd.DataFrame:
     table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT)
     name, frame, rows, ids, id_field, occurred = (table.name, table.frame, table.rows, table.ids, table.id_field,
                                                   table.times)
-    types = _activity_types(_text(frame[ACTIVITY_TYPE]))
-    rows.reject(types.isna(), _field(table.sources, ACTIVITY_TYPE), _MISSING_REQUIRED)
+    types, type_codes = _activity_types(frame[ACTIVITY_TYPE])
+    rows.reject(type_codes < 0, _field(table.sources, ACTIVITY_TYPE), _MISSING_REQUIRED)
 
-    unknown = rows.reject(~ids.isin(known_ids), id_field, _unknown_lead(ids, rejected_ids), ids)
-    clean = pd.DataFrame({LEAD_ID: ids, OCCURRED_AT: occurred, ACTIVITY_TYPE: types})
-    kept = clean[rows.keep]
-    repeated = kept.duplicated(keep="first").to_numpy()
-    first_row: dict[int, int] = {}
-    if repeated.any():  # name the first occurrence, looking only at rows that have a twin (~1 % of them)
-        twins = kept[kept.duplicated(keep=False).to_numpy()].reset_index()
-        first_of = twins.groupby(list(ACTIVITY_COLUMNS), sort=False)["index"].transform("first")
-        first_row = dict(zip(twins["index"].to_numpy(), first_of.to_numpy() + 1, strict=True))
+    lead_codes = _positions_in(ids, known_ids)
+    unknown = rows.reject(lead_codes < 0, id_field, _unknown_lead(ids, rejected_ids), ids)
+    kept = np.flatnonzero(rows.keep)
+    first = _first_of_equal(occurred.array.asi8[kept], lead_codes[kept], type_codes[kept])
+    repeated = first != np.arange(kept.size)
+    first_row = dict(zip(kept[repeated].tolist(), (kept[first[repeated]] + 1).tolist(), strict=True))
     duplicate = np.zeros(len(frame), dtype=bool)
-    duplicate[kept.index[repeated].to_numpy()] = True
-    rows.reject(duplicate, WHOLE_ROW, lambda p: f"exact duplicate of row {first_row[p]} (same lead, time, type)")
+    duplicate[kept[repeated]] = True
+    def naming_the_first(positions: np.ndarray) -> list[str]:
+        return [f"exact duplicate of row {first_row[p]} (same lead, time, type)" for p in positions.tolist()]
 
+    rows.reject(duplicate, WHOLE_ROW, naming_the_first)
+
+    clean = pd.DataFrame({LEAD_ID: ids, OCCURRED_AT: occurred, ACTIVITY_TYPE: types})
     activities = clean[rows.keep].reset_index(drop=True)
     unknown_types = activities.loc[~activities[ACTIVITY_TYPE].isin(ACTIVITY_TYPES), ACTIVITY_TYPE]
     report.files["activities"] = name
@@ -899,7 +941,7 @@ def _load_activities(
 def _load_conversions(
     path: str | Path,
     mapping: str | None,
-    known_ids: set[str],
+    known_ids: pd.Series,
     rejected_ids: dict[str, int],
     report: DataReport,
 ) -> pd.DataFrame:
@@ -907,23 +949,26 @@ def _load_conversions(
     name, frame, rows, ids, id_field, converted = (table.name, table.frame, table.rows, table.ids, table.id_field,
                                                    table.times)
     time_field, converted_text = table.time_field, table.time_text
-    rows.reject(~ids.isin(known_ids), id_field, _unknown_lead(ids, rejected_ids), ids)
+    rows.reject(_positions_in(ids, known_ids) < 0, id_field, _unknown_lead(ids, rejected_ids), ids)
 
     clean = pd.DataFrame({LEAD_ID: ids, CONVERTED_AT: converted})
     kept = clean[rows.keep].sort_values(CONVERTED_AT, kind="stable")
-    later = kept.duplicated(subset=LEAD_ID, keep="first")
-    earliest = kept[~later]
-    earliest_row = dict(zip(earliest[LEAD_ID], earliest.index.to_numpy() + 1, strict=True))
-    earliest_at = dict(zip(earliest[LEAD_ID], earliest[CONVERTED_AT], strict=True))
+    later = kept.duplicated(subset=LEAD_ID, keep="first").to_numpy()
+    # the earliest conversion of each lead that has a later one (the rows the reasons name)
+    earliest = kept[~later & kept[LEAD_ID].isin(kept.loc[later, LEAD_ID]).to_numpy()]
+    earliest_row = dict(zip(earliest[LEAD_ID].tolist(), (earliest.index.to_numpy() + 1).tolist(), strict=True))
+    earliest_at = dict(zip(earliest[LEAD_ID].tolist(), earliest[CONVERTED_AT], strict=True))
     repeat = np.zeros(len(frame), dtype=bool)
-    repeat[kept.index[later.to_numpy()].to_numpy()] = True
-    raw_ids = ids.to_numpy(dtype=object)
+    repeat[kept.index[later].to_numpy()] = True
     rows.reject(
         repeat,
         time_field,
-        lambda p: (
-            f"lead already converted at {earliest_at[raw_ids[p]].isoformat()} (row {earliest_row[raw_ids[p]]});"
-            " the earliest conversion is kept"
+        _each(
+            ids,
+            lambda lead: (
+                f"lead already converted at {earliest_at[lead].isoformat()} (row {earliest_row[lead]});"
+                " the earliest conversion is kept"
+            ),
         ),
         converted_text,
     )
@@ -937,6 +982,89 @@ def _load_conversions(
     report.ignored_columns["conversions"] = [c for c in frame.columns if c not in CONVERSION_COLUMNS]
     report.missing_rates["conversions"] = _missing_rates(conversions)
     return conversions
+
+
+def _positions_in(ids: pd.Series, known_ids: pd.Series) -> np.ndarray:
+    """For each id, its position in ``known_ids`` (distinct, no missing values); -1 when it is not there or
+    missing. Equal ids get equal positions, so the result doubles as a code of the lead."""
+    values, known = _arrow_strings(ids), _arrow_strings(known_ids)
+    if values is None or known is None:
+        return pd.Index(known_ids).get_indexer(ids).astype("int64")
+    found = pc.index_in(values, value_set=known.combine_chunks())
+    return pc.fill_null(found, -1).to_numpy().astype("int64", copy=False)
+
+
+def _arrow_strings(series: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow data of a pyarrow-backed text column (pandas' default ``str``), else None."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        return pa.chunked_array(pa.array(series))
+    return None
+
+
+#: Rows per hash-table pass in :func:`_first_of_equal`: small enough for the table to stay in the CPU cache.
+_BLOCK_ROWS = 1 << 15
+
+
+def _first_of_equal(times: np.ndarray, *codes: np.ndarray) -> np.ndarray:
+    """For each row, the position of the first row with the same time and the same codes (itself when it is
+    the first). ``times`` are int64; ``codes`` non-negative ints (e.g. lead and activity type).
+
+    Only rows sharing a time can be equal. Exports are usually in time order, so rows are compared within
+    runs of equal times, in cache-sized blocks; any other order is first sorted by time (stable, so the
+    first row of a group stays the first)."""
+    count = times.size
+    first = np.arange(count)
+    order = None
+    if count > 1 and bool((times[1:] < times[:-1]).any()):
+        order = np.argsort(times, kind="stable")
+        times = times[order]
+        codes = tuple(code[order] for code in codes)
+    same = times[1:] == times[:-1]
+    shared = np.zeros(count, dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    candidates = np.flatnonzero(shared)
+    if candidates.size:
+        run = np.concatenate(([0], np.cumsum(~same)))[candidates]
+        widths = [int(code.max()) + 1 if code.size else 1 for code in codes]
+        if (int(run[-1]) + 1) * int(np.prod(widths, dtype=object)) < 2**63:
+            key = run.astype("int64")
+            for code, width in zip(codes, widths, strict=True):
+                key = key * width + code[candidates]
+            group = _group_codes_by_blocks(key, run)
+        else:  # too many distinct values to pack into one int64: let pandas group the columns
+            columns = {"run": run, **{f"code{i}": code[candidates] for i, code in enumerate(codes)}}
+            group = pd.DataFrame(columns).groupby(list(columns), sort=False).ngroup().to_numpy()
+        first[candidates] = candidates[_first_in_group(group)]
+    if order is None:
+        return first
+    result = np.empty(count, dtype=first.dtype)
+    result[order] = order[first]
+    return result
+
+
+def _group_codes_by_blocks(key: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """Codes of equal ``key`` values, numbered in order of first appearance. ``run`` is non-decreasing and
+    equal keys have equal runs, so blocks cut at a change of run can be coded one at a time."""
+    cuts = np.unique(np.searchsorted(run, run[_BLOCK_ROWS::_BLOCK_ROWS], side="left"))
+    bounds = [0, *cuts.tolist(), key.size]
+    group = np.empty(key.size, dtype="int64")
+    offset = 0
+    for begin, end in itertools.pairwise(bounds):
+        if begin == end:
+            continue
+        codes, uniques = pd.factorize(key[begin:end])
+        group[begin:end] = codes + offset
+        offset += len(uniques)
+    return group
+
+
+def _first_in_group(group: np.ndarray) -> np.ndarray:
+    """For codes numbered in order of first appearance, the position of each row's first row."""
+    seen = np.maximum.accumulate(group)
+    is_first = np.ones(group.size, dtype=bool)
+    is_first[1:] = group[1:] > seen[:-1]
+    return np.flatnonzero(is_first)[group]
 
 
 def _empty_frame(columns: Sequence[str]) -> pd.DataFrame:
@@ -958,22 +1086,21 @@ def _no_conversions_message(conversions: str | Path | None, derivable: bool, rep
     return f"{base} ({name}: none of its {read} rows is usable{'; ' + detail if detail else ''})"
 
 
-def _unparseable_timestamp(text: pd.Series) -> Callable[[int], str]:
-    return lambda position: f"unparseable timestamp {text.iat[position]!r} (expected ISO 8601)"
+def _unparseable_timestamp(text: pd.Series) -> _Reason:
+    return _each(text, lambda value: f"unparseable timestamp {value!r} (expected ISO 8601)")
 
 
-def _not_a_number(text: pd.Series) -> Callable[[int], str]:
-    return lambda position: f"not a number {text.iat[position]!r}: set to missing"
+def _not_a_number(text: pd.Series) -> _Reason:
+    return _each(text, lambda value: f"not a number {value!r}: set to missing")
 
 
-def _unknown_lead(ids: pd.Series, rejected_ids: dict[str, int]) -> Callable[[int], str]:
-    def reason(position: int) -> str:
-        lead = ids.iat[position]
+def _unknown_lead(ids: pd.Series, rejected_ids: dict[str, int]) -> _Reason:
+    def reason(lead: str) -> str:
         if lead in rejected_ids:
             return f"lead_id not in leads (its leads row {rejected_ids[lead]} was rejected)"
         return "lead_id not in leads"
 
-    return reason
+    return _each(ids, reason)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1033,7 +1160,8 @@ def load_flat_table(
         expected = "expected 0/1, true/false, yes/no or ja/nein"
         if for_training:
             rows.reject(label_text.isna(), label, _MISSING_REQUIRED)
-            rows.reject(bad_label, label, lambda p: f"unparseable label {label_text.iat[p]!r} ({expected})", label_text)
+            unparseable = _each(label_text, lambda value: f"unparseable label {value!r} ({expected})")
+            rows.reject(bad_label, label, unparseable, label_text)
 
     times = None
     if time_column is not None:
@@ -1063,7 +1191,7 @@ def load_flat_table(
                 )
             label_array = kept_labels.to_numpy().astype("int8")
         else:
-            rows.warn(bad_label, label, lambda p: f"unparseable label {label_text.iat[p]!r}: labels not returned")
+            rows.warn(bad_label, label, _each(label_text, lambda v: f"unparseable label {v!r}: labels not returned"))
             if kept_labels.notna().all():
                 label_array = kept_labels.to_numpy().astype("int8")
 

@@ -434,13 +434,21 @@ def _text(series: pd.Series) -> pd.Series:
     elif pd.api.types.is_bool_dtype(series):
         text = series.map({True: "true", False: "false"})
     elif pd.api.types.is_float_dtype(series):
-        text = series.map(_format_float)
+        text = _each_distinct(series, _format_float)
     elif pd.api.types.is_integer_dtype(series) or isinstance(series.dtype, pd.DatetimeTZDtype):
-        text = series.map(lambda value: value if pd.isna(value) else str(value))
+        text = _each_distinct(series, str)
     else:
         text = series.map(lambda value: value if pd.isna(value) or isinstance(value, str) else str(value))
     text = text.astype("str").str.strip()
     return text.mask(text.str.lower().isin(MISSING_MARKERS)).astype("str")
+
+
+def _each_distinct(series: pd.Series, render: Callable[[Any], str]) -> pd.Series:
+    """``render`` applied to each distinct value only (missing values stay missing), as an object column.
+    For numbers and timestamps, where equal values render alike; not for mixed Python objects (1 == True)."""
+    codes, uniques = pd.factorize(series)
+    rendered = np.array([render(value) for value in uniques] + [np.nan], dtype=object)
+    return pd.Series(rendered[codes], index=series.index)  # code -1 (missing) takes the trailing NaN
 
 
 def _format_float(value: float) -> str | float:
@@ -457,7 +465,8 @@ def _timestamps(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         # messages that cannot occur would cost more than the rest of the load
         parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
         parsed = parsed.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
-        text = pd.Series(np.where(parsed.isna().to_numpy(), None, "(timestamp)"), index=series.index, dtype="str")
+        marker = pc.if_else(pa.array(parsed.isna().to_numpy()), pa.scalar(None, pa.large_string()), "(timestamp)")
+        text = pd.Series(pd.array(marker, dtype="str"), index=series.index)
         return parsed, pd.Series(False, index=series.index), text
     text = _text(series)
     # Nanosecond digits would push pandas to nanosecond resolution, whose range ends in 2262.

@@ -3,7 +3,9 @@
 Every function here is the **single definition** of its signal: batch feature building applies it to the
 distinct values of a column, online scoring to the one value of a lead. So each one is pure and
 deterministic, cached where it pays, and never raises: ``None``, NaN, ``pd.NA``, numbers, empty strings,
-garbage and very long strings all give a defined result.
+garbage and very long strings all give a defined result. The one column function,
+:func:`email_domain_kinds` (nearly every address in a batch is distinct), is built from the same parts as
+:func:`email_domain_kind`, which stays the definition; a test holds the two equal.
 
 Conventions shared by all functions:
 
@@ -32,6 +34,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.contract import MISSING_MARKERS
 
@@ -554,15 +558,39 @@ _ADDRESS = re.compile(r"^([^@\s]+)@([^@\s]+)$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
-def _is_placeholder(mailbox: str, domain: str) -> bool:
+@lru_cache(maxsize=_CACHE_SIZE)
+def _domain_kind(domain: str) -> tuple[str, str]:
+    """What a (case-folded) domain says on its own, and its name label (``"firma"`` of ``"firma.co.de"``).
+
+    ``"invalid"`` for a malformed domain or a placeholder one (reserved test TLD, example/test domain
+    names); otherwise ``"free"`` or ``"corporate"``. Whether the mailbox is a placeholder is decided by
+    :func:`_kind_of_address`. An internationalised domain is judged in its ASCII (IDNA) form; an ASCII
+    domain is its own IDNA form (the labels IDNA refuses, empty or over 63 characters, ``_DOMAIN`` refuses
+    too), so it skips the codec.
+    """
+    if not domain.isascii():
+        try:  # "müller.de" compares as "xn--mller-kva.de"
+            domain = domain.encode("idna").decode("ascii")
+        except (UnicodeError, ValueError):
+            return "invalid", ""
+    if not _DOMAIN.match(domain):
+        return "invalid", ""
     labels = domain.split(".")
     name = labels[-2]
-    return (
-        labels[-1] in _PLACEHOLDER_TLDS
-        or name in _PLACEHOLDER_DOMAIN_NAMES
-        or mailbox in _PLACEHOLDER_MAILBOXES
-        or mailbox == name
-    )
+    if labels[-1] in _PLACEHOLDER_TLDS or name in _PLACEHOLDER_DOMAIN_NAMES:
+        return "invalid", name
+    if domain in FREE_EMAIL_DOMAINS or _FREE_MAIL_BRANDS.match(domain):
+        return "free", name
+    return "corporate", name
+
+
+def _kind_of_address(mailbox: str, domain: str) -> str:
+    """The kind of a parsed, case-folded address: its domain's kind, unless the mailbox is a placeholder
+    (``"keine"``, ``"noreply"`` …) or repeats the domain's name (``"asdf@asdf.de"``, ``"x@x.com"``)."""
+    kind, name = _domain_kind(domain)
+    if kind == "invalid" or mailbox in _PLACEHOLDER_MAILBOXES or mailbox == name:
+        return "invalid"
+    return kind
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -576,16 +604,7 @@ def _email_kind_of_text(text: str) -> str:
     match = _ADDRESS.match(address)
     if match is None:
         return "invalid"
-    domain = match.group(2).rstrip(".")
-    try:  # internationalised domains ("müller.de") compare in their ASCII form
-        domain = domain.encode("idna").decode("ascii")
-    except (UnicodeError, ValueError):
-        return "invalid"
-    if not _DOMAIN.match(domain) or _is_placeholder(match.group(1), domain):
-        return "invalid"
-    if domain in FREE_EMAIL_DOMAINS or _FREE_MAIL_BRANDS.match(domain):
-        return "free"
-    return "corporate"
+    return _kind_of_address(match.group(1), match.group(2).rstrip("."))
 
 
 def email_domain_kind(email: object) -> str:
@@ -607,6 +626,61 @@ def email_domain_kind(email: object) -> str:
         return "missing"
     text = _text_of(email)
     return "invalid" if text is None else _email_kind_of_text(text)
+
+
+# A plain address: printable ASCII without spaces or angle brackets and exactly one "@" between two
+# non-empty parts. For such text stripping, NFKC and the display-name rule change nothing and case-folding
+# is lower-casing, so :func:`email_domain_kinds` can split it column-wise.
+_PLAIN_ADDRESS = r"^[!-;=?A-~]+@[!-;=?A-~]+$"
+_KIND_CODE = {kind: code for code, kind in enumerate(EMAIL_DOMAIN_KINDS)}
+
+
+def email_domain_kinds(emails: np.ndarray) -> np.ndarray:
+    """:func:`email_domain_kind` of every value of a column (an object array of ``str`` labels), at column speed.
+
+    Gives exactly what the per-value function gives (a test holds them equal): plain addresses
+    (printable ASCII, no spaces or angle brackets, one ``@``, no ``mailto:``) are lower-cased and split
+    with Arrow, each distinct domain is judged once by the same :func:`_domain_kind`, and the mailbox
+    checks of :func:`_kind_of_address` run on whole columns. Every other value (missing, internationalised,
+    display names, malformed, not text) goes through :func:`email_domain_kind` itself, once per distinct value.
+    """
+    values = np.asarray(emails, dtype=object)
+    kinds = np.array(EMAIL_DOMAIN_KINDS, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return _email_kinds_one_by_one(values)  # some values are not text (numbers, bytes …): no shortcut
+    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    plain = pc.and_(
+        pc.and_not(pc.match_substring_regex(text, _PLAIN_ADDRESS),
+                   pc.starts_with(text, "mailto:", ignore_case=True)),
+        pc.less_equal(pc.binary_length(text), MAX_TEXT_CHARS),
+    ).fill_null(False).to_numpy(zero_copy_only=False)
+    out = np.empty(len(values), dtype=object)
+    rest = ~plain
+    out[rest] = _email_kinds_one_by_one(values[rest])
+    if plain.any():
+        parts = pc.split_pattern(pc.ascii_lower(text.filter(pa.array(plain))), "@", max_splits=1)
+        mailbox = pc.list_element(parts, 0)
+        domains = pc.utf8_rtrim(pc.list_element(parts, 1), ".").dictionary_encode()
+        judge = _domain_kind.__wrapped__  # each domain once: the cache would only evict the online path's entries
+        judged = [judge(domain) for domain in domains.dictionary.to_pylist()]
+        domain_code = np.array([_KIND_CODE[kind] for kind, _ in judged], dtype=np.int8)
+        names = pa.array([name for _, name in judged], type=pa.large_string())
+        per_domain = domains.indices.to_numpy()
+        placeholder = pc.or_(pc.is_in(mailbox, value_set=pa.array(sorted(_PLACEHOLDER_MAILBOXES))),
+                             pc.equal(mailbox, names.take(domains.indices))).to_numpy(zero_copy_only=False)
+        code = np.where(placeholder, _KIND_CODE["invalid"], domain_code[per_domain])
+        out[plain] = kinds[code]
+    return out
+
+
+def _email_kinds_one_by_one(values: np.ndarray) -> np.ndarray:
+    """:func:`email_domain_kind` of each value, computed once per distinct value (missing ones included)."""
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # an unhashable value (a list …): one call per value
+        return np.array([email_domain_kind(v) for v in values], dtype=object)
+    mapped = np.array([email_domain_kind(v) for v in uniques] + [email_domain_kind(None)], dtype=object)
+    return mapped[codes]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -886,6 +886,7 @@ class _TimedTable:
     sources: dict[str, tuple[str, ...]]
     rows: _Rows
     ids: pd.Series
+    lead_codes: np.ndarray  #: position of the row's lead among the known leads, -1 when unknown or missing
     id_field: str
     times: pd.Series
     time_field: str
@@ -893,17 +894,23 @@ class _TimedTable:
 
 
 def _open_timed_table(
-    path: str | Path, mapping: str | None, table: str, columns: Sequence[str], time_column: str
+    path: str | Path,
+    mapping: str | None,
+    table: str,
+    columns: Sequence[str],
+    time_column: str,
+    known_ids: pd.Series,
 ) -> _TimedTable:
     """Read an activities or conversions file: map, require its columns, and reject the rows every such
-    table rejects (malformed, empty, no lead id, missing or unparseable timestamp)."""
+    table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
+    kept leads' ids; each row's position among them is looked up here (rejection is the caller's)."""
     raw = _read_raw(path)
     frame, sources = apply_mapping(raw.frame, mapping, table)
     _require_columns(frame, raw.name, table, columns, mapping)
     rows = _Rows(raw.name, len(frame))
     rows.reject_malformed(raw.malformed)
     rows.reject(_empty_rows(frame), WHOLE_ROW, "empty row")
-    ids = _text(frame[LEAD_ID])
+    ids, lead_codes = _lead_ids(frame[LEAD_ID], known_ids)
     rows.ids = ids
     id_field = _field(sources, LEAD_ID)
     rows.reject(ids.isna(), id_field, _MISSING_REQUIRED)
@@ -911,7 +918,7 @@ def _open_timed_table(
     time_field = _field(sources, time_column)
     rows.reject(text.isna(), time_field, _MISSING_REQUIRED)
     rows.reject(bad, time_field, _unparseable_timestamp(text), text)
-    return _TimedTable(raw.name, frame, sources, rows, ids, id_field, times, time_field, text)
+    return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, text)
 
 
 def _load_activities(
@@ -921,13 +928,13 @@ def _load_activities(
     rejected_ids: dict[str, int],
     report: DataReport,
 ) -> pd.DataFrame:
-    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT)
+    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids)
     name, frame, rows, ids, id_field, occurred = (table.name, table.frame, table.rows, table.ids, table.id_field,
                                                   table.times)
     type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
     rows.reject(type_codes < 0, _field(table.sources, ACTIVITY_TYPE), _MISSING_REQUIRED)
 
-    lead_codes = _positions_in(ids, known_ids)
+    lead_codes = table.lead_codes
     unknown = rows.reject(lead_codes < 0, id_field, _unknown_lead(ids, rejected_ids), ids)
     kept = np.flatnonzero(rows.keep)
     first = _first_of_equal(occurred.array.asi8[kept], lead_codes[kept], type_codes[kept])
@@ -972,11 +979,11 @@ def _load_conversions(
     rejected_ids: dict[str, int],
     report: DataReport,
 ) -> pd.DataFrame:
-    table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT)
+    table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids)
     name, frame, rows, ids, id_field, converted = (table.name, table.frame, table.rows, table.ids, table.id_field,
                                                    table.times)
     time_field, converted_text = table.time_field, table.time_text
-    rows.reject(_positions_in(ids, known_ids) < 0, id_field, _unknown_lead(ids, rejected_ids), ids)
+    rows.reject(table.lead_codes < 0, id_field, _unknown_lead(ids, rejected_ids), ids)
 
     clean = pd.DataFrame({LEAD_ID: ids, CONVERTED_AT: converted})
     kept = clean[rows.keep].sort_values(CONVERTED_AT, kind="stable")
@@ -1009,6 +1016,31 @@ def _load_conversions(
     report.ignored_columns["conversions"] = [c for c in frame.columns if c not in CONVERSION_COLUMNS]
     report.missing_rates["conversions"] = _missing_rates(conversions)
     return conversions
+
+
+def _lead_ids(series: pd.Series, known_ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The lead ids as :func:`_text` makes them, and each one's position in ``known_ids`` (-1 when it is
+    not there or missing).
+
+    Known ids are already clean text, so a value found among them as it is needs no cleaning: only the
+    other rows (unknown, missing or padded ids; few in an export) are cleaned and looked up again. One
+    lookup per row instead of cleaning millions of ids and then looking them up."""
+    if _arrow_strings(series) is None:
+        ids = _text(series)
+        return ids, _positions_in(ids, known_ids)
+    series = series.astype("str")  # the same text; pandas' default string dtype, as _text returns
+    codes = _positions_in(series, known_ids)
+    others = np.flatnonzero(codes < 0)
+    if others.size == 0:
+        return series, codes
+    raw = series.iloc[others]
+    cleaned = _text(raw)
+    codes[others] = _positions_in(cleaned, known_ids)
+    if cleaned.equals(raw):
+        return series, codes
+    ids = series.copy()
+    ids.iloc[others] = cleaned
+    return ids, codes
 
 
 def _positions_in(ids: pd.Series, known_ids: pd.Series) -> np.ndarray:

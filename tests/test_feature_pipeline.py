@@ -144,3 +144,23 @@ def test_a_requests_typed_numbers_convert_exactly_as_pd_to_numeric_would(values:
     raw = np.array(values, dtype=object)
     expected = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
     np.testing.assert_array_equal(_as_float(raw), expected)
+
+
+@pytest.mark.parametrize("order", ["clustered", "shuffled", "time"])
+def test_activity_rows_are_found_exactly_however_the_export_is_ordered(order: str) -> None:
+    # the lookup takes a shortcut for exports that list each lead's activities together; it must give the
+    # same rows as a plain lookup for any order, unknown and missing lead ids included
+    from features.pipeline import _positions
+
+    rng = np.random.default_rng(0)
+    lead_ids = pd.Index([f"L{i:05d}" for i in range(3000)], dtype=object)
+    ids = np.concatenate([rng.choice(lead_ids.to_numpy(), 150_000), ["nobody"] * 500, [None] * 500]).astype(object)
+    if order == "clustered":
+        ids = ids[np.argsort(ids.astype(str), kind="stable")]
+    elif order == "shuffled":
+        ids = ids[rng.permutation(len(ids))]
+    values = pd.Series(ids, dtype="str")
+    expected = lead_ids.get_indexer(ids)
+    found = _positions(values, lead_ids)
+    assert found.dtype == np.int32
+    np.testing.assert_array_equal(found, expected)

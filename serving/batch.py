@@ -9,6 +9,7 @@ temporary file and renamed into place: a crashed run never leaves a half-written
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.catalogue import Lang
 from features.contract import CREATED_AT, LEAD_ID
 from features.loading import load_event_data, load_flat_table, write_table
 from features.pipeline import series_us, timestamp_us
-from training.bundle import ScoringBundle
+from training.bundle import ResultTable, ScoringBundle
 
 CHUNK = 50_000
 
@@ -34,13 +37,62 @@ class BatchSummary:
     out: Path
 
 
-def _flatten(results: list[dict], top_k: int) -> pd.DataFrame:
-    frame = pd.DataFrame(results)
-    reasons = frame.pop("reasons")
+def _flatten(table: ResultTable, top_k: int) -> pd.DataFrame:
+    """A chunk's rows of the score file: each result's numbers, its first ``top_k`` reasons as
+    ``reason_1`` … ``reason_k`` ("text (+3)", empty where the lead has fewer) and all its reasons as
+    ``reasons_json``, the text ``json.dumps(result["reasons"], ensure_ascii=False)`` writes.
+
+    Built column-wise: every piece of text is made once per distinct (sentence, points) or (feature,
+    value) and copied into place by Arrow, which also joins each lead's pieces."""
+    reasons = table.reasons
+    n = len(reasons.count)
+    frame = pd.DataFrame({name: values.tolist() if values.dtype == object else values
+                          for name, values in table.columns.items()})
+    text_of_entry, texts = pd.factorize(reasons.text)
+    low = int(reasons.points.min()) if len(reasons.points) else 0
+    span = int(reasons.points.max()) - low + 1 if len(reasons.points) else 1
+    said, distinct = pd.factorize(text_of_entry[reasons.entry] * span + (reasons.points - low))
+    keys = distinct.tolist()  # one per distinct (sentence, points)
+    shown = _strings([f"{texts[key // span]} ({key % span + low:+d})" for key in keys])
     for k in range(top_k):
-        frame[f"reason_{k + 1}"] = [f"{r[k]['text']} ({r[k]['points']:+d})" if len(r) > k else None for r in reasons]
-    frame["reasons_json"] = [json.dumps(r, ensure_ascii=False) for r in reasons]
+        at = np.flatnonzero(reasons.slot == k)
+        if not at.size:  # no lead has a k-th reason: a column of nothing, as a frame of None gets
+            frame[f"reason_{k + 1}"] = [None] * n
+            continue
+        pick = np.full(n, -1, dtype=np.int64)
+        pick[reasons.lead[at]] = said[at]
+        frame[f"reason_{k + 1}"] = _text_column(shown.take(pa.array(pick, mask=pick < 0)))
+    points_and_text = _strings([f'{key % span + low}, "text": {_ENCODE(texts[key // span])}}}' for key in keys])
+    feature = _strings([f'{{"feature": {_ENCODE(f.name)}, "group": {_ENCODE(f.group)}, "value": '
+                        for f in reasons.catalogue.features])
+    value = _strings([_json_value(v) + ', "points": ' for v in reasons.value.tolist()])
+    dicts = pc.binary_join_element_wise(feature.take(reasons.feature[reasons.entry]), value.take(reasons.entry),
+                                        points_and_text.take(said), _text(""))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(reasons.count)]), type=pa.int64())
+    listed = pc.binary_join(pa.LargeListArray.from_arrays(offsets, dicts), _text(", "))
+    frame["reasons_json"] = _text_column(pc.binary_join_element_wise(_text("["), listed, _text("]"), _text("")))
     return frame
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_TEXT = pd.StringDtype(na_value=np.nan)  # pandas' default text column: what a frame of Python strings gets
+
+
+def _json_value(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False)``; finite floats directly by their repr, as json does."""
+    return float.__repr__(value) if type(value) is float and math.isfinite(value) else _ENCODE(value)
+
+
+def _strings(items: list[str]) -> pa.Array:
+    return pa.array(items, type=pa.large_string())
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, type=pa.large_string())
+
+
+def _text_column(strings: pa.Array) -> pd.api.extensions.ExtensionArray:
+    return pd.array(strings, dtype=_TEXT)
 
 
 def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, lang: Lang, top_k: int,
@@ -48,7 +100,7 @@ def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, lang: Lang, 
     parts = []
     for start in range(0, len(features), CHUNK):
         chunk = features.iloc[start:start + CHUNK]
-        parts.append(_flatten(bundle.results(chunk, lang, top_k), top_k).set_index(chunk.index))
+        parts.append(_flatten(bundle.result_table(chunk, lang, top_k), top_k).set_index(chunk.index))
         if progress:
             progress(min(start + CHUNK, len(features)), len(features))
     return pd.concat(parts) if parts else pd.DataFrame()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from serving.batch import score_event_file
+from features.catalogue import render
+from serving.batch import _flatten, score_event_file
 from training.bundle import ScoringBundle
 
 AS_OF = pd.Timestamp("2026-06-30T00:00:00Z")
@@ -82,3 +85,76 @@ def test_parquet_output_round_trips(bundle: ScoringBundle, messy_leads: Path, wo
     out = tmp_path / "scores.parquet"
     score_event_file(bundle, messy_leads, world_files["activities"], out, AS_OF)
     assert len(pd.read_parquet(out)) == 304
+
+
+def test_every_score_file_column_equals_the_api_result_of_the_same_lead(scored: pd.DataFrame, bundle: ScoringBundle,
+                                                                       event_data) -> None:
+    """The file and the API say the same about a lead: numbers, reasons, their order and their words."""
+    ok = scored[scored["error"].isna()].set_index("lead_id")
+    features = bundle.features(event_data.leads, event_data.activities, AS_OF).loc[ok.index]
+    api = dict(zip(features.index, bundle.results(features, "de", 3), strict=True))
+    for lead_id, row in ok.iterrows():
+        result = api[lead_id]
+        for key in ("probability", "score", "tier", "tier_conversion_rate", "grade", "base_score", "fit_score",
+                    "engagement_score", "other_points"):
+            assert row[key] == result[key], (lead_id, key)
+        assert json.loads(row["reasons_json"]) == result["reasons"], lead_id
+        shown = [f"{r['text']} ({r['points']:+d})" for r in result["reasons"][:3]]
+        assert [row[f"reason_{k}"] for k in (1, 2, 3)][:len(shown)] == shown, lead_id
+        assert all(pd.isna(row[f"reason_{k}"]) for k in range(len(shown) + 1, 4)), lead_id
+
+
+@pytest.fixture(scope="module")
+def odd_values(bundle: ScoringBundle, event_data) -> pd.DataFrame:
+    """Leads whose values are what JSON and rounding make hard: text with quotes, a backslash, a line break
+    and umlauts; missing values; −0.0; counts and days exactly between two whole numbers."""
+    features = bundle.features(event_data.leads, event_data.activities, AS_OF).head(400).copy()
+    rows = np.arange(len(features))
+    features.loc[rows % 4 == 0, "country"] = 'Zürich "Süd" \\ Nord\n'
+    features.loc[rows % 4 == 1, "country"] = None
+    features.loc[rows % 3 == 0, "lead_age_days"] = 2.5  # shown as 2 (half to even), like round() does
+    features.loc[rows % 3 == 1, "lead_age_days"] = 3.5
+    features.loc[rows % 5 == 0, "days_since_last_activity"] = np.nan
+    features.loc[rows % 5 == 1, "days_since_last_activity"] = -0.0
+    return features
+
+
+def test_reasons_json_is_what_json_dumps_writes_for_the_api_reasons(bundle: ScoringBundle,
+                                                                   odd_values: pd.DataFrame) -> None:
+    frame = _flatten(bundle.result_table(odd_values, "de", 77), 77)
+    api = bundle.results(odd_values, "de", 77)
+    shown_values = {json.dumps(r["value"], ensure_ascii=False) for result in api for r in result["reasons"]}
+    assert {'"Zürich \\"Süd\\" \\\\ Nord\\n"', "null", "2.5", "3.5", "-0.0"} <= shown_values  # the cases occur
+    assert frame["reasons_json"].tolist() == [json.dumps(result["reasons"], ensure_ascii=False) for result in api]
+
+
+def test_reason_columns_are_the_api_reasons_text_and_points(bundle: ScoringBundle, odd_values: pd.DataFrame) -> None:
+    frame = _flatten(bundle.result_table(odd_values, "en", 5), 5)
+    api = bundle.results(odd_values, "en", 5)
+    for k in range(5):
+        expected = [f"{r['reasons'][k]['text']} ({r['reasons'][k]['points']:+d})" if len(r["reasons"]) > k else None
+                    for r in api]
+        assert [None if pd.isna(v) else v for v in frame[f"reason_{k + 1}"]] == expected
+
+
+def test_score_file_numbers_are_the_api_numbers(bundle: ScoringBundle, odd_values: pd.DataFrame) -> None:
+    frame = _flatten(bundle.result_table(odd_values, "en", 5), 5)
+    api = pd.DataFrame(bundle.results(odd_values, "en", 5)).drop(columns="reasons")
+    pd.testing.assert_frame_equal(frame[list(api.columns)], api, check_exact=True)
+
+
+def test_count_and_day_sentences_are_the_same_for_values_that_round_alike(bundle: ScoringBundle) -> None:
+    """The score file renders a count's or a day's sentence once per whole number shown (not once per
+    lead): that is only right while these sentences depend on nothing but that whole number."""
+    values = [x / 4 for x in range(-8, 60)] + [0.4999999, 0.5000001, 1.5, 2.5, 1e-9, -0.0, 3649.5, 3650.0, 3650.49,
+                                                  3650.5, 1e6, float("nan")]
+    checked = 0
+    for feature in bundle.catalogue:
+        if feature.kind not in ("count", "days"):
+            continue
+        for lang in ("en", "de"):
+            for value in values:
+                whole = float(np.round(value))
+                assert render(feature, value, lang) == render(feature, whole, lang), (feature.name, value, lang)
+                checked += 1
+    assert checked > 1000

@@ -8,7 +8,7 @@ import pytest
 import shap
 
 from training.bundle import ScoringBundle
-from training.explain import explain, largest_remainder
+from training.explain import explain, largest_remainder, shown_reasons
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +79,77 @@ def test_largest_remainder_hits_any_reachable_total() -> None:
     rounded = largest_remainder(values, totals)
     np.testing.assert_array_equal(rounded.sum(axis=1), totals)
     assert np.all(np.abs(rounded - values) < 1)
+
+
+def _largest_remainder_by_ranking(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """The definition largest_remainder must keep: rank every remainder (largest first, equal ones in column
+    order), give +1 to the first ``need`` ranks, or take 1 from the last ``-need`` ranks."""
+    floor = np.floor(values)
+    need = totals - floor.sum(axis=1).astype(np.int64)
+    order = np.argsort(-(values - floor), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    rank[np.arange(values.shape[0])[:, None], order] = np.arange(values.shape[1])[None, :]
+    return (floor + (rank < need[:, None]) - (rank >= values.shape[1] + need[:, None])).astype(np.int64)
+
+
+def _random_points(rng: np.random.Generator, n: int, p: int, kind: int) -> np.ndarray:
+    """Points with the ties real explanations have: exact zeros (features a tree never used), equal
+    remainders (half points), whole numbers."""
+    values = rng.normal(0, 4, size=(n, p))
+    if kind == 1:
+        values[rng.random((n, p)) < 0.45] = 0.0
+    elif kind == 2:
+        values = np.round(values * 2) / 2
+    elif kind == 3:
+        values = np.round(values)
+    return values
+
+
+def test_largest_remainder_equals_ranking_every_remainder_also_with_ties_and_far_off_totals() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(400):
+        n, p = int(rng.integers(1, 120)), int(rng.integers(1, 40))
+        values = _random_points(rng, n, p, trial % 4)
+        totals = np.floor(values.sum(axis=1) + 0.5).astype(np.int64)
+        if trial % 3 == 0:  # totals the rounding cannot reach from the floors alone: every value moves
+            totals += rng.integers(-2 * p, 2 * p + 1, size=n)
+        expected = _largest_remainder_by_ranking(values, totals)
+        np.testing.assert_array_equal(largest_remainder(values, totals), expected, err_msg=f"trial {trial}")
+
+
+def test_largest_remainder_rows_add_up_to_their_totals_with_ties() -> None:
+    rng = np.random.default_rng(2)
+    values = _random_points(rng, 2000, 77, 1)
+    totals = np.floor(values.sum(axis=1) + 0.5).astype(np.int64)
+    rounded = largest_remainder(values, totals)
+    np.testing.assert_array_equal(rounded.sum(axis=1), totals)
+    assert np.all(np.abs(rounded - values) < 1)
+
+
+def _shown_by_sorting(points_exact: np.ndarray, points: np.ndarray, top_k: int) -> list[list[int]]:
+    """The definition of the reasons shown: sort the features by exact points (stable), keep the first
+    ``top_k`` whose whole points are positive, then the last ``top_k`` (from the end) whose are negative."""
+    k = max(0, min(top_k, points_exact.shape[1]))
+    order = np.argsort(-points_exact, axis=1, kind="stable")
+    shown = []
+    for i in range(len(points_exact)):
+        row = [int(j) for j in order[i, :k] if points[i, j] > 0]
+        row += [int(j) for j in order[i, ::-1][:k] if points[i, j] < 0]
+        shown.append(row)
+    return shown
+
+
+def test_shown_reasons_are_the_top_k_positive_then_the_top_k_negative_in_sorted_order() -> None:
+    rng = np.random.default_rng(3)
+    for trial in range(300):
+        n, p = int(rng.integers(1, 80)), int(rng.integers(1, 30))
+        points_exact = _random_points(rng, n, p, trial % 4)
+        if trial % 5 == 0:
+            points_exact[rng.random((n, p)) < 0.3] = -0.0  # equal to 0.0 for ordering
+        totals = np.floor(points_exact.sum(axis=1) + 0.5).astype(np.int64) + rng.integers(-2, 3, size=n)
+        points = largest_remainder(points_exact, totals)
+        top_k = int(rng.integers(0, p + 2))
+        features, count = shown_reasons(points_exact, points, top_k)
+        assert [row[:c].tolist() for row, c in zip(features, count, strict=True)] == \
+            _shown_by_sorting(points_exact, points, top_k), f"trial {trial}"
+        assert np.all(features[np.arange(features.shape[1])[None, :] >= count[:, None]] == -1)

@@ -20,17 +20,47 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 
-from features.catalogue import Catalogue, Lang, render
+from features.catalogue import Catalogue, Feature, Lang, render
 from features.config import FeatureConfig
 from features.normalise import is_missing
 from features.pipeline import Columns, build_features, build_records_features
 from training.calibration import probability_from_margin
 from training.encoding import FeatureEncoder
-from training.explain import Explanation, explain
+from training.explain import Explanation, explain, shown_reasons
 from training.model import LeadBooster
 from training.tiers import Grades, Tiers
 
 Mode = Literal["event", "flat"]
+
+#: feature kinds whose sentences show the value as a whole number and choose their words by it
+_WHOLE_NUMBER_KINDS = ("count", "days")
+
+
+@dataclass(frozen=True)
+class ReasonTable:
+    """The reasons shown for many leads, one entry per (lead, reason): leads in row order, each lead's
+    reasons in the order sales reads them (``training.explain.shown_reasons``). A reason's feature, value
+    and sentence are those of its ``entry``, one per distinct (feature, value) among the reasons."""
+
+    lead: np.ndarray  # (R,) the lead's row
+    slot: np.ndarray  # (R,) the reason's place among its lead's reasons, 0 = first
+    count: np.ndarray  # (n,) how many reasons each lead shows
+    points: np.ndarray  # (R,) int, the reason's whole score points
+    entry: np.ndarray  # (R,) index into feature / value / text
+    feature: np.ndarray  # (D,) catalogue index of each distinct (feature, value)
+    value: np.ndarray  # (D,) object: the value as a result shows it (plain Python, None when missing)
+    text: np.ndarray  # (D,) object: the sentence a salesperson reads
+    catalogue: Catalogue  # the catalogue whose features ``feature`` indexes
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """The results of many leads column-wise: ``columns`` holds what :meth:`ScoringBundle.results` gives
+    each lead under the same keys, in the same order (``probability`` … ``other_points``); ``reasons``
+    holds the reasons."""
+
+    columns: dict[str, np.ndarray]
+    reasons: ReasonTable
 
 
 @dataclass
@@ -88,37 +118,70 @@ class ScoringBundle:
 
     # ---- results --------------------------------------------------------------------------------
     def results(self, columns: pd.DataFrame | Columns, lang: Lang = "en", top_k: int = 5) -> list[dict[str, Any]]:
-        """One result per row of ``columns``: probability, score, tier, grade, group scores, reasons."""
+        """One result per row of ``columns``: probability, score, tier, grade, group scores, reasons.
+
+        The online face (an API request's leads); :meth:`result_table` is the same results column-wise."""
         ex = self.explain(columns)
+        summary = self._summary(ex)
+        shown, count = shown_reasons(ex.points_exact, ex.points, top_k)
         names = self.catalogue.names
-        fit_mask = np.array([f.group == "fit" for f in self.catalogue], dtype=bool)
-        fit_points = ex.points[:, fit_mask].sum(axis=1)
-        engagement_points = ex.points[:, ~fit_mask].sum(axis=1)
-        fit_logodds = ex.base_margin + ex.shap_values[:, fit_mask].sum(axis=1)
-        tiers = self.tiers.assign(ex.probability)
-        grades = self.grades.assign(fit_logodds)
         values = _value_rows(columns, names)
-        k = max(0, min(top_k, len(names)))
-        order = np.argsort(-ex.points_exact, axis=1, kind="stable")
-        out = []
-        for i in range(len(ex.probability)):
-            shown = [j for j in order[i, :k] if ex.points[i, j] > 0]
-            shown += [j for j in order[i, ::-1][:k] if ex.points[i, j] < 0]
-            reasons = [self._reason(names[j], values[names[j]][i], int(ex.points[i, j]), lang) for j in shown]
-            tier = str(tiers[i])
-            out.append({
-                "probability": float(ex.probability[i]),
-                "score": int(ex.score[i]),
-                "tier": tier,
-                "tier_conversion_rate": self.tiers.conversion_rate.get(tier),
-                "grade": str(grades[i]),
-                "base_score": int(ex.base_score[i]),
-                "fit_score": int(fit_points[i]),
-                "engagement_score": int(engagement_points[i]),
-                "other_points": int(ex.points[i].sum() - sum(r["points"] for r in reasons)),
-                "reasons": reasons,
-            })
-        return out
+        keys = list(summary)
+        rows = [dict(zip(keys, row, strict=True)) for row in zip(*(v.tolist() for v in summary.values()), strict=True)]
+        shown_points = np.take_along_axis(ex.points, np.maximum(shown, 0), axis=1).tolist()
+        other = (ex.points.sum(axis=1) - _row_sums(ex.points, shown)).tolist()
+        for i, row in enumerate(rows):
+            row["other_points"] = other[i]
+            row["reasons"] = [self._reason(names[j], values[names[j]][i], shown_points[i][s], lang)
+                              for s, j in enumerate(shown[i, :count[i]].tolist())]
+        return rows
+
+    def result_table(self, columns: pd.DataFrame | Columns, lang: Lang = "en", top_k: int = 5) -> ResultTable:
+        """The results of :meth:`results`, column-wise, for scoring files: the same numbers and the same
+        reasons in the same order, with each distinct (feature, value) sentence rendered once."""
+        ex = self.explain(columns)
+        summary = self._summary(ex)
+        shown, count = shown_reasons(ex.points_exact, ex.points, top_k)
+        summary["other_points"] = ex.points.sum(axis=1) - _row_sums(ex.points, shown)
+        lead, slot = np.nonzero(shown >= 0)  # leads in order, each lead's reasons in the order shown
+        feature = shown[lead, slot]
+        entry = np.empty(len(lead), dtype=np.intp)
+        entry_feature, entry_value, entry_text = [], [], []
+        offset = 0
+        for j in np.unique(feature).tolist():
+            at = np.flatnonzero(feature == j)
+            spec = self.catalogue.features[j]
+            codes, uniques = _distinct(_column(columns, spec.name)[lead[at]])
+            entry[at] = offset + codes
+            offset += len(uniques)
+            entry_feature.append(np.full(len(uniques), j, dtype=np.intp))
+            entry_value.append(_plain_array(uniques))
+            entry_text.append(self._texts(spec, uniques, lang))
+        reasons = ReasonTable(
+            lead=lead, slot=slot, count=count, points=ex.points[lead, feature], entry=entry,
+            feature=np.concatenate(entry_feature) if entry_feature else np.empty(0, dtype=np.intp),
+            value=np.concatenate(entry_value) if entry_value else np.empty(0, dtype=object),
+            text=np.concatenate(entry_text) if entry_text else np.empty(0, dtype=object),
+            catalogue=self.catalogue,
+        )
+        return ResultTable(summary, reasons)
+
+    def _summary(self, ex: Explanation) -> dict[str, Any]:
+        """The per-lead numbers of a result, column-wise, in the order of a result's keys (reasons and
+        ``other_points`` are added by the caller)."""
+        fit_mask = np.array([f.group == "fit" for f in self.catalogue], dtype=bool)
+        tiers = self.tiers.assign(ex.probability)
+        rates = self.tiers.conversion_rate
+        return {
+            "probability": ex.probability,
+            "score": ex.score,
+            "tier": tiers,
+            "tier_conversion_rate": np.array([rates.get(t) for t in tiers.tolist()], dtype=object),
+            "grade": self.grades.assign(ex.base_margin + ex.shap_values[:, fit_mask].sum(axis=1)),
+            "base_score": ex.base_score,
+            "fit_score": ex.points[:, fit_mask].sum(axis=1),
+            "engagement_score": ex.points[:, ~fit_mask].sum(axis=1),
+        }
 
     def _reason(self, name: str, value: object, points: int, lang: Lang) -> dict[str, Any]:
         return {
@@ -128,6 +191,17 @@ class ScoringBundle:
             "points": points,
             "text": _sentence(self.catalogue, name, _hashable(value), lang),
         }
+
+    def _texts(self, feature: Feature, values: np.ndarray, lang: Lang) -> np.ndarray:
+        """The sentence of each of a feature's distinct ``values``. Count and day sentences show (and choose
+        their words by) the value rounded to a whole number, so those are rendered once per whole number."""
+        if feature.kind in _WHOLE_NUMBER_KINDS and values.dtype.kind == "f":
+            codes, whole = _distinct(np.round(values))
+            return self._sentences(feature, whole, lang)[codes]
+        return self._sentences(feature, values, lang)
+
+    def _sentences(self, feature: Feature, values: np.ndarray, lang: Lang) -> np.ndarray:
+        return _object_array([_sentence(self.catalogue, feature.name, v, lang) for v in values.tolist()])
 
     def score_leads(self, leads: pd.DataFrame, activities: pd.DataFrame | None, as_of: datetime | str,
                     lang: Lang = "en", top_k: int = 5) -> pd.DataFrame:
@@ -149,6 +223,40 @@ class ScoringBundle:
             return []
         columns = build_records_features(leads, activities, as_of, self.feature_config, self.catalogue)
         return self.results(columns, lang, top_k)
+
+
+def _row_sums(points: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Per row, the points of the shown features (``shown``: catalogue indices, −1 for none)."""
+    return np.where(shown >= 0, np.take_along_axis(points, np.maximum(shown, 0), axis=1), 0).sum(axis=1)
+
+
+def _column(columns: pd.DataFrame | Columns, name: str) -> np.ndarray:
+    return columns[name].to_numpy() if isinstance(columns, pd.DataFrame) else np.asarray(columns[name])
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values in order of first appearance. Numbers are told apart by their bits (0.0
+    and −0.0, every NaN alike), so each distinct value is exactly the value of every row it stands for."""
+    if values.dtype.kind == "f":
+        codes, bits = pd.factorize(np.ascontiguousarray(values).view(f"i{values.dtype.itemsize}"))
+        return codes, bits.view(values.dtype)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, _object_array(list(uniques))
+
+
+def _object_array(items: list[object]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _plain_array(values: np.ndarray) -> np.ndarray:
+    """``_plain`` of each value: Python scalars, None for missing."""
+    if values.dtype.kind == "f":
+        out = values.astype(object)
+        out[np.isnan(values)] = None
+        return out
+    return _object_array([_plain(v) for v in values.tolist()])
 
 
 def _value_rows(columns: pd.DataFrame | Columns, names: list[str]) -> dict[str, np.ndarray]:

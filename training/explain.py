@@ -45,17 +45,79 @@ class Explanation:
 
 def largest_remainder(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """Round each row of ``values`` to integers that add up to the row's integer ``totals``, moving as
-    few values as possible away from their floor (Hamilton's method, for signed values)."""
+    few values as possible away from their floor (Hamilton's method, for signed values).
+
+    A row short of its total gives +1 to its largest remainders (of equal remainders, the earlier feature
+    first); a row over its total takes 1 from its smallest remainders (of equal remainders, the later
+    feature first). Values are finite. Only the one remainder at the cut is searched for per row (a sort
+    of the remainders without their positions); positions are ranked only in the rare rows where equal
+    remainders straddle the cut."""
     floor = np.floor(values)
     remainder = values - floor
-    need = totals - floor.sum(axis=1).astype(np.int64)  # how many +1 (or −1 if negative) to hand out
-    order = np.argsort(-remainder, axis=1, kind="stable")  # largest remainders first
-    rank = np.empty_like(order)
-    rows = np.arange(values.shape[0])[:, None]
-    rank[rows, order] = np.arange(values.shape[1])[None, :]
-    up = rank < need[:, None]
-    down = rank >= values.shape[1] + need[:, None]  # when need < 0, take from the smallest remainders
-    return (floor + up - down).astype(np.int64)
+    n, p = values.shape
+    if p == 0:
+        return floor.astype(np.int64)
+    need = np.clip(np.asarray(totals, dtype=np.int64) - floor.sum(axis=1).astype(np.int64), -p, p)
+    rounded = floor.astype(np.int64)
+    ranked = np.sort(remainder, axis=1)
+    rows = np.arange(n)
+    give = np.maximum(need, 0)  # +1 for the `give` largest remainders
+    cut = np.where(give > 0, ranked[rows, np.minimum(p - give, p - 1)], np.inf)[:, None]
+    up = remainder >= cut
+    over = np.flatnonzero(up.sum(axis=1) > give)  # equal remainders at the cut: earlier features first
+    if over.size:
+        above, tied = remainder[over] > cut[over], remainder[over] == cut[over]
+        up[over] = above | _first(tied, give[over] - above.sum(axis=1))
+    rounded += up
+    take = np.flatnonzero(need < 0)  # −1 for the `−need` smallest remainders: rare
+    if take.size:
+        m, rest = -need[take], remainder[take]
+        cut = ranked[take, m - 1][:, None]
+        below, tied = rest < cut, rest == cut
+        rounded[take] -= below | _first(tied[:, ::-1], m - below.sum(axis=1))[:, ::-1]
+    return rounded
+
+
+def _first(mask: np.ndarray, quota: np.ndarray) -> np.ndarray:
+    """Per row, only the first ``quota`` True entries of ``mask`` (in column order)."""
+    return mask & (np.cumsum(mask, axis=1) <= quota[:, None])
+
+
+def _k_largest(values: np.ndarray, k: int, later_first: bool) -> np.ndarray:
+    """Per row, the columns of the ``k`` largest values, largest first; of equal values the earlier column
+    first (``later_first``: the later column first). With ``later_first=False`` this equals
+    ``np.argsort(-values, axis=1, kind="stable")[:, :k]``; it picks k maxima instead of sorting each row
+    (``argmax`` returns the first of equal maxima)."""
+    n, p = values.shape
+    work = values[:, ::-1].copy() if later_first else values.copy()
+    rows = np.arange(n)
+    columns = np.empty((n, k), dtype=np.intp)
+    for slot in range(k):
+        best = np.argmax(work, axis=1)
+        columns[:, slot] = best
+        work[rows, best] = -np.inf
+    return p - 1 - columns if later_first else columns
+
+
+def shown_reasons(points_exact: np.ndarray, points: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which features a lead's reasons name, in the order sales reads them: of the ``top_k`` features with
+    the largest exact points, those whose whole points are positive (largest first), then of the ``top_k``
+    features with the smallest exact points, those whose whole points are negative (most negative first).
+    Equal exact points keep catalogue order (reversed among the negative ones).
+
+    Returns ``(features, count)``: ``features`` is ``n × 2·top_k`` catalogue indices, each row's shown
+    reasons first and −1 after them; ``count`` is how many reasons each row shows. The one definition of
+    "which reasons are shown", for the API's result dicts and the batch file's columns alike."""
+    k = max(0, min(top_k, points_exact.shape[1]))
+    top = _k_largest(points_exact, k, later_first=False)
+    bottom = _k_largest(-points_exact, k, later_first=True)  # the mirror image of the stable order's tail
+    candidates = np.concatenate([top, bottom], axis=1)
+    signed = np.take_along_axis(points, candidates, axis=1)
+    keep = np.concatenate([signed[:, :k] > 0, signed[:, k:] < 0], axis=1)
+    features = np.full_like(candidates, -1)
+    rows, _ = np.nonzero(keep)
+    features[rows, np.cumsum(keep, axis=1)[keep] - 1] = candidates[keep]
+    return features, keep.sum(axis=1)
 
 
 def explain(contributions: np.ndarray, calibrate: Callable[[np.ndarray], np.ndarray]) -> Explanation:

@@ -511,13 +511,19 @@ def _is_grouped(value: str, mark: str) -> bool:
 
 
 def _amounts(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
-    """Contract amounts: (float64 values, negative mask, unparseable mask, text), negatives set missing."""
-    text = _text(series)
+    """Contract amounts: (float64 values, negative mask, unparseable mask, text), negatives set missing.
+
+    ``text`` is the value as an issue quotes it, in the rows an issue can name: every row of a text
+    column; only the negative rows of a numeric column (a number is never unparseable), so a million
+    numbers are not rendered as text for messages that cannot occur."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.astype("float64")
-    else:
-        lookup = {value: _amount(value) for value in text.dropna().unique()}
-        values = text.map(lookup).astype("float64")
+        negative = values < 0
+        text = _text(series[negative]).reindex(series.index)
+        return values.mask(negative), negative, pd.Series(False, index=series.index), text
+    text = _text(series)
+    lookup = {value: _amount(value) for value in text.dropna().unique()}
+    values = text.map(lookup).astype("float64")
     unparseable = text.notna() & values.isna()
     negative = values < 0
     return values.mask(negative), negative, unparseable, text

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from features.config import FeatureConfig
 from features.normalise import (
@@ -33,28 +34,33 @@ FIT_INPUTS: tuple[str, ...] = ("industry", "employee_count", "annual_revenue", "
 _SMALL = 64  # below this many values a plain loop beats hashing the column
 
 
-def map_values(values: np.ndarray, fn: Callable[[object], object]) -> np.ndarray:
+Column = np.ndarray | ExtensionArray
+"""A raw lead column: Python objects, plain numbers, or a pandas (e.g. Arrow string) array."""
+
+
+def map_values(values: Column, fn: Callable[[object], object]) -> np.ndarray:
     """Apply a scalar normaliser to a column, once per distinct value (missing values included)."""
-    values = np.asarray(values, dtype=object)
     if len(values) <= _SMALL:
-        return np.array([fn(v) for v in values], dtype=object)
+        return np.array([fn(v) for v in np.asarray(values, dtype=object)], dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = np.array([fn(v) for v in uniques] + [fn(None)], dtype=object)
     return mapped[codes]  # code -1 (missing) picks the trailing fn(None)
 
 
-def _as_float(values: np.ndarray) -> np.ndarray:
+def _as_float(values: Column) -> np.ndarray:
     """A raw column as float64; text that is not a number, and missing values, become NaN.
 
     A few plain ``int``/``float``/``None`` values (an API request, already typed by its schema) are
     converted directly: for one lead, ``pd.to_numeric`` costs more than scoring it. Anything else
     takes ``pd.to_numeric``, the definition; both give the same float for a plain number."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fi":  # plain numbers already
+        return values.astype(np.float64)
     if len(values) <= _SMALL and all(v is None or type(v) is int or type(v) is float for v in values):
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
 
 
-def _numeric(values: np.ndarray) -> np.ndarray:
+def _numeric(values: Column) -> np.ndarray:
     """A numeric column as float64; non-positive or missing counts stay missing (log of 0 employees is no size)."""
     number = _as_float(values)
     return np.where(number > 0, number, np.nan)
@@ -72,15 +78,20 @@ def _region(country: object) -> str:
     return region_of(country if isinstance(country, str) else None)
 
 
-def fit_features(leads: Mapping[str, np.ndarray], n_leads: int, config: FeatureConfig) -> dict[str, np.ndarray]:
+def fit_features(leads: Mapping[str, Column], n_leads: int, config: FeatureConfig) -> dict[str, np.ndarray]:
     """Fit signals for ``n_leads`` leads given their raw columns (absent columns count as all-missing).
+
+    A column may be a NumPy array (of Python objects or of plain numbers) or a pandas array such as
+    Arrow-backed text, which is then hashed without a Python object per row; the values are the same.
 
     Categorical outputs are object arrays of clean labels (``None`` = missing); numeric outputs float64
     with NaN for missing. Missing firmographics stay missing: "unknown size" is information of its own.
     """
-    def column(name: str) -> np.ndarray:
+    def column(name: str) -> Column:
         values = leads.get(name)
-        return np.full(n_leads, None, dtype=object) if values is None else np.asarray(values, dtype=object)
+        if values is None:
+            return np.full(n_leads, None, dtype=object)
+        return values if isinstance(values, np.ndarray | ExtensionArray) else np.asarray(values, dtype=object)
 
     titles = column("job_title")
     emails = column("email")

@@ -635,7 +635,7 @@ _PLAIN_ADDRESS = r"^[!-;=?A-~]+@[!-;=?A-~]+$"
 _KIND_CODE = {kind: code for code, kind in enumerate(EMAIL_DOMAIN_KINDS)}
 
 
-def email_domain_kinds(emails: np.ndarray) -> np.ndarray:
+def email_domain_kinds(emails: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
     """:func:`email_domain_kind` of every value of a column (an object array of ``str`` labels), at column speed.
 
     Gives exactly what the per-value function gives (a test holds them equal): plain addresses
@@ -644,11 +644,13 @@ def email_domain_kinds(emails: np.ndarray) -> np.ndarray:
     checks of :func:`_kind_of_address` run on whole columns. Every other value (missing, internationalised,
     display names, malformed, not text) goes through :func:`email_domain_kind` itself, once per distinct value.
     """
-    values = np.asarray(emails, dtype=object)
+    values = emails if isinstance(emails, pd.api.extensions.ExtensionArray) else np.asarray(emails, dtype=object)
     kinds = np.array(EMAIL_DOMAIN_KINDS, dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return _email_kinds_one_by_one(values)  # some values are not text (numbers, bytes …): no shortcut
     text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
     plain = pc.and_(
         pc.and_not(pc.match_substring_regex(text, _PLAIN_ADDRESS),
                    pc.starts_with(text, "mailto:", ignore_case=True)),

@@ -121,9 +121,19 @@ def to_frame(columns: Columns, index: pd.Index) -> pd.DataFrame:
 
 
 def _fit_of_frame(leads: pd.DataFrame, config: FeatureConfig) -> Columns:
-    lead_columns = {name: leads[name].to_numpy(dtype=object) for name in (*FIT_INPUTS, *config.extra_columns)
+    lead_columns = {name: _fit_input(leads[name]) for name in (*FIT_INPUTS, *config.extra_columns)
                     if name in leads.columns}
     return fit_features(lead_columns, len(leads), config)
+
+
+def _fit_input(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A lead column as :func:`features.fit.fit_features` takes it: text stays in its (Arrow) array, so it
+    is hashed without a Python object per row; plain numbers as NumPy; anything else as Python objects."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.array
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fi":
+        return column.to_numpy()
+    return column.to_numpy(dtype=object)
 
 
 def snapshot_features(

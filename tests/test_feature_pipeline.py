@@ -164,3 +164,13 @@ def test_activity_rows_are_found_exactly_however_the_export_is_ordered(order: st
     found = _positions(values, lead_ids)
     assert found.dtype == np.int32
     np.testing.assert_array_equal(found, expected)
+
+
+def test_lead_columns_give_the_same_features_as_arrow_text_or_as_python_objects(
+    sample: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    # a batch hashes Arrow text columns directly; the same values as Python objects are the definition
+    leads, acts = sample
+    as_objects = leads.astype(object)
+    assert any(isinstance(dtype, pd.StringDtype) for dtype in leads.dtypes)
+    _frames_equal_to_the_last_digit(build_features(leads, acts, AS_OF), build_features(as_objects, acts, AS_OF))

@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from features.contract import (
     ACTIVITY_COLUMNS,
@@ -284,7 +285,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return raw.frame
 
 
-def _read_raw(path: str | Path) -> _RawTable:
+def _read_raw(path: str | Path, picklists: Sequence[str] = ()) -> _RawTable:
+    """Read a file as it is. ``picklists`` name text columns with few distinct values (activity types):
+    Parquet delivers them dictionary-encoded, as pandas categories, which spares hashing millions of
+    values to find their few distinct ones; CSV reads them as text like every other column."""
     name = str(path)
     file = Path(path)
     suffix = file.suffix.lower()
@@ -293,13 +297,16 @@ def _read_raw(path: str | Path) -> _RawTable:
     if not file.is_file():
         raise DataContractError(f"{name}: file not found")
     if suffix == ".parquet":
-        return _read_parquet(file, name)
+        return _read_parquet(file, name, picklists)
     return _read_csv(file, name)
 
 
-def _read_parquet(file: Path, name: str) -> _RawTable:
+def _read_parquet(file: Path, name: str, picklists: Sequence[str] = ()) -> _RawTable:
     try:
-        frame = pd.read_parquet(file)
+        schema = pq.read_schema(file)
+        text = {field.name for field in schema if field.type in (pa.string(), pa.large_string())}
+        dictionary = [column for column in picklists if column in text]
+        frame = pd.read_parquet(file, read_dictionary=dictionary or None)
     except (OSError, ValueError) as exc:
         raise DataContractError(f"{name}: cannot read Parquet file: {exc}") from exc
     header = [str(column) for column in frame.columns]
@@ -579,6 +586,8 @@ def _distinct_text(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     if isinstance(series.dtype, pd.StringDtype):
         codes, uniques = pd.factorize(series)
         return codes, _text(pd.Series(uniques, dtype=series.dtype))
+    if isinstance(series.dtype, pd.CategoricalDtype) and isinstance(series.cat.categories.dtype, pd.StringDtype):
+        return series.cat.codes.to_numpy().astype("int64"), _text(pd.Series(series.cat.categories))
     # other dtypes: equal objects may print differently (1, 1.0, True), so clean each value first
     codes, uniques = pd.factorize(_text(series))
     return codes, pd.Series(uniques, dtype="str")
@@ -910,7 +919,9 @@ def _open_timed_table(
     """Read an activities or conversions file: map, require its columns, and reject the rows every such
     table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
     kept leads' ids; each row's position among them is looked up here (rejection is the caller's)."""
-    raw = _read_raw(path)
+    # activity types are read as categories only where no vendor mapping merges or translates them
+    unmapped = MAPPINGS.get(mapping or "", {}).get(table) is None
+    raw = _read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
     _require_columns(frame, raw.name, table, columns, mapping)
     rows = _Rows(raw.name, len(frame))

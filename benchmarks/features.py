@@ -125,6 +125,7 @@ def breakdown(leads: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp
         (fp, "type_codes", "  of which activity_type → code (type_codes)"),
         (fp, "_fit_of_frame", "fit signals (_fit_of_frame)"),
         (ff, "map_values", mapped),
+        (ff, "email_domain_kinds", "    of which email_domain_kinds (e-mail kind, per distinct domain)"),
         (fp, "engagement_features", "engagement_features"),
     ]
     t0 = time.perf_counter()
@@ -137,8 +138,8 @@ def breakdown(leads: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp
                   top[1]):
         if label in times:
             ordered[label] = times[label]
-    slow_maps = sorted((k for k in times if k.startswith("    of which map_values")), key=lambda k: -times[k])
-    for label in slow_maps[:4]:
+    slow_maps = sorted((k for k in times if k.startswith("    of which")), key=lambda k: -times[k])
+    for label in slow_maps[:5]:
         ordered[label] = times[label]
     if top[2] in times:
         ordered[top[2]] = times[top[2]]
@@ -303,8 +304,12 @@ def main() -> None:
          c.verdict(build_s <= TARGET_BATCH_S) if n_leads >= 1_000_000 else "n/a (size)"),
         ("peak memory ≤ 4 GB", f"{c.gb(peak):.2f} GB process peak (incl. {c.gb(rss_loaded):.2f} GB of loaded "
          f"frames){scale_note}", c.verdict(c.gb(peak) <= TARGET_PEAK_GB) if n_leads >= 1_000_000 else "n/a (size)"),
-        ("≥ 3× faster than plain pandas", f"{speedup:.2f}× (engagement path alone {eng_speedup:.2f}×)",
+        (f"≥ 3× faster than plain pandas: whole build_features ({results['build_features']['feature_columns']} "
+         f"columns, fit signals included)", f"{speedup:.2f}× ({c.fmt_s(m_plain.median)} / {c.fmt_s(build_s)})",
          c.verdict(speedup >= TARGET_SPEEDUP)),
+        ("≥ 3× faster than plain pandas: engagement path (the same windows and recency, and more)",
+         f"{eng_speedup:.2f}× ({c.fmt_s(m_plain.median)} / {c.fmt_s(m_eng.median)})",
+         c.verdict(eng_speedup >= TARGET_SPEEDUP)),
         ("online ≤ 2 ms median (1 lead, 200 activities)", f"{on['p50_ms']:.3f} ms (p99 {on['p99_ms']:.3f} ms)",
          c.verdict(on["p50_ms"] <= TARGET_ONLINE_MS)),
     ]
@@ -361,7 +366,8 @@ def main() -> None:
         "",
         f"build_features is **{speedup:.2f}×** the speed of the plain pandas version (which computes only the "
         f"window counts and recency: {results['plain_pandas']['columns']} columns vs "
-        f"{results['build_features']['feature_columns']}); the engagement path alone is {eng_speedup:.2f}×. "
+        f"{results['build_features']['feature_columns']}); the engagement path alone (activities → arrays → "
+        f"engagement_features: every column the plain version has, and more) is **{eng_speedup:.2f}×**. "
         f"Shared columns agree: {'exactly' if agreement['agree'] else 'NO: ' + ', '.join(agreement['mismatched'])} "
         f"({agreement['columns_compared']} columns).",
         "",

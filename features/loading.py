@@ -476,8 +476,13 @@ def _timestamps(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         text = pd.Series(pd.array(marker, dtype="str"), index=series.index)
         return parsed, pd.Series(False, index=series.index), text
     text = _text(series)
-    # Nanosecond digits would push pandas to nanosecond resolution, whose range ends in 2262.
-    trimmed = text.str.replace(r"(\.\d{6})\d+", r"\1", regex=True)
+    # Nanosecond digits would push pandas to nanosecond resolution, whose range ends in 2262. Only values
+    # with a '.' can have them (most exports write whole seconds), so only those go through the regex.
+    trimmed = text
+    fraction = text.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)
+    if fraction.any():
+        trimmed = text.copy()
+        trimmed[fraction] = text[fraction].str.replace(r"(\.\d{6})\d+", r"\1", regex=True)
     parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce").astype(TIMESTAMP_DTYPE)
     return parsed, text.notna() & parsed.isna(), text
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from features.config import DAY_US, ENGAGEMENT_TYPES, FeatureConfig
 
@@ -53,10 +54,23 @@ def type_code_of(activity_type: object) -> int:
 
 
 def type_codes(activity_types: object) -> np.ndarray:
-    """Vectorised :func:`type_code_of`: each distinct raw value is mapped once (hash-based factorize)."""
+    """Vectorised :func:`type_code_of`: each distinct raw value is mapped once (hash-based factorize;
+    Arrow text is dictionary-encoded chunk by chunk, without a Python object or an int64 code per row)."""
+    dtype = getattr(activity_types, "dtype", None)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        parts = [_arrow_type_codes(chunk) for chunk in pa.chunked_array(pa.array(activity_types)).chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
     codes, uniques = pd.factorize(activity_types, use_na_sentinel=True)
     mapped = np.fromiter((type_code_of(v) for v in uniques), dtype=np.int16, count=len(uniques))
     return np.append(mapped, np.int16(OTHER_CODE))[codes]  # code -1 (missing) → other
+
+
+def _arrow_type_codes(chunk: pa.Array) -> np.ndarray:
+    encoded = chunk.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    mapped = np.fromiter((type_code_of(v) for v in distinct), dtype=np.int16, count=len(distinct))
+    mapped = np.append(mapped, np.int16(OTHER_CODE))  # the last entry: missing → other
+    return mapped[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
 
 
 def _whole_days(days: int) -> int:

@@ -111,3 +111,13 @@ def test_leads_created_after_the_scoring_moment_are_not_scored() -> None:
 def test_lead_age_is_measured_at_the_scoring_moment() -> None:
     leads = pd.DataFrame({"lead_id": ["a"], "created_at": [AS_OF - pd.Timedelta(days=45)]})
     assert build_features(leads, _acts([]), AS_OF).loc["a", "lead_age_days"] == pytest.approx(45)
+
+
+def test_activity_type_codes_are_the_same_for_arrow_text_and_python_objects() -> None:
+    from features.engagement import type_code_of, type_codes
+
+    raw = ["page_view", None, "Page View", "demo-request", "chat_started", math.nan, "", " Email Open "] * 40
+    arrow = pd.Series(raw, dtype="str")
+    expected = [type_code_of(v) for v in raw]
+    assert list(type_codes(arrow)) == expected
+    assert list(type_codes(np.array(raw, dtype=object))) == expected

@@ -62,10 +62,11 @@ def _flatten(table: ResultTable, top_k: int) -> pd.DataFrame:
         pick = np.full(n, -1, dtype=np.int64)
         pick[reasons.lead[at]] = said[at]
         frame[f"reason_{k + 1}"] = _text_column(shown.take(pa.array(pick, mask=pick < 0)))
-    points_and_text = _strings([f'{key % span + low}, "text": {_ENCODE(texts[key // span])}}}' for key in keys])
+    points_and_text = _strings([f', "points": {key % span + low}, "text": {_ENCODE(texts[key // span])}}}'
+                                for key in keys])
     feature = _strings([f'{{"feature": {_ENCODE(f.name)}, "group": {_ENCODE(f.group)}, "value": '
                         for f in reasons.catalogue.features])
-    value = _strings([_json_value(v) + ', "points": ' for v in reasons.value.tolist()])
+    value = _strings(list(map(_json_value, reasons.value.tolist())))
     dicts = pc.binary_join_element_wise(feature.take(reasons.feature[reasons.entry]), value.take(reasons.entry),
                                         points_and_text.take(said), _text(""))
     offsets = pa.array(np.concatenate([[0], np.cumsum(reasons.count)]), type=pa.int64())

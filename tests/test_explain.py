@@ -153,3 +153,13 @@ def test_shown_reasons_are_the_top_k_positive_then_the_top_k_negative_in_sorted_
         assert [row[:c].tolist() for row, c in zip(features, count, strict=True)] == \
             _shown_by_sorting(points_exact, points, top_k), f"trial {trial}"
         assert np.all(features[np.arange(features.shape[1])[None, :] >= count[:, None]] == -1)
+
+
+def test_shown_reasons_of_many_rows_equal_those_of_each_row_alone() -> None:
+    """Many rows are handled in blocks; a row's reasons do not depend on the rows around it."""
+    rng = np.random.default_rng(4)
+    points_exact = _random_points(rng, 10_000, 30, 1)
+    points = largest_remainder(points_exact, np.floor(points_exact.sum(axis=1) + 0.5).astype(np.int64))
+    features, count = shown_reasons(points_exact, points, 5)
+    assert [row[:c].tolist() for row, c in zip(features, count, strict=True)] == \
+        _shown_by_sorting(points_exact, points, 5)

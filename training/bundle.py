@@ -129,11 +129,12 @@ class ScoringBundle:
         keys = list(summary)
         rows = [dict(zip(keys, row, strict=True)) for row in zip(*(v.tolist() for v in summary.values()), strict=True)]
         shown_points = np.take_along_axis(ex.points, np.maximum(shown, 0), axis=1).tolist()
-        other = (ex.points.sum(axis=1) - _row_sums(ex.points, shown)).tolist()
-        for i, row in enumerate(rows):
-            row["other_points"] = other[i]
-            row["reasons"] = [self._reason(names[j], values[names[j]][i], shown_points[i][s], lang)
-                              for s, j in enumerate(shown[i, :count[i]].tolist())]
+        total = ex.points.sum(axis=1).tolist()
+        for i, (row, features, points, c) in enumerate(zip(rows, shown.tolist(), shown_points, count.tolist(),
+                                                           strict=True)):
+            row["other_points"] = total[i] - sum(points[:c])
+            row["reasons"] = [self._reason(names[j], values[names[j]][i], p, lang)
+                              for j, p in zip(features[:c], points[:c], strict=True)]
         return rows
 
     def result_table(self, columns: pd.DataFrame | Columns, lang: Lang = "en", top_k: int = 5) -> ResultTable:
@@ -169,18 +170,21 @@ class ScoringBundle:
     def _summary(self, ex: Explanation) -> dict[str, Any]:
         """The per-lead numbers of a result, column-wise, in the order of a result's keys (reasons and
         ``other_points`` are added by the caller)."""
-        fit_mask = np.array([f.group == "fit" for f in self.catalogue], dtype=bool)
+        fit = _fit_columns(self.catalogue)
         tiers = self.tiers.assign(ex.probability)
-        rates = self.tiers.conversion_rate
+        rate = np.empty(len(tiers), dtype=object)
+        for tier in dict.fromkeys(tiers.tolist()):
+            rate[tiers == tier] = self.tiers.conversion_rate.get(tier)
+        fit_points = ex.points[:, fit].sum(axis=1)
         return {
             "probability": ex.probability,
             "score": ex.score,
             "tier": tiers,
-            "tier_conversion_rate": np.array([rates.get(t) for t in tiers.tolist()], dtype=object),
-            "grade": self.grades.assign(ex.base_margin + ex.shap_values[:, fit_mask].sum(axis=1)),
+            "tier_conversion_rate": rate,
+            "grade": self.grades.assign(ex.base_margin + ex.shap_values[:, fit].sum(axis=1)),
             "base_score": ex.base_score,
-            "fit_score": ex.points[:, fit_mask].sum(axis=1),
-            "engagement_score": ex.points[:, ~fit_mask].sum(axis=1),
+            "fit_score": fit_points,
+            "engagement_score": ex.points.sum(axis=1) - fit_points,
         }
 
     def _reason(self, name: str, value: object, points: int, lang: Lang) -> dict[str, Any]:
@@ -223,6 +227,12 @@ class ScoringBundle:
             return []
         columns = build_records_features(leads, activities, as_of, self.feature_config, self.catalogue)
         return self.results(columns, lang, top_k)
+
+
+@functools.lru_cache(maxsize=16)
+def _fit_columns(catalogue: Catalogue) -> np.ndarray:
+    """The model columns of the fit group (who the lead is); the others are engagement."""
+    return np.flatnonzero([f.group == "fit" for f in catalogue])
 
 
 def _row_sums(points: np.ndarray, shown: np.ndarray) -> np.ndarray:

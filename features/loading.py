@@ -964,6 +964,7 @@ def _load_activities(
     first_row = dict(zip(kept[repeated].tolist(), (kept[first[repeated]] + 1).tolist(), strict=True))
     duplicate = np.zeros(len(frame), dtype=bool)
     duplicate[kept[repeated]] = True
+
     def naming_the_first(positions: np.ndarray) -> list[str]:
         return [f"exact duplicate of row {first_row[p]} (same lead, time, type)" for p in positions.tolist()]
 

@@ -107,11 +107,16 @@ def test_every_score_file_column_equals_the_api_result_of_the_same_lead(scored: 
 @pytest.fixture(scope="module")
 def odd_values(bundle: ScoringBundle, event_data) -> pd.DataFrame:
     """Leads whose values are what JSON and rounding make hard: text with quotes, a backslash, a line break
-    and umlauts; missing values; −0.0; counts and days exactly between two whole numbers."""
+    and umlauts; missing values; −0.0; counts and days exactly between two whole numbers; a category
+    holding 1, 1.0 and True (equal in Python, different in JSON)."""
     features = bundle.features(event_data.leads, event_data.activities, AS_OF).head(400).copy()
     rows = np.arange(len(features))
     features.loc[rows % 4 == 0, "country"] = 'Zürich "Süd" \\ Nord\n'
     features.loc[rows % 4 == 1, "country"] = None
+    features["seniority"] = features["seniority"].astype(object)
+    features.loc[rows % 7 == 0, "seniority"] = 1  # equal to 1.0 and True, yet written differently
+    features.loc[rows % 7 == 1, "seniority"] = 1.0
+    features.loc[rows % 7 == 2, "seniority"] = True
     features.loc[rows % 3 == 0, "lead_age_days"] = 2.5  # shown as 2 (half to even), like round() does
     features.loc[rows % 3 == 1, "lead_age_days"] = 3.5
     features.loc[rows % 5 == 0, "days_since_last_activity"] = np.nan
@@ -124,7 +129,7 @@ def test_reasons_json_is_what_json_dumps_writes_for_the_api_reasons(bundle: Scor
     frame = _flatten(bundle.result_table(odd_values, "de", 77), 77)
     api = bundle.results(odd_values, "de", 77)
     shown_values = {json.dumps(r["value"], ensure_ascii=False) for result in api for r in result["reasons"]}
-    assert {'"Zürich \\"Süd\\" \\\\ Nord\\n"', "null", "2.5", "3.5", "-0.0"} <= shown_values  # the cases occur
+    assert {'"Zürich \\"Süd\\" \\\\ Nord\\n"', "null", "2.5", "3.5", "-0.0", "1", "1.0", "true"} <= shown_values
     assert frame["reasons_json"].tolist() == [json.dumps(result["reasons"], ensure_ascii=False) for result in api]
 
 

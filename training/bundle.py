@@ -245,13 +245,16 @@ def _column(columns: pd.DataFrame | Columns, name: str) -> np.ndarray:
 
 
 def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and distinct values in order of first appearance. Numbers are told apart by their bits (0.0
-    and −0.0, every NaN alike), so each distinct value is exactly the value of every row it stands for."""
+    """Codes and distinct values in order of first appearance, each distinct value exactly the value of every
+    row it stands for: numbers are told apart by their bits (0.0 and −0.0; NaNs by payload), text by
+    equality (None and NaN both stand for missing); values of other kinds are not merged at all."""
     if values.dtype.kind == "f":
         codes, bits = pd.factorize(np.ascontiguousarray(values).view(f"i{values.dtype.itemsize}"))
         return codes, bits.view(values.dtype)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return codes, _object_array(list(uniques))
+    if all(type(u) is str or _plain(u) is None for u in uniques):  # text and missing: equal means alike
+        return codes, _object_array(list(uniques))
+    return np.arange(len(values)), values  # 1 == 1.0 == True, yet each shows differently: keep every row's own
 
 
 def _object_array(items: list[object]) -> np.ndarray:

@@ -970,12 +970,11 @@ def _load_activities(
 
     rows.reject(duplicate, WHOLE_ROW, naming_the_first)
 
-    kept = np.flatnonzero(rows.keep)
-    kept_types = type_codes[kept]
+    kept_types = type_codes[rows.keep]
     activities = pd.DataFrame(
         {
-            LEAD_ID: ids.iloc[kept].reset_index(drop=True),
-            OCCURRED_AT: occurred.iloc[kept].reset_index(drop=True),
+            LEAD_ID: _kept_rows(ids, rows.keep),
+            OCCURRED_AT: occurred[rows.keep].reset_index(drop=True),
             ACTIVITY_TYPE: pd.Series(type_names.array.take(kept_types)),
         }
     )
@@ -1074,6 +1073,15 @@ def _positions_in(ids: pd.Series, known_ids: pd.Series) -> np.ndarray:
         return pd.Index(known_ids).get_indexer(ids).astype("int64")
     found = pc.index_in(values, value_set=known.combine_chunks())
     return pc.fill_null(found, -1).to_numpy().astype("int64", copy=False)
+
+
+def _kept_rows(series: pd.Series, keep: np.ndarray) -> pd.Series:
+    """The rows of ``series`` where ``keep`` is true, numbered from 0; text columns are filtered by Arrow
+    in one sequential pass (pandas would gather them row by row)."""
+    values = _arrow_strings(series)
+    if values is None:
+        return series[keep].reset_index(drop=True)
+    return pd.Series(pd.array(values.filter(pa.array(keep)), dtype=series.dtype), name=series.name)
 
 
 def _arrow_strings(series: pd.Series) -> pa.ChunkedArray | None:

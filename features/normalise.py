@@ -648,7 +648,10 @@ def email_domain_kinds(emails: np.ndarray | pd.api.extensions.ExtensionArray) ->
     kinds = np.array(EMAIL_DOMAIN_KINDS, dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return _email_kinds_one_by_one(values)  # some values are not text (numbers, bytes …): no shortcut
-    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    try:
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate, which UTF-8 cannot hold
+        return _email_kinds_one_by_one(values)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     plain = pc.and_(
@@ -675,7 +678,7 @@ def email_domain_kinds(emails: np.ndarray | pd.api.extensions.ExtensionArray) ->
     return out
 
 
-def _email_kinds_one_by_one(values: np.ndarray) -> np.ndarray:
+def _email_kinds_one_by_one(values: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
     """:func:`email_domain_kind` of each value, computed once per distinct value (missing ones included)."""
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)

@@ -512,6 +512,11 @@ TRICKY_EMAILS: list[object] = [
 ]
 
 
+def test_the_column_version_handles_text_that_utf8_cannot_hold() -> None:
+    values = [*TRICKY_EMAILS, "max\ud800@firma.de"]  # a lone surrogate
+    assert list(email_domain_kinds(_column(values))) == [email_domain_kind(value) for value in values]
+
+
 def _column(values: list[object]) -> np.ndarray:
     column = np.empty(len(values), dtype=object)
     column[:] = values

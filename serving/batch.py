@@ -9,7 +9,6 @@ temporary file and renamed into place: a crashed run never leaves a half-written
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,7 +65,7 @@ def _flatten(table: ResultTable, top_k: int) -> pd.DataFrame:
                                 for key in keys])
     feature = _strings([f'{{"feature": {_ENCODE(f.name)}, "group": {_ENCODE(f.group)}, "value": '
                         for f in reasons.catalogue.features])
-    value = _strings(list(map(_json_value, reasons.value.tolist())))
+    value = _strings(_json_values(reasons.value))
     dicts = pc.binary_join_element_wise(feature.take(reasons.feature[reasons.entry]), value.take(reasons.entry),
                                         points_and_text.take(said), _text(""))
     offsets = pa.array(np.concatenate([[0], np.cumsum(reasons.count)]), type=pa.int64())
@@ -79,9 +78,19 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _TEXT = pd.StringDtype(na_value=np.nan)  # pandas' default text column: what a frame of Python strings gets
 
 
-def _json_value(value: object) -> str:
-    """``json.dumps(value, ensure_ascii=False)``; finite floats directly by their repr, as json does."""
-    return float.__repr__(value) if type(value) is float and math.isfinite(value) else _ENCODE(value)
+def _json_values(values: np.ndarray) -> list[str]:
+    """``json.dumps(value, ensure_ascii=False)`` of each value. A finite float's JSON is its repr; the
+    reprs of all of them come from one ``repr`` of their list (no Python call per number)."""
+    out = np.empty(len(values), dtype=object)
+    is_float = np.array([type(v) is float for v in values.tolist()], dtype=bool)
+    numbers = values[is_float].astype(np.float64)
+    finite = np.isfinite(numbers)
+    plain = np.flatnonzero(is_float)[finite]
+    if plain.size:
+        out[plain] = repr(numbers[finite].tolist())[1:-1].split(", ")
+    others = np.setdiff1d(np.arange(len(values)), plain, assume_unique=True)
+    out[others] = [_ENCODE(v) for v in values[others].tolist()]
+    return out.tolist()
 
 
 def _strings(items: list[str]) -> pa.Array:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from features.catalogue import render
-from serving.batch import _flatten, score_event_file
+from serving.batch import _flatten, _json_values, score_event_file
 from training.bundle import ScoringBundle
 
 AS_OF = pd.Timestamp("2026-06-30T00:00:00Z")
@@ -163,3 +163,10 @@ def test_count_and_day_sentences_are_the_same_for_values_that_round_alike(bundle
                 assert render(feature, value, lang) == render(feature, whole, lang), (feature.name, value, lang)
                 checked += 1
     assert checked > 1000
+
+
+def test_json_of_values_is_what_json_dumps_writes_for_each() -> None:
+    values = [1.5, None, 'a"b\\', float("inf"), float("-inf"), -0.0, 1e16, 1e-7, 2.0, 3, True, "Zürich", 0.1]
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    assert _json_values(column) == [json.dumps(v, ensure_ascii=False) for v in values]

@@ -12,6 +12,9 @@ function of an affine map of the margin, so this is the exact secant of the cali
 Σφ → 0 it tends to the slope ``100 · g'(base)``); it keeps each feature's sign and relative size.
 Integer points are then rounded with the largest-remainder method so that
 ``base_score + Σ points = score`` holds exactly in whole points, as sales sees them.
+
+Which features a lead's reasons name is decided here too, once (:func:`shown_reasons`), for the API's
+result dicts and the batch file's columns alike.
 """
 
 from __future__ import annotations

@@ -83,12 +83,13 @@ def _whole_days(days: int) -> int:
 def _distinct_days(lead: np.ndarray, day: np.ndarray, n_leads: int, days: int) -> np.ndarray:
     """Per lead, how many distinct day numbers in ``[0, days)`` occur among ``(lead, day)`` pairs.
 
-    Marks each (lead, day) cell of an ``n_leads × days`` table and counts the marks per lead (no sort).
+    Marks each (lead, day) cell of an ``n_leads × days`` table and counts the marked cells per lead (no sort).
     """
+    days = max(days, 0)
     keep = day < days
-    marks = np.zeros(n_leads * max(days, 0), dtype=bool)
+    marks = np.zeros(n_leads * days, dtype=bool)
     marks[lead[keep].astype(np.int64) * days + day[keep]] = True
-    return marks.reshape(n_leads, max(days, 0)).sum(axis=1)
+    return np.bincount(np.flatnonzero(marks) // days, minlength=n_leads) if days else np.zeros(n_leads, np.int64)
 
 
 def engagement_features(
@@ -116,12 +117,17 @@ def engagement_features(
     horizon_us = max(*windows, 90, 30, 2 * trend_days, active_days) * DAY_US  # youngest activities kept
     high_intent = np.zeros(n_types, dtype=bool)
     high_intent[[_TYPE_CODE[t] for t in config.high_intent]] = True
+    flag_kind = np.zeros(n_types, dtype=bool)
+    flag_kind[[_TYPE_CODE["email_unsubscribe"], _TYPE_CODE["email_bounce"]]] = True
     weight = np.array([config.weights[t] for t in ENGAGEMENT_TYPES], dtype=np.float64)
     half_life_us = np.array([config.half_lives[t] for t in ENGAGEMENT_TYPES], dtype=np.float64) * DAY_US
 
     # pass 1: the whole history, block by block
-    score = np.zeros(n_leads, dtype=np.float64)
-    last = np.full(n_leads, -1, dtype=np.int64)
+    # a lead's score and latest activity side by side: the two updates per activity touch one cache line
+    record = np.zeros((n_leads, 2), dtype=np.int64)
+    score = record[:, 0].view(np.float64)  # all-zero bits are 0.0
+    last = record[:, 1]
+    last.fill(-1)
     last_high = np.full(n_leads, -1, dtype=np.int64)
     earlier = np.zeros(n_leads, dtype=np.int64)
     unsubscribed = np.zeros(n_leads, dtype=bool)
@@ -147,8 +153,9 @@ def engagement_features(
         np.maximum.at(last_high, lead[high], when[high])
         # an earlier evaluation that ended without a purchase: "not now" for a while
         np.add.at(earlier, lead[high & (age_us >= 90 * DAY_US) & (age_us < 365 * DAY_US)], 1)
-        unsubscribed[lead[kind == _TYPE_CODE["email_unsubscribe"]]] = True
-        bounced[lead[kind == _TYPE_CODE["email_bounce"]]] = True
+        flagged = np.flatnonzero(flag_kind[kind])  # unsubscribes and bounces are rare: one pass over kind
+        unsubscribed[lead[flagged[kind[flagged] == _TYPE_CODE["email_unsubscribe"]]]] = True
+        bounced[lead[flagged[kind[flagged] == _TYPE_CODE["email_bounce"]]]] = True
         young = age_us < horizon_us
         recent_lead.append(lead[young])
         recent_kind.append(kind[young])
@@ -162,15 +169,19 @@ def engagement_features(
     out: dict[str, np.ndarray] = {}
     key = kind.astype(np.int64) * n_leads + lead  # one contiguous row of counts per activity type
     for window in config.windows_days:
-        counts = np.bincount(key[day < _whole_days(window)], minlength=n_types * n_leads).reshape(n_types, n_leads)
+        inside = key[day < _whole_days(window)]
+        # counted as float64 directly (weights of 1.0: exact below 2**53), no int64 table converted afterwards
+        counts = np.bincount(inside, weights=np.ones(len(inside)), minlength=n_types * n_leads)
+        counts = counts.astype(np.float64, copy=False)  # (empty input gives integer zeros)
         for code, name in enumerate(ENGAGEMENT_TYPES):
-            out[f"n_{name}_{window}d"] = counts[code].astype(np.float64)
-        del counts
+            out[f"n_{name}_{window}d"] = counts[code * n_leads:(code + 1) * n_leads]
+        del counts, inside
 
     out["days_since_last_activity"] = np.where(last >= 0, (as_of_us - last) / DAY_US, np.nan)
     out["days_since_last_high_intent"] = np.where(last_high >= 0, (as_of_us - last_high) / DAY_US, np.nan)
-    high = high_intent[kind]
-    out["high_intent_days_30d"] = _distinct_days(lead[high], day[high], n_leads, 30).astype(np.float64)
+    month = np.flatnonzero(day < 30)
+    month = month[high_intent[kind[month]]]
+    out["high_intent_days_30d"] = _distinct_days(lead[month], day[month], n_leads, 30).astype(np.float64)
     out["n_high_intent_90_365d"] = earlier.astype(np.float64)
     active = _distinct_days(lead, day, n_leads, active_days)
     out[f"active_days_{config.active_days_window}d"] = active.astype(np.float64)

@@ -121,7 +121,7 @@ def breakdown(leads: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp
 
     targets = [
         (fp, "activity_arrays", "activity_arrays (activities → aligned int arrays)"),
-        (fp, "_positions", "  of which lead_id → row (_positions)"),
+        (fp, "lead_rows", "  of which lead_id → row (lead_rows)"),
         (fp, "type_codes", "  of which activity_type → code (type_codes)"),
         (fp, "_fit_of_frame", "fit signals (_fit_of_frame)"),
         (ff, "map_values", mapped),
@@ -134,7 +134,7 @@ def breakdown(leads: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp
     total = time.perf_counter() - t0
     top = ("activity_arrays (activities → aligned int arrays)", "fit signals (_fit_of_frame)", "engagement_features")
     ordered = {}
-    for label in (top[0], "  of which lead_id → row (_positions)", "  of which activity_type → code (type_codes)",
+    for label in (top[0], "  of which lead_id → row (lead_rows)", "  of which activity_type → code (type_codes)",
                   top[1]):
         if label in times:
             ordered[label] = times[label]

@@ -97,6 +97,7 @@ from features.contract import (
     OTHER_ACTIVITY,
     REQUIRED_LEAD_COLUMNS,
 )
+from features.ids import lead_rows
 from features.mappings import CONVERSION_FLAG, MAPPINGS, apply_mapping, lower_snake
 
 __all__ = [
@@ -1068,11 +1069,9 @@ def _lead_ids(series: pd.Series, known_ids: pd.Series) -> tuple[pd.Series, np.nd
 def _positions_in(ids: pd.Series, known_ids: pd.Series) -> np.ndarray:
     """For each id, its position in ``known_ids`` (distinct, no missing values); -1 when it is not there or
     missing. Equal ids get equal positions, so the result doubles as a code of the lead."""
-    values, known = _arrow_strings(ids), _arrow_strings(known_ids)
-    if values is None or known is None:
+    if _arrow_strings(ids) is None or _arrow_strings(known_ids) is None:
         return pd.Index(known_ids).get_indexer(ids).astype("int64")
-    found = pc.index_in(values, value_set=known.combine_chunks())
-    return pc.fill_null(found, -1).to_numpy().astype("int64", copy=False)
+    return lead_rows(ids, pd.Index(known_ids)).astype("int64")  # the feature pipeline's lookup
 
 
 def _kept_rows(series: pd.Series, keep: np.ndarray) -> pd.Series:

@@ -152,7 +152,7 @@ def test_activity_rows_are_found_exactly_however_the_export_is_ordered(order: st
     # the lookup takes shortcuts (short ids of one length hashed as integers; runs of one lead looked up once
     # when the export lists each lead's activities together); it must give the same rows as a plain lookup,
     # unknown ids, ids of other lengths and missing ids included
-    from features.pipeline import _positions
+    from features.ids import lead_rows
 
     rng = np.random.default_rng(0)
     lead_ids = pd.Index([id_style.format(i) for i in range(3000)], dtype=object)
@@ -161,7 +161,7 @@ def test_activity_rows_are_found_exactly_however_the_export_is_ordered(order: st
     ids = ids[np.argsort(ids.astype(str), kind="stable") if order == "clustered" else rng.permutation(len(ids))]
     values = pd.Series(ids, dtype="str")
     expected = lead_ids.get_indexer(ids)
-    found = _positions(values, lead_ids)
+    found = lead_rows(values, lead_ids)
     assert found.dtype == np.int32
     np.testing.assert_array_equal(found, expected)
 

@@ -174,3 +174,17 @@ def test_lead_columns_give_the_same_features_as_arrow_text_or_as_python_objects(
     as_objects = leads.astype(object)
     assert any(isinstance(dtype, pd.StringDtype) for dtype in leads.dtypes)
     _frames_equal_to_the_last_digit(build_features(leads, acts, AS_OF), build_features(as_objects, acts, AS_OF))
+
+
+def test_computing_fit_signals_on_a_second_thread_changes_nothing(
+    sample: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import features.pipeline as pipeline
+
+    leads, acts = sample
+    one_thread = build_features(leads, acts, AS_OF, CONFIG, CATALOGUE)
+    monkeypatch.setattr(pipeline, "_TWO_CORES", 1)  # a million leads' path, on 300 leads
+    two_threads = build_features(leads, acts, AS_OF, CONFIG, CATALOGUE)
+    _frames_equal_to_the_last_digit(one_thread, two_threads)
+    snapshots = [frame for _, frame in snapshot_features(leads, acts, [AS_OF], CONFIG, CATALOGUE)]
+    _frames_equal_to_the_last_digit(one_thread, snapshots[0])

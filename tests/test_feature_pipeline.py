@@ -188,3 +188,20 @@ def test_computing_fit_signals_on_a_second_thread_changes_nothing(
     _frames_equal_to_the_last_digit(one_thread, two_threads)
     snapshots = [frame for _, frame in snapshot_features(leads, acts, [AS_OF], CONFIG, CATALOGUE)]
     _frames_equal_to_the_last_digit(one_thread, snapshots[0])
+
+
+@pytest.mark.parametrize("n_leads", [1, 7, 5000])
+def test_the_id_hash_table_finds_the_first_row_of_every_key_and_nothing_else(n_leads: int) -> None:
+    from features.ids import _rows_of_keys
+
+    rng = np.random.default_rng(n_leads)
+    lead_keys = rng.integers(0, 2**64 - 1, n_leads, dtype=np.uint64, endpoint=True)
+    lead_keys[rng.integers(0, n_leads, n_leads // 3)] = lead_keys[0]  # a repeated id: its first row counts
+    lead_keys[-1] = 0  # eight NUL bytes are an id like any other
+    first_row: dict[int, int] = {}
+    for row, key in enumerate(lead_keys.tolist()):
+        first_row.setdefault(key, row)
+    strangers = rng.integers(0, 2**64 - 1, 2000, dtype=np.uint64, endpoint=True)
+    keys = np.concatenate([rng.choice(lead_keys, 200_000), strangers, lead_keys])
+    expected = np.array([first_row.get(k, -1) for k in keys.tolist()], dtype=np.int32)
+    np.testing.assert_array_equal(_rows_of_keys(keys, lead_keys), expected)

@@ -10,7 +10,7 @@ parts and is held equal to :func:`features.normalise.email_domain_kind` by a tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,9 +18,12 @@ from pandas.api.extensions import ExtensionArray
 
 from features.config import FeatureConfig
 from features.normalise import (
+    SMALL_COLUMN,
+    Column,
     email_domain_kind,
     email_domain_kinds,
     is_missing,
+    map_values,
     normalise_country,
     normalise_industry,
     normalise_lead_source,
@@ -31,21 +34,6 @@ from features.titles import DECISION_MAKER_SENIORITIES, parse_title
 FIT_INPUTS: tuple[str, ...] = ("industry", "employee_count", "annual_revenue", "country", "email", "lead_source",
                                "job_title")
 
-_SMALL = 64  # below this many values a plain loop beats hashing the column
-
-
-Column = np.ndarray | ExtensionArray
-"""A raw lead column: Python objects, plain numbers, or a pandas (e.g. Arrow string) array."""
-
-
-def map_values(values: Column, fn: Callable[[object], object]) -> np.ndarray:
-    """Apply a scalar normaliser to a column, once per distinct value (missing values included)."""
-    if len(values) <= _SMALL:
-        return np.array([fn(v) for v in np.asarray(values, dtype=object)], dtype=object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([fn(v) for v in uniques] + [fn(None)], dtype=object)
-    return mapped[codes]  # code -1 (missing) picks the trailing fn(None)
-
 
 def _as_float(values: Column) -> np.ndarray:
     """A raw column as float64; text that is not a number, and missing values, become NaN.
@@ -55,7 +43,7 @@ def _as_float(values: Column) -> np.ndarray:
     takes ``pd.to_numeric``, the definition; both give the same float for a plain number."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fi":  # plain numbers already
         return values.astype(np.float64)
-    if len(values) <= _SMALL and all(v is None or type(v) is int or type(v) is float for v in values):
+    if len(values) <= SMALL_COLUMN and all(v is None or type(v) is int or type(v) is float for v in values):
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
 
@@ -103,13 +91,13 @@ def fit_features(leads: Mapping[str, Column], n_leads: int, config: FeatureConfi
         "annual_revenue_log": np.log1p(_numeric(column("annual_revenue"))),
         "country": country,
         "region": map_values(country, _region),
-        "email_domain_kind": map_values(emails, email_domain_kind) if n_leads <= _SMALL
+        "email_domain_kind": map_values(emails, email_domain_kind) if n_leads <= SMALL_COLUMN
         else email_domain_kinds(emails),
         "lead_source": map_values(column("lead_source"), normalise_lead_source),
         "seniority": seniority,
         "department": map_values(titles, _department),
         "is_decision_maker": np.array([s in DECISION_MAKER_SENIORITIES for s in seniority], dtype=np.float64)
-        if n_leads <= _SMALL else pd.Series(seniority).isin(DECISION_MAKER_SENIORITIES).to_numpy(np.float64),
+        if n_leads <= SMALL_COLUMN else pd.Series(seniority).isin(DECISION_MAKER_SENIORITIES).to_numpy(np.float64),
     }
     for name in config.extra_columns:
         raw = column(name)

@@ -30,6 +30,7 @@ import math
 import numbers
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -160,6 +161,30 @@ def _first_match(folded: str, rules: tuple[tuple[str, re.Pattern[str]], ...]) ->
 
 def _rules(table: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((category, re.compile(pattern)) for category, pattern in table)
+
+
+# --------------------------------------------------------------------------------------------------
+# Applying a scalar normaliser to a column
+# --------------------------------------------------------------------------------------------------
+
+SMALL_COLUMN = 64
+"""Up to this many values (an API request's leads) a plain loop beats hashing the column."""
+
+Column = np.ndarray | pd.api.extensions.ExtensionArray
+"""A raw lead column: Python objects, plain numbers, or a pandas (e.g. Arrow string) array."""
+
+
+def map_values(values: Column, fn: Callable[[object], object]) -> np.ndarray:
+    """Apply a scalar normaliser to a column, once per distinct value (missing values included): the
+    batch face of the per-value definitions in this module."""
+    if len(values) <= SMALL_COLUMN:
+        return np.array([fn(v) for v in np.asarray(values, dtype=object)], dtype=object)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # an unhashable value (a list from JSON …): one call per value
+        return np.array([fn(v) for v in np.asarray(values, dtype=object)], dtype=object)
+    mapped = np.array([fn(v) for v in uniques] + [fn(None)], dtype=object)
+    return mapped[codes]  # code -1 (missing) picks the trailing fn(None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -647,11 +672,11 @@ def email_domain_kinds(emails: np.ndarray | pd.api.extensions.ExtensionArray) ->
     values = emails if isinstance(emails, pd.api.extensions.ExtensionArray) else np.asarray(emails, dtype=object)
     kinds = np.array(EMAIL_DOMAIN_KINDS, dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        return _email_kinds_one_by_one(values)  # some values are not text (numbers, bytes …): no shortcut
+        return map_values(values, email_domain_kind)  # some values are not text (numbers, bytes …): no shortcut
     try:
         text = pa.array(values, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate, which UTF-8 cannot hold
-        return _email_kinds_one_by_one(values)
+        return map_values(values, email_domain_kind)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     plain = pc.and_(
@@ -661,7 +686,7 @@ def email_domain_kinds(emails: np.ndarray | pd.api.extensions.ExtensionArray) ->
     ).fill_null(False).to_numpy(zero_copy_only=False)
     out = np.empty(len(values), dtype=object)
     rest = ~plain
-    out[rest] = _email_kinds_one_by_one(values[rest])
+    out[rest] = map_values(values[rest], email_domain_kind)
     if plain.any():
         parts = pc.split_pattern(pc.ascii_lower(text.filter(pa.array(plain))), "@", max_splits=1)
         mailbox = pc.list_element(parts, 0)
@@ -678,14 +703,6 @@ def email_domain_kinds(emails: np.ndarray | pd.api.extensions.ExtensionArray) ->
     return out
 
 
-def _email_kinds_one_by_one(values: np.ndarray | pd.api.extensions.ExtensionArray) -> np.ndarray:
-    """:func:`email_domain_kind` of each value, computed once per distinct value (missing ones included)."""
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # an unhashable value (a list …): one call per value
-        return np.array([email_domain_kind(v) for v in values], dtype=object)
-    mapped = np.array([email_domain_kind(v) for v in uniques] + [email_domain_kind(None)], dtype=object)
-    return mapped[codes]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -61,16 +61,19 @@ def type_codes(activity_types: object) -> np.ndarray:
         parts = [_arrow_type_codes(chunk) for chunk in pa.chunked_array(pa.array(activity_types)).chunks]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
     codes, uniques = pd.factorize(activity_types, use_na_sentinel=True)
-    mapped = np.fromiter((type_code_of(v) for v in uniques), dtype=np.int16, count=len(uniques))
-    return np.append(mapped, np.int16(OTHER_CODE))[codes]  # code -1 (missing) → other
+    return _codes_of_distinct(list(uniques))[codes]  # code -1 (missing) picks the trailing "other"
 
 
 def _arrow_type_codes(chunk: pa.Array) -> np.ndarray:
     encoded = chunk.dictionary_encode()
     distinct = encoded.dictionary.to_pylist()
+    return _codes_of_distinct(distinct)[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
+
+
+def _codes_of_distinct(distinct: list[object]) -> np.ndarray:
+    """The type code of each distinct raw value, and one more entry, ``other``, for missing values."""
     mapped = np.fromiter((type_code_of(v) for v in distinct), dtype=np.int16, count=len(distinct))
-    mapped = np.append(mapped, np.int16(OTHER_CODE))  # the last entry: missing → other
-    return mapped[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
+    return np.append(mapped, np.int16(OTHER_CODE))
 
 
 def _whole_days(days: int) -> int:
@@ -133,7 +136,6 @@ def engagement_features(
     unsubscribed = np.zeros(n_leads, dtype=bool)
     bounced = np.zeros(n_leads, dtype=bool)
     recent_lead, recent_kind, recent_day = [], [], []
-    any_seen = False
     for start in range(0, len(activities), _BLOCK):
         lead = activities.lead_index[start:start + _BLOCK]
         when = activities.occurred_us[start:start + _BLOCK]
@@ -141,7 +143,6 @@ def engagement_features(
         if when.max() > as_of_us:  # activities after the moment are invisible
             seen = when <= as_of_us
             lead, when, kind = lead[seen], when[seen], kind[seen]
-        any_seen = any_seen or len(when) > 0
         # weight · 2^(-age / half-life), summed per lead in input order (the same sums as one bincount)
         decayed = (when - as_of_us) / half_life_us[kind]
         np.exp2(decayed, out=decayed)
@@ -189,9 +190,7 @@ def engagement_features(
     latest = np.bincount(lead[day < trend_days], minlength=n_leads)
     before = np.bincount(lead[(day >= trend_days) & (day < 2 * trend_days)], minlength=n_leads)
     out[f"activity_trend_{config.trend_days}d"] = np.log2((latest + 1.0) / (before + 1.0))
-    # with no visible activity at all the score has always been integer zeros (what np.bincount with
-    # weights gives for empty input); kept so that outputs stay identical
-    out["engagement_score"] = score if any_seen else score.astype(np.int64)
+    out["engagement_score"] = score
 
     opens = out["n_email_open_90d"] if "n_email_open_90d" in out else _count_90d(lead, kind, day, n_leads, "email_open")
     clicks = (

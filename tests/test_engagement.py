@@ -94,6 +94,12 @@ def test_a_lead_without_activities_gets_zero_counts_and_missing_recency() -> Non
     assert row["engagement_score"] == 0
 
 
+def test_every_engagement_signal_is_a_float_even_when_nobody_did_anything() -> None:
+    features = build_features(_leads("a"), _acts([]), AS_OF)
+    engagement = [f.name for f in build_catalogue() if f.group == "engagement"]
+    assert {str(features[name].dtype) for name in engagement} == {"float64"}
+
+
 def test_unsubscribe_and_bounce_are_remembered_forever() -> None:
     acts = _acts([("a", 400, "email_unsubscribe"), ("b", 300, "email_bounce")])
     leads = pd.DataFrame({"lead_id": ["a", "b"], "created_at": pd.to_datetime(["2024-01-01T00:00:00Z"] * 2)})

@@ -124,15 +124,14 @@ class ScoringBundle:
         ex = self.explain(columns)
         summary = self._summary(ex)
         shown, count = shown_reasons(ex.points_exact, ex.points, top_k)
+        summary["other_points"] = ex.points.sum(axis=1) - _row_sums(ex.points, shown)
         names = self.catalogue.names
         values = _value_rows(columns, names)
         keys = list(summary)
         rows = [dict(zip(keys, row, strict=True)) for row in zip(*(v.tolist() for v in summary.values()), strict=True)]
         shown_points = np.take_along_axis(ex.points, np.maximum(shown, 0), axis=1).tolist()
-        total = ex.points.sum(axis=1).tolist()
         for i, (row, features, points, c) in enumerate(zip(rows, shown.tolist(), shown_points, count.tolist(),
                                                            strict=True)):
-            row["other_points"] = total[i] - sum(points[:c])
             row["reasons"] = [self._reason(names[j], values[names[j]][i], p, lang)
                               for j, p in zip(features[:c], points[:c], strict=True)]
         return rows
@@ -168,8 +167,8 @@ class ScoringBundle:
         return ResultTable(summary, reasons)
 
     def _summary(self, ex: Explanation) -> dict[str, Any]:
-        """The per-lead numbers of a result, column-wise, in the order of a result's keys (reasons and
-        ``other_points`` are added by the caller)."""
+        """The per-lead numbers of a result, column-wise, in the order of a result's keys (``other_points``
+        and the reasons are added by the caller)."""
         fit = _fit_columns(self.catalogue)
         tiers = self.tiers.assign(ex.probability)
         rate = np.empty(len(tiers), dtype=object)
@@ -273,9 +272,7 @@ def _plain_array(values: np.ndarray) -> np.ndarray:
 
 
 def _value_rows(columns: pd.DataFrame | Columns, names: list[str]) -> dict[str, np.ndarray]:
-    if isinstance(columns, pd.DataFrame):
-        return {name: columns[name].to_numpy() for name in names}
-    return {name: np.asarray(columns[name]) for name in names}
+    return {name: _column(columns, name) for name in names}
 
 
 def _hashable(value: object) -> object:

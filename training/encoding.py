@@ -39,33 +39,31 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
-        first = X[self.names[0]]
+        matrix = self._few(X) if len(X[self.names[0]]) <= _SMALL else self._many(X)
         fill = dict(getattr(self, "missing_as", ()))  # bundles saved before missing_as existed
-        if len(first) <= _SMALL:
-            return self._transform_few(X, fill)
-        matrix = np.empty((len(first), len(self.names)), dtype=np.float64)
+        for j, name in enumerate(self.names):
+            if name in fill and name not in self.vocabulary_:
+                column = matrix[:, j]
+                column[np.isnan(column)] = fill[name]
+        return matrix
+
+    def _many(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        """The matrix before missing values are filled, column by column (a batch)."""
+        matrix = np.empty((len(X[self.names[0]]), len(self.names)), dtype=np.float64)
         for j, name in enumerate(self.names):
             values = X[name]
             if name in self.vocabulary_:
                 matrix[:, j] = self._codes(name, np.asarray(values, dtype=object))
             else:
                 matrix[:, j] = np.asarray(values, dtype=np.float64)
-                if name in fill:
-                    column = matrix[:, j]
-                    column[np.isnan(column)] = fill[name]
         return matrix
 
-    def _transform_few(self, X: pd.DataFrame | Mapping[str, np.ndarray], fill: dict[str, float]) -> np.ndarray:
-        """``transform`` for a request's few rows: one conversion of all columns at once (the column loop
-        costs more than the values when there is one lead); the same numbers as the column loop."""
+    def _few(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        """The matrix before missing values are filled, for a request's few rows: one conversion of all
+        columns at once (the column loop costs more than the values when there is one lead)."""
         columns = [self._codes(name, np.asarray(X[name], dtype=object)) if name in self.vocabulary_ else X[name]
                    for name in self.names]
-        matrix = np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
-        for j, name in enumerate(self.names):
-            if name in fill:
-                column = matrix[:, j]
-                column[np.isnan(column)] = fill[name]
-        return matrix
+        return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
 
     def _codes(self, name: str, values: np.ndarray) -> np.ndarray:
         vocabulary = self.vocabulary_[name]

@@ -242,6 +242,9 @@ class EventData:
     activities: pd.DataFrame
     #: ``lead_id``, ``converted_at``: the earliest conversion per known lead (empty when none given)
     conversions: pd.DataFrame
+    #: each activity's row in ``leads`` (int32), found while checking that its lead exists; the feature
+    #: pipeline takes it instead of looking millions of lead ids up again (None: not known)
+    activity_rows: np.ndarray | None = None
 
 
 @dataclass
@@ -774,9 +777,9 @@ def load_event_data(
     known_ids = lead_frame[LEAD_ID]
 
     if activities is not None:
-        activity_frame = _load_activities(activities, mapping, known_ids, rejected_ids, report)
+        activity_frame, activity_rows = _load_activities(activities, mapping, known_ids, rejected_ids, report)
     else:
-        activity_frame = _empty_frame(ACTIVITY_COLUMNS)
+        activity_frame, activity_rows = _empty_frame(ACTIVITY_COLUMNS), np.zeros(0, dtype=np.int32)
 
     if conversions is not None:
         conversion_frame = _load_conversions(conversions, mapping, known_ids, rejected_ids, report)
@@ -787,7 +790,7 @@ def load_event_data(
 
     if for_training and conversion_frame.empty:
         raise DataContractError(_no_conversions_message(conversions, derived is not None, report))
-    return EventData(lead_frame, activity_frame, conversion_frame), report
+    return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
 
 
 def _load_leads(
@@ -950,7 +953,8 @@ def _load_activities(
     known_ids: pd.Series,
     rejected_ids: dict[str, int],
     report: DataReport,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``)."""
     table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids)
     name, frame, rows, ids, id_field, occurred = (table.name, table.frame, table.rows, table.ids, table.id_field,
                                                   table.times)
@@ -959,23 +963,25 @@ def _load_activities(
 
     lead_codes = table.lead_codes
     unknown = rows.reject(lead_codes < 0, id_field, _unknown_lead(ids, rejected_ids), ids)
-    kept = np.flatnonzero(rows.keep)
-    first = _first_of_equal(occurred.array.asi8[kept], lead_codes[kept], type_codes[kept])
-    repeated = first != np.arange(kept.size)
-    first_row = dict(zip(kept[repeated].tolist(), (kept[first[repeated]] + 1).tolist(), strict=True))
+    kept = None if rows.keep.all() else np.flatnonzero(rows.keep)  # None: every row (no copies)
+    repeat, first = _repeats(*(_at(column, kept) for column in (occurred.array.asi8, lead_codes, type_codes)))
+    if kept is not None:
+        repeat, first = kept[repeat], kept[first]
+    first_row = dict(zip(repeat.tolist(), (first + 1).tolist(), strict=True))
     duplicate = np.zeros(len(frame), dtype=bool)
-    duplicate[kept[repeated]] = True
+    duplicate[repeat] = True
 
     def naming_the_first(positions: np.ndarray) -> list[str]:
         return [f"exact duplicate of row {first_row[p]} (same lead, time, type)" for p in positions.tolist()]
 
     rows.reject(duplicate, WHOLE_ROW, naming_the_first)
 
-    kept_types = type_codes[rows.keep]
+    kept = None if rows.keep.all() else np.flatnonzero(rows.keep)
+    kept_types = _at(type_codes, kept)
     activities = pd.DataFrame(
         {
             LEAD_ID: _kept_rows(ids, rows.keep),
-            OCCURRED_AT: occurred[rows.keep].reset_index(drop=True),
+            OCCURRED_AT: (occurred if kept is None else occurred.iloc[kept]).reset_index(drop=True),
             ACTIVITY_TYPE: pd.Series(type_names.array.take(kept_types)),
         }
     )
@@ -992,7 +998,7 @@ def _load_activities(
     report.unknown_activity_types = {str(k): int(v) for k, v in unknown_types.value_counts().items()}
     report.ignored_columns["activities"] = [c for c in frame.columns if c not in ACTIVITY_COLUMNS]
     report.missing_rates["activities"] = _missing_rates(activities)
-    return activities
+    return activities, _at(lead_codes, kept).astype(np.int32)
 
 
 def _load_conversions(
@@ -1074,9 +1080,16 @@ def _positions_in(ids: pd.Series, known_ids: pd.Series) -> np.ndarray:
     return lead_rows(ids, pd.Index(known_ids)).astype("int64")  # the feature pipeline's lookup
 
 
+def _at(values: np.ndarray, positions: np.ndarray | None) -> np.ndarray:
+    """``values`` at ``positions``; all of them, uncopied, for None."""
+    return values if positions is None else values[positions]
+
+
 def _kept_rows(series: pd.Series, keep: np.ndarray) -> pd.Series:
     """The rows of ``series`` where ``keep`` is true, numbered from 0; text columns are filtered by Arrow
     in one sequential pass (pandas would gather them row by row)."""
+    if keep.all():
+        return series.reset_index(drop=True)
     values = _arrow_strings(series)
     if values is None:
         return series[keep].reset_index(drop=True)
@@ -1090,19 +1103,18 @@ def _arrow_strings(series: pd.Series) -> pa.ChunkedArray | None:
     return None
 
 
-#: Rows per hash-table pass in :func:`_first_of_equal`: small enough for the table to stay in the CPU cache.
+#: Rows per hash-table pass in :func:`_repeats`: small enough for the table to stay in the CPU cache.
 _BLOCK_ROWS = 1 << 15
 
 
-def _first_of_equal(times: np.ndarray, *codes: np.ndarray) -> np.ndarray:
-    """For each row, the position of the first row with the same time and the same codes (itself when it is
-    the first). ``times`` are int64; ``codes`` non-negative ints (e.g. lead and activity type).
+def _repeats(times: np.ndarray, *codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows equal to an earlier row (same time, same codes), in row order, and for each the position of
+    the first of its equals. ``times`` are int64; ``codes`` non-negative ints (e.g. lead and activity type).
 
     Only rows sharing a time can be equal. Exports are usually in time order, so rows are compared within
     runs of equal times, in cache-sized blocks; any other order is first sorted by time (stable, so the
     first row of a group stays the first)."""
     count = times.size
-    first = np.arange(count)
     order = None
     if count > 1 and bool((times[1:] < times[:-1]).any()):
         order = np.argsort(times, kind="stable")
@@ -1113,24 +1125,27 @@ def _first_of_equal(times: np.ndarray, *codes: np.ndarray) -> np.ndarray:
     shared[1:] |= same
     shared[:-1] |= same
     candidates = np.flatnonzero(shared)
-    if candidates.size:
-        shared_times = times[candidates]
-        run = np.concatenate(([0], np.cumsum(shared_times[1:] != shared_times[:-1])))  # equal times, equal run
-        widths = [int(code.max()) + 1 if code.size else 1 for code in codes]
-        if (int(run[-1]) + 1) * int(np.prod(widths, dtype=object)) < 2**63:
-            key = run.astype("int64")
-            for code, width in zip(codes, widths, strict=True):
-                key = key * width + code[candidates]
-            group = _group_codes_by_blocks(key, run)
-        else:  # too many distinct values to pack into one int64: let pandas group the columns
-            columns = {"run": run, **{f"code{i}": code[candidates] for i, code in enumerate(codes)}}
-            group = pd.DataFrame(columns).groupby(list(columns), sort=False).ngroup().to_numpy()
-        first[candidates] = candidates[_first_in_group(group)]
+    if not candidates.size:
+        return candidates, candidates
+    shared_times = times[candidates]
+    run = np.concatenate(([0], np.cumsum(shared_times[1:] != shared_times[:-1])))  # equal times, equal run
+    widths = [int(code.max()) + 1 if code.size else 1 for code in codes]
+    if (int(run[-1]) + 1) * int(np.prod(widths, dtype=object)) < 2**63:
+        key = run.astype("int64")
+        for code, width in zip(codes, widths, strict=True):
+            key = key * width + code[candidates]
+        group = _group_codes_by_blocks(key, run)
+    else:  # too many distinct values to pack into one int64: let pandas group the columns
+        columns = {"run": run, **{f"code{i}": code[candidates] for i, code in enumerate(codes)}}
+        group = pd.DataFrame(columns).groupby(list(columns), sort=False).ngroup().to_numpy()
+    first = candidates[_first_in_group(group)]
+    repeated = first != candidates
+    rows, firsts = candidates[repeated], first[repeated]
     if order is None:
-        return first
-    result = np.empty(count, dtype=first.dtype)
-    result[order] = order[first]
-    return result
+        return rows, firsts
+    rows, firsts = order[rows], order[firsts]
+    in_row_order = np.argsort(rows, kind="stable")
+    return rows[in_row_order], firsts[in_row_order]
 
 
 def _group_codes_by_blocks(key: np.ndarray, run: np.ndarray) -> np.ndarray:

@@ -50,15 +50,44 @@ into arrays: the lead-id lookup runs in Arrow, which releases the GIL, so the se
 (1M leads: ~5.0 s → ~3.2–4.0 s)."""
 
 
-def activity_arrays(activities: pd.DataFrame, lead_ids: pd.Index) -> ActivityArrays:
-    """Activities of the given leads as arrays; activities of other leads are left out."""
-    index = lead_rows(activities[LEAD_ID], lead_ids)
+def activity_arrays(activities: pd.DataFrame, lead_ids: pd.Index, rows: np.ndarray | None = None) -> ActivityArrays:
+    """Activities of the given leads as arrays; activities of other leads are left out.
+
+    ``rows``: each activity's row in ``lead_ids`` (-1: none of them) when the caller already knows it, as
+    the loader does after checking every activity's lead; it is checked against the ids on a sample."""
+    index = lead_rows(activities[LEAD_ID], lead_ids) if rows is None else _checked_rows(rows, activities, lead_ids)
     occurred_us = series_us(activities[OCCURRED_AT])
     type_code = type_codes(activities[ACTIVITY_TYPE])
     known = index >= 0
     if known.all():  # the usual case: no copies
         return ActivityArrays(lead_index=index, occurred_us=occurred_us, type_code=type_code)
     return ActivityArrays(lead_index=index[known], occurred_us=occurred_us[known], type_code=type_code[known])
+
+
+_ROWS_CHECKED = 1_000
+
+
+def _checked_rows(rows: np.ndarray, activities: pd.DataFrame, lead_ids: pd.Index) -> np.ndarray:
+    """``rows`` once a spread sample of them is seen to name the activities' own leads: rows that belong to
+    another frame (or to the activities before a filter) fail here instead of mixing up leads."""
+    if len(rows) != len(activities):
+        raise ValueError(f"{len(rows):,} activity lead rows for {len(activities):,} activities")
+    sample = np.unique(np.linspace(0, len(rows) - 1, num=min(len(rows), _ROWS_CHECKED)).astype(np.int64))
+    given = rows[sample]
+    named = given >= 0
+    ids = activities[LEAD_ID].iloc[sample].to_numpy(dtype=object)
+    if len(rows) and (given.max() >= len(lead_ids) or not np.array_equal(lead_ids.to_numpy()[given[named]],
+                                                                          ids[named])):
+        raise ValueError("the activity lead rows given do not name the activities' lead ids")
+    return rows
+
+
+def _renumbered(lead_index: np.ndarray, existing: np.ndarray) -> np.ndarray:
+    """Rows among all leads → rows among the ``existing`` ones (a boolean mask over all leads); -1 for the
+    rows of leads that do not exist (yet)."""
+    position = np.full(len(existing), -1, dtype=np.int32)
+    position[existing] = np.arange(np.count_nonzero(existing), dtype=np.int32)
+    return position[lead_index]
 
 
 def feature_columns(
@@ -106,11 +135,11 @@ def _fit_input(column: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArr
 
 
 def _arrays_and_fit(leads: pd.DataFrame, activities: pd.DataFrame | None, lead_ids: pd.Index,
-                    config: FeatureConfig) -> tuple[ActivityArrays, Columns]:
+                    config: FeatureConfig, rows: np.ndarray | None = None) -> tuple[ActivityArrays, Columns]:
     """The activities as arrays and the fit signals, side by side on two threads for many leads."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         fit = pool.submit(_fit_of_frame, leads, config) if len(leads) >= _TWO_CORES else None
-        arrays = activity_arrays(activities, lead_ids) if activities is not None and len(activities) else \
+        arrays = activity_arrays(activities, lead_ids, rows) if activities is not None and len(activities) else \
             _no_activities()
         return arrays, fit.result() if fit else _fit_of_frame(leads, config)
 
@@ -133,11 +162,9 @@ def snapshot_features(
     arrays, fit = _arrays_and_fit(leads, activities, lead_ids, config)
     for as_of in as_ofs:
         as_of_us = timestamp_us(as_of)
-        existing = np.flatnonzero(created_us <= as_of_us)
-        # renumber the activities of existing leads onto 0..len(existing)-1
-        position = np.full(len(lead_ids), -1, dtype=np.int32)
-        position[existing] = np.arange(len(existing), dtype=np.int32)
-        moved = position[arrays.lead_index]
+        exists = created_us <= as_of_us
+        existing = np.flatnonzero(exists)
+        moved = _renumbered(arrays.lead_index, exists)  # the activities of existing leads, onto their rows
         keep = moved >= 0
         subset = ActivityArrays(moved[keep], arrays.occurred_us[keep], arrays.type_code[keep])
         columns = feature_columns({k: v[existing] for k, v in fit.items()}, created_us[existing], subset,
@@ -151,11 +178,14 @@ def build_features(
     as_of: datetime | pd.Timestamp | str,
     config: FeatureConfig | None = None,
     catalogue: Catalogue | None = None,
+    activity_rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Features of every lead that existed at ``as_of``, using only what was known at ``as_of``.
 
     Leads created after ``as_of`` are not in the result; activities after ``as_of`` are ignored.
     The result is indexed by ``lead_id`` in the order of ``leads``; its columns follow the catalogue.
+    ``activity_rows``: each activity's row in ``leads`` when the caller knows it
+    (:attr:`features.loading.EventData.activity_rows`), which saves looking every activity's lead up again.
     """
     config = config or FeatureConfig()
     catalogue = catalogue or build_catalogue(config)
@@ -164,8 +194,9 @@ def build_features(
     existing = created_us <= as_of_us
     if not existing.all():
         leads = leads.loc[existing]
+        activity_rows = None if activity_rows is None else _renumbered(activity_rows, existing)
     lead_ids = pd.Index(leads[LEAD_ID].to_numpy(dtype=object))
-    arrays, fit = _arrays_and_fit(leads, activities, lead_ids, config)
+    arrays, fit = _arrays_and_fit(leads, activities, lead_ids, config, activity_rows)
     columns = feature_columns(fit, created_us[existing], arrays, as_of_us, config, catalogue)
     return to_frame(columns, pd.Index(lead_ids, name=LEAD_ID))
 

@@ -190,6 +190,24 @@ def test_computing_fit_signals_on_a_second_thread_changes_nothing(
     _frames_equal_to_the_last_digit(one_thread, snapshots[0])
 
 
+def test_activity_rows_from_the_loader_give_the_features_a_lookup_would(event_data: EventData) -> None:
+    # the batch hands the loader's rows on; some leads do not exist yet at the moment, so rows are renumbered
+    moment = event_data.leads["created_at"].quantile(0.9)
+    assert (event_data.leads["created_at"] > moment).any()
+    given = build_features(event_data.leads, event_data.activities, moment, CONFIG, CATALOGUE,
+                           event_data.activity_rows)
+    _frames_equal_to_the_last_digit(given, build_features(event_data.leads, event_data.activities, moment, CONFIG,
+                                                          CATALOGUE))
+
+
+def test_activity_rows_that_do_not_name_the_activities_leads_are_refused(event_data: EventData) -> None:
+    rows = event_data.activity_rows
+    with pytest.raises(ValueError, match="do not name"):
+        build_features(event_data.leads, event_data.activities, AS_OF, CONFIG, CATALOGUE, np.roll(rows, 1))
+    with pytest.raises(ValueError, match="activity lead rows for"):
+        build_features(event_data.leads, event_data.activities.iloc[1:], AS_OF, CONFIG, CATALOGUE, rows)
+
+
 @pytest.mark.parametrize("n_leads", [1, 7, 5000])
 def test_the_id_hash_table_finds_the_first_row_of_every_key_and_nothing_else(n_leads: int) -> None:
     from features.ids import _rows_of_keys

@@ -84,6 +84,8 @@ def test_kept_activities_and_named_duplicates_follow_the_contract(tmp_path, suff
         row: f"exact duplicate of row {first} (same lead, time, type)" for row, first in first_row.items()
     }
     assert report.duplicate_activity_rows == len(first_row)
+    # each kept activity's lead row, handed on to the features, is the row of its lead among the kept leads
+    np.testing.assert_array_equal(data.activity_rows, pd.Index(data.leads["lead_id"]).get_indexer(got["lead_id"]))
     assert report.rows_read["activities"] == report.rows_kept["activities"] + report.rejected_per_table()["activities"]
     unknown = [issue for issue in report.rejected if issue.reason == "lead_id not in leads"]
     assert {issue.lead_id for issue in unknown} <= {"X9"}

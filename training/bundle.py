@@ -78,9 +78,11 @@ class ScoringBundle:
     info: dict[str, Any] = field(default_factory=dict)
 
     # ---- features -------------------------------------------------------------------------------
-    def features(self, leads: pd.DataFrame, activities: pd.DataFrame | None, as_of: datetime | str) -> pd.DataFrame:
-        """Event mode: the catalogue's features of every lead existing at ``as_of`` (batch path)."""
-        return build_features(leads, activities, as_of, self.feature_config, self.catalogue)
+    def features(self, leads: pd.DataFrame, activities: pd.DataFrame | None, as_of: datetime | str,
+                 activity_rows: np.ndarray | None = None) -> pd.DataFrame:
+        """Event mode: the catalogue's features of every lead existing at ``as_of`` (batch path);
+        ``activity_rows`` as :func:`features.pipeline.build_features` takes them."""
+        return build_features(leads, activities, as_of, self.feature_config, self.catalogue, activity_rows)
 
     def flat_features(self, table: pd.DataFrame) -> pd.DataFrame:
         """Flat mode: the model's columns (catalogue order) from a one-row-per-lead table as
@@ -136,10 +138,14 @@ class ScoringBundle:
                               for j, p in zip(features[:c], points[:c], strict=True)]
         return rows
 
-    def result_table(self, columns: pd.DataFrame | Columns, lang: Lang = "en", top_k: int = 5) -> ResultTable:
+    def result_table(self, columns: pd.DataFrame | Columns, lang: Lang = "en", top_k: int = 5,
+                     explanation: Explanation | None = None) -> ResultTable:
         """The results of :meth:`results`, column-wise, for scoring files: the same numbers and the same
-        reasons in the same order, with each distinct (feature, value) sentence rendered once."""
-        ex = self.explain(columns)
+        reasons in the same order, with each distinct (feature, value) sentence rendered once.
+
+        ``explanation``: :meth:`explain` of these ``columns`` when the caller already has it (the batch
+        computes the next chunk's while it writes this one's reasons)."""
+        ex = explanation if explanation is not None else self.explain(columns)
         summary = self._summary(ex)
         shown, count = shown_reasons(ex.points_exact, ex.points, top_k)
         summary["other_points"] = ex.points.sum(axis=1) - _row_sums(ex.points, shown)

@@ -70,7 +70,8 @@ def train_from_files(
     def champion_features(champion: ScoringBundle) -> pd.DataFrame:
         if champion.mode != "event":
             raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
-        frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config, champion.catalogue)
+        frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config, champion.catalogue,
+                               data.activity_rows)
         return frame.loc[test_ids]
 
     inputs: dict[str, str | Path] = {"leads": leads, "conversions": conversions}

@@ -136,16 +136,20 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     moment = as_of or datetime.now(UTC)
     data, report = load_event_data(leads, activities, None, extra_columns=bundle.feature_config.extra_columns)
     features = bundle.features(data.leads, data.activities, moment, data.activity_rows)
+    # the features are those of the leads existing at the moment, in the leads' order: their rows are known
+    exists = series_us(data.leads[CREATED_AT]) <= timestamp_us(moment)
+    source_row = data.leads["source_row"].to_numpy()
+    lead_ids = data.leads[LEAD_ID]
+    if not np.array_equal(features.index.to_numpy(dtype=object), lead_ids[exists].to_numpy(dtype=object)):
+        raise RuntimeError("internal error: the features are not those of the existing leads in input order")
     scored = _score_in_chunks(bundle, features, lang, top_k, progress)
 
-    kept = data.leads[["source_row", LEAD_ID, CREATED_AT]].set_index(LEAD_ID)
     frames = []
     if len(scored):
-        ok = scored.join(kept[["source_row"]], how="left").rename(columns={"source_row": "row"})
-        frames.append(ok.reset_index())
-    future = kept[(series_us(kept[CREATED_AT]) > timestamp_us(moment))]
-    if len(future):
-        frames.append(pd.DataFrame({"row": future["source_row"].to_numpy(), LEAD_ID: future.index,
+        scored.insert(0, "row", source_row[exists])
+        frames.append(scored.reset_index())
+    if not exists.all():
+        frames.append(pd.DataFrame({"row": source_row[~exists], LEAD_ID: lead_ids[~exists].to_numpy(dtype=object),
                                     "error": f"created_at: lead created after as_of {moment.isoformat()}"}))
     rejected = [issue for issue in report.rejected if issue.file == Path(leads).name or issue.file == str(leads)]
     if rejected:

@@ -32,7 +32,7 @@ class NoopResponse(BaseModel):
     lang: str
 
 
-@bentoml.service(traffic={"timeout": 60})
+@bentoml.service(traffic={"timeout": 60}, workers=CONFIG.workers)
 @bentoml.asgi_app(extras, path="/")
 class NoopScoring:
     """Accepts what ``/score`` accepts and does nothing with it."""

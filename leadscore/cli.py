@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from serving.server import serve_command
+from serving.server import serve_command, serve_env
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0])
 console = Console(stderr=True)
@@ -204,7 +204,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 3000,
     model: Annotated[str, typer.Option(help="Model URI to serve.")] = "models:/lead-scoring@champion",
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (one per core to use).")] = 1,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Serve without a bearer token (local use only).")] = False,
 ) -> None:
     """Serve the HTTP API. Needs LEADSCORE_API_TOKEN unless --no-auth."""
@@ -213,10 +213,10 @@ def serve(
     loaded = _load(model)  # verify before starting: a bad model stops here with a clear message
     _say(f"serving {loaded.name} v{loaded.version} ({loaded.source}, sha256 {loaded.sha256[:12]}…) on "
          f"http://{host}:{port}")
-    env = {**os.environ, "LEADSCORE_MODEL_URI": model, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    env = {**os.environ, **serve_env(workers), "LEADSCORE_MODEL_URI": model}
     if no_auth:
         env["LEADSCORE_NO_AUTH"] = "1"
-    command = serve_command(host, port, workers)
+    command = serve_command(host, port)
     os.execvpe(command[0], command, env)
 
 

@@ -20,7 +20,10 @@ class ServeConfig:
     * ``inline_leads`` / ``inline_activities``: a request at most this big (a CRM scoring one lead as it
       changes: about a millisecond of work) is scored on the server's event loop; a bigger one goes to a
       worker thread so that it never holds up health probes and small requests. Handing a one-lead
-      request to a thread costs more than scoring it (measured: ~0.9 ms of CPU per request)."""
+      request to a thread costs more than scoring it (measured: ~0.9 ms of CPU per request).
+    * ``workers``: server processes, each with its own copy of the model; one per core the service may
+      use (BentoML 1.4 takes this from the service's own settings: ``bentoml serve --api-workers`` is
+      ignored for services like this one)."""
 
     model_uri: str = DEFAULT_MODEL_URI
     cache_dir: Path = Path("models")
@@ -30,6 +33,7 @@ class ServeConfig:
     max_body_bytes: int = 20_000_000
     inline_leads: int = 10
     inline_activities: int = 2_000
+    workers: int = 1
 
     @classmethod
     def from_env(cls) -> ServeConfig:
@@ -42,4 +46,5 @@ class ServeConfig:
             max_body_bytes=int(os.environ.get("LEADSCORE_MAX_BODY_BYTES", "20000000")),
             inline_leads=int(os.environ.get("LEADSCORE_INLINE_LEADS", "10")),
             inline_activities=int(os.environ.get("LEADSCORE_INLINE_ACTIVITIES", "2000")),
+            workers=int(os.environ.get("LEADSCORE_WORKERS", "1")),
         )

@@ -17,11 +17,20 @@ import httpx
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def serve_command(host: str, port: int, workers: int = 1, target: str = "serving.service:LeadScoring") -> list[str]:
-    """The ``bentoml serve`` command line for the leadscore service."""
-    command = [sys.executable, "-m", "bentoml", "serve", target, "--host", host, "--port", str(port),
-               "--working-dir", str(PROJECT_DIR)]
-    return command + (["--api-workers", str(workers)] if workers > 1 else [])
+def serve_command(host: str, port: int, target: str = "serving.service:LeadScoring") -> list[str]:
+    """The ``bentoml serve`` command line for the leadscore service (its settings come from the
+    environment: :class:`serving.config.ServeConfig`, :func:`serve_env`)."""
+    return [sys.executable, "-m", "bentoml", "serve", target, "--host", host, "--port", str(port),
+            "--working-dir", str(PROJECT_DIR)]
+
+
+def serve_env(workers: int = 1) -> dict[str, str]:
+    """The environment the server needs besides the caller's: its worker count (read by
+    ``ServeConfig.from_env`` into the service's settings) and one OpenMP thread per worker (a request's
+    few rows are explained on one thread; more would only compete with the other workers)."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    return {"LEADSCORE_WORKERS": str(workers), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
 
 
 def free_port() -> int:
@@ -40,8 +49,8 @@ def running_server(env: Mapping[str, str], port: int | None = None, workers: int
     """Start the service on 127.0.0.1, wait until ``/readyz`` answers 200, yield its base URL, stop it."""
     port = port or free_port()
     log_file = open(log_path or os.devnull, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    full_env = {**os.environ, "OMP_NUM_THREADS": "1", "BENTOML_DO_NOT_TRACK": "true", **env}
-    process = subprocess.Popen(serve_command("127.0.0.1", port, workers, target), env=full_env, cwd=PROJECT_DIR,
+    full_env = {**os.environ, **serve_env(workers), "BENTOML_DO_NOT_TRACK": "true", **env}
+    process = subprocess.Popen(serve_command("127.0.0.1", port, target), env=full_env, cwd=PROJECT_DIR,
                                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -36,7 +36,7 @@ class CardRequest(BaseModel):
     top_k: int = Field(default=5, ge=1, le=20)
 
 
-@bentoml.service(traffic={"timeout": 60})
+@bentoml.service(traffic={"timeout": 60}, workers=CONFIG.workers)
 @bentoml.asgi_app(extras, path="/")
 class LeadScoring:
     """Calibrated lead scores with reasons sales can read, in English or German."""

@@ -183,3 +183,32 @@ def test_the_service_starts_from_the_verified_local_copy_when_the_registry_is_go
         info = httpx.get(f"{url}/model").json()
         assert info["loaded_from"] == "cache" and info["version"] == trained.version
         assert _score(url, {"leads": leads[:1], "as_of": AS_OF}, headers={}).status_code == 200
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every process on this (Linux) machine: pid → (parent pid, command line)."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                out[int(entry.name)] = (parent, (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except (OSError, IndexError, ValueError):  # the process ended while we looked
+                continue
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_the_workers_option_starts_that_many_worker_processes(trained, tmp_path: Path, leads: list[dict]) -> None:
+    # `bentoml serve --api-workers` is ignored by services like ours: the count must reach the service settings
+    env = {"LEADSCORE_NO_AUTH": "1", "MLFLOW_TRACKING_URI": trained.tracking_uri,
+           "LEADSCORE_MODEL_CACHE": str(tmp_path / "models")}
+    with running_server(env, workers=2, log_path=tmp_path / "server.log") as url:
+        port = httpx.URL(url).port
+        processes = _processes()
+        (server,) = [pid for pid, (_, command) in processes.items() if "bentoml serve serving.service:LeadScoring" in
+                     command and f"--port {port} " in command]
+        workers = [pid for pid, (parent, command) in processes.items() if parent == server and
+                   "_bentoml_impl.worker" in command]
+        assert len(workers) == 2
+        assert _score(url, {"leads": leads[:1], "as_of": AS_OF}, headers={}).status_code == 200

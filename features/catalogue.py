@@ -356,9 +356,14 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self.features)
 
+    @functools.cached_property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.features)
+
     @property
     def names(self) -> list[str]:
-        return [f.name for f in self.features]
+        """The feature names in model column order (a new list: asked for several times per request)."""
+        return list(self._names)
 
     def __getitem__(self, name: str) -> Feature:
         return self._by_name[name]

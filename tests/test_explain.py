@@ -22,6 +22,15 @@ def test_shap_values_plus_base_reproduce_the_models_margin(bundle: ScoringBundle
     np.testing.assert_allclose(contributions.sum(axis=1), bundle.model.decision_function(X), atol=1e-9)
 
 
+def test_one_row_explained_on_its_own_gets_exactly_the_values_of_a_batch(bundle: ScoringBundle,
+                                                                        features: pd.DataFrame) -> None:
+    # an API request's single lead takes LightGBM's single-row path; a batch takes the usual one
+    X = bundle.matrix(features.head(300))
+    batch = bundle.model.contributions(X)
+    one_by_one = np.vstack([bundle.model.contributions(X[i:i + 1]) for i in range(len(X))])
+    np.testing.assert_array_equal(one_by_one, batch)
+
+
 def test_lightgbm_contributions_equal_shap_tree_explainer(bundle: ScoringBundle, features: pd.DataFrame) -> None:
     X = bundle.matrix(features.head(200))
     ours = bundle.model.contributions(X)[:, :-1]

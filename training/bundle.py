@@ -128,7 +128,7 @@ class ScoringBundle:
         shown, count = shown_reasons(ex.points_exact, ex.points, top_k)
         summary["other_points"] = ex.points.sum(axis=1) - _row_sums(ex.points, shown)
         names = self.catalogue.names
-        values = _value_rows(columns, names)
+        values = {name: _column(columns, name) for name in {names[j] for j in shown[shown >= 0].tolist()}}
         keys = list(summary)
         rows = [dict(zip(keys, row, strict=True)) for row in zip(*(v.tolist() for v in summary.values()), strict=True)]
         shown_points = np.take_along_axis(ex.points, np.maximum(shown, 0), axis=1).tolist()
@@ -275,10 +275,6 @@ def _plain_array(values: np.ndarray) -> np.ndarray:
         out[np.isnan(values)] = None
         return out
     return _object_array([_plain(v) for v in values.tolist()])
-
-
-def _value_rows(columns: pd.DataFrame | Columns, names: list[str]) -> dict[str, np.ndarray]:
-    return {name: _column(columns, name) for name in names}
 
 
 def _hashable(value: object) -> object:

@@ -19,8 +19,11 @@ OTHER_CODE = 0
 _SMALL = 64  # up to this many rows (an API request) a Python loop beats vectorised column work
 
 
-class FeatureEncoder(TransformerMixin, BaseEstimator):
-    """Columns (a DataFrame or a mapping of arrays) → float64 matrix in ``names`` order."""
+class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Columns (a DataFrame or a mapping of arrays) → float64 matrix in ``names`` order.
+
+    Its output is always a NumPy matrix, so scikit-learn's ``set_output`` wrapping is switched off: it
+    would only re-read the global configuration on every call (a tenth of encoding one lead)."""
 
     def __init__(self, names: tuple[str, ...] = (), categorical: tuple[str, ...] = (), min_count: int = 30,
                  missing_as: tuple[tuple[str, float], ...] = ()):

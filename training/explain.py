@@ -62,7 +62,7 @@ def largest_remainder(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
     n, p = values.shape
     if p == 0:
         return floor.astype(np.int64)
-    need = np.clip(np.asarray(totals, dtype=np.int64) - floor.sum(axis=1).astype(np.int64), -p, p)
+    need = np.minimum(np.maximum(np.asarray(totals, dtype=np.int64) - floor.sum(axis=1).astype(np.int64), -p), p)
     rounded = floor.astype(np.int64)
     ranked = np.sort(remainder, axis=1)
     rows = np.arange(n)

@@ -976,7 +976,7 @@ def _load_activities(
 
     rows.reject(duplicate, WHOLE_ROW, naming_the_first)
 
-    kept = None if rows.keep.all() else np.flatnonzero(rows.keep)
+    kept = None if rows.keep.all() else np.flatnonzero(rows.keep)  # again: the duplicates are out now
     kept_types = _at(type_codes, kept)
     activities = pd.DataFrame(
         {

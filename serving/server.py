@@ -26,8 +26,9 @@ def serve_command(host: str, port: int, target: str = "serving.service:LeadScori
 
 def serve_env(workers: int = 1) -> dict[str, str]:
     """The environment the server needs besides the caller's: its worker count (read by
-    ``ServeConfig.from_env`` into the service's settings) and one OpenMP thread per worker (a request's
-    few rows are explained on one thread; more would only compete with the other workers)."""
+    ``ServeConfig.from_env`` into the service's settings) and, unless the caller chose otherwise, one OpenMP
+    thread per worker (a request's few rows are explained on one thread; more would only compete with the
+    other workers)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     return {"LEADSCORE_WORKERS": str(workers), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}

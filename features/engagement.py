@@ -76,6 +76,62 @@ def _codes_of_distinct(distinct: list[object]) -> np.ndarray:
     return np.append(mapped, np.int16(OTHER_CODE))
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """What a :class:`FeatureConfig` means per activity type and window, derived once per configuration."""
+
+    trend_days: int
+    active_days: int
+    horizon_us: int  # activities younger than this can be inside some window
+    high_intent: np.ndarray  # per type code: high intent?
+    flag_kind: np.ndarray  # per type code: unsubscribe or bounce?
+    weight: np.ndarray  # per type code: weight in the decayed score
+    half_life_us: np.ndarray  # per type code: half-life in µs
+    window_names: tuple[tuple[int, tuple[str, ...]], ...]  # per window: its length and its columns, by type code
+
+
+def _tables(config: FeatureConfig) -> _Tables:
+    """The derived tables of ``config``, cached on its (frozen) values: one lead scored online would otherwise
+    spend a tenth of its engagement time rebuilding them."""
+    key = (config.windows_days, config.trend_days, config.active_days_window, config.high_intent,
+           tuple(config.weights.items()), tuple(config.half_lives.items()))
+    tables = _TABLES.get(key)
+    if tables is None:
+        if len(_TABLES) >= 64:  # a process sees a handful of configurations; a test suite may see more
+            _TABLES.clear()
+        tables = _TABLES[key] = _derive_tables(config)
+    return tables
+
+
+_TABLES: dict[tuple[object, ...], _Tables] = {}
+
+
+def _derive_tables(config: FeatureConfig) -> _Tables:
+    n_types = len(ENGAGEMENT_TYPES)
+    windows = [_whole_days(w) for w in config.windows_days]
+    trend_days = _whole_days(config.trend_days)
+    active_days = _whole_days(config.active_days_window)
+    high_intent = np.zeros(n_types, dtype=bool)
+    high_intent[[_TYPE_CODE[t] for t in config.high_intent]] = True
+    flag_kind = np.zeros(n_types, dtype=bool)
+    flag_kind[[_TYPE_CODE["email_unsubscribe"], _TYPE_CODE["email_bounce"]]] = True
+    weight = np.array([config.weights[t] for t in ENGAGEMENT_TYPES], dtype=np.float64)
+    half_life_us = np.array([config.half_lives[t] for t in ENGAGEMENT_TYPES], dtype=np.float64) * DAY_US
+    for table in (high_intent, flag_kind, weight, half_life_us):  # shared by every later call: read-only
+        table.flags.writeable = False
+    return _Tables(
+        trend_days=trend_days,
+        active_days=active_days,
+        horizon_us=max(*windows, 90, 30, 2 * trend_days, active_days) * DAY_US,
+        high_intent=high_intent,
+        flag_kind=flag_kind,
+        weight=weight,
+        half_life_us=half_life_us,
+        window_names=tuple((_whole_days(w), tuple(f"n_{name}_{w}d" for name in ENGAGEMENT_TYPES))
+                           for w in config.windows_days),
+    )
+
+
 def _whole_days(days: int) -> int:
     """A window length in whole days; windows are compared on day numbers, which is exact only for whole days."""
     if int(days) != days:
@@ -114,16 +170,9 @@ def engagement_features(
     window, with their age in whole days. The second pass computes the window signals from those.
     """
     n_types = len(ENGAGEMENT_TYPES)
-    windows = [_whole_days(w) for w in config.windows_days]
-    trend_days = _whole_days(config.trend_days)
-    active_days = _whole_days(config.active_days_window)
-    horizon_us = max(*windows, 90, 30, 2 * trend_days, active_days) * DAY_US  # youngest activities kept
-    high_intent = np.zeros(n_types, dtype=bool)
-    high_intent[[_TYPE_CODE[t] for t in config.high_intent]] = True
-    flag_kind = np.zeros(n_types, dtype=bool)
-    flag_kind[[_TYPE_CODE["email_unsubscribe"], _TYPE_CODE["email_bounce"]]] = True
-    weight = np.array([config.weights[t] for t in ENGAGEMENT_TYPES], dtype=np.float64)
-    half_life_us = np.array([config.half_lives[t] for t in ENGAGEMENT_TYPES], dtype=np.float64) * DAY_US
+    tables = _tables(config)
+    trend_days, active_days, high_intent = tables.trend_days, tables.active_days, tables.high_intent
+    flag_kind, weight, half_life_us = tables.flag_kind, tables.weight, tables.half_life_us
 
     # pass 1: the whole history, block by block
     # a lead's score and latest activity side by side: the two updates per activity touch one cache line
@@ -157,7 +206,7 @@ def engagement_features(
         flagged = np.flatnonzero(flag_kind[kind])  # unsubscribes and bounces are rare: one pass over kind
         unsubscribed[lead[flagged[kind[flagged] == _TYPE_CODE["email_unsubscribe"]]]] = True
         bounced[lead[flagged[kind[flagged] == _TYPE_CODE["email_bounce"]]]] = True
-        young = age_us < horizon_us
+        young = age_us < tables.horizon_us
         recent_lead.append(lead[young])
         recent_kind.append(kind[young])
         recent_day.append(age_us[young] // DAY_US)
@@ -169,13 +218,12 @@ def engagement_features(
     # pass 2: windows, on the young activities only. age < w days ⇔ whole days of age < w (w whole).
     out: dict[str, np.ndarray] = {}
     key = kind.astype(np.int64) * n_leads + lead  # one contiguous row of counts per activity type
-    for window in config.windows_days:
-        inside = key[day < _whole_days(window)]
+    for window, names in tables.window_names:
+        inside = key[day < window]
         # counted as float64 directly (weights of 1.0: exact below 2**53), no int64 table converted afterwards
         counts = np.bincount(inside, weights=np.ones(len(inside)), minlength=n_types * n_leads)
         counts = counts.astype(np.float64, copy=False)  # (empty input gives integer zeros)
-        for code, name in enumerate(ENGAGEMENT_TYPES):
-            out[f"n_{name}_{window}d"] = counts[code * n_leads:(code + 1) * n_leads]
+        out.update(zip(names, counts.reshape(n_types, n_leads), strict=True))  # one row (a view) per type
         del counts, inside
 
     out["days_since_last_activity"] = np.where(last >= 0, (as_of_us - last) / DAY_US, np.nan)
@@ -196,8 +244,8 @@ def engagement_features(
     clicks = (
         out["n_email_click_90d"] if "n_email_click_90d" in out else _count_90d(lead, kind, day, n_leads, "email_click")
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["email_click_rate_90d"] = np.where(opens > 0, np.minimum(clicks / opens, 1.0), np.nan)
+    # counts are whole numbers: dividing by at least 1 changes nothing where there were opens
+    out["email_click_rate_90d"] = np.where(opens > 0, np.minimum(clicks / np.maximum(opens, 1.0), 1.0), np.nan)
     out["unsubscribed"] = unsubscribed.astype(np.float64)
     out["bounced"] = bounced.astype(np.float64)
     out["lead_age_days"] = (as_of_us - np.asarray(created_us, dtype=np.int64)) / DAY_US

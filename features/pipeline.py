@@ -37,6 +37,16 @@ def timestamp_us(value: datetime | pd.Timestamp | str) -> int:
     return (value - _EPOCH) // _US
 
 
+def timestamps_us(values: Sequence[object]) -> np.ndarray:
+    """:func:`timestamp_us` of each value, as int64. Moments with an offset (what the API's schema gives)
+    take one subtraction each; anything else (text, or no offset) goes through :func:`timestamp_us`."""
+    try:
+        return np.array([(value - _EPOCH) // _US for value in values], dtype=np.int64)  # type: ignore[operator]
+    except TypeError:  # text, or a moment without an offset
+        return np.fromiter((timestamp_us(value) for value in values), dtype=np.int64,  # type: ignore[arg-type]
+                           count=len(values))
+
+
 def series_us(values: pd.Series) -> np.ndarray:
     """A UTC timestamp column as int64 microseconds (the loader guarantees datetime64[us, UTC])."""
     if not isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -230,13 +240,12 @@ def build_records_features(
     flat = [a for acts in activities for a in acts]
     arrays = ActivityArrays(
         lead_index=np.repeat(np.arange(len(leads), dtype=np.int64), sizes),
-        occurred_us=np.fromiter((timestamp_us(a[OCCURRED_AT]) for a in flat), dtype=np.int64, count=total),
+        occurred_us=timestamps_us([a[OCCURRED_AT] for a in flat]),
         type_code=np.fromiter((type_code_of(a[ACTIVITY_TYPE]) for a in flat), dtype=np.int16, count=total),
     )
     lead_columns = {name: np.array([lead.get(name) for lead in leads], dtype=object)
                     for name in (*FIT_INPUTS, *config.extra_columns)}
-    created = np.fromiter((timestamp_us(lead[CREATED_AT]) for lead in leads), dtype=np.int64,  # type: ignore[arg-type]
-                          count=len(leads))
+    created = timestamps_us([lead[CREATED_AT] for lead in leads])
     fit = fit_features(lead_columns, len(leads), config)
     return feature_columns(fit, created, arrays, as_of_us, config, catalogue)
 

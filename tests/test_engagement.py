@@ -156,3 +156,28 @@ def test_clustered_and_shuffled_activity_orders_give_the_same_features() -> None
             np.testing.assert_allclose(shuffled[name], clustered[name], rtol=1e-12)
         else:
             pd.testing.assert_series_equal(shuffled[name], clustered[name], check_exact=True)
+
+
+def test_each_configuration_counts_with_its_own_windows_weights_and_half_lives() -> None:
+    """The per-configuration tables are derived once and reused: a second configuration in the same process
+    must get its own (and the first one its own again), never the tables of the configuration before it."""
+    acts = _acts([("a", 2, "demo_request"), ("a", 10, "pricing_page_view"), ("a", 40, "webinar_attendance")])
+    default = FeatureConfig()
+    other = FeatureConfig(windows_days=(3, 45), trend_days=5, active_days_window=12,
+                          weights={**default.weights, "demo_request": 1.0},
+                          half_lives={**default.half_lives, "demo_request": 2.0},
+                          high_intent=("pricing_page_view",))
+    first = build_features(_leads("a"), acts, AS_OF, default).loc["a"]
+    second = build_features(_leads("a"), acts, AS_OF, other).loc["a"]
+    again = build_features(_leads("a"), acts, AS_OF, default).loc["a"]
+    pd.testing.assert_series_equal(again, first)
+    assert (first["n_demo_request_7d"], first["n_pricing_page_view_14d"]) == (1, 1)
+    assert (second["n_demo_request_3d"], second["n_pricing_page_view_3d"]) == (1, 0)
+    assert second["n_webinar_attendance_45d"] == 1
+    assert second["activity_trend_5d"] == pytest.approx(math.log2((1 + 1) / (0 + 1)))
+    assert second["active_days_12d"] == 2 and first["active_days_30d"] == 2
+    assert second["days_since_last_high_intent"] == pytest.approx(10) and first["days_since_last_high_intent"] == 2
+    decayed_demo = 1.0 * 2 ** (-2 / 2.0)  # the other configuration's weight and half-life
+    others = (default.weights["pricing_page_view"] * 2 ** (-10 / default.half_lives["pricing_page_view"])
+              + default.weights["webinar_attendance"] * 2 ** (-40 / default.half_lives["webinar_attendance"]))
+    assert second["engagement_score"] == pytest.approx(decayed_demo + others)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,6 +146,22 @@ def test_a_requests_typed_numbers_convert_exactly_as_pd_to_numeric_would(values:
     raw = np.array(values, dtype=object)
     expected = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
     np.testing.assert_array_equal(_as_float(raw), expected)
+
+
+@pytest.mark.parametrize("values", [
+    [datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=2))),
+     datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), pd.Timestamp("2026-03-29T01:00:00.000001Z")],
+    ["2026-03-01T09:30:00+02:00", datetime(2026, 3, 1, 9, 30), datetime(2026, 3, 1, tzinfo=UTC)],  # text, no offset
+    [],
+], ids=["with-offsets", "mixed", "none"])
+def test_a_requests_moments_convert_exactly_as_one_at_a_time(values: list[object]) -> None:
+    """The request path converts all its activities' moments at once; it must give each moment's own
+    microseconds, and read a moment without an offset as UTC, as :func:`timestamp_us` does."""
+    from features.pipeline import timestamp_us, timestamps_us
+
+    converted = timestamps_us(values)
+    assert converted.dtype == np.int64
+    assert converted.tolist() == [timestamp_us(v) for v in values]
 
 
 @pytest.mark.parametrize("order", ["clustered", "shuffled"])

@@ -28,7 +28,7 @@ from training.calibration import probability_from_margin
 from training.encoding import FeatureEncoder
 from training.explain import Explanation, explain, shown_reasons
 from training.model import LeadBooster
-from training.tiers import Grades, Tiers
+from training.tiers import TIER_NAMES, TIERS, Grades, Tiers
 
 Mode = Literal["event", "flat"]
 
@@ -126,14 +126,14 @@ class ScoringBundle:
         ex = self.explain(columns)
         summary = self._summary(ex)
         shown, count = shown_reasons(ex.points_exact, ex.points, top_k)
-        summary["other_points"] = ex.points.sum(axis=1) - _row_sums(ex.points, shown)
+        shown_points = _shown_points(ex.points, shown)
+        summary["other_points"] = ex.points.sum(axis=1) - shown_points.sum(axis=1)
         names = self.catalogue.names
         values = {name: _column(columns, name) for name in {names[j] for j in shown[shown >= 0].tolist()}}
         keys = list(summary)
         rows = [dict(zip(keys, row, strict=True)) for row in zip(*(v.tolist() for v in summary.values()), strict=True)]
-        shown_points = np.take_along_axis(ex.points, np.maximum(shown, 0), axis=1).tolist()
-        for i, (row, features, points, c) in enumerate(zip(rows, shown.tolist(), shown_points, count.tolist(),
-                                                           strict=True)):
+        for i, (row, features, points, c) in enumerate(zip(rows, shown.tolist(), shown_points.tolist(),
+                                                           count.tolist(), strict=True)):
             row["reasons"] = [self._reason(names[j], values[names[j]][i], p, lang)
                               for j, p in zip(features[:c], points[:c], strict=True)]
         return rows
@@ -148,7 +148,7 @@ class ScoringBundle:
         ex = explanation if explanation is not None else self.explain(columns)
         summary = self._summary(ex)
         shown, count = shown_reasons(ex.points_exact, ex.points, top_k)
-        summary["other_points"] = ex.points.sum(axis=1) - _row_sums(ex.points, shown)
+        summary["other_points"] = ex.points.sum(axis=1) - _shown_points(ex.points, shown).sum(axis=1)
         lead, slot = np.nonzero(shown >= 0)  # leads in order, each lead's reasons in the order shown
         feature = shown[lead, slot]
         entry = np.empty(len(lead), dtype=np.intp)
@@ -176,10 +176,9 @@ class ScoringBundle:
         """The per-lead numbers of a result, column-wise, in the order of a result's keys (``other_points``
         and the reasons are added by the caller)."""
         fit = _fit_columns(self.catalogue)
-        tiers = self.tiers.assign(ex.probability)
-        rate = np.empty(len(tiers), dtype=object)
-        for tier in dict.fromkeys(tiers.tolist()):
-            rate[tiers == tier] = self.tiers.conversion_rate.get(tier)
+        code = self.tiers.codes(ex.probability)
+        tiers = TIER_NAMES[code]
+        rate = np.array([self.tiers.conversion_rate.get(tier) for tier in TIERS], dtype=object)[code]
         fit_points = ex.points[:, fit].sum(axis=1)
         return {
             "probability": ex.probability,
@@ -240,9 +239,9 @@ def _fit_columns(catalogue: Catalogue) -> np.ndarray:
     return np.flatnonzero([f.group == "fit" for f in catalogue])
 
 
-def _row_sums(points: np.ndarray, shown: np.ndarray) -> np.ndarray:
-    """Per row, the points of the shown features (``shown``: catalogue indices, −1 for none)."""
-    return np.where(shown >= 0, np.take_along_axis(points, np.maximum(shown, 0), axis=1), 0).sum(axis=1)
+def _shown_points(points: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Per row, the points of the shown features (``shown``: catalogue indices, −1 for none), 0 for none."""
+    return np.where(shown >= 0, points[np.arange(len(points))[:, None], shown], 0)
 
 
 def _column(columns: pd.DataFrame | Columns, name: str) -> np.ndarray:

@@ -19,6 +19,8 @@ import numpy as np
 from training.config import TierPolicy
 
 TIERS = ("hot", "warm", "cold")
+TIER_NAMES = np.array(TIERS)  # indexed by Tiers.codes
+TIER_NAMES.flags.writeable = False
 GRADES = ("A", "B", "C", "D")
 
 
@@ -30,8 +32,12 @@ class Tiers:
     share: dict[str, float] = field(default_factory=dict)
 
     def assign(self, probability: np.ndarray) -> np.ndarray:
+        return TIER_NAMES[self.codes(probability)]
+
+    def codes(self, probability: np.ndarray) -> np.ndarray:
+        """Each probability's tier as its position in :data:`TIERS` (0 hot, 1 warm, 2 cold)."""
         p = np.asarray(probability, dtype=np.float64)
-        return np.where(p >= self.hot_threshold, "hot", np.where(p >= self.warm_threshold, "warm", "cold"))
+        return np.where(p >= self.hot_threshold, 0, np.where(p >= self.warm_threshold, 1, 2))
 
     def describe(self, y: np.ndarray, probability: np.ndarray) -> None:
         """Record each tier's share and observed conversion rate on labelled data (the test window)."""

@@ -204,8 +204,9 @@ def engagement_features(
         # an earlier evaluation that ended without a purchase: "not now" for a while
         np.add.at(earlier, lead[high & (age_us >= 90 * DAY_US) & (age_us < 365 * DAY_US)], 1)
         flagged = np.flatnonzero(flag_kind[kind])  # unsubscribes and bounces are rare: one pass over kind
-        unsubscribed[lead[flagged[kind[flagged] == _TYPE_CODE["email_unsubscribe"]]]] = True
-        bounced[lead[flagged[kind[flagged] == _TYPE_CODE["email_bounce"]]]] = True
+        if flagged.size:
+            unsubscribed[lead[flagged[kind[flagged] == _TYPE_CODE["email_unsubscribe"]]]] = True
+            bounced[lead[flagged[kind[flagged] == _TYPE_CODE["email_bounce"]]]] = True
         young = age_us < tables.horizon_us
         recent_lead.append(lead[young])
         recent_kind.append(kind[young])

@@ -155,7 +155,6 @@ def explain(contributions: np.ndarray, calibrate: Callable[[np.ndarray], np.ndar
     tiny = np.abs(total) < 1e-12
     secant = np.where(tiny, slope_at_base, (p - p0) / np.where(tiny, 1.0, total))
     points_exact = 100.0 * phi * secant[:, None]
-    score = round_half_up(100.0 * p)
-    base_score = round_half_up(100.0 * p0)
+    score, base_score = round_half_up(100.0 * np.stack([p, p0]))
     points = largest_remainder(points_exact, score - base_score)
     return Explanation(p, p0, score, base_score, points_exact, points, phi, base)

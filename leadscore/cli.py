@@ -204,15 +204,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 3000,
     model: Annotated[str, typer.Option(help="Model URI to serve.")] = "models:/lead-scoring@champion",
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (one per core to use).")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per core this "
+                                                           "process may use).")] = None,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Serve without a bearer token (local use only).")] = False,
 ) -> None:
     """Serve the HTTP API. Needs LEADSCORE_API_TOKEN unless --no-auth."""
+    from serving.config import usable_cores
+
     if not no_auth and not os.environ.get("LEADSCORE_API_TOKEN"):
         _fail("set LEADSCORE_API_TOKEN (the bearer token clients must send) or pass --no-auth explicitly")
     loaded = _load(model)  # verify before starting: a bad model stops here with a clear message
+    workers = workers or usable_cores()
     _say(f"serving {loaded.name} v{loaded.version} ({loaded.source}, sha256 {loaded.sha256[:12]}…) on "
-         f"http://{host}:{port}")
+         f"http://{host}:{port} with {workers} worker(s)")
     env = {**os.environ, **serve_env(workers), "LEADSCORE_MODEL_URI": model}
     if no_auth:
         env["LEADSCORE_NO_AUTH"] = "1"

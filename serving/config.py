@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MODEL_URI = "models:/lead-scoring@champion"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and ``taskset`` narrow), the
+    default number of server workers: one worker is one event loop, so a second core only serves requests
+    with a second worker."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -21,9 +28,9 @@ class ServeConfig:
       changes: about a millisecond of work) is scored on the server's event loop; a bigger one goes to a
       worker thread so that it never holds up health probes and small requests. Handing a one-lead
       request to a thread costs more than scoring it (measured: ~0.9 ms of CPU per request).
-    * ``workers``: server processes, each with its own copy of the model; one per core the service may
-      use (BentoML 1.4 takes this from the service's own settings: ``bentoml serve --api-workers`` is
-      ignored for services like this one)."""
+    * ``workers``: server processes, each with its own copy of the model (~0.3 GB); by default one per core
+      the service may use (:func:`usable_cores`). BentoML 1.4 takes this from the service's own settings:
+      ``bentoml serve --api-workers`` is ignored for services like this one."""
 
     model_uri: str = DEFAULT_MODEL_URI
     cache_dir: Path = Path("models")
@@ -33,7 +40,7 @@ class ServeConfig:
     max_body_bytes: int = 20_000_000
     inline_leads: int = 10
     inline_activities: int = 2_000
-    workers: int = 1
+    workers: int = field(default_factory=usable_cores)
 
     @classmethod
     def from_env(cls) -> ServeConfig:
@@ -46,5 +53,5 @@ class ServeConfig:
             max_body_bytes=int(os.environ.get("LEADSCORE_MAX_BODY_BYTES", "20000000")),
             inline_leads=int(os.environ.get("LEADSCORE_INLINE_LEADS", "10")),
             inline_activities=int(os.environ.get("LEADSCORE_INLINE_ACTIVITIES", "2000")),
-            workers=int(os.environ.get("LEADSCORE_WORKERS", "1")),
+            workers=int(os.environ.get("LEADSCORE_WORKERS") or usable_cores()),
         )

@@ -212,3 +212,16 @@ def test_the_workers_option_starts_that_many_worker_processes(trained, tmp_path:
                    "_bentoml_impl.worker" in command]
         assert len(workers) == 2
         assert _score(url, {"leads": leads[:1], "as_of": AS_OF}, headers={}).status_code == 200
+
+
+def test_the_service_runs_one_worker_per_usable_core_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker is one event loop: on two cores a second worker is what lets the second core serve requests."""
+    import os
+
+    from serving.config import ServeConfig, usable_cores
+
+    assert usable_cores() == len(os.sched_getaffinity(0)) >= 1
+    monkeypatch.delenv("LEADSCORE_WORKERS", raising=False)
+    assert ServeConfig.from_env().workers == usable_cores()
+    monkeypatch.setenv("LEADSCORE_WORKERS", "3")
+    assert ServeConfig.from_env().workers == 3

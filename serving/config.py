@@ -28,6 +28,8 @@ class ServeConfig:
       changes: about a millisecond of work) is scored on the server's event loop; a bigger one goes to a
       worker thread so that it never holds up health probes and small requests. Handing a one-lead
       request to a thread costs more than scoring it (measured: ~0.9 ms of CPU per request).
+    * ``batch_leads``: small requests that arrive together are scored in one call of up to this many
+      leads (:mod:`serving.batcher`); 1 scores every request alone.
     * ``workers``: server processes, each with its own copy of the model (~0.3 GB); by default one per core
       the service may use (:func:`usable_cores`). BentoML 1.4 takes this from the service's own settings:
       ``bentoml serve --api-workers`` is ignored for services like this one."""
@@ -40,6 +42,7 @@ class ServeConfig:
     max_body_bytes: int = 20_000_000
     inline_leads: int = 10
     inline_activities: int = 2_000
+    batch_leads: int = 64
     workers: int = field(default_factory=usable_cores)
 
     @classmethod
@@ -53,5 +56,6 @@ class ServeConfig:
             max_body_bytes=int(os.environ.get("LEADSCORE_MAX_BODY_BYTES", "20000000")),
             inline_leads=int(os.environ.get("LEADSCORE_INLINE_LEADS", "10")),
             inline_activities=int(os.environ.get("LEADSCORE_INLINE_ACTIVITIES", "2000")),
+            batch_leads=int(os.environ.get("LEADSCORE_BATCH_LEADS", "64")),
             workers=int(os.environ.get("LEADSCORE_WORKERS") or usable_cores()),
         )

@@ -19,11 +19,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from serving.auth import AuthMiddleware
+from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
 from serving.loader import load_model
 from serving.schemas import ScoreResponse
-from serving.scoring import score_request
+from serving.scoring import score_request, score_requests
 
 CONFIG = ServeConfig.from_env()
 extras = FastAPI(title="leadscore", docs_url=None, redoc_url=None, openapi_url=None)
@@ -43,6 +44,11 @@ class LeadScoring:
 
     def __init__(self) -> None:
         self.loaded = load_model(CONFIG.model_uri, CONFIG.cache_dir)
+        self.batcher = RequestBatcher(self._score_together, max_leads=CONFIG.batch_leads)
+
+    def _score_together(self, key: tuple[datetime | None, str, int], requests: list[list[Any]]) -> list[ScoreResponse]:
+        as_of, lang, top_k = key
+        return score_requests(self.loaded.bundle, requests, as_of, lang, top_k, self.loaded.version)  # type: ignore[arg-type]
 
     def __is_ready__(self) -> bool:
         return getattr(self, "loaded", None) is not None
@@ -61,10 +67,10 @@ class LeadScoring:
         if len(leads) > CONFIG.max_leads:
             raise BentoMLException(f"{len(leads)} leads in one request; the limit is {CONFIG.max_leads}",
                                    error_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        args = (self.loaded.bundle, leads, as_of, lang, top_k, self.loaded.version)
-        if _small(leads):
-            return score_request(*args)
-        return await anyio.to_thread.run_sync(score_request, *args)
+        if _small(leads):  # on the event loop, together with the small requests that arrived with it
+            return await self.batcher.submit((as_of, lang, top_k), leads)
+        return await anyio.to_thread.run_sync(score_request, self.loaded.bundle, leads, as_of, lang, top_k,
+                                              self.loaded.version)
 
     @extras.get("/model")
     def model(self) -> dict[str, Any]:

@@ -225,3 +225,25 @@ def test_the_service_runs_one_worker_per_usable_core_unless_told_otherwise(monke
     assert ServeConfig.from_env().workers == usable_cores()
     monkeypatch.setenv("LEADSCORE_WORKERS", "3")
     assert ServeConfig.from_env().workers == 3
+
+
+def test_concurrent_one_lead_requests_each_get_the_answer_they_get_alone(server: str, leads: list[dict]) -> None:
+    """Small requests that arrive together are scored in one call (serving.batcher); over HTTP, each must
+    still get exactly its own response, whatever arrived with it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [{"leads": [lead], "as_of": AS_OF, "lang": lang, "top_k": 3}
+              for lead in leads for lang in ("en", "de")] * 2
+    alone = [_score(server, body).json() for body in bodies]
+
+    def post_all(chunk: list[dict]) -> list[dict]:
+        with httpx.Client(headers=AUTH, timeout=30) as client:
+            return [client.post(f"{server}/score", json=body).json() for body in chunk]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parts = list(pool.map(post_all, [bodies[i::8] for i in range(8)]))
+    together = [None] * len(bodies)
+    for i, part in enumerate(parts):
+        together[i::8] = part
+    assert together == alone
+    assert {r["results"][0]["lead_id"] for r in together} == {lead["lead_id"] for lead in leads}

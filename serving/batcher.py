@@ -1,0 +1,68 @@
+"""Small requests that arrive together are scored together.
+
+A CRM scores leads one at a time as they change, often several at once. Each one-lead request costs the
+model ~0.6 ms, most of it per call rather than per lead (building the feature arrays, one TreeSHAP call,
+choosing reasons): four leads in one call cost ~1.1 ms, not 2.4. So the service hands its small requests to
+a :class:`RequestBatcher` on the event loop. A request that finds nobody waiting is scored as soon as the
+event loop has finished what was already ready; requests that arrived meanwhile (read and parsed in the same
+turn) are scored with it, in one :func:`serving.scoring.score_requests` call. Nothing waits for a batch to
+fill: a lone request pays a few microseconds, and every request gets exactly the response it would get alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+Score = Callable[[Hashable, Sequence[Sequence[Any]]], list[Any]]
+"""``score(key, requests)``: the responses to requests sharing ``key`` (their as_of, lang, top_k), in order."""
+
+
+class RequestBatcher:
+    """Collects the requests submitted during one turn of the event loop and scores those with equal keys in
+    one call of at most ``max_leads`` leads. If a call fails, its requests are scored one by one, so that an
+    error reaches only the request it belongs to. Runs on the event loop only (no locks)."""
+
+    def __init__(self, score: Score, max_leads: int) -> None:
+        self.score = score
+        self.max_leads = max_leads
+        self._pending: list[tuple[Hashable, Sequence[Any], asyncio.Future[Any]]] = []
+        self.calls = 0  # scoring calls made (a request scored alone counts one)
+
+    async def submit(self, key: Hashable, leads: Sequence[Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((key, leads, future))
+        return await future
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        groups: dict[Hashable, list[list[tuple[Sequence[Any], asyncio.Future[Any]]]]] = {}
+        for key, leads, future in pending:
+            if future.done():  # cancelled while waiting (the client went away)
+                continue
+            chunks = groups.setdefault(key, [[]])
+            if chunks[-1] and sum(len(leads) for leads, _ in chunks[-1]) + len(leads) > self.max_leads:
+                chunks.append([])
+            chunks[-1].append((leads, future))
+        for key, chunks in groups.items():
+            for chunk in chunks:
+                self._score(key, chunk)
+
+    def _score(self, key: Hashable, chunk: list[tuple[Sequence[Any], asyncio.Future[Any]]]) -> None:
+        self.calls += 1
+        try:
+            responses = self.score(key, [leads for leads, _ in chunk])
+        except Exception as exc:
+            if len(chunk) > 1:
+                for one in chunk:
+                    self._score(key, [one])
+            elif not chunk[0][1].done():
+                chunk[0][1].set_exception(exc)
+            return
+        for (_, future), response in zip(chunk, responses, strict=True):
+            if not future.done():
+                future.set_result(response)

@@ -28,7 +28,6 @@ class RequestBatcher:
         self.score = score
         self.max_leads = max_leads
         self._pending: list[tuple[Hashable, Sequence[Any], asyncio.Future[Any]]] = []
-        self.calls = 0  # scoring calls made (a request scored alone counts one)
 
     async def submit(self, key: Hashable, leads: Sequence[Any]) -> Any:
         loop = asyncio.get_running_loop()
@@ -40,20 +39,27 @@ class RequestBatcher:
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
-        groups: dict[Hashable, list[list[tuple[Sequence[Any], asyncio.Future[Any]]]]] = {}
-        for key, leads, future in pending:
-            if future.done():  # cancelled while waiting (the client went away)
-                continue
-            chunks = groups.setdefault(key, [[]])
-            if chunks[-1] and sum(len(leads) for leads, _ in chunks[-1]) + len(leads) > self.max_leads:
-                chunks.append([])
-            chunks[-1].append((leads, future))
-        for key, chunks in groups.items():
-            for chunk in chunks:
-                self._score(key, chunk)
+        try:
+            groups: dict[Hashable, list[list[tuple[Sequence[Any], asyncio.Future[Any]]]]] = {}
+            sizes: dict[Hashable, int] = {}  # leads in each key's last chunk
+            for key, leads, future in pending:
+                if future.done():  # cancelled while waiting (the client went away)
+                    continue
+                chunks = groups.setdefault(key, [[]])
+                if chunks[-1] and sizes[key] + len(leads) > self.max_leads:
+                    chunks.append([])
+                    sizes[key] = 0
+                chunks[-1].append((leads, future))
+                sizes[key] = sizes.get(key, 0) + len(leads)
+            for key, chunks in groups.items():
+                for chunk in chunks:
+                    self._score(key, chunk)
+        except Exception as exc:  # a bug here must not leave requests waiting until their timeout
+            for _, _, future in pending:
+                if not future.done():
+                    future.set_exception(exc)
 
     def _score(self, key: Hashable, chunk: list[tuple[Sequence[Any], asyncio.Future[Any]]]) -> None:
-        self.calls += 1
         try:
             responses = self.score(key, [leads for leads, _ in chunk])
         except Exception as exc:

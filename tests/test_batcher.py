@@ -116,3 +116,13 @@ def test_a_failing_call_is_retried_request_by_request_so_the_error_stays_with_it
     assert isinstance(responses[1], RuntimeError)
     assert [r.results[0].lead_id for r in (responses[0], responses[2])] == [raw_leads[0]["lead_id"],
                                                                             raw_leads[2]["lead_id"]]
+
+
+def test_a_request_the_batcher_cannot_group_gets_an_error_instead_of_waiting_forever(bundle, raw_leads) -> None:
+    batcher = RequestBatcher(_Counting(bundle), max_leads=64)
+
+    async def unhashable_key() -> Any:
+        return await asyncio.wait_for(batcher.submit([AS_OF, "en", 5], [raw_leads[0]]), timeout=5)
+
+    with pytest.raises(TypeError):
+        asyncio.run(unhashable_key())

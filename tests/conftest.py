@@ -95,3 +95,17 @@ def bundle(trained: TrainedModel, tmp_path_factory: pytest.TempPathFactory) -> S
 def as_of_end(small_world: World) -> pd.Timestamp:
     """The export moment of the small world (scoring 'now' for that world)."""
     return pd.Timestamp(SMALL_WORLD.end, tz="UTC")
+
+
+@pytest.fixture(scope="session")
+def crm_leads(event_data: EventData) -> list[dict]:
+    """The small world's first twelve leads with their activities, as JSON records a CRM posts to ``/score``."""
+    acts = event_data.activities
+    out = []
+    for record in event_data.leads.drop(columns=["source_row"]).head(12).to_dict(orient="records"):
+        mine = acts[acts["lead_id"] == record["lead_id"]]
+        lead = {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in record.items() if pd.notna(v)}
+        lead["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
+                              for t, a in zip(mine["occurred_at"], mine["activity_type"], strict=True)]
+        out.append(lead)
+    return out

@@ -7,7 +7,6 @@ from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from serving.batcher import RequestBatcher
@@ -17,26 +16,12 @@ AS_OF = datetime.fromisoformat("2026-06-30T00:00:00+00:00")
 
 
 @pytest.fixture(scope="module")
-def raw_leads(event_data) -> list[dict]:
-    """Twelve real leads of the world with their activities, as a CRM sends them."""
-    acts = event_data.activities
-    out = []
-    for record in event_data.leads.drop(columns=["source_row"]).head(12).to_dict(orient="records"):
-        mine = acts[acts["lead_id"] == record["lead_id"]]
-        lead = {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in record.items() if pd.notna(v)}
-        lead["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
-                              for t, a in zip(mine["occurred_at"], mine["activity_type"], strict=True)]
-        out.append(lead)
-    return out
-
-
-@pytest.fixture(scope="module")
-def requests(raw_leads: list[dict]) -> list[list[Any]]:
+def requests(crm_leads: list[dict]) -> list[list[Any]]:
     """Requests as they come: one lead each, two leads, a lead that fails validation, a duplicate within a
     request, and the same lead id in two different requests (not a duplicate: they are separate requests)."""
-    broken = {**raw_leads[5], "created_at": "yesterday-ish"}
-    return [[raw_leads[0]], [raw_leads[1], raw_leads[2]], [broken, raw_leads[6]], [raw_leads[3], raw_leads[3]],
-            [raw_leads[0]], [raw_leads[4]]]
+    broken = {**crm_leads[5], "created_at": "yesterday-ish"}
+    return [[crm_leads[0]], [crm_leads[1], crm_leads[2]], [broken, crm_leads[6]], [crm_leads[3], crm_leads[3]],
+            [crm_leads[0]], [crm_leads[4]]]
 
 
 def test_requests_scored_together_get_exactly_the_answers_they_get_alone(bundle, requests) -> None:
@@ -79,50 +64,50 @@ def test_requests_submitted_in_one_turn_of_the_event_loop_are_scored_in_one_call
         [score_request(bundle, leads, AS_OF, "en", 5, "7").model_dump_json() for leads in requests]
 
 
-def test_a_lone_request_is_scored_at_once_and_alone(bundle, raw_leads) -> None:
+def test_a_lone_request_is_scored_at_once_and_alone(bundle, crm_leads) -> None:
     scorer = _Counting(bundle)
     batcher = RequestBatcher(scorer, max_leads=64)
 
     async def one_after_another() -> list[Any]:
-        return [await batcher.submit((AS_OF, "en", 5), [lead]) for lead in raw_leads[:3]]
+        return [await batcher.submit((AS_OF, "en", 5), [lead]) for lead in crm_leads[:3]]
 
     responses = asyncio.run(one_after_another())
     assert scorer.sizes == [1, 1, 1]
-    assert [r.results[0].lead_id for r in responses] == [lead["lead_id"] for lead in raw_leads[:3]]
+    assert [r.results[0].lead_id for r in responses] == [lead["lead_id"] for lead in crm_leads[:3]]
 
 
-def test_requests_with_different_moments_languages_or_reason_counts_are_scored_apart(bundle, raw_leads) -> None:
+def test_requests_with_different_moments_languages_or_reason_counts_are_scored_apart(bundle, crm_leads) -> None:
     scorer = _Counting(bundle)
     batcher = RequestBatcher(scorer, max_leads=64)
     keys = [(AS_OF, "en", 5), (AS_OF, "de", 5), (AS_OF, "en", 5), (AS_OF, "en", 2), (None, "en", 5)]
-    responses = asyncio.run(_submit_all(batcher, [(key, [lead]) for key, lead in zip(keys, raw_leads, strict=False)]))
+    responses = asyncio.run(_submit_all(batcher, [(key, [lead]) for key, lead in zip(keys, crm_leads, strict=False)]))
     assert sorted(scorer.sizes) == [1, 1, 1, 2]
     assert [r.lang for r in responses] == ["en", "de", "en", "en", "en"]
     assert [len(r.results[0].reasons) <= (2 * k) for r, (_, _, k) in zip(responses, keys, strict=True)] == [True] * 5
 
 
-def test_a_call_holds_at_most_max_leads_leads(bundle, raw_leads) -> None:
+def test_a_call_holds_at_most_max_leads_leads(bundle, crm_leads) -> None:
     scorer = _Counting(bundle)
     batcher = RequestBatcher(scorer, max_leads=4)
-    asyncio.run(_submit_all(batcher, [((AS_OF, "en", 5), raw_leads[i:i + 2]) for i in range(0, 12, 2)]))
+    asyncio.run(_submit_all(batcher, [((AS_OF, "en", 5), crm_leads[i:i + 2]) for i in range(0, 12, 2)]))
     assert scorer.sizes == [2, 2, 2]
 
 
-def test_a_failing_call_is_retried_request_by_request_so_the_error_stays_with_its_request(bundle, raw_leads) -> None:
-    scorer = _Counting(bundle, fail_on=raw_leads[1]["lead_id"])
+def test_a_failing_call_is_retried_request_by_request_so_the_error_stays_with_its_request(bundle, crm_leads) -> None:
+    scorer = _Counting(bundle, fail_on=crm_leads[1]["lead_id"])
     batcher = RequestBatcher(scorer, max_leads=64)
-    responses = asyncio.run(_submit_all(batcher, [((AS_OF, "en", 5), [lead]) for lead in raw_leads[:3]]))
+    responses = asyncio.run(_submit_all(batcher, [((AS_OF, "en", 5), [lead]) for lead in crm_leads[:3]]))
     assert scorer.sizes == [3, 1, 1, 1]
     assert isinstance(responses[1], RuntimeError)
-    assert [r.results[0].lead_id for r in (responses[0], responses[2])] == [raw_leads[0]["lead_id"],
-                                                                            raw_leads[2]["lead_id"]]
+    assert [r.results[0].lead_id for r in (responses[0], responses[2])] == [crm_leads[0]["lead_id"],
+                                                                            crm_leads[2]["lead_id"]]
 
 
-def test_a_request_the_batcher_cannot_group_gets_an_error_instead_of_waiting_forever(bundle, raw_leads) -> None:
+def test_a_request_the_batcher_cannot_group_gets_an_error_instead_of_waiting_forever(bundle, crm_leads) -> None:
     batcher = RequestBatcher(_Counting(bundle), max_leads=64)
 
     async def unhashable_key() -> Any:
-        return await asyncio.wait_for(batcher.submit([AS_OF, "en", 5], [raw_leads[0]]), timeout=5)
+        return await asyncio.wait_for(batcher.submit([AS_OF, "en", 5], [crm_leads[0]]), timeout=5)
 
     with pytest.raises(TypeError):
         asyncio.run(unhashable_key())

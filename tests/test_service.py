@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pandas as pd
 import pytest
 
 from serving.server import running_server
@@ -26,18 +25,9 @@ def server(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def leads(event_data) -> list[dict]:
+def leads(crm_leads: list[dict]) -> list[dict]:
     """Ten real leads of the world with their activities, as JSON records."""
-    frame = event_data.leads.drop(columns=["source_row"]).head(10)
-    acts = event_data.activities
-    out = []
-    for record in frame.to_dict(orient="records"):
-        mine = acts[acts["lead_id"] == record["lead_id"]]
-        clean = {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in record.items() if pd.notna(v)}
-        clean["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
-                               for t, a in zip(mine["occurred_at"], mine["activity_type"], strict=True)]
-        out.append(clean)
-    return out
+    return crm_leads[:10]
 
 
 def _score(url: str, body: dict, headers: dict | None = None) -> httpx.Response:

@@ -97,14 +97,20 @@ def as_of_end(small_world: World) -> pd.Timestamp:
     return pd.Timestamp(SMALL_WORLD.end, tz="UTC")
 
 
+CRM_LEADS = 200
+
+
 @pytest.fixture(scope="session")
 def crm_leads(event_data: EventData) -> list[dict]:
-    """The small world's first twelve leads with their activities, as JSON records a CRM posts to ``/score``."""
+    """The small world's first :data:`CRM_LEADS` leads with their activities, as JSON records a CRM posts to
+    ``/score``."""
+    frame = event_data.leads.drop(columns=["source_row"]).head(CRM_LEADS)
     acts = event_data.activities
+    by_lead = dict(list(acts[acts["lead_id"].isin(frame["lead_id"])].groupby("lead_id")))
     out = []
-    for record in event_data.leads.drop(columns=["source_row"]).head(12).to_dict(orient="records"):
-        mine = acts[acts["lead_id"] == record["lead_id"]]
+    for record in frame.to_dict(orient="records"):
         lead = {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in record.items() if pd.notna(v)}
+        mine = by_lead.get(record["lead_id"], acts.iloc[:0])
         lead["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
                               for t, a in zip(mine["occurred_at"], mine["activity_type"], strict=True)]
         out.append(lead)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -90,23 +89,10 @@ def dom(html: str) -> Node:
 # ---------------------------------------------------------------- scored leads of the small world
 
 
-def _records(event_data, n: int) -> list[dict]:
-    frame = event_data.leads.drop(columns=["source_row"]).head(n)
-    by_lead = dict(list(event_data.activities.groupby("lead_id")))
-    out = []
-    for record in frame.to_dict(orient="records"):
-        clean = {k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in record.items() if pd.notna(v)}
-        mine = by_lead.get(record["lead_id"], event_data.activities.iloc[:0])
-        clean["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
-                               for t, a in zip(mine["occurred_at"], mine["activity_type"], strict=True)]
-        out.append(clean)
-    return out
-
-
 @pytest.fixture(scope="module")
-def scored(bundle, event_data) -> dict[str, list[LeadScore]]:
+def scored(bundle, crm_leads: list[dict]) -> dict[str, list[LeadScore]]:
     """The first leads of the small world scored in English and in German (same model, same moment)."""
-    records = _records(event_data, SAMPLE)
+    records = crm_leads[:SAMPLE]
     return {lang: score_request(bundle, records, AS_OF, lang, 5, "test").results for lang in ("en", "de")}
 
 

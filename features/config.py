@@ -74,6 +74,10 @@ class FeatureConfig:
       stronger signal than a stable level.
     * ``active_days_window``: distinct days with any activity in the last 30 days; one visit a day for
       a week means more than seven page views in one sitting.
+    * ``high_intent_days_window``: distinct days with a high-intent action in the last 30 days.
+    * ``earlier_evaluation_days``: high-intent actions between 90 and 365 days ago are an earlier
+      evaluation; if it did not end in a purchase the lead often said "not now".
+    * ``click_rate_days``: e-mail clicks per e-mail opened are counted over the last 90 days.
     * ``half_lives`` / ``weights``: the decayed engagement score, a single number of recent intent.
     * ``extra_columns``: user-declared extra lead columns passed through as fit features;
       ``extra_categorical`` names those among them whose values are labels, not numbers.
@@ -82,6 +86,9 @@ class FeatureConfig:
     windows_days: tuple[int, ...] = (7, 14, 30, 90)
     trend_days: int = 14
     active_days_window: int = 30
+    high_intent_days_window: int = 30
+    earlier_evaluation_days: tuple[int, int] = (90, 365)
+    click_rate_days: int = 90
     high_intent: tuple[str, ...] = HIGH_INTENT_ACTIVITIES
     half_lives: dict[str, float] = field(default_factory=_default_half_lives)
     weights: dict[str, float] = field(default_factory=_default_weights)

@@ -11,19 +11,18 @@ activity is inside when its age in completed days is below ``w``), so boundaries
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 
+from features import values
 from features.config import DAY_US, ENGAGEMENT_TYPES, FeatureConfig
 
 _TYPE_CODE: dict[str, int] = {name: code for code, name in enumerate(ENGAGEMENT_TYPES)}
 OTHER_CODE = _TYPE_CODE["other"]
 
-_BLOCK = 1 << 16
-"""Activities per block of the pass over the whole history: its temporaries (~0.5 MB each) stay in the CPU cache."""
+_BLOCK = 1 << 16  # activities per pass over the history: its temporaries stay small however long the history
 
 
 @dataclass(frozen=True)
@@ -42,38 +41,20 @@ class ActivityArrays:
     def __len__(self) -> int:
         return len(self.lead_index)
 
+    def take(self, keep: np.ndarray) -> ActivityArrays:
+        """The activities at boolean mask ``keep``."""
+        return ActivityArrays(self.lead_index[keep], self.occurred_us[keep], self.type_code[keep])
+
 
 def type_code_of(activity_type: object) -> int:
-    """The engagement-type code of a raw activity type; anything not in the contract counts as ``other``."""
-    if isinstance(activity_type, str):
-        code = _TYPE_CODE.get(activity_type)
-        if code is None:
-            code = _TYPE_CODE.get(activity_type.strip().lower().replace(" ", "_").replace("-", "_"), OTHER_CODE)
-        return code
-    return OTHER_CODE
+    """The engagement-type code of a raw activity type (:func:`features.values.activity_type`); a type
+    outside the contract counts as ``other``."""
+    return _TYPE_CODE.get(values.activity_type(activity_type), OTHER_CODE)
 
 
-def type_codes(activity_types: object) -> np.ndarray:
-    """Vectorised :func:`type_code_of`: each distinct raw value is mapped once (hash-based factorize;
-    Arrow text is dictionary-encoded chunk by chunk, without a Python object or an int64 code per row)."""
-    dtype = getattr(activity_types, "dtype", None)
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        parts = [_arrow_type_codes(chunk) for chunk in pa.chunked_array(pa.array(activity_types)).chunks]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
-    codes, uniques = pd.factorize(activity_types, use_na_sentinel=True)
-    return _codes_of_distinct(list(uniques))[codes]  # code -1 (missing) picks the trailing "other"
-
-
-def _arrow_type_codes(chunk: pa.Array) -> np.ndarray:
-    encoded = chunk.dictionary_encode()
-    distinct = encoded.dictionary.to_pylist()
-    return _codes_of_distinct(distinct)[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
-
-
-def _codes_of_distinct(distinct: list[object]) -> np.ndarray:
-    """The type code of each distinct raw value, and one more entry, ``other``, for missing values."""
-    mapped = np.fromiter((type_code_of(v) for v in distinct), dtype=np.int16, count=len(distinct))
-    return np.append(mapped, np.int16(OTHER_CODE))
+def type_codes(activity_types: values.Column) -> np.ndarray:
+    """:func:`type_code_of` of every value, once per distinct value."""
+    return values.map_distinct(activity_types, type_code_of).astype(np.int16)
 
 
 @dataclass(frozen=True)
@@ -84,26 +65,22 @@ class _Tables:
     active_days: int
     horizon_us: int  # activities younger than this can be inside some window
     high_intent: np.ndarray  # per type code: high intent?
-    flag_kind: np.ndarray  # per type code: unsubscribe or bounce?
     weight: np.ndarray  # per type code: weight in the decayed score
     half_life_us: np.ndarray  # per type code: half-life in µs
     window_names: tuple[tuple[int, tuple[str, ...]], ...]  # per window: its length and its columns, by type code
 
 
 def _tables(config: FeatureConfig) -> _Tables:
-    """The derived tables of ``config``, cached on its (frozen) values: one lead scored online would otherwise
-    spend a tenth of its engagement time rebuilding them."""
-    key = (config.windows_days, config.trend_days, config.active_days_window, config.high_intent,
-           tuple(config.weights.items()), tuple(config.half_lives.items()))
-    tables = _TABLES.get(key)
-    if tables is None:
-        if len(_TABLES) >= 64:  # a process sees a handful of configurations; a test suite may see more
-            _TABLES.clear()
-        tables = _TABLES[key] = _derive_tables(config)
-    return tables
+    """The derived tables of ``config``, made once per configuration (a request would rebuild them per lead)."""
+    key = tuple((name, tuple(value.items()) if isinstance(value, dict) else value)
+                for name, value in vars(config).items())
+    return _derive_tables_cached(key)
 
 
-_TABLES: dict[tuple[object, ...], _Tables] = {}
+@functools.lru_cache(maxsize=64)
+def _derive_tables_cached(key: tuple[tuple[str, object], ...]) -> _Tables:
+    settings = {name: dict(value) if name in ("weights", "half_lives") else value for name, value in key}
+    return _derive_tables(FeatureConfig(**settings))  # type: ignore[arg-type]
 
 
 def _derive_tables(config: FeatureConfig) -> _Tables:
@@ -113,18 +90,16 @@ def _derive_tables(config: FeatureConfig) -> _Tables:
     active_days = _whole_days(config.active_days_window)
     high_intent = np.zeros(n_types, dtype=bool)
     high_intent[[_TYPE_CODE[t] for t in config.high_intent]] = True
-    flag_kind = np.zeros(n_types, dtype=bool)
-    flag_kind[[_TYPE_CODE["email_unsubscribe"], _TYPE_CODE["email_bounce"]]] = True
     weight = np.array([config.weights[t] for t in ENGAGEMENT_TYPES], dtype=np.float64)
     half_life_us = np.array([config.half_lives[t] for t in ENGAGEMENT_TYPES], dtype=np.float64) * DAY_US
-    for table in (high_intent, flag_kind, weight, half_life_us):  # shared by every later call: read-only
+    for table in (high_intent, weight, half_life_us):  # shared by every later call: read-only
         table.flags.writeable = False
     return _Tables(
         trend_days=trend_days,
         active_days=active_days,
-        horizon_us=max(*windows, 90, 30, 2 * trend_days, active_days) * DAY_US,
+        horizon_us=max(*windows, config.high_intent_days_window, config.click_rate_days, 2 * trend_days,
+                       active_days) * DAY_US,
         high_intent=high_intent,
-        flag_kind=flag_kind,
         weight=weight,
         half_life_us=half_life_us,
         window_names=tuple((_whole_days(w), tuple(f"n_{name}_{w}d" for name in ENGAGEMENT_TYPES))
@@ -172,14 +147,13 @@ def engagement_features(
     n_types = len(ENGAGEMENT_TYPES)
     tables = _tables(config)
     trend_days, active_days, high_intent = tables.trend_days, tables.active_days, tables.high_intent
-    flag_kind, weight, half_life_us = tables.flag_kind, tables.weight, tables.half_life_us
+    weight, half_life_us = tables.weight, tables.half_life_us
+    earliest_us, latest_us = (days * DAY_US for days in config.earlier_evaluation_days)
+    intent_days, click_days = config.high_intent_days_window, config.click_rate_days
 
     # pass 1: the whole history, block by block
-    # a lead's score and latest activity side by side: the two updates per activity touch one cache line
-    record = np.zeros((n_leads, 2), dtype=np.int64)
-    score = record[:, 0].view(np.float64)  # all-zero bits are 0.0
-    last = record[:, 1]
-    last.fill(-1)
+    score = np.zeros(n_leads, dtype=np.float64)
+    last = np.full(n_leads, -1, dtype=np.int64)
     last_high = np.full(n_leads, -1, dtype=np.int64)
     earlier = np.zeros(n_leads, dtype=np.int64)
     unsubscribed = np.zeros(n_leads, dtype=bool)
@@ -202,11 +176,9 @@ def engagement_features(
         high = high_intent[kind]
         np.maximum.at(last_high, lead[high], when[high])
         # an earlier evaluation that ended without a purchase: "not now" for a while
-        np.add.at(earlier, lead[high & (age_us >= 90 * DAY_US) & (age_us < 365 * DAY_US)], 1)
-        flagged = np.flatnonzero(flag_kind[kind])  # unsubscribes and bounces are rare: one pass over kind
-        if flagged.size:
-            unsubscribed[lead[flagged[kind[flagged] == _TYPE_CODE["email_unsubscribe"]]]] = True
-            bounced[lead[flagged[kind[flagged] == _TYPE_CODE["email_bounce"]]]] = True
+        np.add.at(earlier, lead[high & (age_us >= earliest_us) & (age_us < latest_us)], 1)
+        unsubscribed[lead[kind == _TYPE_CODE["email_unsubscribe"]]] = True
+        bounced[lead[kind == _TYPE_CODE["email_bounce"]]] = True
         young = age_us < tables.horizon_us
         recent_lead.append(lead[young])
         recent_kind.append(kind[young])
@@ -221,18 +193,18 @@ def engagement_features(
     key = kind.astype(np.int64) * n_leads + lead  # one contiguous row of counts per activity type
     for window, names in tables.window_names:
         inside = key[day < window]
-        # counted as float64 directly (weights of 1.0: exact below 2**53), no int64 table converted afterwards
-        counts = np.bincount(inside, weights=np.ones(len(inside)), minlength=n_types * n_leads)
-        counts = counts.astype(np.float64, copy=False)  # (empty input gives integer zeros)
+        counts = np.bincount(inside, minlength=n_types * n_leads).astype(np.float64)
         out.update(zip(names, counts.reshape(n_types, n_leads), strict=True))  # one row (a view) per type
         del counts, inside
 
     out["days_since_last_activity"] = np.where(last >= 0, (as_of_us - last) / DAY_US, np.nan)
     out["days_since_last_high_intent"] = np.where(last_high >= 0, (as_of_us - last_high) / DAY_US, np.nan)
-    month = np.flatnonzero(day < 30)
+    month = np.flatnonzero(day < intent_days)
     month = month[high_intent[kind[month]]]
-    out["high_intent_days_30d"] = _distinct_days(lead[month], day[month], n_leads, 30).astype(np.float64)
-    out["n_high_intent_90_365d"] = earlier.astype(np.float64)
+    out[f"high_intent_days_{intent_days}d"] = _distinct_days(lead[month], day[month], n_leads,
+                                                             intent_days).astype(np.float64)
+    first, last_day = config.earlier_evaluation_days
+    out[f"n_high_intent_{first}_{last_day}d"] = earlier.astype(np.float64)
     active = _distinct_days(lead, day, n_leads, active_days)
     out[f"active_days_{config.active_days_window}d"] = active.astype(np.float64)
 
@@ -241,19 +213,18 @@ def engagement_features(
     out[f"activity_trend_{config.trend_days}d"] = np.log2((latest + 1.0) / (before + 1.0))
     out["engagement_score"] = score
 
-    opens = out["n_email_open_90d"] if "n_email_open_90d" in out else _count_90d(lead, kind, day, n_leads, "email_open")
-    clicks = (
-        out["n_email_click_90d"] if "n_email_click_90d" in out else _count_90d(lead, kind, day, n_leads, "email_click")
-    )
+    opens = _count(lead, kind, day, n_leads, "email_open", click_days)
+    clicks = _count(lead, kind, day, n_leads, "email_click", click_days)
     # counts are whole numbers: dividing by at least 1 changes nothing where there were opens
-    out["email_click_rate_90d"] = np.where(opens > 0, np.minimum(clicks / np.maximum(opens, 1.0), 1.0), np.nan)
+    out[f"email_click_rate_{click_days}d"] = np.where(opens > 0, np.minimum(clicks / np.maximum(opens, 1.0), 1.0),
+                                                      np.nan)
     out["unsubscribed"] = unsubscribed.astype(np.float64)
     out["bounced"] = bounced.astype(np.float64)
     out["lead_age_days"] = (as_of_us - np.asarray(created_us, dtype=np.int64)) / DAY_US
     return out
 
 
-def _count_90d(lead: np.ndarray, kind: np.ndarray, day: np.ndarray, n_leads: int, activity: str) -> np.ndarray:
-    """Count of one activity type in the last 90 days (used when 90 days is not a configured window)."""
-    inside = (day < 90) & (kind == _TYPE_CODE[activity])
+def _count(lead: np.ndarray, kind: np.ndarray, day: np.ndarray, n_leads: int, activity: str, days: int) -> np.ndarray:
+    """Count of one activity type in the last ``days`` days."""
+    inside = (day < days) & (kind == _TYPE_CODE[activity])
     return np.bincount(lead[inside], minlength=n_leads).astype(np.float64)

@@ -1,11 +1,11 @@
 """Fit signals: who the lead is (firmographics and role), independent of what it did.
 
-Every categorical signal is defined by one pure scalar function (``features.titles``,
-``features.normalise``). A batch applies it once per distinct raw value; a single online lead applies
-it to its one value. Same function, same result, no training–serving skew. The e-mail kind, where nearly
-every address is distinct, is the one exception in speed, not in meaning: a batch uses
-:func:`features.normalise.email_domain_kinds`, which judges each distinct domain with the scalar rule's own
-parts and is held equal to :func:`features.normalise.email_domain_kind` by a test.
+Every categorical signal is defined by one pure scalar rule (:mod:`features.profile`), applied once per
+distinct raw value of a column (:func:`features.values.map_distinct`), so a batch of a million leads and
+one lead scored online get the same result from the same function. The e-mail kind is the one column with
+a column-wise form, because nearly every address in a batch is distinct:
+:func:`features.profile.email.email_domain_kinds` judges each distinct *domain* once with the scalar rule's
+own parts, and a test holds it equal to :func:`features.profile.email.email_domain_kind`.
 """
 
 from __future__ import annotations
@@ -13,45 +13,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from features import values
 from features.config import FeatureConfig
-from features.normalise import (
-    SMALL_COLUMN,
-    Column,
-    email_domain_kind,
-    email_domain_kinds,
-    is_missing,
-    map_values,
-    normalise_country,
-    normalise_industry,
-    normalise_lead_source,
-    region_of,
-)
-from features.titles import DECISION_MAKER_SENIORITIES, parse_title
+from features.profile.country import normalise_country, region_of
+from features.profile.email import email_domain_kinds
+from features.profile.industry import normalise_industry
+from features.profile.source import normalise_lead_source
+from features.profile.title import DECISION_MAKER_SENIORITIES, parse_title
 
+#: The lead fields the fit signals are computed from.
 FIT_INPUTS: tuple[str, ...] = ("industry", "employee_count", "annual_revenue", "country", "email", "lead_source",
                                "job_title")
 
 
-def _as_float(values: Column) -> np.ndarray:
-    """A raw column as float64; text that is not a number, and missing values, become NaN.
-
-    A few plain ``int``/``float``/``None`` values (an API request, already typed by its schema) are
-    converted directly: for one lead, ``pd.to_numeric`` costs more than scoring it. Anything else
-    takes ``pd.to_numeric``, the definition; both give the same float for a plain number."""
-    if isinstance(values, np.ndarray) and values.dtype.kind in "fi":  # plain numbers already
-        return values.astype(np.float64)
-    if len(values) <= SMALL_COLUMN and all(v is None or type(v) is int or type(v) is float for v in values):
-        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
-
-
-def _numeric(values: Column) -> np.ndarray:
-    """A numeric column as float64; non-positive or missing counts stay missing (log of 0 employees is no size)."""
-    number = _as_float(values)
-    return np.where(number > 0, number, np.nan)
+def _positive_log(column: object) -> np.ndarray:
+    """log(1 + x) of a count or an amount; a missing or non-positive value stays missing (0 employees is no size)."""
+    number = np.asarray(column, dtype=np.float64)
+    return np.log1p(np.where(number > 0, number, np.nan))
 
 
 def _seniority(title: object) -> str:
@@ -66,48 +46,47 @@ def _region(country: object) -> str:
     return region_of(country if isinstance(country, str) else None)
 
 
-def fit_features(leads: Mapping[str, Column], n_leads: int, config: FeatureConfig) -> dict[str, np.ndarray]:
-    """Fit signals for ``n_leads`` leads given their raw columns (absent columns count as all-missing).
-
-    A column may be a NumPy array (of Python objects or of plain numbers) or a pandas array such as
-    Arrow-backed text, which is then hashed without a Python object per row; the values are the same.
+def fit_features(leads: Mapping[str, values.Column], n_leads: int, config: FeatureConfig) -> dict[str, np.ndarray]:
+    """Fit signals for ``n_leads`` leads from their columns as :class:`features.batch.LeadBatch` holds them
+    (text as read by :func:`features.values.text`, amounts as float64); absent columns are all missing.
 
     Categorical outputs are object arrays of clean labels (``None`` = missing); numeric outputs float64
     with NaN for missing. Missing firmographics stay missing: "unknown size" is information of its own.
     """
-    def column(name: str) -> Column:
-        values = leads.get(name)
-        if values is None:
+    def column(name: str) -> values.Column:
+        raw = leads.get(name)
+        if raw is None:
             return np.full(n_leads, None, dtype=object)
-        return values if isinstance(values, np.ndarray | ExtensionArray) else np.asarray(values, dtype=object)
+        return raw if isinstance(raw, np.ndarray | ExtensionArray) else np.asarray(raw, dtype=object)
 
     titles = column("job_title")
-    emails = column("email")
-    country = map_values(column("country"), normalise_country)
-    seniority = map_values(titles, _seniority)
+    country = values.map_distinct(column("country"), normalise_country)
+    seniority = values.map_distinct(titles, _seniority)
     out: dict[str, np.ndarray] = {
-        "industry": map_values(column("industry"), normalise_industry),
-        "employee_count_log": np.log1p(_numeric(column("employee_count"))),
-        "annual_revenue_log": np.log1p(_numeric(column("annual_revenue"))),
+        "industry": values.map_distinct(column("industry"), normalise_industry),
+        "employee_count_log": _positive_log(_amounts(column("employee_count"))),
+        "annual_revenue_log": _positive_log(_amounts(column("annual_revenue"))),
         "country": country,
-        "region": map_values(country, _region),
-        "email_domain_kind": map_values(emails, email_domain_kind) if n_leads <= SMALL_COLUMN
-        else email_domain_kinds(emails),
-        "lead_source": map_values(column("lead_source"), normalise_lead_source),
+        "region": values.map_distinct(country, _region),
+        "email_domain_kind": email_domain_kinds(column("email")),
+        "lead_source": values.map_distinct(column("lead_source"), normalise_lead_source),
         "seniority": seniority,
-        "department": map_values(titles, _department),
-        "is_decision_maker": np.array([s in DECISION_MAKER_SENIORITIES for s in seniority], dtype=np.float64)
-        if n_leads <= SMALL_COLUMN else pd.Series(seniority).isin(DECISION_MAKER_SENIORITIES).to_numpy(np.float64),
+        "department": values.map_distinct(titles, _department),
+        "is_decision_maker": np.fromiter((s in DECISION_MAKER_SENIORITIES for s in seniority), dtype=np.float64,
+                                         count=n_leads),
     }
     for name in config.extra_columns:
         raw = column(name)
         if name in config.extra_categorical:
-            out[name] = map_values(raw, _clean_label)
+            out[name] = values.map_distinct(raw, values.text)
         else:
-            out[name] = _as_float(raw)
+            out[name] = np.array([np.nan if v is None else v for v in values.map_distinct(raw, values.number)],
+                                 dtype=np.float64)
     return out
 
 
-def _clean_label(value: object) -> str | None:
-    """An extra categorical column's value, stripped; missing markers become missing."""
-    return None if is_missing(value) else str(value).strip()
+def _amounts(column: values.Column) -> np.ndarray:
+    """A contract amount column as float64: numbers pass through, anything else takes the amount rule."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "fi":
+        return column.astype(np.float64)
+    return values.amounts(column)[0]

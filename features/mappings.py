@@ -14,7 +14,7 @@ How a mapping is applied
 * If the file already has a column with the contract name, it wins and the vendor columns are left
   alone (they then show up as ignored columns in the report).
 * ``values``: ``contract column -> {vendor value -> contract value}``. Keys are compared after
-  :func:`lower_snake` (``"Organic search"``, ``"ORGANIC_SEARCH"`` and ``"organic search"`` are the same
+  :func:`features.values.snake` (``"Organic search"``, ``"ORGANIC_SEARCH"`` and ``"organic search"`` are the same
   key). A value without an entry is kept as it is; the contract allows unknown values.
 * A mapping may describe how the *leads* export itself records conversions (columns :data:`CONVERTED_AT`
   and :data:`CONVERSION_FLAG`). The loader derives the conversions table from them when no conversions
@@ -34,7 +34,7 @@ Salesforce (Data Loader / report export of the standard Lead, Task and Event obj
 * ``LeadSource`` values: the standard picklist ``Web``→web_form, ``Partner Referral``→partner,
   ``Purchased List``→outbound (a bought list is cold outreach), ``Employee Referral`` / ``External
   Referral`` / ``Word of mouth``→referral. Other values (``Trade Show``, ``Phone Inquiry``, custom
-  ones) are kept as written; :mod:`features.normalise` recognises the spellings of contract channels.
+  ones) are kept as written; :mod:`features.profile` recognises the spellings of contract channels.
 * Activities (Task and Event export): ``WhoId``→lead_id. occurred_at is the first of
   ``CompletedDateTime`` (when a task was done), ``ActivityDateTime`` (when an event took place),
   ``CreatedDate`` (when the activity was recorded), ``ActivityDate``. ``ActivityDate`` comes last on
@@ -79,17 +79,16 @@ HubSpot (contacts export from the contacts index page)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import pandas as pd
 
+from features import values
 from features.contract import (
     ACTIVITY_TYPE,
     CONVERTED_AT,
     CREATED_AT,
     LEAD_ID,
-    MISSING_MARKERS,
     OCCURRED_AT,
 )
 
@@ -98,7 +97,7 @@ from features.contract import (
 CONVERSION_FLAG = "is_converted"
 
 #: Per contract table: ``{"columns": {contract column: (vendor column, ...)}, "values": {contract column:
-#: {lower_snake vendor value: contract value}}}``.
+#: {snake-case vendor value: contract value}}}``.
 SALESFORCE: dict[str, dict[str, dict]] = {
     "leads": {
         "columns": {
@@ -188,24 +187,18 @@ HUBSPOT: dict[str, dict[str, dict]] = {
 MAPPINGS: dict[str, dict[str, dict[str, dict]]] = {"salesforce": SALESFORCE, "hubspot": HUBSPOT}
 
 
-def lower_snake(value: str) -> str:
-    """Normalise a picklist value for comparison: ``"Page View"``, ``"page-view"`` → ``"page_view"``."""
-    return re.sub(r"[\W_]+", "_", value.strip().lower()).strip("_")
-
-
 def _is_blank(series: pd.Series) -> pd.Series:
     """True where a cell is missing or holds one of the contract's "nobody answered" markers."""
-    text = series.astype("str").str.strip().str.lower()
-    return series.isna() | text.isin(MISSING_MARKERS)
+    return values.text_column(series).isna()
 
 
 def _translate(series: pd.Series, table: Mapping[str, str]) -> pd.Series:
-    """Replace vendor values found in ``table`` (compared after :func:`lower_snake`); keep the others."""
+    """Replace vendor values found in ``table`` (compared after :func:`features.values.snake`); keep the others."""
     present = series.dropna()
     lookup = {
         value: table[key]
         for value in present.unique()
-        if isinstance(value, str) and (key := lower_snake(value)) in table
+        if isinstance(value, str) and (key := values.snake(value)) in table
     }
     if not lookup:
         return series

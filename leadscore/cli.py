@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from scoring.settings import DEFAULT_MODEL_URI, MODEL_NAME, quiet_telemetry
 from serving.server import serve_command, serve_env
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0])
@@ -40,8 +41,7 @@ def _quiet_libraries() -> None:
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+    quiet_telemetry()
     warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
     warnings.filterwarnings("ignore", category=UserWarning, message=r".*(type hints|Integer columns|dataset source)")
     warnings.filterwarnings("ignore", message=r".*'eval_set' is deprecated")
@@ -115,7 +115,7 @@ def train(
     truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
     promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
-    model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring",
+    model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME,
 ) -> None:
     """Train a calibrated model, log it to MLflow, register it, promote it through the gate."""
     from training.config import TrainConfig
@@ -155,9 +155,9 @@ def _progress() -> Progress:
 
 
 def _load(model: str):
+    from scoring.artifacts import IntegrityError
     from serving.config import ServeConfig
     from serving.loader import ModelLoadError, load_model
-    from training.artifacts import IntegrityError
 
     try:
         return load_model(model, ServeConfig.from_env().cache_dir)
@@ -174,10 +174,13 @@ def score(
     as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
     lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
-    model: Annotated[str, typer.Option(help="Model URI.")] = "models:/lead-scoring@champion",
+    model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
 ) -> None:
     """Batch-score a file: exactly one output row per input row, errors named in an `error` column."""
+    from scoring.options import ScoringOptions
     from serving.batch import score_event_file, score_flat_file
+
+    options = ScoringOptions(as_of, lang.value, top_k)
 
     loaded = _load(model)
     with _progress() as bar:
@@ -187,12 +190,11 @@ def score(
             bar.update(task, completed=done, total=total)
 
         if table is not None:
-            summary = score_flat_file(loaded.bundle, table, out, lang.value, top_k, loaded.version, step)
+            summary = score_flat_file(loaded.bundle, table, out, options, loaded.version, step)
         elif leads is not None:
             if loaded.bundle.mode != "event":
                 _fail("this model was trained on a flat table: score with --table")
-            summary = score_event_file(loaded.bundle, leads, activities, out, as_of, lang.value, top_k,
-                                       loaded.version, step)
+            summary = score_event_file(loaded.bundle, leads, activities, out, options, loaded.version, step)
         else:
             _fail("give --leads (and --activities) or --table")
     _say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")
@@ -203,7 +205,7 @@ def score(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 3000,
-    model: Annotated[str, typer.Option(help="Model URI to serve.")] = "models:/lead-scoring@champion",
+    model: Annotated[str, typer.Option(help="Model URI to serve.")] = DEFAULT_MODEL_URI,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per core this "
                                                            "process may use).")] = None,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Serve without a bearer token (local use only).")] = False,
@@ -233,10 +235,11 @@ def explain(
     as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
     lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
-    model: Annotated[str, typer.Option(help="Model URI.")] = "models:/lead-scoring@champion",
+    model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
 ) -> None:
     """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
     from features.loading import load_event_data
+    from scoring.options import ScoringOptions
     from serving.card import render_card
     from serving.scoring import score_request
 
@@ -250,8 +253,8 @@ def explain(
     acts = data.activities[data.activities["lead_id"] == lead_id]
     record["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
                             for t, a in zip(acts["occurred_at"], acts["activity_type"], strict=True)]
-    response = score_request(loaded.bundle, [record], as_of, lang.value, top_k, loaded.version)
-    out.write_text(render_card(response.results[0], lang.value), encoding="utf-8")
+    response = score_request(loaded.bundle, [record], ScoringOptions(as_of, lang.value, top_k), loaded.version)
+    out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days), encoding="utf-8")
     _say(f"score card for {lead_id} → {out}")
 
 
@@ -262,7 +265,7 @@ def _isna(value: object) -> bool:
 
 
 @app.command()
-def models(model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring") -> None:
+def models(model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME) -> None:
     """Registered versions with their aliases and test-window metrics."""
     from training.registry import configure, list_versions, version_summary
 
@@ -279,7 +282,7 @@ def models(model_name: Annotated[str, typer.Option(help="Registered model name."
 
 
 @app.command()
-def promote(version: str, model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring"
+def promote(version: str, model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME
             ) -> None:
     """Make VERSION the champion (the old champion becomes previous_champion)."""
     from training.registry import configure, set_champion
@@ -290,7 +293,7 @@ def promote(version: str, model_name: Annotated[str, typer.Option(help="Register
 
 
 @app.command()
-def rollback(model_name: Annotated[str, typer.Option(help="Registered model name.")] = "lead-scoring") -> None:
+def rollback(model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME) -> None:
     """Put the previous champion back."""
     from training.registry import configure
     from training.registry import rollback as do_rollback

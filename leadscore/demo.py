@@ -19,9 +19,10 @@ from rich.table import Table
 from features.contract import LEAD_ID
 from features.loading import load_event_data
 from leadscore.synthetic import WorldConfig, generate_world, write_world
+from scoring.registry import configure
+from scoring.settings import MODEL_NAME, default_tracking_uri
 from serving.server import running_server
 from training.config import TrainConfig
-from training.registry import configure, default_tracking_uri
 from training.run import train_from_files
 
 
@@ -54,7 +55,7 @@ def run_demo(leads: int, port: int, workdir: Path, say: Callable[[str], None] = 
     data, _ = load_event_data(paths["leads"], paths["activities"], None)
     from serving.loader import load_model
 
-    loaded = load_model(f"models:/lead-scoring/{logged.model_version}", Path("models"))
+    loaded = load_model(f"models:/{MODEL_NAME}/{logged.model_version}", Path("models"))
     as_of = pd.Timestamp(world.conversions["converted_at"].max()).ceil("D")
     scored = loaded.bundle.score_leads(data.leads, data.activities, as_of)
     converted = set(world.conversions[LEAD_ID])
@@ -65,7 +66,7 @@ def run_demo(leads: int, port: int, workdir: Path, say: Callable[[str], None] = 
 
     token = secrets.token_urlsafe(24)
     say(f"starting the API on 127.0.0.1 (bearer token for this run: {token})")
-    env = {"LEADSCORE_API_TOKEN": token, "LEADSCORE_MODEL_URI": f"models:/lead-scoring/{logged.model_version}",
+    env = {"LEADSCORE_API_TOKEN": token, "LEADSCORE_MODEL_URI": f"models:/{MODEL_NAME}/{logged.model_version}",
            "MLFLOW_TRACKING_URI": tracking_uri}
     with running_server(env, port or None) as url:
         response = httpx.post(f"{url}/score", headers={"Authorization": f"Bearer {token}"}, timeout=30,

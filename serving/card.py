@@ -15,21 +15,24 @@ import math
 import unicodedata
 from html import escape
 
+from features.contract import DEFAULT_HORIZON_DAYS
 from serving.schemas import LeadScore
 
 _TEXT = {
     "en": {
-        "title": "Lead score", "tier": "Tier", "grade": "Fit grade", "probability": "Chance to convert (90 days)",
+        "title": "Lead score", "tier": "Tier", "grade": "Fit grade",
+        "probability": "Chance to become a sales opportunity ({days} days)",
         "base": "Average lead", "other": "All other signals", "final": "Score", "why": "Why this score",
         "error": "This lead could not be scored", "hot": "hot", "warm": "warm", "cold": "cold",
         "tier_rate": "{tier} leads have converted at {rate}", "fit": "Fit", "engagement": "Engagement",
         "points": "points", "model": "Model version", "lead": "Lead", "field": "Field",
     },
     "de": {
-        "title": "Lead-Score", "tier": "Stufe", "grade": "Passgenauigkeit", "probability":
-        "Abschlusschance (90 Tage)", "base": "Durchschnittlicher Lead", "other": "Alle übrigen Signale",
+        "title": "Lead-Score", "tier": "Stufe", "grade": "Passgenauigkeit",
+        "probability": "Chance, zur Verkaufschance zu werden ({days} Tage)", "base": "Durchschnittlicher Lead",
+        "other": "Alle übrigen Signale",
         "final": "Score", "why": "Warum dieser Score", "error": "Dieser Lead konnte nicht bewertet werden",
-        "hot": "heiß", "warm": "warm", "cold": "kalt", "tier_rate": "{tier}e Leads haben zu {rate} abgeschlossen",
+        "hot": "heiß", "warm": "warm", "cold": "kalt", "tier_rate": "{tier}e Leads wurden zu {rate} zur Verkaufschance",
         "fit": "Profil", "engagement": "Engagement", "points": "Punkte", "model": "Modellversion", "lead": "Lead",
         "field": "Feld",
     },
@@ -173,7 +176,7 @@ def _head(title: str, lang: str) -> str:
             f"<style>{_CSS}</style></head><body><div class=\"card\">")
 
 
-def render_card(result: LeadScore, lang: str = "en") -> str:
+def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT_HORIZON_DAYS) -> str:
     """The HTML page for one scored lead (or its validation errors)."""
     lang = "de" if lang == "de" else "en"
     t = _TEXT[lang]
@@ -195,7 +198,7 @@ def render_card(result: LeadScore, lang: str = "en") -> str:
         f'<li data-points="{r.points}"><span class="pts {"up" if r.points >= 0 else "down"}">{_signed(r.points)}'
         f'</span><span class="text">{escape(r.text)}</span><span class="group">{t[r.group]}</span></li>'
         for r in result.reasons)
-    facts = (f'<tr><td>{t["probability"]}</td><td class="num" id="probability">'
+    facts = (f'<tr><td>{t["probability"].format(days=horizon_days)}</td><td class="num" id="probability">'
              f'{_percent(result.probability or 0, lang)}</td></tr>'
              f'<tr><td>{t["fit"]}</td><td class="num" id="fit">{_signed(result.fit_score or 0)}</td>'
              f'<td>{t["points"]}</td></tr>'

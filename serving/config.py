@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_MODEL_URI = "models:/lead-scoring@champion"
+from scoring.settings import DEFAULT_MODEL_URI
 
 
 def usable_cores() -> int:
@@ -47,15 +47,23 @@ class ServeConfig:
 
     @classmethod
     def from_env(cls) -> ServeConfig:
+        """The configuration the environment gives (``scoring.settings.ENVIRONMENT`` lists the variables);
+        anything unset keeps the default above."""
+        default = cls.__dataclass_fields__
+        env = os.environ
+
+        def number(name: str, attribute: str) -> int:
+            return int(env.get(name) or default[attribute].default)
+
         return cls(
-            model_uri=os.environ.get("LEADSCORE_MODEL_URI", DEFAULT_MODEL_URI),
-            cache_dir=Path(os.environ.get("LEADSCORE_MODEL_CACHE", "models")),
-            api_token=os.environ.get("LEADSCORE_API_TOKEN") or None,
-            auth=os.environ.get("LEADSCORE_NO_AUTH", "") not in ("1", "true", "yes"),
-            max_leads=int(os.environ.get("LEADSCORE_MAX_LEADS", "1000")),
-            max_body_bytes=int(os.environ.get("LEADSCORE_MAX_BODY_BYTES", "20000000")),
-            inline_leads=int(os.environ.get("LEADSCORE_INLINE_LEADS", "10")),
-            inline_activities=int(os.environ.get("LEADSCORE_INLINE_ACTIVITIES", "2000")),
-            batch_leads=int(os.environ.get("LEADSCORE_BATCH_LEADS", "64")),
-            workers=int(os.environ.get("LEADSCORE_WORKERS") or usable_cores()),
+            model_uri=env.get("LEADSCORE_MODEL_URI") or DEFAULT_MODEL_URI,
+            cache_dir=Path(env.get("LEADSCORE_MODEL_CACHE") or default["cache_dir"].default),
+            api_token=env.get("LEADSCORE_API_TOKEN") or None,
+            auth=env.get("LEADSCORE_NO_AUTH", "") not in ("1", "true", "yes"),
+            max_leads=number("LEADSCORE_MAX_LEADS", "max_leads"),
+            max_body_bytes=number("LEADSCORE_MAX_BODY_BYTES", "max_body_bytes"),
+            inline_leads=number("LEADSCORE_INLINE_LEADS", "inline_leads"),
+            inline_activities=number("LEADSCORE_INLINE_ACTIVITIES", "inline_activities"),
+            batch_leads=number("LEADSCORE_BATCH_LEADS", "batch_leads"),
+            workers=int(env.get("LEADSCORE_WORKERS") or usable_cores()),
         )

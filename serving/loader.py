@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.artifacts import BUNDLE_FILE, IntegrityError, load_bundle
-from training.bundle import ScoringBundle
-from training.registry import configure, download_verified_bundle
+from scoring.artifacts import BUNDLE_FILE, IntegrityError, load_bundle
+from scoring.bundle import ScoringBundle
+from scoring.registry import configure, download_verified_bundle
 
 log = logging.getLogger(__name__)
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))$")

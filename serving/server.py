@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from scoring.settings import quiet_telemetry
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -50,7 +52,8 @@ def running_server(env: Mapping[str, str], port: int | None = None, workers: int
     """Start the service on 127.0.0.1, wait until ``/readyz`` answers 200, yield its base URL, stop it."""
     port = port or free_port()
     log_file = open(log_path or os.devnull, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    full_env = {**os.environ, **serve_env(workers), "BENTOML_DO_NOT_TRACK": "true", **env}
+    quiet_telemetry()
+    full_env = {**os.environ, **serve_env(workers), **env}
     process = subprocess.Popen(serve_command("127.0.0.1", port, target), env=full_env, cwd=PROJECT_DIR,
                                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from scoring.options import ScoringOptions
 from serving.auth import AuthMiddleware
 from serving.batcher import RequestBatcher
 from serving.card import render_card
@@ -46,9 +47,8 @@ class LeadScoring:
         self.loaded = load_model(CONFIG.model_uri, CONFIG.cache_dir)
         self.batcher = RequestBatcher(self._score_together, max_leads=CONFIG.batch_leads)
 
-    def _score_together(self, key: tuple[datetime | None, str, int], requests: list[list[Any]]) -> list[ScoreResponse]:
-        as_of, lang, top_k = key
-        return score_requests(self.loaded.bundle, requests, as_of, lang, top_k, self.loaded.version)  # type: ignore[arg-type]
+    def _score_together(self, options: ScoringOptions, requests: list[list[Any]]) -> list[ScoreResponse]:
+        return score_requests(self.loaded.bundle, requests, options, self.loaded.version)
 
     def __is_ready__(self) -> bool:
         return getattr(self, "loaded", None) is not None
@@ -67,10 +67,10 @@ class LeadScoring:
         if len(leads) > CONFIG.max_leads:
             raise BentoMLException(f"{len(leads)} leads in one request; the limit is {CONFIG.max_leads}",
                                    error_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        options = ScoringOptions(as_of, lang, top_k)
         if _small(leads):  # on the event loop, together with the small requests that arrived with it
-            return await self.batcher.submit((as_of, lang, top_k), leads)
-        return await anyio.to_thread.run_sync(score_request, self.loaded.bundle, leads, as_of, lang, top_k,
-                                              self.loaded.version)
+            return await self.batcher.submit(options, leads)
+        return await anyio.to_thread.run_sync(score_request, self.loaded.bundle, leads, options, self.loaded.version)
 
     @extras.get("/model")
     def model(self) -> dict[str, Any]:
@@ -83,7 +83,7 @@ class LeadScoring:
             "sha256": self.loaded.sha256,
             "loaded_from": self.loaded.source,
             "mode": self.loaded.bundle.mode,
-            "horizon_days": info.get("horizon_days"),
+            "horizon_days": self.loaded.bundle.horizon_days,
             "training_window": info.get("windows"),
             "metrics": info.get("metrics"),
             "tiers": info.get("tiers"),
@@ -93,12 +93,12 @@ class LeadScoring:
     @extras.post("/card", response_class=HTMLResponse)
     def card(self, request: CardRequest) -> HTMLResponse:
         """An HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
-        response = score_request(self.loaded.bundle, request.leads, request.as_of, request.lang, request.top_k,
-                                 self.loaded.version)
+        response = score_request(self.loaded.bundle, request.leads,
+                                 ScoringOptions(request.as_of, request.lang, request.top_k), self.loaded.version)
         result = response.results[0]
         if result.status == "error":
-            return HTMLResponse(render_card(result, request.lang), status_code=422)
-        return HTMLResponse(render_card(result, request.lang))
+            return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days), status_code=422)
+        return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days))
 
 
 def _small(leads: list[dict[str, Any]]) -> bool:

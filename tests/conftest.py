@@ -16,7 +16,7 @@ import pytest
 
 from features.loading import EventData, load_event_data
 from leadscore.synthetic import World, WorldConfig, generate_world, write_world
-from training.bundle import ScoringBundle
+from scoring.bundle import ScoringBundle
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.batch import LeadBatch
 from features.catalogue import Catalogue
 from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID, OCCURRED_AT
 from features.pipeline import snapshot_features
@@ -105,7 +106,8 @@ def build_examples(
 ) -> pd.DataFrame:
     """Point-in-time examples at each snapshot: features + ``as_of`` + ``label``, indexed by lead_id."""
     frames = []
-    for as_of, features in snapshot_features(leads, activities, as_ofs, config.features, catalogue):
+    batch = LeadBatch.from_frames(leads, activities)
+    for as_of, features in snapshot_features(batch, as_ofs, config.features, catalogue):
         open_, label = label_open_leads(features.index, conversions, as_of, config.horizon_days)
         frame = features.loc[open_].copy()
         frame[AS_OF] = as_of

@@ -14,7 +14,7 @@ import pandas as pd
 from features.contract import LEAD_ID
 from features.loading import load_event_data
 from features.pipeline import build_features
-from training.bundle import ScoringBundle
+from scoring.bundle import ScoringBundle
 from training.config import TrainConfig
 from training.registry import configure
 from training.tracking import ChampionNotComparable, LoggedRun, log_and_register

@@ -20,7 +20,8 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.models import infer_signature
 
-from training.artifacts import BUNDLE_FILE, save_bundle
+import scoring
+from scoring.artifacts import BUNDLE_FILE, save_bundle
 from training.config import TrainConfig
 from training.dataset import LABEL
 from training.metrics import classification_metrics
@@ -29,7 +30,7 @@ from training.plots import calibration_plot, lift_plot, shap_summary_plot
 from training.registry import CHALLENGER, SHA_TAG, alias_version, load_version, set_champion
 from training.train import TrainResult
 
-PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
+PYFUNC_CODE = Path(scoring.__file__).with_name("pyfunc.py")
 ChampionFeatures = Callable[[Any], pd.DataFrame]
 
 
@@ -144,8 +145,9 @@ def log_and_register(
         progress("logging and registering the model")
         bundle.info["run_id"] = run.info.run_id
         sha = save_bundle(bundle, scratch / BUNDLE_FILE)
-        output_example = pd.DataFrame([{k: v for k, v in r.items() if k != "reasons"} | {"reasons": "[]"}
-                                       for r in bundle.results(test.head(3))])
+        output_example = pd.DataFrame([{"lead_id": str(i), "status": "ok", **r, "reasons": "[]", "errors": "[]",
+                                        "warnings": "[]"} for i, r in zip(test.index[:3], bundle.score(test.head(3))
+                                                                          .records(), strict=True)])
         signature = infer_signature(_input_example(input_example), output_example,
                                     params={"as_of": "", "lang": "en", "top_k": 5})
         info = mlflow.pyfunc.log_model(

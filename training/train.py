@@ -16,12 +16,12 @@ import pandas as pd
 
 from features.catalogue import Catalogue, build_catalogue
 from features.contract import CREATED_AT
+from scoring.bundle import Mode, ScoringBundle
+from scoring.encoding import FeatureEncoder
 from training.baselines import PointsScorecard, logistic_baseline
-from training.bundle import Mode, ScoringBundle
-from training.calibration import CalibrationChoice, fit_calibrator, probability_from_margin
+from training.calibration import CalibrationChoice, fit_calibrator
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL, Windows, build_examples, data_end_of, plan_windows
-from training.encoding import FeatureEncoder
 from training.metrics import classification_metrics
 from training.model import fit_booster
 from training.tiers import choose_grades, choose_tiers
@@ -94,8 +94,8 @@ def fit_and_evaluate(
 
     X_cal, y_cal = encoder.transform(calibration), calibration[LABEL].to_numpy()
     progress(f"calibrating on {len(y_cal):,} rows of the calibration window")
-    calibrator, choice = fit_calibrator(model, X_cal, y_cal, config.seed)
-    tiers = choose_tiers(probability_from_margin(calibrator, model.decision_function(X_cal)), config.tiers)
+    calibrator, choice = fit_calibrator(model.decision_function(X_cal), y_cal, config.seed)
+    tiers = choose_tiers(calibrator.probability(model.decision_function(X_cal)), config.tiers)
     # grade cut-offs are quartiles of the fit part of the explanation: 50k rows pin a quartile down to
     # well under a percentile, and explaining the whole window would cost more than fitting the booster
     sample = np.random.default_rng(config.seed).permutation(len(X_cal))[:50_000]
@@ -104,7 +104,7 @@ def fit_and_evaluate(
     grades = choose_grades(contributions[:, -1] + contributions[:, :-1][:, fit_mask].sum(axis=1))
 
     X_test, y_test = encoder.transform(test), test[LABEL].to_numpy()
-    p_test = calibrator.predict_proba(X_test)[:, 1]
+    p_test = calibrator.probability(model.decision_function(X_test))
     tiers.describe(y_test, p_test)
     metrics = classification_metrics(y_test, p_test)
     for tier in ("hot", "warm", "cold"):

@@ -1,0 +1,422 @@
+"""Event mode: the ``leads``, ``activities`` and ``conversions`` files, checked against the contract.
+
+Every value is read by the rules of :mod:`features.values`, the same rules an API request's lead is read
+by (:mod:`features.records`). What costs a row (one :class:`~features.loading.report.RowIssue` each, the
+first failing check wins): in every table, a CSV row with more fields than the header, an empty row, a
+missing required value, an unparseable timestamp; in ``leads``, a ``lead_id`` seen in an earlier kept row;
+in ``activities``, a lead that is not among the kept leads (also counted in
+:attr:`~features.loading.report.DataReport.unknown_lead_activities`) and an exact repeat of an earlier row
+(same lead, moment and activity type; counted in ``duplicate_activity_rows``); in ``conversions``, a lead
+that is not among the kept leads and any conversion of a lead after its earliest one. An amount that is
+negative or not a number is set to missing with a warning; the row stays.
+
+Strings are stripped and otherwise kept as the CRM wrote them: recognising synonyms (``Webformular``,
+``Germany``) is the job of :mod:`features.profile`. Activity types are read as their snake form
+(:func:`features.values.activity_type`); types outside the contract are kept, reported and counted as
+``other``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features import values
+from features.contract import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_TYPE,
+    CONVERSION_COLUMNS,
+    CONVERTED_AT,
+    CREATED_AT,
+    LEAD_COLUMNS,
+    LEAD_ID,
+    NUMERIC_LEAD_COLUMNS,
+    OCCURRED_AT,
+    REQUIRED_LEAD_COLUMNS,
+)
+from features.ids import lead_rows
+from features.loading.files import read_raw
+from features.loading.ledger import (
+    Reason,
+    RowLedger,
+    each,
+    empty_rows,
+    field_name,
+    missing_rates,
+    reject_duplicates,
+    require_columns,
+)
+from features.loading.report import WHOLE_ROW, DataContractError, DataReport
+from features.mappings import CONVERSION_FLAG, MAPPINGS, apply_mapping
+
+TIMESTAMP_DTYPE = "datetime64[us, UTC]"
+#: How many unknown lead ids the report quotes as examples.
+UNKNOWN_ID_SAMPLE = 10
+
+
+@dataclass
+class EventData:
+    """The three event-mode tables, cleaned: ids ``str``, timestamps ``datetime64[us, UTC]``."""
+
+    #: contract lead columns present in the file (+ declared extras) and ``source_row`` (1-based row
+    #: number in the leads file), one row per kept lead, in file order
+    leads: pd.DataFrame
+    #: ``lead_id``, ``occurred_at``, ``activity_type`` (snake form; unknown types kept) for known leads
+    activities: pd.DataFrame
+    #: ``lead_id``, ``converted_at``: the earliest conversion per known lead (empty when none given)
+    conversions: pd.DataFrame
+    #: each activity's row in ``leads`` (int32), found while checking that its lead exists
+    activity_rows: np.ndarray | None = None
+
+
+def load_event_data(
+    leads: str | Path,
+    activities: str | Path | None = None,
+    conversions: str | Path | None = None,
+    *,
+    mapping: str | None = None,
+    extra_columns: Sequence[str] = (),
+    extra_numeric: Sequence[str] | None = None,
+    for_training: bool = False,
+) -> tuple[EventData, DataReport]:
+    """Load the event-mode tables, validate them against the contract, and report on every row.
+
+    ``mapping`` (``"salesforce"``, ``"hubspot"``) renames vendor columns first; with a mapping and no
+    conversions file, conversions come from the leads export itself. ``extra_columns`` are lead columns
+    outside the contract to keep as fit features; ``extra_numeric`` names those among them a trained model
+    reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
+    demands at least one conversion (there is nothing to learn otherwise).
+    """
+    if mapping is not None and mapping not in MAPPINGS:
+        raise ValueError(f"unknown mapping {mapping!r}; known mappings: {', '.join(sorted(MAPPINGS))}")
+    report = DataReport()
+    derive = mapping is not None and conversions is None
+    lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report)
+    known_ids = lead_frame[LEAD_ID]
+
+    if activities is not None:
+        activity_frame, activity_rows = _load_activities(activities, mapping, known_ids, rejected_ids, report)
+    else:
+        activity_frame, activity_rows = _empty_frame(ACTIVITY_COLUMNS), np.zeros(0, dtype=np.int32)
+
+    if conversions is not None:
+        conversion_frame = _load_conversions(conversions, mapping, known_ids, rejected_ids, report)
+    elif derived is not None:
+        conversion_frame = derived
+    else:
+        conversion_frame = _empty_frame(CONVERSION_COLUMNS)
+
+    if for_training and conversion_frame.empty:
+        raise DataContractError(_no_conversions_message(conversions, derived is not None, report))
+    return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
+
+
+def timestamps(micro: np.ndarray, index: pd.Index | None = None) -> pd.Series:
+    """Microseconds since the epoch (:func:`features.values.moments`) as a UTC timestamp column."""
+    return pd.Series(micro.view("datetime64[us]"), index=index).dt.tz_localize("UTC")
+
+
+def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    micro, bad, shown = values.moments(series)
+    return timestamps(micro, series.index), bad, shown
+
+
+def _load_leads(
+    path: str | Path, mapping: str | None, extra_columns: Sequence[str], extra_numeric: Sequence[str] | None,
+    derive: bool, report: DataReport,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, int]]:
+    """Leads table, the conversions recorded in it (when ``derive`` and the vendor mapping provides
+    them), and rejected lead id → its row."""
+    raw = read_raw(path)
+    name = raw.name
+    frame, sources = apply_mapping(raw.frame, mapping, "leads")
+    require_columns(frame, name, "leads", REQUIRED_LEAD_COLUMNS, mapping)
+    extras = _check_extra_columns(frame, name, extra_columns, sources)
+    if frame.empty:
+        raise DataContractError(f"{name}: the leads file has a header but no rows")
+
+    rows = RowLedger(name, len(frame))
+    rows.reject_malformed(raw.malformed)
+    rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")
+    ids = values.text_column(frame[LEAD_ID])
+    rows.ids = ids
+    rows.reject(ids.isna(), field_name(sources, LEAD_ID), values.MISSING_REQUIRED)
+    created, bad_created, created_text = _moments(frame[CREATED_AT])
+    created_field = field_name(sources, CREATED_AT)
+    rows.reject(created_text.isna(), created_field, values.MISSING_REQUIRED)
+    rows.reject(bad_created, created_field, each(created_text, values.unparseable_moment), created_text)
+    reject_duplicates(rows, ids, field_name(sources, LEAD_ID), "lead_id")
+
+    columns: dict[str, pd.Series] = {LEAD_ID: ids, CREATED_AT: created}
+    for column in LEAD_COLUMNS:
+        if column in columns or column not in frame.columns:
+            continue
+        if column in NUMERIC_LEAD_COLUMNS:
+            amounts, problems = values.amounts(frame[column])
+            problem = pd.Series(problems, index=frame.index, dtype=object)
+            shown = values.text_column(frame[column])
+            rows.warn(problem.notna(), field_name(sources, column), each(problem, str), shown)
+            columns[column] = pd.Series(amounts, index=frame.index)
+        else:
+            columns[column] = values.text_column(frame[column])
+    columns["source_row"] = pd.Series(np.arange(1, len(frame) + 1, dtype="int64"), index=frame.index)
+
+    derived = None
+    if derive and CONVERTED_AT in frame.columns:
+        derived = _derived_conversions(frame, rows, ids, sources, name, report)
+
+    keep = rows.keep
+    leads = pd.DataFrame(columns)[keep].reset_index(drop=True)
+    decimal_comma = raw.separator == ";"
+    for column in extras:
+        kept = frame.loc[keep, column].reset_index(drop=True)
+        numeric = (column in extra_numeric if extra_numeric is not None
+                   else values.numeric_column(kept, decimal_comma))  # decided on the rows that are used
+        extra = (pd.Series(values.map_distinct(kept, lambda v: values.number(v, decimal_comma)), dtype="float64")
+                 if numeric else values.text_column(kept))
+        leads.insert(leads.columns.get_loc("source_row"), column, extra)
+    rejected_ids = {issue.lead_id: issue.row for issue in reversed(rows.rejected) if issue.lead_id is not None}
+    used = set(LEAD_COLUMNS) | set(extras) | ({CONVERTED_AT, CONVERSION_FLAG} if derived is not None else set())
+    report.files["leads"] = name
+    report.rows_read["leads"] = len(frame)
+    report.rows_kept["leads"] = len(leads)
+    report.rejected.extend(rows.sorted_rejected())
+    report.warnings.extend(sorted(rows.warnings, key=lambda issue: issue.row))
+    report.ignored_columns["leads"] = [column for column in frame.columns if column not in used]
+    report.extra_columns = list(extras)
+    report.missing_rates["leads"] = missing_rates(leads.drop(columns="source_row"))
+    return leads, derived, rejected_ids
+
+
+def _check_extra_columns(
+    frame: pd.DataFrame, name: str, extra_columns: Sequence[str], sources: dict[str, tuple[str, ...]]
+) -> list[str]:
+    extras: list[str] = []
+    for column in extra_columns:
+        mapped_to = [target for target, vendor in sources.items() if column in vendor]
+        if column in LEAD_COLUMNS or mapped_to:
+            target = mapped_to[0] if mapped_to else column
+            raise DataContractError(
+                f"{name}: declared extra column {column!r} is already read as {target!r}; it cannot also be an extra"
+            )
+        if column not in frame.columns:
+            raise DataContractError(f"{name}: declared extra column {column!r} is missing from the leads file")
+        if column not in extras:
+            extras.append(column)
+    return extras
+
+
+def _derived_conversions(
+    frame: pd.DataFrame, rows: RowLedger, ids: pd.Series, sources: dict[str, tuple[str, ...]], name: str,
+    report: DataReport,
+) -> pd.DataFrame:
+    """Conversions recorded in a vendor leads export (Salesforce ``ConvertedDate``, HubSpot's
+    "Became an Opportunity Date"): a kept lead with a usable date converted then."""
+    converted, bad, shown = _moments(frame[CONVERTED_AT])
+    date_field = field_name(sources, CONVERTED_AT)
+    rows.warn(bad, date_field, each(shown, lambda value: f"unparseable timestamp {value!r}: conversion not used"),
+              shown)
+    if CONVERSION_FLAG in frame.columns:
+        flags = pd.Series(values.map_distinct(frame[CONVERSION_FLAG], values.flag), index=frame.index)
+        rows.warn(
+            (flags == 1.0) & shown.isna(),
+            field_name(sources, CONVERSION_FLAG),
+            f"marked converted but {date_field} is empty: conversion time unknown, lead counted as not converted",
+        )
+    usable = rows.keep & converted.notna().to_numpy()
+    derived = pd.DataFrame({LEAD_ID: ids[usable], CONVERTED_AT: converted[usable]}).reset_index(drop=True)
+    report.files["conversions"] = f"{name} ({date_field})"
+    report.rows_read["conversions"] = len(derived)
+    report.rows_kept["conversions"] = len(derived)
+    report.missing_rates["conversions"] = missing_rates(derived)
+    return derived
+
+
+@dataclass
+class _TimedTable:
+    """An activities or conversions file after the checks both share."""
+
+    name: str
+    frame: pd.DataFrame
+    sources: dict[str, tuple[str, ...]]
+    rows: RowLedger
+    ids: pd.Series
+    lead_codes: np.ndarray  #: position of the row's lead among the known leads, -1 when unknown or missing
+    id_field: str
+    times: pd.Series
+    time_field: str
+    time_text: pd.Series
+
+
+def _open_timed_table(
+    path: str | Path, mapping: str | None, table: str, columns: Sequence[str], time_column: str, known_ids: pd.Series,
+) -> _TimedTable:
+    """Read an activities or conversions file: map, require its columns, and reject the rows every such
+    table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
+    kept leads' ids; each row's position among them is looked up here (rejection is the caller's)."""
+    # activity types are read as categories only where no vendor mapping merges or translates them
+    unmapped = MAPPINGS.get(mapping or "", {}).get(table) is None
+    raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
+    frame, sources = apply_mapping(raw.frame, mapping, table)
+    require_columns(frame, raw.name, table, columns, mapping)
+    rows = RowLedger(raw.name, len(frame))
+    rows.reject_malformed(raw.malformed)
+    rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")
+    ids, lead_codes = _lead_ids(frame[LEAD_ID], known_ids)
+    rows.ids = ids
+    id_field = field_name(sources, LEAD_ID)
+    rows.reject(ids.isna(), id_field, values.MISSING_REQUIRED)
+    times, bad, shown = _moments(frame[time_column])
+    time_field = field_name(sources, time_column)
+    rows.reject(shown.isna(), time_field, values.MISSING_REQUIRED)
+    rows.reject(bad, time_field, each(shown, values.unparseable_moment), shown)
+    return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown)
+
+
+def _load_activities(
+    path: str | Path, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int], report: DataReport,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``)."""
+    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids)
+    frame, rows, ids = table.frame, table.rows, table.ids
+    type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
+    rows.reject(type_codes < 0, field_name(table.sources, ACTIVITY_TYPE), values.MISSING_REQUIRED)
+
+    unknown = rows.reject(table.lead_codes < 0, table.id_field, _unknown_lead(ids, rejected_ids), ids)
+    kept = np.flatnonzero(rows.keep)
+    repeat, first = repeated_rows(table.times.array.asi8[kept], table.lead_codes[kept], type_codes[kept])
+    first_row = dict(zip(kept[repeat].tolist(), (kept[first] + 1).tolist(), strict=True))
+    duplicate = np.zeros(len(frame), dtype=bool)
+    duplicate[kept[repeat]] = True
+
+    def naming_the_first(positions: np.ndarray) -> list[str]:
+        return [f"exact duplicate of row {first_row[p]} (same lead, time, type)" for p in positions.tolist()]
+
+    rows.reject(duplicate, WHOLE_ROW, naming_the_first)
+
+    keep = rows.keep
+    activities = pd.DataFrame({
+        LEAD_ID: ids[keep].reset_index(drop=True),
+        OCCURRED_AT: table.times[keep].reset_index(drop=True),
+        ACTIVITY_TYPE: pd.Series(type_names.take(type_codes[keep]), dtype="str"),
+    })
+    is_other = ~np.array([values.is_contract_activity(name) for name in type_names], dtype=bool)
+    unknown_types = activities.loc[is_other[type_codes[keep]], ACTIVITY_TYPE]
+    report.files["activities"] = table.name
+    report.rows_read["activities"] = len(frame)
+    report.rows_kept["activities"] = len(activities)
+    report.rejected.extend(rows.sorted_rejected())
+    report.warnings.extend(rows.warnings)
+    report.unknown_lead_activities = int(unknown.sum())
+    report.unknown_lead_ids_sample = ids[unknown].drop_duplicates().head(UNKNOWN_ID_SAMPLE).tolist()
+    report.duplicate_activity_rows = int(duplicate.sum())
+    report.unknown_activity_types = {str(k): int(v) for k, v in unknown_types.value_counts().items()}
+    report.ignored_columns["activities"] = [c for c in frame.columns if c not in ACTIVITY_COLUMNS]
+    report.missing_rates["activities"] = missing_rates(activities)
+    return activities, table.lead_codes[keep].astype(np.int32)
+
+
+def _activity_types(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's activity type (:func:`features.values.activity_type`) as a code (-1 where missing) and
+    the names the codes stand for; the rule is applied once per distinct raw value (an export has millions
+    of rows and a few dozen types)."""
+    raw_codes, raw_types = pd.factorize(series)
+    names = pd.Series([values.activity_type(value) for value in raw_types], dtype="str")
+    name_codes, type_names = pd.factorize(names)
+    codes = np.where(raw_codes < 0, -1, name_codes[raw_codes]) if len(name_codes) else np.full(len(series), -1)
+    return codes, type_names
+
+
+def repeated_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows equal to an earlier row in every column, in row order, and for each the row of the first
+    of its equals (positions into the columns)."""
+    frame = pd.DataFrame({f"c{i}": column for i, column in enumerate(columns)})
+    candidates = np.flatnonzero(frame.duplicated(keep=False).to_numpy())
+    if not candidates.size:
+        return candidates, candidates
+    group = frame.iloc[candidates].groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    first = candidates[np.unique(group, return_index=True)[1]][group]  # groups are numbered in order of appearance
+    repeated = first != candidates
+    return candidates[repeated], first[repeated]
+
+
+def _load_conversions(
+    path: str | Path, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int], report: DataReport,
+) -> pd.DataFrame:
+    table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids)
+    frame, rows, ids = table.frame, table.rows, table.ids
+    rows.reject(table.lead_codes < 0, table.id_field, _unknown_lead(ids, rejected_ids), ids)
+
+    clean = pd.DataFrame({LEAD_ID: ids, CONVERTED_AT: table.times})
+    kept = clean[rows.keep].sort_values(CONVERTED_AT, kind="stable")
+    later = kept.duplicated(subset=LEAD_ID, keep="first").to_numpy()
+    earliest = kept[~later & kept[LEAD_ID].isin(kept.loc[later, LEAD_ID]).to_numpy()]
+    earliest_row = dict(zip(earliest[LEAD_ID].tolist(), (earliest.index.to_numpy() + 1).tolist(), strict=True))
+    earliest_at = dict(zip(earliest[LEAD_ID].tolist(), earliest[CONVERTED_AT], strict=True))
+    repeat = np.zeros(len(frame), dtype=bool)
+    repeat[kept.index[later].to_numpy()] = True
+    rows.reject(repeat, table.time_field, each(ids, lambda lead: (
+        f"lead already converted at {earliest_at[lead].isoformat()} (row {earliest_row[lead]});"
+        " the earliest conversion is kept")), table.time_text)
+
+    conversions = clean[rows.keep].reset_index(drop=True)
+    report.files["conversions"] = table.name
+    report.rows_read["conversions"] = len(frame)
+    report.rows_kept["conversions"] = len(conversions)
+    report.rejected.extend(rows.sorted_rejected())
+    report.warnings.extend(rows.warnings)
+    report.ignored_columns["conversions"] = [c for c in frame.columns if c not in CONVERSION_COLUMNS]
+    report.missing_rates["conversions"] = missing_rates(conversions)
+    return conversions
+
+
+def _lead_ids(series: pd.Series, known_ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The lead ids as :func:`features.values.text_column` reads them, and each one's row among
+    ``known_ids`` (-1 when not there or missing). Ids are looked up as they are first and only the rows not
+    found (few: unknown, missing or padded ids) are cleaned and looked up again: cleaning millions of
+    activity ids costs more than the lookup (kept: see benchmarks/DECISIONS.md)."""
+    if not isinstance(series.dtype, pd.StringDtype):
+        ids = values.text_column(series)
+        return ids, lead_rows(ids, pd.Index(known_ids)).astype(np.int64)
+    codes = lead_rows(series, pd.Index(known_ids)).astype(np.int64)
+    others = np.flatnonzero(codes < 0)
+    if others.size == 0:
+        return series.astype("str"), codes
+    ids = series.astype("str").copy()
+    cleaned = values.text_column(ids.iloc[others])
+    codes[others] = lead_rows(cleaned, pd.Index(known_ids))
+    ids.iloc[others] = cleaned
+    return ids, codes
+
+
+def _empty_frame(columns: Sequence[str]) -> pd.DataFrame:
+    """An empty activities/conversions table with the clean dtypes."""
+    dtypes = {LEAD_ID: "str", OCCURRED_AT: TIMESTAMP_DTYPE, CONVERTED_AT: TIMESTAMP_DTYPE, ACTIVITY_TYPE: "str"}
+    return pd.DataFrame({column: pd.Series(dtype=dtypes[column]) for column in columns})
+
+
+def _no_conversions_message(conversions: str | Path | None, derivable: bool, report: DataReport) -> str:
+    base = "no conversions at all: cannot learn what converts"
+    if conversions is None and not derivable:
+        return f"{base} (no conversions file was given)"
+    if conversions is None:
+        return f"{base} ({report.files.get('conversions', 'the leads file')} has no usable conversion date)"
+    name = str(conversions)
+    reasons = Counter(issue.field for issue in report.rejected if issue.file == name)
+    detail = ", ".join(f"{count} rejected for {column}" for column, count in reasons.most_common(3))
+    read = report.rows_read.get("conversions", 0)
+    return f"{base} ({name}: none of its {read} rows is usable{'; ' + detail if detail else ''})"
+
+
+def _unknown_lead(ids: pd.Series, rejected_ids: dict[str, int]) -> Reason:
+    def reason(lead: str) -> str:
+        if lead in rejected_ids:
+            return f"lead_id not in leads (its leads row {rejected_ids[lead]} was rejected)"
+        return "lead_id not in leads"
+
+    return each(ids, reason)

@@ -1,0 +1,221 @@
+"""Reading and writing tables: CSV, Parquet and Excel in, CSV and Parquet out, nothing lost on the way.
+
+Reading rules: row numbers count data records, the header not included (row 1 is the first record after
+the header; it equals "line number - 1" unless a quoted value spans lines). CSV is UTF-8 (a byte-order mark
+is tolerated), its separator (``,`` or ``;``) detected from the header line, every value read as text and
+interpreted later by :mod:`features.values`. A row with *fewer* fields than the header reads the missing
+trailing fields as empty (as spreadsheet programs do); a row with *more* fields is malformed (rejected by
+the loaders). A header field that is empty (a trailing separator) names no column: it is ignored and
+reported. Excel (``.xlsx``) reads the first sheet, every cell as text, as a CSV export of it would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from features.loading.report import DataContractError
+
+READABLE = (".csv", ".parquet", ".xlsx")
+WRITABLE = (".csv", ".parquet")
+
+
+@dataclass
+class RawTable:
+    """A file as read, before any contract rule: values are text for CSV, native types for Parquet."""
+
+    name: str
+    frame: pd.DataFrame
+    separator: str | None
+    unnamed: list[str]  #: columns whose header field was empty
+    malformed: dict[int, str]  #: 0-based position → why the row could not be split into fields
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a ``.csv`` (every value as text; separator detected), ``.parquet`` or ``.xlsx`` file as it is.
+
+    Raises :class:`DataContractError` for another extension, a missing, empty, unreadable or non-UTF-8
+    file, a header naming a column twice, or a CSV row with more fields than the header (the loaders
+    reject such rows one by one instead; this plain reader has no report to put them in).
+    """
+    raw = read_raw(path)
+    if raw.malformed:
+        position, reason = next(iter(raw.malformed.items()))
+        more = f" ({len(raw.malformed) - 1} more such rows)" if len(raw.malformed) > 1 else ""
+        raise DataContractError(f"{raw.name}: row {position + 1}: {reason}{more}")
+    return raw.frame
+
+
+def read_raw(path: str | Path, picklists: Sequence[str] = ()) -> RawTable:
+    """Read a file as it is. ``picklists`` name text columns with few distinct values (activity types):
+    Parquet delivers them dictionary-encoded, as pandas categories, which spares hashing millions of
+    values to find their few distinct ones; CSV reads them as text like every other column."""
+    name = str(path)
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if suffix not in READABLE:
+        raise DataContractError(f"{name}: unsupported file type {suffix or '(none)'!r}; use .csv, .parquet or .xlsx")
+    if not file.is_file():
+        raise DataContractError(f"{name}: file not found")
+    if suffix == ".parquet":
+        return _read_parquet(file, name, picklists)
+    if suffix == ".xlsx":
+        return _read_excel(file, name)
+    return _read_csv(file, name)
+
+
+def _read_excel(file: Path, name: str) -> RawTable:
+    """The first sheet, every cell as the text a CSV export would hold (empty cells empty)."""
+    try:
+        frame = pd.read_excel(file, sheet_name=0, header=None, dtype=str, na_filter=False, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
+        raise DataContractError(f"{name}: cannot read Excel file ({exc.__class__.__name__}: {exc}); "
+                                "save it again as .xlsx or export it as CSV") from exc
+    if frame.empty or not any(str(value).strip() for value in frame.iloc[0]):
+        raise DataContractError(f"{name}: the first row of the first sheet is empty; expected a header row")
+    header = [str(value) for value in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = _name_columns(header, name)
+    unnamed = [column for column, raw in zip(frame.columns, header, strict=True) if not raw.strip()]
+    return RawTable(name, frame, None, unnamed, {})
+
+
+def _read_parquet(file: Path, name: str, picklists: Sequence[str] = ()) -> RawTable:
+    try:
+        schema = pq.read_schema(file)
+        text = {field.name for field in schema if field.type in (pa.string(), pa.large_string())}
+        dictionary = [column for column in picklists if column in text]
+        frame = pd.read_parquet(file, read_dictionary=dictionary or None)
+    except (OSError, ValueError) as exc:
+        raise DataContractError(f"{name}: cannot read Parquet file: {exc}") from exc
+    header = [str(column) for column in frame.columns]
+    frame.columns = _name_columns(header, name)
+    unnamed = [column for column, raw in zip(frame.columns, header, strict=True) if not raw.strip()]
+    return RawTable(name, frame.reset_index(drop=True), None, unnamed, {})
+
+
+def _read_csv(file: Path, name: str) -> RawTable:
+    separator = _detect_separator(file, name)
+    try:
+        frame = pd.read_csv(
+            file,
+            sep=separator,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
+        )
+        malformed: dict[int, str] = {}
+    except UnicodeDecodeError as exc:
+        raise DataContractError(f"{name}: not UTF-8 text ({exc.reason}); export it as UTF-8") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataContractError(f"{name}: empty file (no header row)") from exc
+    except pd.errors.ParserError:
+        frame, malformed = _read_csv_row_by_row(file, name, separator)
+    except OSError as exc:
+        raise DataContractError(f"{name}: cannot read file: {exc}") from exc
+    header = [str(value) for value in frame.iloc[0]]
+    if not any(value.strip() for value in header):
+        raise DataContractError(f"{name}: the first line is empty; expected a header row")
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = _name_columns(header, name)
+    unnamed = [column for column, raw in zip(frame.columns, header, strict=True) if not raw.strip()]
+    return RawTable(name, frame, separator, unnamed, malformed)
+
+
+def _detect_separator(file: Path, name: str) -> str:
+    """``;`` when the header line splits into more fields on ``;`` than on ``,``; else ``,``."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            head = handle.read(65536)
+    except UnicodeDecodeError as exc:
+        raise DataContractError(f"{name}: not UTF-8 text ({exc.reason}); export it as UTF-8") from exc
+    except OSError as exc:
+        raise DataContractError(f"{name}: cannot read file: {exc}") from exc
+    if not head.strip():
+        raise DataContractError(f"{name}: empty file (no header row)")
+    widths = {sep: len(next(csv.reader(io.StringIO(head), delimiter=sep), [])) for sep in (",", ";")}
+    return ";" if widths[";"] > widths[","] else ","
+
+
+def _read_csv_row_by_row(file: Path, name: str, separator: str) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The slow path for a CSV whose rows do not all fit the header: such rows become malformed rows
+    (reported and rejected by the loaders) instead of stopping the whole file."""
+    malformed: dict[int, str] = {}
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=separator, strict=True)
+            try:
+                records = list(reader)
+            except csv.Error as exc:
+                raise DataContractError(f"{name}: cannot parse CSV near line {reader.line_num}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataContractError(f"{name}: not UTF-8 text ({exc.reason}); export it as UTF-8") from exc
+    width = len(records[0])
+    for position, record in enumerate(records[1:]):
+        if len(record) > width:
+            malformed[position] = (
+                f"row has {len(record)} fields, the header has {width} (an unquoted '{separator}' in a value?)"
+            )
+            record.clear()
+        record.extend([""] * (width - len(record)))
+    return pd.DataFrame(records, dtype="str"), malformed
+
+
+def _name_columns(header: list[str], name: str) -> list[str]:
+    """Stripped header names; empty ones become ``(unnamed column N)``; a repeated name is fatal."""
+    columns = [
+        value.strip() if value.strip() else f"(unnamed column {position})"
+        for position, value in enumerate(header, start=1)
+    ]
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            raise DataContractError(f"{name}: column {column!r} appears more than once in the header")
+        seen.add(column)
+    return columns
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as CSV (UTF-8, ``,``) or Parquet, by the extension of ``path``, atomically.
+
+    The data goes to a temporary file in the same folder, which replaces ``path`` only once complete;
+    if writing fails, ``path`` is untouched and the temporary file is removed.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in WRITABLE:
+        raise DataContractError(f"{path}: cannot write {suffix or 'a file without extension'!r}; "
+                                "name the output .csv or .parquet")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    handle_fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        if suffix == ".csv":
+            with os.fdopen(handle_fd, "w", encoding="utf-8", newline="") as text_handle:
+                df.to_csv(text_handle, index=False)
+                text_handle.flush()
+                os.fsync(text_handle.fileno())
+        else:
+            with os.fdopen(handle_fd, "wb") as binary_handle:
+                df.to_parquet(binary_handle, index=False)
+                binary_handle.flush()
+                os.fsync(binary_handle.fileno())
+        os.chmod(temporary, mode)  # mkstemp creates 0600; the result should read like any other file
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+

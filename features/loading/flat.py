@@ -1,0 +1,178 @@
+"""Flat mode: one row per lead with a 0/1 outcome (e.g. the x_education export).
+
+What costs a row: a CSV row with more fields than the header, an empty row, a missing or duplicate id and,
+when training, a missing or unparseable label or time. Every other column is a feature: numbers when every
+present value is a plain number (:func:`features.values.numeric_column`), text otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features import values
+from features.loading.event import timestamps
+from features.loading.files import read_raw
+from features.loading.ledger import RowLedger, each, empty_rows, missing_rates, reject_duplicates
+from features.loading.report import WHOLE_ROW, DataContractError, DataReport
+
+_LABEL_VALUES = "expected 0/1, true/false, yes/no or ja/nein"
+
+
+@dataclass
+class FlatData:
+    """A flat (one row per lead) table split into what the model sees and what it must not."""
+
+    #: every column except label/id/time/dropped ones; float64 when all values are numbers, else str
+    features: pd.DataFrame
+    label: np.ndarray | None  #: 0/1 int8 (1 = converted); None when there is no usable label column
+    ids: pd.Series  #: the id column as str, or the 1-based row number as str when none is given
+    #: the time column: ``datetime64[us, UTC]`` for moments, float64 for an ordering key (a lead number)
+    times: pd.Series | None
+    source_row: np.ndarray  #: 1-based input row numbers of the kept rows
+
+
+def feature_column(series: pd.Series, decimal_comma: bool) -> pd.Series:
+    """A column of unknown meaning: float64 when every present value is a plain number, else text."""
+    if values.numeric_column(series, decimal_comma):
+        if pd.api.types.is_numeric_dtype(series):
+            return series.astype("float64")
+        return pd.Series(values.map_distinct(series, lambda v: values.number(v, decimal_comma)), index=series.index,
+                         dtype="float64")
+    return values.text_column(series)
+
+
+def _times(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndarray, pd.Series, str]:
+    """The time column: an ordering key when every present value is a number (a lead number), else
+    moments. Returns the values, the unparseable rows, the text and what the column holds."""
+    shown = values.text_column(series)
+    if shown.notna().any() and values.numeric_column(series, decimal_comma):
+        numbers = pd.Series(values.map_distinct(series, lambda v: values.number(v, decimal_comma)),
+                            index=series.index, dtype="float64")
+        return numbers, (shown.notna() & numbers.isna()).to_numpy(), shown, "number"
+    micro, bad, shown = values.moments(series)
+    return timestamps(micro, series.index), bad, shown, "moment"
+
+
+def load_flat_table(
+    path: str | Path,
+    *,
+    label: str | None,
+    id_column: str | None = None,
+    time_column: str | None = None,
+    drop: Sequence[str] = (),
+    for_training: bool = True,
+) -> tuple[FlatData, DataReport]:
+    """Load a one-row-per-lead table for training or scoring.
+
+    ``label`` is the 0/1 outcome column (``0/1``, ``true/false``, ``yes/no``, ``ja/nein``); required for
+    training, optional for scoring. ``id_column`` identifies leads (duplicates: later rows rejected),
+    ``time_column`` orders them in time (dates, or numbers such as a lead number that grows with time),
+    ``drop`` lists columns that must not become features (leaks, identifiers). A column to drop that is
+    absent is fatal when training (a typo would let a leak through) and fine when scoring.
+    """
+    raw = read_raw(path)
+    name, frame = raw.name, raw.frame
+    _check_columns(frame, name, label, id_column, time_column, drop, for_training)
+    has_label = label is not None and label in frame.columns
+    decimal_comma = raw.separator == ";"
+
+    rows = RowLedger(name, len(frame))
+    rows.reject_malformed(raw.malformed)
+    rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")
+    ids = None
+    if id_column is not None:
+        ids = values.text_column(frame[id_column])
+        rows.ids = ids
+        rows.reject(ids.isna(), id_column, values.MISSING_REQUIRED)
+
+    labels = label_text = bad_label = None
+    if has_label:
+        assert label is not None
+        label_text = values.text_column(frame[label])
+        labels = pd.Series(values.map_distinct(frame[label], values.flag), index=frame.index, dtype="float64")
+        bad_label = label_text.notna() & labels.isna()
+        if for_training:
+            rows.reject(label_text.isna(), label, values.MISSING_REQUIRED)
+            rows.reject(bad_label, label, each(label_text, lambda v: f"unparseable label {v!r} ({_LABEL_VALUES})"),
+                        label_text)
+
+    times = None
+    if time_column is not None:
+        times, bad_time, time_text, kind = _times(frame[time_column], decimal_comma)
+        problem = each(time_text, values.unparseable_moment if kind == "moment" else
+                       (lambda v: f"not a number {v!r} (the time column holds numbers)"))
+        if for_training:
+            rows.reject(time_text.isna(), time_column, values.MISSING_REQUIRED)
+            rows.reject(bad_time, time_column, problem, time_text)
+        else:
+            rows.warn(bad_time, time_column, problem, time_text)
+
+    if ids is not None and id_column is not None:
+        reject_duplicates(rows, ids, id_column, "id")
+
+    keep = rows.keep
+    label_array = None
+    if has_label and labels is not None:
+        assert label is not None
+        kept_labels = labels[keep]
+        if for_training:
+            label_array = _training_labels(kept_labels, name, label, rows)
+        else:
+            rows.warn(bad_label, label, each(label_text, lambda v: f"unparseable label {v!r}: labels not returned"))
+            if kept_labels.notna().all():
+                label_array = kept_labels.to_numpy().astype("int8")
+
+    excluded = {column for column in (label, id_column, time_column) if column is not None} | set(drop) | set(
+        raw.unnamed)
+    features = pd.DataFrame({column: feature_column(frame.loc[keep, column], decimal_comma)
+                             for column in frame.columns if column not in excluded}).reset_index(drop=True)
+    source_row = np.flatnonzero(keep).astype("int64") + 1
+    id_series = ids[keep].reset_index(drop=True) if ids is not None else pd.Series(source_row.astype(str), dtype="str")
+    time_series = times[keep].reset_index(drop=True) if times is not None else None
+
+    report = DataReport()
+    report.files["table"] = name
+    report.rows_read["table"] = len(frame)
+    report.rows_kept["table"] = int(keep.sum())
+    report.rejected.extend(rows.sorted_rejected())
+    report.warnings.extend(sorted(rows.warnings, key=lambda issue: issue.row))
+    report.ignored_columns["table"] = [c for c in frame.columns if c in set(drop) | set(raw.unnamed)]
+    report.missing_rates["table"] = missing_rates(features)
+    return FlatData(features, label_array, id_series.rename(id_column), time_series, source_row), report
+
+
+def _check_columns(frame: pd.DataFrame, name: str, label: str | None, id_column: str | None, time_column: str | None,
+                   drop: Sequence[str], for_training: bool) -> None:
+    if for_training and label is None:
+        raise DataContractError(f"{name}: training needs a label column; none was given")
+    for role, column in (("label", label), ("id", id_column), ("time", time_column)):
+        if column is None or column in frame.columns or (role == "label" and not for_training):
+            continue
+        found = ", ".join(map(repr, list(frame.columns)[:15]))
+        raise DataContractError(f"{name}: {role} column {column!r} is missing; columns found: {found}")
+    for column in drop:
+        if column not in frame.columns and for_training:
+            raise DataContractError(f"{name}: column {column!r} to drop is missing")
+    if frame.empty:
+        raise DataContractError(f"{name}: the table has a header but no rows")
+
+
+def _training_labels(kept_labels: pd.Series, name: str, label: str, rows: RowLedger) -> np.ndarray:
+    """The kept rows' labels; stops when they hold fewer than two classes, saying which check took the rows."""
+    classes = sorted(set(kept_labels.dropna().astype(int).tolist()))
+    if not classes:
+        by_field: dict[str, int] = {}
+        for issue in rows.rejected:
+            by_field[issue.field] = by_field.get(issue.field, 0) + 1
+        why = ", ".join(f"{count:,} rejected for {field}" for field, count in sorted(by_field.items(),
+                                                                                   key=lambda kv: -kv[1])[:3])
+        raise DataContractError(f"{name}: label column {label!r} has no usable value in any row ({why})")
+    if len(classes) < 2:
+        raise DataContractError(f"{name}: label column {label!r} has one class only ({classes[0]}) "
+                                f"in {len(kept_labels)} usable rows: cannot learn what converts")
+    return kept_labels.to_numpy().astype("int8")

@@ -1,0 +1,141 @@
+"""What loading did with every input row: the data report a data scientist reads first.
+
+Every data row of every file is either kept or named in :attr:`DataReport.rejected` with its file, 1-based
+row number and the column at fault (``"*"`` when the whole row is at fault). Values that could not be used
+but did not cost the row are set to missing and named in :attr:`DataReport.warnings`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from features.contract import OTHER_ACTIVITY
+
+#: ``RowIssue.field`` when the whole row is at fault rather than one column.
+WHOLE_ROW = "*"
+
+
+class DataContractError(ValueError):
+    """The input cannot be used at all: a required column is missing, a file is empty or unreadable, or
+    (training only) there is nothing to learn from (no conversions, a label with one class)."""
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One input row that was rejected, or kept with a value set to missing."""
+
+    file: str  #: the file name as the caller gave it
+    row: int  #: 1-based data row number (the header is not counted), so the user can find the row
+    field: str  #: the column at fault, as named in the file; ``"*"`` for the whole row
+    reason: str  #: e.g. ``"duplicate lead_id (first seen in row 12)"``
+    value: str | None  #: the offending value as text, when there is one
+    lead_id: str | None  #: the row's lead id, when it has one
+
+    def describe(self) -> str:
+        """One line a person can act on: where, which column, why."""
+        shown = self.value is None or repr(self.value) in self.reason
+        value = "" if shown else f" [value {_shorten(str(self.value))!r}]"
+        return f"{self.file} row {self.row}, {self.field}: {self.reason}{value}"
+
+
+@dataclass
+class DataReport:
+    """What loading did with every input row and column: the first thing a data scientist reads."""
+
+    rows_read: dict[str, int] = field(default_factory=dict)  #: data rows per table
+    rows_kept: dict[str, int] = field(default_factory=dict)
+    rejected: list[RowIssue] = field(default_factory=list)  #: rows not used at all, one issue per row
+    warnings: list[RowIssue] = field(default_factory=list)  #: rows used, with a value set to missing
+    unknown_lead_activities: int = 0  #: activity rows whose lead is not among the kept leads
+    unknown_lead_ids_sample: list[str] = field(default_factory=list)
+    duplicate_activity_rows: int = 0  #: exact repeats (same lead, time, type): export artefacts
+    unknown_activity_types: dict[str, int] = field(default_factory=dict)  #: kept; features say "other"
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)  #: present but not used
+    extra_columns: list[str] = field(default_factory=list)  #: declared extra fit columns found
+    missing_rates: dict[str, dict[str, float]] = field(default_factory=dict)  #: after cleaning
+    files: dict[str, str] = field(default_factory=dict)  #: table name → the file it was read from
+
+    def rejected_per_table(self) -> dict[str, int]:
+        """Rejected rows per table (``rows_read == rows_kept + rejected`` holds for each table)."""
+        counts = Counter(issue.file for issue in self.rejected)
+        return {table: counts.get(name, 0) for table, name in self.files.items()}
+
+    def to_dict(self, max_issues: int | None = None) -> dict[str, Any]:
+        """A JSON-serialisable copy; ``max_issues`` caps the listed issues (the counts stay complete)."""
+        result: dict[str, Any] = {
+            "files": dict(self.files),
+            "rows_read": dict(self.rows_read),
+            "rows_kept": dict(self.rows_kept),
+            "rows_rejected": self.rejected_per_table(),
+            "rejected_count": len(self.rejected),
+            "warning_count": len(self.warnings),
+            "rejected": [asdict(issue) for issue in self.rejected[:max_issues]],
+            "warnings": [asdict(issue) for issue in self.warnings[:max_issues]],
+            "unknown_lead_activities": self.unknown_lead_activities,
+            "unknown_lead_ids_sample": list(self.unknown_lead_ids_sample),
+            "duplicate_activity_rows": self.duplicate_activity_rows,
+            "unknown_activity_types": dict(self.unknown_activity_types),
+            "ignored_columns": {table: list(cols) for table, cols in self.ignored_columns.items()},
+            "extra_columns": list(self.extra_columns),
+            "missing_rates": {table: dict(rates) for table, rates in self.missing_rates.items()},
+        }
+        return result
+
+    def to_text(self, max_issues: int = 5, max_missing: int = 8) -> str:
+        """A short human-readable summary: rows per table, what was rejected and why, what was ignored."""
+        lines = ["Data report"]
+        rejected = self.rejected_per_table()
+        for table, read in self.rows_read.items():
+            kept = self.rows_kept.get(table, 0)
+            source = self.files.get(table, "?")
+            lines.append(
+                f"  {table:<12} {source}: {read:,} rows read, {kept:,} kept, {rejected.get(table, 0):,} rejected"
+            )
+        lines.append(f"Rejected rows: {len(self.rejected):,}")
+        lines.extend(_issue_lines(self.rejected, max_issues))
+        if self.warnings:
+            lines.append(f"Rows kept with a value set to missing: {len(self.warnings):,}")
+            lines.extend(_issue_lines(self.warnings, max_issues))
+        if self.unknown_lead_activities:
+            sample = ", ".join(self.unknown_lead_ids_sample[:5])
+            lines.append(f"Activities for unknown leads (skipped): {self.unknown_lead_activities:,} (e.g. {sample})")
+        if self.duplicate_activity_rows:
+            lines.append(f"Duplicate activity rows (dropped): {self.duplicate_activity_rows:,}")
+        if self.unknown_activity_types:
+            common = sorted(self.unknown_activity_types.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join(f"{name} ({count:,})" for name, count in common[:10])
+            lines.append(f"Unknown activity types (kept, counted as '{OTHER_ACTIVITY}'): {shown}")
+        ignored = {table: cols for table, cols in self.ignored_columns.items() if cols}
+        if ignored:
+            shown = "; ".join(f"{table}: {', '.join(cols)}" for table, cols in ignored.items())
+            lines.append(f"Ignored columns: {shown}")
+        if self.extra_columns:
+            lines.append(f"Extra columns used: {', '.join(self.extra_columns)}")
+        rates = [
+            (rate, f"{table}.{column}")
+            for table, columns in self.missing_rates.items()
+            for column, rate in columns.items()
+            if rate > 0
+        ]
+        if rates:
+            top = sorted(rates, key=lambda item: (-item[0], item[1]))[:max_missing]
+            lines.append("Highest missing rates: " + ", ".join(f"{name} {rate:.0%}" for rate, name in top))
+        return "\n".join(lines)
+
+
+
+def _shorten(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _issue_lines(issues: list[RowIssue], limit: int) -> list[str]:
+    if not issues:
+        return []
+    lines = [f"    {issue.describe()}" for issue in issues[:limit]]
+    if len(issues) > limit:
+        by_column = Counter((issue.file, issue.field) for issue in issues)
+        summary = ", ".join(f"{file} {column}: {count:,}" for (file, column), count in by_column.most_common(5))
+        lines.append(f"    … {len(issues) - limit:,} more; by column: {summary}")
+    return lines

@@ -1,0 +1,364 @@
+"""The rulebook: how leadscore reads one raw CRM value, whatever door it came through.
+
+A file row (the loader), an API request's lead, a webhook's contact and a pyfunc row all go through the
+functions here, so the same raw lead gives the same features and the same score everywhere (a property
+test feeds generated raw leads through every door and compares). Each rule has a **scalar form**, the
+definition, and where a file needs it a **column form** that applies the scalar form once per distinct
+value; moments are the one column-only rule (a request's moments are parsed together as one column).
+
+The rules
+---------
+* **Missing** (:func:`is_missing`): ``None``, NaN, ``pd.NA``, ``NaT``, and text that after stripping and
+  lower-casing is a marker of :data:`~features.contract.MISSING_MARKERS` (``""``, ``"Select"``, ``"n/a"``,
+  ``"k.A."`` …). ``0`` and ``False`` are present values.
+* **Text** (:func:`text`): the cell's text, stripped; a missing value gives ``None``. Numbers are read as
+  the text a CSV would hold (``12`` for 12.0, ``1.5``), booleans as ``true``/``false``, moments as ISO text;
+  bytes, lists and other objects carry no text.
+* **Folding** (:func:`fold_text`, :func:`snake`): for matching, text becomes plain ASCII words: lower case,
+  umlauts written out (``ä`` → ``ae``, ``ß`` → ``ss``), other accents dropped, punctuation a space.
+  :func:`snake` joins the words with ``_``: ``"Page  View"``, ``"page-view"``, ``"Page View!"`` → ``page_view``.
+* **Activity type** (:func:`activity_type`): the snake form of the value. A contract type
+  (:data:`~features.contract.ACTIVITY_TYPES`) is counted as itself; anything else is kept under its snake
+  form, reported, and counted as ``other``.
+* **Amounts** (:func:`amount`; ``employee_count``, ``annual_revenue``): German and English grouping, because
+  CRM report exports format numbers in the user's locale: spaces, no-break spaces and apostrophes inside
+  the number are ignored, as is a leading or trailing ``€``/``EUR``; with both ``.`` and ``,`` the last one
+  is the decimal mark (``1.234.567,89`` = ``1,234,567.89``); with one kind only it is a thousands separator
+  when it groups digits in threes behind a first group of 1–3 digits that does not start with 0 (``1.234``
+  is 1234, ``1,5`` and ``0.234`` are decimals). A negative value or text that is not a number becomes
+  missing, with a warning that names the field.
+* **Plain numbers** (:func:`number`; declared extra columns, flat tables): ``.`` as decimal mark, no
+  grouping, an exponent allowed; in a ``;``-separated file a decimal comma too. A leading zero (``01067``)
+  marks a code, not a number.
+* **Flags** (:func:`flag`): ``1/0``, ``true/false``, ``yes/no``, ``ja/nein``.
+* **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
+  ``2024-03-01``); no offset means UTC. Day-first forms (``01.03.2024``) and Unix timestamps are not
+  guessed: such a value is unparseable. Moments are integer microseconds since the epoch, UTC.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from features.contract import ACTIVITY_TYPES, MISSING_MARKERS
+
+#: Longest raw text a category is read from; a longer value is cut first (bounds work and cache memory).
+MAX_TEXT_CHARS = 256
+#: Longest :func:`snake` category (cut after a whole word).
+MAX_CATEGORY_CHARS = 64
+
+MISSING_REQUIRED = "missing required value"
+NEGATIVE = "negative value set to missing"
+NOT_ISO = "expected ISO 8601"
+
+_LONGEST_MARKER = max(len(marker) for marker in MISSING_MARKERS)
+_CACHE_SIZE = 65536
+_TRUE = frozenset({"1", "1.0", "true", "yes", "ja"})
+_FALSE = frozenset({"0", "0.0", "false", "no", "nein"})
+_CONTRACT_TYPES = frozenset(ACTIVITY_TYPES)
+#: Up to this many values (a request's leads) a plain loop costs less than hashing a column.
+FEW_VALUES = 64
+
+Column = np.ndarray | pd.api.extensions.ExtensionArray | pd.Series
+"""A raw column: Python objects, plain numbers, or a pandas (e.g. Arrow string) array."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Missing values and text
+
+
+def is_missing(value: object) -> bool:
+    """Whether a CRM cell means "nobody answered" (see the module docstring). Never raises."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        stripped = value.strip()
+        return len(stripped) <= _LONGEST_MARKER and stripped.lower() in MISSING_MARKERS
+    try:
+        result = pd.isna(value)
+    except Exception:  # an exotic object pandas cannot inspect is a present value
+        return False
+    return isinstance(result, bool | np.bool_) and bool(result)
+
+
+def text(value: object) -> str | None:
+    """The text a cell holds, stripped; ``None`` when it is missing (see the module docstring)."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number_ = float(value)
+        if not math.isfinite(number_):
+            return None
+        return str(int(number_)) if number_.is_integer() else repr(number_)
+    if isinstance(value, datetime | pd.Timestamp):
+        return str(value)
+    return None  # bytes, containers and other objects carry no text
+
+
+def text_column(values: Column) -> pd.Series:
+    """:func:`text` of every value, as pandas' text column (missing as NaN).
+
+    Arrow-backed text (what the loader reads) is stripped and compared with the markers column-wise; any
+    other column applies :func:`text` once per distinct value."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(series.dtype, pd.StringDtype):
+        stripped = series.str.strip()
+        missing = stripped.str.lower().isin(MISSING_MARKERS) | stripped.isna()
+        return stripped.mask(missing).astype("str")
+    return pd.Series(map_distinct(series, text), index=series.index, dtype="str")
+
+
+def map_distinct(values: Column, rule: Callable[[object], object]) -> np.ndarray:
+    """``rule`` applied to each distinct value of a column (missing values included): the column form of a
+    scalar rule, with exactly its results."""
+    array = values.array if isinstance(values, pd.Series) else values
+    if len(array) <= FEW_VALUES:
+        return _object_array([rule(v) for v in np.asarray(array, dtype=object)])
+    try:
+        codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    except TypeError:  # an unhashable value (a list from JSON …): one call per value
+        return _object_array([rule(v) for v in np.asarray(array, dtype=object)])
+    if isinstance(uniques, pd.api.extensions.ExtensionArray) or uniques.dtype != object:
+        uniques = np.asarray(uniques, dtype=object)
+    mapped = _object_array([rule(v) for v in uniques] + [rule(None)])
+    return mapped[codes]  # code -1 (missing) picks the trailing rule(None)
+
+
+def _object_array(items: list[object]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Folding: text as plain ASCII words for matching
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# Letters that Unicode does not decompose into a base letter plus accent.
+_SPECIAL_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def fold(text_: str) -> str:
+    """Text (already a ``str``) as plain ASCII words separated by single spaces."""
+    folded = unicodedata.normalize("NFKC", text_).casefold().translate(_UMLAUTS).translate(_SPECIAL_LETTERS)
+    if not folded.isascii():
+        folded = "".join(char for char in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(char))
+    return _NON_ALNUM.sub(" ", folded).strip()
+
+
+def category_text(value: object) -> str | None:
+    """:func:`text`, cut to :data:`MAX_TEXT_CHARS`, for values read as a category (booleans carry none)."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    shown = text(value)
+    return None if shown is None else shown[:MAX_TEXT_CHARS]
+
+
+def fold_text(value: object) -> str:
+    """A value as plain ASCII words for matching: ``"Geschäftsführer/in"`` → ``"geschaeftsfuehrer in"``;
+    ``""`` for a missing value or text without a letter or digit."""
+    shown = category_text(value)
+    return "" if shown is None else fold(shown)
+
+
+def snake(value: object) -> str | None:
+    """The category name of free text: folded words joined by ``_`` (``"Food & Beverages"`` →
+    ``"food_beverages"``), at most :data:`MAX_CATEGORY_CHARS` long (cut after a whole word); ``None`` when
+    nothing is left. Idempotent."""
+    folded = fold_text(value)
+    return snake_of_folded(folded) if folded else None
+
+
+def snake_of_folded(folded: str) -> str:
+    """:func:`snake` of text that is already folded."""
+    joined = folded.replace(" ", "_")
+    if len(joined) > MAX_CATEGORY_CHARS:
+        cut = joined[: MAX_CATEGORY_CHARS + 1]
+        joined = cut.rsplit("_", 1)[0] if "_" in cut else joined[:MAX_CATEGORY_CHARS]
+    return joined
+
+
+def activity_type(value: object) -> str | None:
+    """The activity type a raw value names (its :func:`snake` form); ``None`` when missing."""
+    return snake(value)
+
+
+def is_contract_activity(name: str | None) -> bool:
+    """Whether an :func:`activity_type` is one of the contract's (else it counts as ``other``)."""
+    return name in _CONTRACT_TYPES
+
+
+# --------------------------------------------------------------------------------------------------
+# Numbers
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_COMMA_NUMBER = re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_LEADING_ZERO = re.compile(r"[+-]?0\d", re.ASCII)
+_CURRENCY = re.compile(r"^(?:€|eur)|(?:€|eur)$", re.IGNORECASE)
+_INNER_SPACE = re.compile(r"[\s'\u00a0\u202f]")
+
+
+def amount(value: object) -> tuple[float | None, str | None]:
+    """A contract amount (``employee_count``, ``annual_revenue``) and, when the value could not be used,
+    why (the value is then missing). See the module docstring for the grouping rules."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        number_ = float(value)
+        if math.isnan(number_):
+            return None, None
+        if not math.isfinite(number_):
+            return None, not_a_number(text(value) or repr(value))
+        return (None, NEGATIVE) if number_ < 0 else (number_, None)
+    shown = text(value)
+    if shown is None:
+        return None, None
+    parsed = _grouped_number(shown)
+    if parsed is None or not math.isfinite(parsed):
+        return None, not_a_number(shown)
+    return (None, NEGATIVE) if parsed < 0 else (parsed, None)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _grouped_number(shown: str) -> float | None:
+    value = _INNER_SPACE.sub("", _CURRENCY.sub("", shown.strip()))
+    sign = -1.0 if value.startswith("-") else 1.0
+    value = value.lstrip("+-")
+    if not value or not value[0].isascii():
+        return None
+    if "." in value and "," in value:
+        decimal = "." if value.rfind(".") > value.rfind(",") else ","
+        thousands = "," if decimal == "." else "."
+        whole, fraction = value.rsplit(decimal, 1)
+        if not (_is_grouped(whole, thousands) and fraction.isascii() and fraction.isdigit()):
+            return None
+        return sign * float(f"{whole.replace(thousands, '')}.{fraction}")
+    mark = "." if "." in value else "," if "," in value else None
+    if mark is None:
+        return sign * float(value) if _PLAIN_NUMBER.fullmatch(value) else None
+    if _is_grouped(value, mark):
+        return sign * float(value.replace(mark, ""))
+    plain = value.replace(",", ".")
+    return sign * float(plain) if value.count(mark) == 1 and _PLAIN_NUMBER.fullmatch(plain) else None
+
+
+def _is_grouped(value: str, mark: str) -> bool:
+    """``1.234`` / ``12,345,678``: a first group of 1–3 digits (not starting with 0), then groups of 3."""
+    return re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(mark)}\d{{3}})+", value, re.ASCII) is not None
+
+
+def amounts(values: Column) -> tuple[np.ndarray, list[str | None]]:
+    """:func:`amount` of a column: float64 values (NaN where missing) and each row's problem (or None)."""
+    pairs = map_distinct(values, amount)
+    return (np.array([p[0] if p[0] is not None else np.nan for p in pairs], dtype=np.float64),
+            [p[1] for p in pairs])
+
+
+def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
+    """Whether text is a plain number (see :func:`number`); a leading zero marks a code, not a number."""
+    if _LEADING_ZERO.match(shown):
+        return False
+    return bool(_PLAIN_NUMBER.fullmatch(shown) or (decimal_comma and _COMMA_NUMBER.fullmatch(shown)))
+
+
+def number(value: object, decimal_comma: bool = False) -> float | None:
+    """A plain number (declared extra columns, flat tables), or ``None`` when missing or not a number."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        number_ = float(value)
+        return number_ if math.isfinite(number_) else None
+    shown = text(value)
+    if shown is None or not is_number_text(shown, decimal_comma):
+        return None
+    parsed = float(shown.replace(",", "."))
+    return parsed if math.isfinite(parsed) else None
+
+
+def numeric_column(values: Column, decimal_comma: bool = False) -> bool:
+    """Whether a column of unknown meaning holds numbers: every present value is a plain number."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return True
+    distinct = text_column(series).dropna().unique()
+    return all(is_number_text(shown, decimal_comma) for shown in distinct)
+
+
+def flag(value: object) -> float | None:
+    """1.0 / 0.0 for ``1/0``, ``true/false``, ``yes/no``, ``ja/nein``; ``None`` otherwise."""
+    shown = text(value)
+    if shown is None:
+        return None
+    lowered = shown.lower()
+    return 1.0 if lowered in _TRUE else 0.0 if lowered in _FALSE else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Moments
+
+
+NOT_A_MOMENT = np.iinfo(np.int64).min
+"""What :func:`moments` gives for a missing or unparseable moment (NaT's integer)."""
+
+_BEYOND_MICROSECONDS = re.compile(r"(\.\d{6})\d+")
+
+
+def moments(values: Sequence[object] | Column) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Moments as int64 microseconds since the epoch (UTC), whether each present value is unparseable, and
+    the values as text (for messages). Missing and unparseable values give :data:`NOT_A_MOMENT`.
+
+    Typed timestamps (Parquet) need no parsing (a naive one means UTC); text goes through pandas' ISO 8601
+    parser, with digits beyond microseconds dropped (nanoseconds would limit the range to 1677–2262)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
+        micro = parsed.dt.tz_convert("UTC").dt.as_unit("us").array.asi8
+        shown = pd.Series(np.where(parsed.isna(), None, "(timestamp)"), index=series.index, dtype="str")
+        return micro, np.zeros(len(series), dtype=bool), shown
+    if series.dtype == object and len(series) and all(isinstance(v, datetime) for v in series.array):
+        return moments(pd.Series(pd.to_datetime(list(series.array), utc=True), index=series.index))
+    shown = text_column(series)
+    trimmed = shown
+    fraction = shown.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)
+    if fraction.any():
+        trimmed = shown.copy()
+        trimmed[fraction] = shown[fraction].str.replace(_BEYOND_MICROSECONDS, r"\1", regex=True)
+    parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce")
+    micro = pd.Series(parsed).dt.as_unit("us").array.asi8 if len(parsed) else np.zeros(0, dtype=np.int64)
+    bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
+    return micro, bad, shown
+
+
+def moment_us(value: object) -> int:
+    """One moment (a ``datetime``, ``pd.Timestamp`` or ISO 8601 text) as microseconds; ValueError if it is none."""
+    micro, bad, _ = moments([value])
+    if bad[0] or micro[0] == NOT_A_MOMENT:
+        raise ValueError(f"{value!r} is not a moment ({NOT_ISO})")
+    return int(micro[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# Messages: the same words for a file row and for a request's lead
+
+
+def not_a_number(shown: str) -> str:
+    return f"not a number {shown!r}: set to missing"
+
+
+def unparseable_moment(shown: str) -> str:
+    return f"unparseable timestamp {shown!r} ({NOT_ISO})"

@@ -1,0 +1,92 @@
+"""Turning feature columns into the model's numeric matrix.
+
+Numbers pass through (NaN stays NaN: LightGBM learns where missing values go), except where the
+catalogue says what missing means (``missing_as``: a recency that is missing means "never"). Categories become
+integer codes learned at fit time: values seen fewer than ``min_count`` times in training are grouped
+into code 0 ("other"), as are values never seen before, so a new picklist entry at scoring time is
+treated like a rare one instead of failing. Missing categories stay NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+OTHER_CODE = 0
+_FEW_ROWS = 64  # a request's few rows: one conversion of all columns beats a loop of column operations
+
+
+class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Columns (a DataFrame or a mapping of arrays) → float64 matrix in ``names`` order (always a NumPy
+    matrix, so scikit-learn's ``set_output`` wrapping is switched off)."""
+
+    def __init__(self, names: tuple[str, ...] = (), categorical: tuple[str, ...] = (), min_count: int = 30,
+                 missing_as: tuple[tuple[str, float], ...] = ()):
+        self.names = names
+        self.categorical = categorical
+        self.min_count = min_count
+        self.missing_as = missing_as
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> FeatureEncoder:
+        self.vocabulary_: dict[str, dict[str, int]] = {}
+        for name in self.categorical:
+            counts = pd.Series(X[name], dtype=object).dropna().value_counts()
+            frequent = sorted(counts[counts >= self.min_count].index, key=lambda v: (-counts[v], str(v)))
+            self.vocabulary_[name] = {str(value): code for code, value in enumerate(frequent, start=1)}
+        self.categorical_index_ = [self.names.index(name) for name in self.categorical]
+        return self
+
+    def transform(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        matrix = self._few(X) if len(X[self.names[0]]) <= _FEW_ROWS else self._many(X)
+        # compatibility: encoders pickled before ``missing_as`` existed lack it; remove after 2027-06-30
+        fill = dict(getattr(self, "missing_as", ()))
+        for j, name in enumerate(self.names):
+            if name in fill and name not in self.vocabulary_:
+                column = matrix[:, j]
+                column[np.isnan(column)] = fill[name]
+        return matrix
+
+    def _many(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        """The matrix before missing values are filled, column by column (a batch)."""
+        matrix = np.empty((len(X[self.names[0]]), len(self.names)), dtype=np.float64)
+        for j, name in enumerate(self.names):
+            values = X[name]
+            if name in self.vocabulary_:
+                matrix[:, j] = self._codes(name, np.asarray(values, dtype=object))
+            else:
+                matrix[:, j] = np.asarray(values, dtype=np.float64)
+        return matrix
+
+    def _few(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        """The matrix before missing values are filled, for a request's few rows: one conversion of all
+        columns at once."""
+        columns = [self._codes(name, np.asarray(X[name], dtype=object)) if name in self.vocabulary_ else X[name]
+                   for name in self.names]
+        return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
+
+    def _codes(self, name: str, values: np.ndarray) -> np.ndarray:
+        vocabulary = self.vocabulary_[name]
+        if len(values) <= _FEW_ROWS:
+            return np.array([np.nan if _missing(v) else vocabulary.get(str(v), OTHER_CODE) for v in values],
+                            dtype=np.float64)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        mapped = np.array([vocabulary.get(str(v), OTHER_CODE) for v in uniques] + [np.nan], dtype=np.float64)
+        return mapped[codes]
+
+    def label_of(self, name: str, code: float) -> str | None:
+        """The category a code stands for (``other`` for the rare/unseen group, None for missing)."""
+        if np.isnan(code):
+            return None
+        if int(code) == OTHER_CODE:
+            return "other"
+        for value, c in self.vocabulary_[name].items():
+            if c == int(code):
+                return value
+        return "other"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))

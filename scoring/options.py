@@ -1,0 +1,37 @@
+"""How leads are to be scored: the moment, the language of the reasons and how many reasons, as one value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from features.catalogue import LANGS, Lang
+
+#: Reasons shown per direction by default (the strongest up to 5 that raise the score, then up to 5 that lower it).
+DEFAULT_TOP_K = 5
+MAX_TOP_K = 20
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """``as_of``: the scoring moment (UTC; None = now, fixed when the options are resolved); ``lang``: ``en`` or
+    ``de``; ``top_k``: reasons per direction."""
+
+    as_of: datetime | None = None
+    lang: Lang = "en"
+    top_k: int = DEFAULT_TOP_K
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGS:
+            raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {self.lang!r}")
+        if not 0 <= self.top_k <= MAX_TOP_K:
+            raise ValueError(f"top_k must be between 0 and {MAX_TOP_K}, not {self.top_k}")
+
+    def resolved(self) -> ScoringOptions:
+        """The same options with ``as_of`` a definite, timezone-aware moment (now when it was None)."""
+        moment = self.as_of or datetime.now(UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return ScoringOptions(moment.astimezone(UTC), self.lang, self.top_k)
+
+
+DEFAULT_OPTIONS = ScoringOptions()

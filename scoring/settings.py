@@ -1,0 +1,62 @@
+"""The settings every layer shares, in one place: model names and URIs, aliases, environment variables, telemetry.
+
+Each layer keeps its own typed configuration (:class:`features.config.FeatureConfig`,
+:class:`training.config.TrainConfig`, :class:`serving.config.ServeConfig`); what they have in common is here,
+so a name is written once. Every environment variable leadscore reads is listed in :data:`ENVIRONMENT`
+(the README's configuration table is generated from it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Registered model names: event-mode models (leads + activities) and flat-mode models (one row per lead)
+#: are different products with different inputs, so they are registered apart.
+MODEL_NAME = "lead-scoring"
+FLAT_MODEL_NAME = "lead-scoring-flat"
+EXPERIMENT = "lead-scoring"
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+PREVIOUS = "previous_champion"
+
+
+def model_uri(name: str = MODEL_NAME, alias: str = CHAMPION) -> str:
+    """``models:/NAME@ALIAS``: how a registered model is named everywhere (CLI, server, pyfunc)."""
+    return f"models:/{name}@{alias}"
+
+
+DEFAULT_MODEL_URI = model_uri()
+
+#: Every environment variable leadscore reads: name → (default, meaning).
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "MLFLOW_TRACKING_URI": ("sqlite:///<project>/mlflow.db", "MLflow tracking and registry store"),
+    "LEADSCORE_HOME": ("the working directory", "project folder holding mlflow.db, scores.db and models/"),
+    "LEADSCORE_MODEL_URI": (DEFAULT_MODEL_URI, "the model the server serves"),
+    "LEADSCORE_MODEL_CACHE": ("models", "folder of verified model copies (used when the registry is down)"),
+    "LEADSCORE_API_TOKEN": ("(none: serve refuses to start)", "bearer token every data route needs"),
+    "LEADSCORE_NO_AUTH": ("", "1 serves without a token (local use only)"),
+    "LEADSCORE_MAX_LEADS": ("1000", "leads per request; more gets 413"),
+    "LEADSCORE_MAX_BODY_BYTES": ("20000000", "request body size; more gets 413"),
+    "LEADSCORE_INLINE_LEADS": ("10", "requests up to this many leads are scored on the event loop"),
+    "LEADSCORE_INLINE_ACTIVITIES": ("2000", "… and up to this many activities"),
+    "LEADSCORE_BATCH_LEADS": ("64", "small requests arriving together are scored in one call of up to this many"),
+    "LEADSCORE_WORKERS": ("one per usable core", "server worker processes"),
+}
+
+
+def project_dir() -> Path:
+    """The folder holding the embedded stores (``LEADSCORE_HOME``, else the working directory)."""
+    return Path(os.environ.get("LEADSCORE_HOME") or Path.cwd()).resolve()
+
+
+def default_tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else a SQLite store ``mlflow.db`` in the project folder."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_dir() / 'mlflow.db'}"
+
+
+def quiet_telemetry() -> None:
+    """Keep MLflow and BentoML offline: no usage reports leave this machine (set before either is imported)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")

@@ -1,0 +1,55 @@
+"""The feature encoder: categories to codes learned in training, numbers through, missing kept or filled."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring.encoding import OTHER_CODE, FeatureEncoder
+
+
+@pytest.fixture
+def columns() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 300
+    industry = rng.choice(np.array(["software", "retail", "rare_one", None], dtype=object), n, p=[0.5, 0.4, 0.02, 0.08])
+    recency = np.where(rng.random(n) < 0.3, np.nan, rng.exponential(20.0, n))
+    return pd.DataFrame({"industry": industry, "days_since_last_activity": recency,
+                         "n_page_view_30d": rng.poisson(3.0, n).astype(np.float64)})
+
+
+@pytest.fixture
+def encoder(columns: pd.DataFrame) -> FeatureEncoder:
+    return FeatureEncoder(names=tuple(columns.columns), categorical=("industry",), min_count=30,
+                          missing_as=(("days_since_last_activity", 9999.0),)).fit(columns)
+
+
+def test_rare_and_unseen_categories_share_the_other_code_and_missing_stays_missing(encoder: FeatureEncoder) -> None:
+    rows = pd.DataFrame({"industry": ["software", "rare_one", "never_seen", None],
+                         "days_since_last_activity": [1.0] * 4, "n_page_view_30d": [0.0] * 4})
+    codes = encoder.transform(rows)[:, 0]
+    assert codes[0] not in (OTHER_CODE,) and not np.isnan(codes[0])
+    assert codes[1] == OTHER_CODE and codes[2] == OTHER_CODE
+    assert np.isnan(codes[3])
+
+
+def test_a_missing_recency_is_encoded_as_never(encoder: FeatureEncoder, columns: pd.DataFrame) -> None:
+    matrix = encoder.transform(columns)
+    missing = columns["days_since_last_activity"].isna().to_numpy()
+    assert missing.any()
+    assert (matrix[missing, 1] == 9999.0).all()
+    np.testing.assert_array_equal(matrix[~missing, 1], columns["days_since_last_activity"].to_numpy()[~missing])
+
+
+@pytest.mark.parametrize("size", [1, 2, 17, 64])
+def test_a_requests_few_rows_encode_exactly_like_the_same_rows_of_a_batch(
+    encoder: FeatureEncoder, columns: pd.DataFrame, size: int
+) -> None:
+    batch = encoder.transform(columns)  # > 64 rows: the column-by-column path
+    for start in range(0, len(columns) - size, 37):
+        part = columns.iloc[start:start + size]
+        as_request = {name: part[name].to_numpy() for name in part.columns}
+        few = encoder.transform(as_request)
+        assert few.flags.c_contiguous
+        np.testing.assert_array_equal(few, batch[start:start + size])

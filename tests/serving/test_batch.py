@@ -1,0 +1,175 @@
+"""Nightly batch scoring: one output row per input row, errors named, order kept, written atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.batch import LeadBatch
+from features.catalogue import render
+from scoring.bundle import ScoringBundle
+from scoring.options import ScoringOptions
+from serving.batch import score_event_file
+
+AS_OF = pd.Timestamp("2026-06-30T00:00:00Z")
+
+
+def options(lang: str = "en", top_k: int = 5) -> ScoringOptions:
+    return ScoringOptions(AS_OF.to_pydatetime(), lang, top_k)  # type: ignore[arg-type]
+
+
+def features_at(bundle: ScoringBundle, event_data) -> pd.DataFrame:
+    return bundle.features(LeadBatch.from_frames(event_data.leads, event_data.activities), AS_OF)
+
+
+@pytest.fixture(scope="module")
+def messy_leads(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 leads of the world plus the kinds of rows real exports have: no id, a duplicate id, a bad date,
+    and a lead created after the scoring moment."""
+    leads = pd.read_csv(world_files["leads"], dtype=str).head(300)
+    broken = pd.DataFrame([
+        {**leads.iloc[0].to_dict(), "lead_id": ""},  # missing id
+        {**leads.iloc[1].to_dict()},  # duplicate of row 2
+        {**leads.iloc[2].to_dict(), "lead_id": "BAD-DATE", "created_at": "31.02.2024"},
+        {**leads.iloc[3].to_dict(), "lead_id": "FUTURE", "created_at": "2030-01-01T00:00:00Z"},
+    ])
+    mixed = pd.concat([leads.iloc[:100], broken, leads.iloc[100:]], ignore_index=True)
+    path = tmp_path_factory.mktemp("batch") / "leads.csv"
+    mixed.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scored(bundle: ScoringBundle, messy_leads: Path, world_files: dict[str, Path]) -> pd.DataFrame:
+    out = messy_leads.with_name("scores.csv")
+    summary = score_event_file(bundle, messy_leads, world_files["activities"], out, options("de", 3), "7")
+    assert summary.rows == 304
+    return pd.read_csv(out, dtype={"lead_id": str, "model_version": str})
+
+
+def test_every_input_row_has_exactly_one_output_row_in_input_order(scored: pd.DataFrame) -> None:
+    assert list(scored["row"]) == list(range(1, 305))
+
+
+def test_rows_that_cannot_be_scored_carry_an_error_naming_the_field(scored: pd.DataFrame) -> None:
+    errors = scored[scored["error"].notna()].set_index("row")["error"]
+    assert set(errors.index) == {101, 102, 103, 104}
+    assert errors[101].startswith("lead_id")
+    assert errors[102].startswith("lead_id") and "duplicate" in errors[102]
+    assert errors[103].startswith("created_at")
+    assert errors[104].startswith("created_at") and "after as_of" in errors[104]
+    assert scored.loc[scored["error"].notna(), "score"].isna().all()
+
+
+def test_scored_rows_have_scores_tiers_and_german_reasons(scored: pd.DataFrame) -> None:
+    ok = scored[scored["error"].isna()]
+    assert len(ok) == 300
+    assert ok["score"].between(0, 100).all() and set(ok["tier"]) <= {"hot", "warm", "cold"}
+    assert (ok["model_version"] == "7").all()
+    assert ok["reason_1"].str.contains(r"\([+-]\d+\)").all()
+    assert ok["reason_1"].str.contains("Tage|Branche|Hierarchieebene|Keine|Abteilung|Sitz|Gekommen|Unternehmen").any()
+
+
+def test_batch_scores_equal_bundle_scores(scored: pd.DataFrame, bundle: ScoringBundle, event_data) -> None:
+    ok = scored[scored["error"].isna()].set_index("lead_id")
+    features = features_at(bundle, event_data).loc[ok.index]
+    direct = pd.Series(bundle.probability(features), index=features.index)
+    pd.testing.assert_series_equal(ok["probability"].sort_index(), direct.sort_index(), check_names=False,
+                                   check_index_type=False, rtol=1e-12)
+
+
+def test_a_failed_write_leaves_no_partial_file(bundle: ScoringBundle, messy_leads: Path,
+                                                world_files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "scores.unknown-format"
+    with pytest.raises(Exception):  # noqa: B017 - the format error itself is the loader's business
+        score_event_file(bundle, messy_leads, world_files["activities"], out, options())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_output_round_trips(bundle: ScoringBundle, messy_leads: Path, world_files: dict[str, Path],
+                                    tmp_path: Path) -> None:
+    out = tmp_path / "scores.parquet"
+    score_event_file(bundle, messy_leads, world_files["activities"], out, options())
+    assert len(pd.read_parquet(out)) == 304
+
+
+def test_every_score_file_column_equals_the_api_result_of_the_same_lead(scored: pd.DataFrame, bundle: ScoringBundle,
+                                                                       event_data) -> None:
+    """The file and the API say the same about a lead: numbers, reasons, their order and their words."""
+    ok = scored[scored["error"].isna()].set_index("lead_id")
+    features = features_at(bundle, event_data).loc[ok.index]
+    api = dict(zip(features.index, bundle.score(features, options("de", 3)).records(), strict=True))
+    for lead_id, row in ok.iterrows():
+        result = api[lead_id]
+        for key in ("probability", "score", "tier", "tier_conversion_rate", "grade", "base_score", "fit_score",
+                    "engagement_score", "other_points"):
+            assert row[key] == result[key], (lead_id, key)
+        assert json.loads(row["reasons_json"]) == result["reasons"], lead_id
+        shown = [f"{r['text']} ({r['points']:+d})" for r in result["reasons"][:3]]
+        assert [row[f"reason_{k}"] for k in (1, 2, 3)][:len(shown)] == shown, lead_id
+        assert all(pd.isna(row[f"reason_{k}"]) for k in range(len(shown) + 1, 4)), lead_id
+
+
+@pytest.fixture(scope="module")
+def odd_values(bundle: ScoringBundle, event_data) -> pd.DataFrame:
+    """Leads whose values are what JSON and rounding make hard: text with quotes, a backslash, a line break
+    and umlauts; missing values; −0.0; counts and days exactly between two whole numbers; a category
+    holding 1, 1.0 and True (equal in Python, different in JSON)."""
+    features = features_at(bundle, event_data).head(400).copy()
+    rows = np.arange(len(features))
+    features.loc[rows % 4 == 0, "country"] = 'Zürich "Süd" \\ Nord\n'
+    features.loc[rows % 4 == 1, "country"] = None
+    features["seniority"] = features["seniority"].astype(object)
+    features.loc[rows % 7 == 0, "seniority"] = 1  # equal to 1.0 and True, yet written differently
+    features.loc[rows % 7 == 1, "seniority"] = 1.0
+    features.loc[rows % 7 == 2, "seniority"] = True
+    features.loc[rows % 3 == 0, "lead_age_days"] = 2.5  # shown as 2 (half to even), like round() does
+    features.loc[rows % 3 == 1, "lead_age_days"] = 3.5
+    features.loc[rows % 5 == 0, "days_since_last_activity"] = np.nan
+    features.loc[rows % 5 == 1, "days_since_last_activity"] = -0.0
+    return features
+
+
+def test_reasons_json_is_what_json_dumps_writes_for_the_api_reasons(bundle: ScoringBundle,
+                                                                   odd_values: pd.DataFrame) -> None:
+    table = bundle.score(odd_values, ScoringOptions(lang="de", top_k=20))
+    frame, api = table.frame(20), table.records()
+    shown_values = {json.dumps(r["value"], ensure_ascii=False) for result in api for r in result["reasons"]}
+    assert {'"Zürich \\"Süd\\" \\\\ Nord\\n"', "null", "2.5", "3.5", "-0.0", "1", "1.0", "true"} <= shown_values
+    assert frame["reasons_json"].tolist() == [json.dumps(result["reasons"], ensure_ascii=False) for result in api]
+
+
+def test_reason_columns_are_the_api_reasons_text_and_points(bundle: ScoringBundle, odd_values: pd.DataFrame) -> None:
+    table = bundle.score(odd_values, options())
+    frame, api = table.frame(5), table.records()
+    for k in range(5):
+        expected = [f"{r['reasons'][k]['text']} ({r['reasons'][k]['points']:+d})" if len(r["reasons"]) > k else None
+                    for r in api]
+        assert [None if pd.isna(v) else v for v in frame[f"reason_{k + 1}"]] == expected
+
+
+def test_score_file_numbers_are_the_api_numbers(bundle: ScoringBundle, odd_values: pd.DataFrame) -> None:
+    table = bundle.score(odd_values, options())
+    frame, api = table.frame(5), pd.DataFrame(table.records()).drop(columns="reasons")
+    pd.testing.assert_frame_equal(frame[list(api.columns)], api, check_exact=True)
+
+
+def test_count_and_day_sentences_are_the_same_for_values_that_round_alike(bundle: ScoringBundle) -> None:
+    """The score file renders a count's or a day's sentence once per whole number shown (not once per
+    lead): that is only right while these sentences depend on nothing but that whole number."""
+    values = [x / 4 for x in range(-8, 60)] + [0.4999999, 0.5000001, 1.5, 2.5, 1e-9, -0.0, 3649.5, 3650.0, 3650.49,
+                                                  3650.5, 1e6, float("nan")]
+    checked = 0
+    for feature in bundle.catalogue:
+        if feature.kind not in ("count", "days"):
+            continue
+        for lang in ("en", "de"):
+            for value in values:
+                whole = float(np.round(value))
+                assert render(feature, value, lang) == render(feature, whole, lang), (feature.name, value, lang)
+                checked += 1
+    assert checked > 1000

@@ -1,0 +1,245 @@
+"""The real BentoML server on 127.0.0.1, called over HTTP the way a CRM calls it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from features.batch import LeadBatch
+from serving.server import running_server
+
+TOKEN = "test-token-7f3a"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+AS_OF = "2026-06-30T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def server(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    cache = tmp_path_factory.mktemp("models")
+    env = {"LEADSCORE_API_TOKEN": TOKEN, "MLFLOW_TRACKING_URI": trained.tracking_uri,
+           "LEADSCORE_MODEL_CACHE": str(cache), "LEADSCORE_MAX_LEADS": "50"}
+    with running_server(env, log_path=cache / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def leads(crm_leads: list[dict]) -> list[dict]:
+    """Ten real leads of the world with their activities, as JSON records."""
+    return crm_leads[:10]
+
+
+def _score(url: str, body: dict, headers: dict | None = None) -> httpx.Response:
+    return httpx.post(f"{url}/score", json=body, headers=AUTH if headers is None else headers, timeout=30)
+
+
+def test_scores_leads_with_calibrated_probability_tier_and_reasons(server: str, leads: list[dict]) -> None:
+    response = _score(server, {"leads": leads, "as_of": AS_OF, "top_k": 3})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["scored"] == len(leads) and body["failed"] == 0
+    for i, result in enumerate(body["results"]):
+        assert result["index"] == i and result["lead_id"] == leads[i]["lead_id"]
+        assert 0 < result["probability"] < 1
+        assert result["score"] == int(100 * result["probability"] + 0.5)
+        assert result["tier"] in {"hot", "warm", "cold"} and result["grade"] in {"A", "B", "C", "D"}
+        assert result["base_score"] + sum(r["points"] for r in result["reasons"]) + result["other_points"] == \
+            result["score"]
+        assert result["model_version"] == body["model_version"]
+
+
+def test_reasons_can_be_asked_for_in_german(server: str, leads: list[dict]) -> None:
+    english = _score(server, {"leads": leads[:3], "as_of": AS_OF, "lang": "en"}).json()["results"]
+    german = _score(server, {"leads": leads[:3], "as_of": AS_OF, "lang": "de"}).json()["results"]
+    assert [r["score"] for r in english] == [r["score"] for r in german]
+    assert [r["text"] for r in german[0]["reasons"]] != [r["text"] for r in english[0]["reasons"]]
+
+
+def test_the_http_score_equals_the_batch_score(server: str, leads: list[dict], bundle, event_data) -> None:
+    ids = [lead["lead_id"] for lead in leads]
+    leads_file = event_data.leads[event_data.leads["lead_id"].isin(ids)]
+    features = bundle.features(LeadBatch.from_frames(leads_file, event_data.activities), AS_OF)
+    batch = dict(zip(features.index, bundle.probability(features), strict=True))
+    online = {r["lead_id"]: r for r in _score(server, {"leads": leads, "as_of": AS_OF}).json()["results"]}
+    for lead_id in ids:
+        assert online[lead_id]["probability"] == pytest.approx(batch[lead_id], abs=1e-12)
+
+
+def test_a_request_too_big_for_the_event_loop_is_scored_in_a_thread_with_the_same_results(
+    server: str, leads: list[dict]
+) -> None:
+    inline = _score(server, {"leads": leads[:2], "as_of": AS_OF}).json()["results"]  # ≤ 10 leads: on the loop
+    copies = [{**lead, "lead_id": f"{lead['lead_id']}-{n}"} for n in range(3) for lead in leads]  # 30: a thread
+    threaded = _score(server, {"leads": copies, "as_of": AS_OF}).json()["results"]
+    assert len(threaded) == 30 and all(r["status"] == "ok" for r in threaded)
+    for n in range(3):
+        for i in range(2):
+            same = threaded[n * len(leads) + i]
+            assert {**same, "index": i, "lead_id": inline[i]["lead_id"]} == inline[i]
+
+
+def test_only_small_requests_are_scored_on_the_event_loop() -> None:
+    from serving.service import _small
+
+    one = {"lead_id": "a", "activities": [{}] * 50}
+    assert _small([one])
+    assert not _small([one] * 11)  # more leads than inline_leads (10)
+    assert not _small([{"lead_id": "a", "activities": [{}] * 2001}])  # more activities than inline_activities
+    assert _small([{"lead_id": "a", "activities": "not a list"}])  # malformed: validation reports it, inline
+
+
+def test_a_bad_lead_is_an_error_a_bad_activity_a_warning_and_the_rest_is_scored(server: str, leads: list[dict]) -> None:
+    bad = [{**leads[0], "created_at": "not a date"}, leads[1],
+           {**leads[2], "activities": [{"occurred_at": "2026-01-01T00:00:00Z"}]}, {"no_id": True}]
+    body = _score(server, {"leads": bad, "as_of": AS_OF}).json()
+    assert (body["scored"], body["failed"]) == (2, 2)
+    results = body["results"]
+    assert results[0]["status"] == "error" and results[0]["errors"][0]["field"] == "created_at"
+    assert results[1]["status"] == "ok"
+    # an activity without a type is not used, as a file's activity row without one is rejected: the lead is scored
+    assert results[2]["status"] == "ok"
+    assert results[2]["warnings"] == [{"field": "activities.0.activity_type",
+                                       "message": "missing required value: activity not used"}]
+    assert [e["field"] for e in results[3]["errors"]] == ["lead_id"]
+
+
+def test_a_lead_created_after_as_of_is_an_error_not_a_score(server: str, leads: list[dict]) -> None:
+    body = _score(server, {"leads": [leads[0]], "as_of": "2020-01-01T00:00:00Z"}).json()
+    assert body["results"][0]["errors"][0]["field"] == "created_at"
+
+
+@pytest.mark.parametrize("body", [
+    {"leads": "not a list"},
+    {"leads": [], "lang": "fr"},
+    {"leads": [], "top_k": "many"},
+    {"leads": [], "as_of": "yesterday-ish"},
+    {},
+])
+def test_a_malformed_request_gets_400_with_field_detail(server: str, body: dict) -> None:
+    response = _score(server, body)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"][0]["loc"]
+
+
+def test_invalid_json_is_a_client_error(server: str) -> None:
+    response = httpx.post(f"{server}/score", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
+
+
+def test_too_many_leads_get_413(server: str, leads: list[dict]) -> None:
+    response = _score(server, {"leads": leads * 6})  # 60 > LEADSCORE_MAX_LEADS=50
+    assert response.status_code == 413
+
+
+def test_an_oversized_body_gets_413(server: str) -> None:
+    response = httpx.post(f"{server}/score", content=b" " * 21_000_000,
+                          headers={**AUTH, "Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}])
+def test_scoring_needs_the_bearer_token(server: str, leads: list[dict], headers: dict) -> None:
+    assert _score(server, {"leads": leads[:1]}, headers=headers).status_code == 401
+
+
+def test_health_needs_no_token_but_model_info_does(server: str) -> None:
+    assert httpx.get(f"{server}/livez").status_code == 200
+    assert httpx.get(f"{server}/readyz").status_code == 200
+    assert httpx.get(f"{server}/model").status_code == 401
+
+
+def test_model_info_names_version_window_metrics_and_tiers(server: str, trained) -> None:
+    info = httpx.get(f"{server}/model", headers=AUTH).json()
+    assert info["version"] == trained.version and info["alias"] == "champion"
+    assert info["metrics"]["roc_auc"] == pytest.approx(trained.metrics["roc_auc"])
+    assert info["tiers"]["hot_threshold"] > info["tiers"]["warm_threshold"]
+    assert set(info["tiers"]["conversion_rate"]) == {"hot", "warm", "cold"}
+    assert info["training_window"]["test"]
+
+
+def test_score_card_is_html_for_one_lead(server: str, leads: list[dict]) -> None:
+    response = httpx.post(f"{server}/card", json={"leads": leads[:1], "as_of": AS_OF, "lang": "de"}, headers=AUTH)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<svg" in response.text and "Warum dieser Score" in response.text
+
+
+def test_the_service_starts_from_the_verified_local_copy_when_the_registry_is_gone(
+        trained, tmp_path: Path, leads: list[dict]) -> None:
+    cache = tmp_path / "models"
+    from serving.loader import load_model
+
+    load_model("models:/lead-scoring@champion", cache, trained.tracking_uri)  # fills the cache
+    env = {"LEADSCORE_NO_AUTH": "1", "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",  # nothing listens there
+           "LEADSCORE_MODEL_CACHE": str(cache), "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+           "MLFLOW_HTTP_REQUEST_TIMEOUT": "2"}
+    with running_server(env, log_path=tmp_path / "server.log") as url:
+        info = httpx.get(f"{url}/model").json()
+        assert info["loaded_from"] == "cache" and info["version"] == trained.version
+        assert _score(url, {"leads": leads[:1], "as_of": AS_OF}, headers={}).status_code == 200
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every process on this (Linux) machine: pid → (parent pid, command line)."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                out[int(entry.name)] = (parent, (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except (OSError, IndexError, ValueError):  # the process ended while we looked
+                continue
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_the_workers_option_starts_that_many_worker_processes(trained, tmp_path: Path, leads: list[dict]) -> None:
+    # `bentoml serve --api-workers` is ignored by services like ours: the count must reach the service settings
+    env = {"LEADSCORE_NO_AUTH": "1", "MLFLOW_TRACKING_URI": trained.tracking_uri,
+           "LEADSCORE_MODEL_CACHE": str(tmp_path / "models")}
+    with running_server(env, workers=2, log_path=tmp_path / "server.log") as url:
+        port = httpx.URL(url).port
+        processes = _processes()
+        (server,) = [pid for pid, (_, command) in processes.items() if "bentoml serve serving.service:LeadScoring" in
+                     command and f"--port {port} " in command]
+        workers = [pid for pid, (parent, command) in processes.items() if parent == server and
+                   "_bentoml_impl.worker" in command]
+        assert len(workers) == 2
+        assert _score(url, {"leads": leads[:1], "as_of": AS_OF}, headers={}).status_code == 200
+
+
+def test_the_service_runs_one_worker_per_usable_core_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker is one event loop: on two cores a second worker is what lets the second core serve requests."""
+    import os
+
+    from serving.config import ServeConfig, usable_cores
+
+    assert usable_cores() == len(os.sched_getaffinity(0)) >= 1
+    monkeypatch.delenv("LEADSCORE_WORKERS", raising=False)
+    assert ServeConfig.from_env().workers == usable_cores()
+    monkeypatch.setenv("LEADSCORE_WORKERS", "3")
+    assert ServeConfig.from_env().workers == 3
+
+
+def test_concurrent_one_lead_requests_each_get_the_answer_they_get_alone(server: str, leads: list[dict]) -> None:
+    """Small requests that arrive together are scored in one call (serving.batcher); over HTTP, each must
+    still get exactly its own response, whatever arrived with it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [{"leads": [lead], "as_of": AS_OF, "lang": lang, "top_k": 3}
+              for lead in leads for lang in ("en", "de")] * 2
+    alone = [_score(server, body).json() for body in bodies]
+
+    def post_all(chunk: list[dict]) -> list[dict]:
+        with httpx.Client(headers=AUTH, timeout=30) as client:
+            return [client.post(f"{server}/score", json=body).json() for body in chunk]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parts = list(pool.map(post_all, [bodies[i::8] for i in range(8)]))
+    together = [None] * len(bodies)
+    for i, part in enumerate(parts):
+        together[i::8] = part
+    assert together == alone
+    assert {r["results"][0]["lead_id"] for r in together} == {lead["lead_id"] for lead in leads}

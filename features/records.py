@@ -82,12 +82,12 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
             check.errors.append(Issue(CREATED_AT, values.MISSING_REQUIRED))
         elif bad[i]:
             check.errors.append(Issue(CREATED_AT, values.unparseable_moment(shown.iloc[i])))
-        elif as_of_us is not None and created[i] > as_of_us:
-            check.errors.append(Issue(CREATED_AT, "lead created after as_of: it cannot be scored at that moment"))
         elif lead[LEAD_ID] in seen_ids:
             check.errors.append(Issue(LEAD_ID, f"duplicate lead_id (first seen at index {seen_ids[lead[LEAD_ID]]})"))
-        else:
+        else:  # a lead created after the moment is still the first of its id, as in a file
             seen_ids[str(lead[LEAD_ID])] = i
+            if as_of_us is not None and created[i] > as_of_us:
+                check.errors.append(Issue(CREATED_AT, "lead created after as_of: it cannot be scored at that moment"))
 
     rows = np.array([i for i, check in enumerate(checks) if check.ok], dtype=np.int64)
     position = np.full(len(checks), -1, dtype=np.int64)

@@ -20,9 +20,7 @@ import pandas as pd
 from scoring.artifacts import load_bundle
 from scoring.options import ScoringOptions
 from scoring.requests import score_records
-
-OUTPUT_COLUMNS = ("lead_id", "status", "probability", "score", "tier", "tier_conversion_rate", "grade", "base_score",
-                  "fit_score", "engagement_score", "other_points", "reasons", "errors", "warnings")
+from scoring.signature import OUTPUT_COLUMNS
 
 
 class LeadScoringModel(mlflow.pyfunc.PythonModel):

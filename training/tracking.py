@@ -18,10 +18,10 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.models import infer_signature
 
 import scoring
 from scoring.artifacts import BUNDLE_FILE, save_bundle
+from scoring.signature import signature as pyfunc_signature
 from training.config import TrainConfig
 from training.dataset import LABEL
 from training.metrics import classification_metrics
@@ -76,7 +76,9 @@ def gate(new: dict[str, float], champion: dict[str, float], auc_tolerance: float
 
 
 def _input_example(example: pd.DataFrame) -> pd.DataFrame:
-    return example.astype(object).where(example.notna(), None)
+    """Rows as the pyfunc takes them: text cells, empty ones None."""
+    text = example.astype(object).map(lambda v: None if v is None or v != v else v if isinstance(v, str) else str(v))
+    return text.astype(object).where(text.notna(), None)
 
 
 def log_and_register(
@@ -145,11 +147,7 @@ def log_and_register(
         progress("logging and registering the model")
         bundle.info["run_id"] = run.info.run_id
         sha = save_bundle(bundle, scratch / BUNDLE_FILE)
-        output_example = pd.DataFrame([{"lead_id": str(i), "status": "ok", **r, "reasons": "[]", "errors": "[]",
-                                        "warnings": "[]"} for i, r in zip(test.index[:3], bundle.score(test.head(3))
-                                                                          .records(), strict=True)])
-        signature = infer_signature(_input_example(input_example), output_example,
-                                    params={"as_of": "", "lang": "en", "top_k": 5})
+        signature = pyfunc_signature(bundle)
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(PYFUNC_CODE),

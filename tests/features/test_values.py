@@ -1,0 +1,99 @@
+"""The rulebook (features/values.py): one reading of a raw CRM value, in scalar and column form alike."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from features import values
+from features.contract import MISSING_MARKERS
+
+# text as exports hold it: markers in any case and padding, umlauts, odd whitespace, digits and punctuation
+_CELL = st.one_of(
+    st.sampled_from(sorted(MISSING_MARKERS)).map(lambda m: f"  {m.upper()} "),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20),
+    st.sampled_from(["Page  View", " Demo Request! ", "1.234", "1.234,5", "-5", "€ 1.200", "Straße", "\u00a0x\u2003"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(_CELL, min_size=1, max_size=80))
+def test_text_of_an_arrow_text_column_is_the_scalar_rule_of_every_cell(cells: list[str]) -> None:
+    column = values.text_column(pd.Series(cells, dtype="str"))
+    assert [None if pd.isna(v) else v for v in column] == [values.text(c) for c in cells]
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(st.one_of(_CELL, st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.none()),
+                      min_size=1, max_size=80))
+def test_the_column_form_of_a_rule_is_the_rule_applied_to_each_value(cells: list[object]) -> None:
+    column = np.empty(len(cells), dtype=object)
+    column[:] = cells
+    for rule in (values.text, values.activity_type, values.amount, values.flag, values.snake):
+        assert list(values.map_distinct(column, rule)) == [rule(c) for c in cells]
+
+
+@pytest.mark.parametrize(("raw", "read"), [
+    ("Page  View", "page_view"), ("page-view", "page_view"), ("Demo Request!", "demo_request"),
+    (" PRICING_PAGE_VIEW ", "pricing_page_view"), ("Säles Call", "saeles_call"), ("", None), ("Select", None),
+])
+def test_an_activity_type_is_read_as_its_snake_form(raw: str, read: str | None) -> None:
+    assert values.activity_type(raw) == read
+
+
+@pytest.mark.parametrize(("raw", "number", "problem"), [
+    ("1.234", 1234.0, None), ("1,234", 1234.0, None), ("1.234.567,89", 1234567.89, None),
+    ("1,234,567.89", 1234567.89, None), ("12 500", 12500.0, None), ("1'200", 1200.0, None),
+    ("€ 5.000", 5000.0, None), ("5000 EUR", 5000.0, None), ("1,5", 1.5, None), ("0.234", 0.234, None),
+    (120, 120.0, None), (2.5, 2.5, None), ("Select", None, None), (None, None, None),
+    ("viele", None, "not a number 'viele': set to missing"), ("50-100", None, "not a number '50-100': set to missing"),
+    ("-5", None, values.NEGATIVE), (-5, None, values.NEGATIVE), (True, None, "not a number 'true': set to missing"),
+])
+def test_amounts_read_german_and_english_grouping_and_name_what_they_drop(raw: object, number: float | None,
+                                                                          problem: str | None) -> None:
+    assert values.amount(raw) == (number, problem)
+
+
+def test_moments_are_iso_8601_with_utc_as_the_default_and_nothing_else() -> None:
+    raw = ["2024-03-01T10:00:00Z", "2024-03-01T12:00:00+02:00", "2024-03-01 10:00", "2024-03-01",
+           "2024-03-01T10:00:00.1234567Z", "01.03.2024", "1700000000", "yesterday", "", None, "Select"]
+    micro, bad, _ = values.moments(raw)
+    at_ten = values.moment_us("2024-03-01T10:00:00Z")
+    assert micro[:3].tolist() == [at_ten, at_ten, at_ten]
+    assert micro[3] == at_ten - 10 * 3_600_000_000
+    assert micro[4] == at_ten + 123_456  # digits beyond microseconds are dropped, not rounded
+    assert bad.tolist() == [False] * 5 + [True, True, True, False, False, False]
+    assert (micro[5:] == values.NOT_A_MOMENT).all()
+
+
+def test_typed_moments_are_taken_as_they_are_and_a_naive_one_means_utc() -> None:
+    typed = pd.Series(pd.to_datetime(["2024-03-01 10:00", None]))
+    micro, bad, _ = values.moments(typed)
+    assert micro[0] == values.moment_us("2024-03-01T10:00:00Z") and micro[1] == values.NOT_A_MOMENT
+    assert not bad.any()
+
+
+@pytest.mark.parametrize(("raw", "read"), [("1", 1.0), ("ja", 1.0), (" Yes ", 1.0), ("false", 0.0), ("nein", 0.0),
+                                           ("0", 0.0), ("maybe", None), ("", None)])
+def test_flags_read_english_and_german(raw: str, read: float | None) -> None:
+    assert values.flag(raw) == read
+
+
+def test_plain_numbers_refuse_grouping_and_leading_zeros() -> None:
+    assert values.number("1.5") == 1.5 and values.number("1e3") == 1000.0
+    assert values.number("1,5") is None and values.number("1,5", decimal_comma=True) == 1.5
+    assert values.number("01067") is None  # a postal code, not a number
+    assert values.number(float("inf")) is None and values.number(7) == 7.0
+    assert not values.numeric_column(pd.Series(["1", "2", "01067"], dtype="str"))
+    assert values.numeric_column(pd.Series(["1", "2.5", None], dtype="str"))
+
+
+def test_text_reads_numbers_as_a_csv_holds_them_and_objects_as_no_text() -> None:
+    assert values.text(12.0) == "12" and values.text(1.5) == "1.5" and values.text(7) == "7"
+    assert values.text(True) == "true" and values.text(math.nan) is None and values.text(" k.A. ") is None
+    assert values.text(b"bytes") is None and values.text(["list"]) is None

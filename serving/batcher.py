@@ -1,12 +1,12 @@
 """Small requests that arrive together are scored together.
 
-A CRM scores leads one at a time as they change, often several at once. Each one-lead request costs the
-model ~0.6 ms, most of it per call rather than per lead (building the feature arrays, one TreeSHAP call,
-choosing reasons): four leads in one call cost ~1.1 ms, not 2.4. So the service hands its small requests to
+A CRM scores leads one at a time as they change, often several at once. Most of a one-lead request's cost is
+per call rather than per lead (building the feature arrays, one TreeSHAP call, choosing reasons; figures in
+``benchmarks/DECISIONS.md``). So the service hands its small requests to
 a :class:`RequestBatcher` on the event loop. A request that finds nobody waiting is scored as soon as the
 event loop has finished what was already ready; requests that arrived meanwhile (read and parsed in the same
 turn) are scored with it, in one :func:`serving.scoring.score_requests` call. Nothing waits for a batch to
-fill: a lone request pays a few microseconds, and every request gets exactly the response it would get alone.
+fill: a lone request is scored at once, and every request gets exactly the response it would get alone.
 """
 
 from __future__ import annotations

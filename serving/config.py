@@ -25,9 +25,9 @@ class ServeConfig:
       operator said ``--no-auth``.
     * ``max_leads`` / ``max_body_bytes``: larger requests get 413 instead of tying up a worker.
     * ``inline_leads`` / ``inline_activities``: a request at most this big (a CRM scoring one lead as it
-      changes: about a millisecond of work) is scored on the server's event loop; a bigger one goes to a
-      worker thread so that it never holds up health probes and small requests. Handing a one-lead
-      request to a thread costs more than scoring it (measured: ~0.9 ms of CPU per request).
+      changes) is scored on the server's event loop; a bigger one goes to a worker thread so that it never
+      holds up health probes and small requests (handing a one-lead request to a thread costs more than
+      scoring it: ``benchmarks/DECISIONS.md``).
     * ``batch_leads``: small requests that arrive together are scored in one call of up to this many
       leads (:mod:`serving.batcher`); 1 scores every request alone.
     * ``workers``: server processes, each with its own copy of the model (~0.3 GB); by default one per core

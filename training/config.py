@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 from features.config import FeatureConfig
@@ -13,26 +13,46 @@ PromotePolicy = Literal["gate", "always", "never"]
 
 @dataclass(frozen=True)
 class BoosterParams:
-    """LightGBM settings. Very shallow trees (4 leaves: each tree is a two-way interaction at most) and
-    large leaves: the observable signal is mostly additive in log-odds plus a few interactions (company
-    size × industry, seniority × size, fit × recent intent), and small leaves would memorise individual
-    leads that appear in several monthly snapshots. Measured on a 30k-lead world (test ROC AUC, same
-    split): 15 leaves 0.778, 7 leaves 0.783, 4 leaves 0.785, logistic regression 0.776. Shallow trees are
-    also cheap to explain (TreeSHAP cost grows with trees × leaves × depth²). With a learning rate of 0.1
-    a 200k-lead history trains in ~1 minute and reaches 0.799 test AUC (logistic regression 0.787, points
-    scorecard 0.715; ``benchmarks/results/train.md``). ``deterministic`` +
-    ``force_row_wise`` make the same data and seed give identical models."""
+    """LightGBM settings. The defaults are the first candidate of the settings search, not a final answer:
+    each training chooses among :data:`SEARCH_GRID` on the user's own latest validation window
+    (:mod:`training.procedure`). Leaves hold at least ``min_child_share`` of the fitting rows (and at least
+    ``min_child_samples_floor``), so the same setting means the same thing for 1,000 leads and 1,000,000.
+    ``deterministic`` + ``force_row_wise`` make the same data and seed give identical models."""
 
     n_estimators: int = 2000
     learning_rate: float = 0.1
     num_leaves: int = 4
-    min_child_samples: int = 200
+    min_child_share: float = 0.002
+    min_child_samples_floor: int = 20
+    min_child_samples: int = 200  # set from min_child_share for each fit
     subsample: float = 0.8
     subsample_freq: int = 1
     colsample_bytree: float = 0.8
     reg_lambda: float = 1.0
-    early_stopping_rounds: int = 100
+    early_stopping_rounds: int = 50
     n_jobs: int = 2
+
+    def searched(self) -> dict[str, float]:
+        """The settings the search varies, as logged in its table."""
+        return {"num_leaves": float(self.num_leaves), "min_child_share": self.min_child_share,
+                "learning_rate": self.learning_rate, "colsample_bytree": self.colsample_bytree}
+
+    def describe(self) -> str:
+        return (f"{self.num_leaves} leaves, leaves ≥ {self.min_child_share:.2%} of rows, learning rate "
+                f"{self.learning_rate}, {self.colsample_bytree:.0%} of features per tree")
+
+
+#: The settings search: shallow and additive first (the observable signal of lead data is mostly additive in
+#: log-odds), then deeper trees for interactions (fit × intent, size × industry), smaller leaves, fewer
+#: features per tree. Tried in this order until the time budget is spent; monotone directions always hold.
+SEARCH_GRID: tuple[dict[str, float], ...] = (
+    {},
+    {"num_leaves": 8, "min_child_share": 0.001},
+    {"num_leaves": 4, "min_child_share": 0.0005, "colsample_bytree": 1.0},
+    {"num_leaves": 16, "min_child_share": 0.002, "colsample_bytree": 0.6},
+    {"num_leaves": 8, "min_child_share": 0.01, "colsample_bytree": 0.5},
+    {"num_leaves": 31, "min_child_share": 0.004, "colsample_bytree": 0.6},
+)
 
 
 @dataclass(frozen=True)
@@ -50,24 +70,37 @@ class TierPolicy:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """A training run. The split is by time: fit on old snapshots, calibrate on a later window, test on
-    the latest window whose horizon has fully elapsed, with a gap of one horizon between them so that
-    no label of an earlier window was observed after the next window's scoring moment."""
+    """A training run (:mod:`training.train`). Examples are monthly snapshots (``snapshot_every_days``) with a
+    ``horizon_days`` label. The procedure is judged by a rolling-origin backtest over the latest
+    ``backtest_origins`` snapshots whose horizon has elapsed, then refitted on everything labelled; the
+    calibrator learns from the latest ``calibration_snapshots`` (out of time). Fewer than
+    ``min_conversions_learned`` conversions: a points model from ``rules_file`` (default: the shipped rules)
+    instead of a learned one. The settings ``search`` spends at most ``search_seconds`` per fit."""
 
     horizon_days: int = DEFAULT_HORIZON_DAYS
     snapshot_every_days: int = 30
     calibration_snapshots: int = 2
-    min_fit_snapshots: int = 3
+    backtest_origins: int = 3
+    min_conversions_learned: int = 40
+    search: bool = True
+    search_seconds: float = 30.0
+    search_rows: int = 150_000
     seed: int = 42
     model_name: str = "lead-scoring"
     experiment: str = "lead-scoring"
     promote: PromotePolicy = "gate"
     auc_tolerance: float = 0.005
-    max_fit_rows: int = 400_000
+    max_fit_rows: int = 600_000
     features: FeatureConfig = field(default_factory=FeatureConfig)
     booster: BoosterParams = field(default_factory=BoosterParams)
     tiers: TierPolicy = field(default_factory=TierPolicy)
     rare_category_min_count: int = 30
+    rules_file: str | None = None
+
+    def search_candidates(self) -> list[BoosterParams]:
+        """The booster settings to try, in order (only the configured ones when the search is off)."""
+        grid = SEARCH_GRID if self.search else ({},)
+        return [replace(self.booster, **changes) for changes in grid]  # type: ignore[arg-type]
 
     def as_params(self) -> dict[str, object]:
         """Flat ``section.key`` params for MLflow."""

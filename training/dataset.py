@@ -1,19 +1,16 @@
-"""Training examples from the CRM history: monthly snapshots, labels, and the split by time.
+"""Training examples from the CRM history: snapshots, labels, and which of them are labelled yet.
 
-A lead is an example at snapshot ``t`` if it existed and was still open (not yet converted) at ``t``;
-it is positive if it converted in ``(t, t + horizon]``. Features come only from what was known at
-``t``. The windows are laid out backwards from the end of the data:
+A lead is an example at snapshot ``t`` if it existed and was still open (not yet converted) at ``t``; it is
+positive if it converted in ``(t, t + horizon]``. Features come only from what was known at ``t``. A
+snapshot is *labelled* once its horizon has elapsed (``t + horizon <= data end``): only then is a lead that
+did not convert a negative. Snapshots run monthly, backwards from the last labelled moment:
 
-    ... fit snapshots ... | gap ≥ horizon | calibration snapshots | gap ≥ horizon | test snapshot | horizon | end
-
-so every label used to fit was observable before the calibration moment, and every calibration label
-before the test moment: the evaluation sees the model exactly as it would have been deployed.
+    ... labelled snapshots ... | last labelled (data end - horizon) | horizon | data end
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,30 +25,6 @@ LABEL = "label"
 AS_OF = "as_of"
 
 
-class NotEnoughHistoryError(ValueError):
-    """The history is too short for fit, calibration and test windows with the configured horizon."""
-
-
-@dataclass(frozen=True)
-class Windows:
-    """The snapshot moments of each part of the split."""
-
-    fit: tuple[pd.Timestamp, ...]
-    calibration: tuple[pd.Timestamp, ...]
-    test: pd.Timestamp
-    data_end: pd.Timestamp
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "fit_first": self.fit[0].isoformat(),
-            "fit_last": self.fit[-1].isoformat(),
-            "fit_snapshots": str(len(self.fit)),
-            "calibration": ", ".join(t.isoformat() for t in self.calibration),
-            "test": self.test.isoformat(),
-            "data_end": self.data_end.isoformat(),
-        }
-
-
 def data_end_of(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame) -> pd.Timestamp:
     """The export moment: the day after the latest timestamp anywhere in the data (midnight UTC)."""
     latest = [leads[CREATED_AT].max()]
@@ -62,27 +35,18 @@ def data_end_of(leads: pd.DataFrame, activities: pd.DataFrame | None, conversion
     return pd.Timestamp(max(latest)).ceil("D")
 
 
-def plan_windows(data_start: pd.Timestamp, data_end: pd.Timestamp, config: TrainConfig) -> Windows:
-    """Lay the snapshots out backwards from ``data_end`` (see the module docstring)."""
-    horizon = pd.Timedelta(days=config.horizon_days)
+def labelled_moments(data_start: pd.Timestamp, data_end: pd.Timestamp, config: TrainConfig,
+                     ) -> tuple[pd.Timestamp, ...]:
+    """Snapshot moments every ``snapshot_every_days`` back from the last whose horizon has elapsed
+    (``data_end - horizon``) to the first with some history behind it; possibly none."""
     step = pd.Timedelta(days=config.snapshot_every_days)
-    test = (data_end - horizon).floor("D")
-    last_cal = test - horizon
-    calibration = tuple(last_cal - step * i for i in reversed(range(config.calibration_snapshots)))
-    last_fit = calibration[0] - horizon
+    moment = (data_end - pd.Timedelta(days=config.horizon_days)).floor("D")
     first_useful = data_start.ceil("D") + step  # a snapshot needs some leads with some history
-    fit: list[pd.Timestamp] = []
-    moment = last_fit
+    moments = []
     while moment >= first_useful:
-        fit.append(moment)
+        moments.append(moment)
         moment -= step
-    if len(fit) < config.min_fit_snapshots:
-        raise NotEnoughHistoryError(
-            f"the history from {data_start.date()} to {data_end.date()} holds {len(fit)} fit snapshot(s); "
-            f"{config.min_fit_snapshots} are needed before the calibration window ({calibration[0].date()}) "
-            f"with a {config.horizon_days}-day horizon. Provide a longer history or a shorter --horizon-days."
-        )
-    return Windows(fit=tuple(reversed(fit)), calibration=calibration, test=test, data_end=data_end)
+    return tuple(reversed(moments))
 
 
 def label_open_leads(

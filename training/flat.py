@@ -1,11 +1,11 @@
 """Flat mode: train on any one-row-per-lead export with a 0/1 outcome column (``leadscore train --table``).
 
-    table ──load_flat_table──▶ features, label, ids, times
-        ──split──▶ fit (~60 %) / calibration (~20 %) / test (~20 %): by time when a time column is given
-                   (oldest first), else stratified at random (seeded)
-        ──leakage screen on the fit rows (training.leakage)──▶ leaky columns excluded unless --keep
+    table ──load_flat_table──▶ features, label, ids, times (a date or an ordering number)
+        ──leakage screen (training.leakage)──▶ leaky columns excluded unless --keep
         ──flat catalogue──▶ one feature per remaining column
-        ──training.train.fit_and_evaluate──▶ booster, calibrator, tiers, grades, baselines, test metrics
+        ──cross-fitting (flat_folds: forward in time with --time, else stratified)──▶ out-of-fold margins:
+          the settings search, the calibrator, the tiers and every metric come from them
+        ──training.procedure──▶ the served booster refitted on every row, with the out-of-fold calibrator
         ──training.tracking.log_and_register──▶ MLflow run, leakage_report.json, registered version
 
 The bundle's ``info`` says how to score such a table again: ``mode="flat"``, the ``id_column`` results
@@ -19,25 +19,27 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold
 
 from features.catalogue import Catalogue, Feature, Group
 from features.loading import FlatData, load_flat_table
+from training.baselines import logistic_baseline
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL
 from training.leakage import LeakageReport, screen_leakage
+from training.metrics import classification_metrics
+from training.procedure import fit_procedure
 from training.registry import configure
 from training.tracking import ChampionFeatures, ChampionNotComparable, LoggedRun, log_and_register
-from training.train import TrainResult, fit_and_evaluate
+from training.train import TrainResult, _lr_frame, describe_tiers, make_bundle
 
 Progress = Callable[[str], None]
 
-FIT_SHARE = 0.60
-CALIBRATION_SHARE = 0.20  # the rest (~20 %) is the test split
+FOLDS = 5
 LEAKAGE_REPORT_FILE = "leakage_report.json"
 
 #: Words in a column name that say the column records what the lead *did* (engagement) rather than who
@@ -103,64 +105,6 @@ def flat_catalogue(features: pd.DataFrame, min_count: int = 30) -> Catalogue:
 
 
 # --------------------------------------------------------------------------------------------------
-# Split
-
-
-@dataclass(frozen=True)
-class FlatSplit:
-    """Row positions (into the loaded table, ascending) of the three parts."""
-
-    fit: np.ndarray
-    calibration: np.ndarray
-    test: np.ndarray
-    method: Literal["time", "stratified"]
-
-    def as_dict(self, times: pd.Series | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"method": self.method, "fit": len(self.fit), "calibration": len(self.calibration),
-                               "test": len(self.test)}
-        if times is not None:
-            for name in ("fit", "calibration", "test"):
-                part = times.iloc[getattr(self, name)]
-                out[f"{name}_from"], out[f"{name}_to"] = part.min().isoformat(), part.max().isoformat()
-        return out
-
-
-def split_rows(label: np.ndarray, times: pd.Series | None = None, seed: int = 42) -> FlatSplit:
-    """Fit / calibration / test positions: ~60/20/20.
-
-    With ``times`` the rows are ordered by time (ties in input order) and cut there, so no calibration or
-    test lead is older than any fit lead: the model is judged on leads that came after the ones it
-    learned from, as it will be used. Without, each part is a stratified random sample (same conversion
-    rate in each), reproducible by ``seed``. Each part must hold both outcomes.
-    """
-    y = np.asarray(label)
-    n = len(y)
-    if times is not None:
-        order = np.argsort(times.to_numpy(), kind="stable")
-        n_fit, n_cal = round(FIT_SHARE * n), round(CALIBRATION_SHARE * n)
-        parts = order[:n_fit], order[n_fit:n_fit + n_cal], order[n_fit + n_cal:]
-        method: Literal["time", "stratified"] = "time"
-    else:
-        positions = np.arange(n)
-        try:
-            fit, rest = train_test_split(positions, train_size=FIT_SHARE, stratify=y, random_state=seed)
-            cal, test = train_test_split(rest, train_size=CALIBRATION_SHARE / (1 - FIT_SHARE), stratify=y[rest],
-                                         random_state=seed)
-        except ValueError as exc:  # fewer than 2 leads of a class
-            raise ValueError(f"cannot split {n} leads ({int(y.sum())} converted) into fit, calibration and test: "
-                             f"{exc}") from exc
-        parts = fit, cal, test
-        method = "stratified"
-    split = FlatSplit(*(np.sort(part) for part in parts), method=method)
-    for name in ("fit", "calibration", "test"):
-        part = y[getattr(split, name)]
-        if part.min(initial=1) == part.max(initial=0):
-            raise ValueError(f"the {name} split has {int(part.sum())} converted among {len(part)} leads: "
-                             "a model cannot be fitted or judged on a single outcome")
-    return split
-
-
-# --------------------------------------------------------------------------------------------------
 # Training
 
 
@@ -170,7 +114,7 @@ class FlatTraining:
 
     result: TrainResult
     leakage: LeakageReport
-    split: FlatSplit
+    held: np.ndarray  #: positions of the rows with an out-of-fold probability (the evaluation rows), ascending
     constant: list[str]  #: columns with one value (or only missing) in the fit split: nothing to learn
 
 
@@ -189,6 +133,23 @@ def _index_name(id_column: str | None, features: pd.DataFrame) -> str:
     return name if name not in features.columns else f"_{name}"
 
 
+def flat_folds(label: np.ndarray, times: pd.Series | None, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]],
+                                                                              str]:
+    """The cross-fitting folds of a flat table: with ``times``, forward in time (the rows ordered by time cut into
+    five blocks; each block held out from a model fitted on the blocks before it, so no lead is judged by a model
+    that saw later leads); without, five stratified folds (same conversion rate in each), seeded."""
+    n = len(label)
+    if times is not None:
+        blocks = np.array_split(np.argsort(times.to_numpy(), kind="stable"), FOLDS)
+        folds = [(np.sort(np.concatenate(blocks[:k])), np.sort(blocks[k])) for k in range(1, FOLDS)]
+        return [(fit, held) for fit, held in folds if label[fit].min() != label[fit].max()], "forward in time"
+    splits = min(FOLDS, int(label.sum()), int(n - label.sum()))
+    if splits < 2:
+        raise ValueError(f"cannot cross-fit {n} leads with {int(label.sum())} converted: both outcomes needed twice")
+    return list(StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed).split(np.zeros(n), label)), \
+        "stratified"
+
+
 def train_flat(
     data: FlatData,
     config: TrainConfig,
@@ -200,54 +161,62 @@ def train_flat(
     keep: Sequence[str] = (),
     progress: Progress = lambda _: None,
 ) -> FlatTraining:
-    """Split, screen for leaks, and fit and evaluate on a loaded flat table (no MLflow: see the module docstring)."""
+    """Screen for leaks, cross-fit, and fit the served model on every row (no MLflow: see the module docstring)."""
     if data.label is None:
         raise ValueError(f"the table has no usable label column {label!r}")
     features, y = data.features, data.label.astype(np.int64)
     _check_names(features, drop, keep)
-    split = split_rows(y, data.times, config.seed)
-    progress(f"split ({split.method}): {len(split.fit):,} fit, {len(split.calibration):,} calibration, "
-             f"{len(split.test):,} test leads")
-
-    fit_rows = features.iloc[split.fit].reset_index(drop=True)
-    leakage = screen_leakage(fit_rows, y[split.fit], keep=keep, seed=config.seed)
+    leakage = screen_leakage(features, y, keep=keep, seed=config.seed)
     progress(leakage.to_text())
     excluded = set(leakage.excluded)
-    constant = [c for c in features.columns if c not in excluded and fit_rows[c].nunique(dropna=False) <= 1]
+    constant = [c for c in features.columns if c not in excluded and features[c].nunique(dropna=False) <= 1]
     columns = [c for c in features.columns if c not in excluded and c not in constant]
     if not columns:
         raise ValueError("no feature column is left after the leakage screen and dropping constant columns")
     if constant:
-        progress(f"constant in the fit split, not used: {', '.join(map(repr, constant))}")
+        progress(f"constant in the table, not used: {', '.join(map(repr, constant))}")
     catalogue = flat_catalogue(features[columns], config.rare_category_min_count)
 
     frame = features[columns].copy()
     frame[LABEL] = y
     frame.index = pd.Index(data.ids.to_numpy(), name=_index_name(id_column, features))
-    fit, calibration, test = (frame.iloc[getattr(split, part)] for part in ("fit", "calibration", "test"))
-    if data.times is not None:  # early stopping then validates on the latest fit leads, not a random slice
-        fit = fit.assign(**{AS_OF: data.times.iloc[split.fit].to_numpy()})
-
-    bundle, metrics, baselines, choice, scored, best = fit_and_evaluate(fit, calibration, test, catalogue, config,
-                                                                         progress, mode="flat")
+    folds, method = flat_folds(y, data.times, config.seed)
+    progress(f"cross-fitting {len(frame):,} leads in {len(folds)} folds ({method})")
+    fitted = fit_procedure(frame, catalogue, config, progress, evaluation="cross-fitted", folds=folds)
+    bundle = make_bundle(fitted, catalogue, config, "flat")
+    test = fitted.calibration_rows.copy()  # type: ignore[union-attr]
+    test["probability"] = fitted.calibration_probability
+    y_test = test[LABEL].to_numpy()
+    metrics = classification_metrics(y_test, test["probability"].to_numpy())
+    describe_tiers(bundle, y_test, test["probability"].to_numpy(), metrics)
+    baselines = {"logreg": _out_of_fold_logreg(frame, folds, catalogue, config)}
+    metrics["auc_gain_over_logreg"] = metrics["roc_auc"] - baselines["logreg"]["roc_auc"]
+    evaluation = f"cross-fitted, {method}"
     bundle.info.update({
-        "mode": "flat",
-        "label": label,
-        "id_column": id_column,
-        "time_column": time_column,
-        "dropped": [*drop, *leakage.excluded],
-        "kept": list(keep),
-        "constant": constant,
-        "leakage": leakage.to_dict(),
-        "split": split.as_dict(data.times),
-        "metrics": metrics,
-        "calibration_method": choice.method,
+        "mode": "flat", "label": label, "id_column": id_column, "time_column": time_column,
+        "dropped": [*drop, *leakage.excluded], "kept": list(keep), "constant": constant,
+        "leakage": leakage.to_dict(), "evaluation": evaluation, "regime": "cross-validated",
+        "regime_text": f"one row per lead: calibrated and judged by cross-fitting ({method})",
+        "metrics": metrics, "calibration_method": fitted.calibration.method,
         "tiers": {"hot_threshold": bundle.tiers.hot_threshold, "warm_threshold": bundle.tiers.warm_threshold,
                   "conversion_rate": bundle.tiers.conversion_rate, "share": bundle.tiers.share},
     })
-    rows = {"fit": len(fit), "calibration": len(calibration), "test": len(test)}
-    result = TrainResult(bundle, None, metrics, baselines, choice, scored, rows, best)
-    return FlatTraining(result, leakage, split, constant)
+    result = TrainResult(bundle, "cross-validated", metrics, baselines, fitted.calibration, test, [], fitted.search,
+                         {**fitted.rows, "test": len(test)}, fitted.trees, evaluation)
+    return FlatTraining(result, leakage, np.sort(np.concatenate([h for _, h in folds])), constant)
+
+
+def _out_of_fold_logreg(frame: pd.DataFrame, folds: list[tuple[np.ndarray, np.ndarray]], catalogue: Catalogue,
+                        config: TrainConfig) -> dict[str, float]:
+    numeric = [f.name for f in catalogue if not f.categorical]
+    categorical = [f.name for f in catalogue if f.categorical]
+    held = np.sort(np.concatenate([h for _, h in folds]))
+    p = pd.Series(np.nan, index=range(len(frame)))
+    for fit, rows in folds:
+        model = logistic_baseline(numeric, categorical, config.seed).fit(_lr_frame(frame.iloc[fit], catalogue),
+                                                                          frame[LABEL].iloc[fit])
+        p.iloc[rows] = model.predict_proba(_lr_frame(frame.iloc[rows], catalogue))[:, 1]
+    return classification_metrics(frame[LABEL].to_numpy()[held], p.to_numpy()[held])
 
 
 def champion_features_for(test_table: pd.DataFrame, label: str) -> ChampionFeatures:
@@ -318,7 +287,7 @@ def train_flat_from_file(
     training = train_flat(data, config, label=label, id_column=id_column, time_column=time_column, drop=drop,
                           keep=keep, progress=progress)
     result = training.result
-    test_table = data.features.iloc[training.split.test].set_axis(result.test.index, axis=0)
+    test_table = data.features.iloc[training.held].set_axis(result.test.index, axis=0)
     leakage = training.leakage
     counts = {"leakage_flagged": float(len(leakage.flagged)), "leakage_excluded": float(len(leakage.excluded))}
     logged = log_and_register(

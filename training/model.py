@@ -12,14 +12,15 @@ from training.config import BoosterParams
 def fit_booster(
     X_fit: np.ndarray,
     y_fit: np.ndarray,
-    X_val: np.ndarray,
-    y_val: np.ndarray,
+    X_val: np.ndarray | None,
+    y_val: np.ndarray | None,
     categorical_index: list[int],
     params: BoosterParams,
     seed: int,
     monotone: list[int] | None = None,
 ) -> LeadBooster:
-    """Fit with early stopping on a later validation slice (never on the calibration or test window).
+    """Fit with early stopping on a later validation slice (never on the calibration or test window), or,
+    without one (``X_val`` None), exactly ``params.n_estimators`` trees.
 
     ``monotone`` (one entry per column: +1, -1 or 0) makes the model keep declared directions, e.g. that a
     recent demo request never lowers a score."""
@@ -40,6 +41,8 @@ def fit_booster(
         monotone_constraints=monotone or None,
         monotone_constraints_method="intermediate",
     )
+    if X_val is None:
+        return model.fit(X_fit, y_fit, categorical_feature=categorical_index)
     model.fit(
         X_fit,
         y_fit,

@@ -31,37 +31,55 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         "## Data",
         *(f"- `{k}`: sha256 `{v}`" for k, v in fingerprints.items()),
     ]
-    if result.windows:
-        w = result.windows.as_dict()
-        lines += [
-            f"- fit snapshots: {w['fit_first']} … {w['fit_last']} ({w['fit_snapshots']} monthly snapshots, "
-            f"{result.rows['fit']:,} examples)",
-            f"- calibration window: {w['calibration']} ({result.rows['calibration']:,} examples)",
-            f"- test window: {w['test']} ({result.rows['test']:,} open leads, outcomes observed up to {w['data_end']})",
-        ]
+    w = result.windows
     lines += [
         "",
-        "## Test-window metrics (same leads for every row)",
-        "| model | ROC AUC | PR AUC | Brier | log loss | ECE | lift top 10 % | capture top 10 % |",
-        "|---|---|---|---|---|---|---|---|",
-        _row("leadscore", m),
-        *(_row(f"baseline: {k}", v) for k, v in result.baselines.items()),
-        "",
-        "## Tiers (cut-offs chosen on the calibration window)",
-        "| tier | probability from | share of test leads | observed conversion rate |",
-        "|---|---|---|---|",
-        f"| hot | {t.hot_threshold:.3f} | {t.share['hot']:.1%} | {t.conversion_rate['hot']:.1%} |",
-        f"| warm | {t.warm_threshold:.3f} | {t.share['warm']:.1%} | {t.conversion_rate['warm']:.1%} |",
-        f"| cold | 0 | {t.share['cold']:.1%} | {t.conversion_rate['cold']:.1%} |",
+        "## How it was judged",
+        f"Regime: **{result.regime}** ({b.info.get('regime_text', '')}). Evaluation: {result.evaluation}.",
+    ]
+    if w:
+        lines.append(f"History {w.get('data_start', '')[:10]} … {w.get('data_end', '')[:10]}; "
+                     f"{w.get('labelled_snapshots', '0')} monthly snapshots whose horizon has elapsed.")
+    if result.origins:
+        lines += ["", "| origin | leads | conversions | ROC AUC | log loss | ECE | lift top 10 % |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {o.moment.date()} | {len(o.test):,} | {int(o.test['label'].sum())} | {o.metrics['roc_auc']:.3f} "
+                  f"| {o.metrics['log_loss']:.4f} | {o.metrics['ece']:.4f} | {o.metrics['lift_top10']:.2f} |"
+                  for o in result.origins]
+        lines.append(f"Spread over origins: ROC AUC {m.get('backtest_mean_roc_auc', float('nan')):.3f} ± "
+                     f"{m.get('backtest_std_roc_auc', float('nan')):.3f}. The served model is the same procedure "
+                     "refitted on every labelled snapshot.")
+    if result.search:
+        chosen = min(result.search, key=lambda row: row["log_loss"])
+        lines.append("Settings chosen by the search (log loss on the latest validation window): "
+                     + ", ".join(f"{k} {v:g}" for k, v in chosen.items()))
+    if m:
+        lines += [
+            "",
+            "## Metrics on the evaluation leads (same leads for every row)",
+            "| model | ROC AUC | PR AUC | Brier | log loss | ECE | lift top 10 % | capture top 10 % |",
+            "|---|---|---|---|---|---|---|---|",
+            _row("leadscore", m),
+            *(_row(f"baseline: {k}", v) for k, v in result.baselines.items() if "roc_auc" in v),
+        ]
+    else:
+        lines += ["", "## Metrics", "Not evaluated: no snapshot's horizon has elapsed with both outcomes yet."]
+    lines += ["", "## Tiers (cut-offs chosen on out-of-sample probabilities)",
+              "| tier | probability from | share of evaluation leads | observed conversion rate |", "|---|---|---|---|"]
+    for tier, cut in (("hot", t.hot_threshold), ("warm", t.warm_threshold), ("cold", 0.0)):
+        share, rate = t.share.get(tier, float("nan")), t.conversion_rate.get(tier, float("nan"))
+        lines.append(f"| {tier} | {cut:.3f} | {share:.1%} | {rate:.1%} |")
+    lines += [
         "",
         *(["## Leakage screen (flat mode)",
             f"Excluded as recorded after the outcome: {excluded or 'none'}; kept on request: {kept or 'none'}. "
             "See `leakage_report.json`.", ""] if b.mode == "flat" else []),
         "## Model",
-        f"- LightGBM, {result.best_iteration} trees (early stopping), {len(b.catalogue)} features "
+        f"- {'LightGBM, ' + str(result.best_iteration) + ' trees' if result.regime != 'rules' else 'point rules'}, "
+        f"{len(b.catalogue)} features "
         f"({sum(f.group == 'fit' for f in b.catalogue)} fit, {sum(f.group == 'engagement' for f in b.catalogue)} "
         "engagement); see `features.md`.",
-        f"- calibration: {result.calibration.method} on the calibration window "
+        f"- calibration: {result.calibration.method} on out-of-sample margins "
         f"(cross-validated log loss: {cv})",
         "",
         "## Caveats",

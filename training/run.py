@@ -16,6 +16,7 @@ from features.loading import load_event_data
 from features.pipeline import build_features
 from scoring.bundle import ScoringBundle
 from training.config import TrainConfig
+from training.dataset import AS_OF
 from training.registry import configure
 from training.tracking import ChampionNotComparable, LoggedRun, log_and_register
 from training.train import train_event, truth_gap
@@ -65,11 +66,13 @@ def train_from_files(
             progress(f"truth file: best achievable AUC {extra['truth_auc']:.4f}, model "
                      f"{extra['model_auc_on_truth_leads']:.4f} (gap {extra['auc_gap_to_truth']:.4f})")
     test_ids = result.test.index
-    test_as_of = result.windows.test if result.windows else None
+    test_as_of = result.test[AS_OF].max() if AS_OF in result.test else None
 
     def champion_features(champion: ScoringBundle) -> pd.DataFrame:
         if champion.mode != "event":
             raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
+        if test_as_of is None:
+            raise ChampionNotComparable("this run has no evaluation leads (the points model was not evaluated)")
         frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config, champion.catalogue,
                                data.activity_rows)
         return frame.loc[test_ids]

@@ -23,7 +23,7 @@ import scoring
 from scoring.artifacts import BUNDLE_FILE, save_bundle
 from scoring.signature import signature as pyfunc_signature
 from training.config import TrainConfig
-from training.dataset import LABEL
+from training.dataset import AS_OF, LABEL
 from training.metrics import classification_metrics
 from training.model_card import model_card
 from training.plots import calibration_plot, lift_plot, shap_summary_plot
@@ -32,6 +32,8 @@ from training.train import TrainResult
 
 PYFUNC_CODE = Path(scoring.__file__).with_name("pyfunc.py")
 ChampionFeatures = Callable[[Any], pd.DataFrame]
+#: The run artifact holding the evaluation leads: id, snapshot moment, outcome and the model's probability.
+EVALUATION_FILE = "evaluation.parquet"
 
 
 class ChampionNotComparable(ValueError):
@@ -94,8 +96,8 @@ def log_and_register(
 ) -> LoggedRun:
     """Log ``result`` to MLflow, register the bundle, and apply the promotion policy.
 
-    ``champion_features(bundle)`` must return the current champion's feature frame for the test
-    window's leads (so both models are judged on exactly the same leads and labels).
+    ``champion_features(bundle)`` must return the current champion's feature frame for the evaluation leads
+    (so both models are judged on exactly the same leads and labels), or raise :class:`ChampionNotComparable`.
     """
     client = MlflowClient()
     _use_experiment(config.experiment)
@@ -103,9 +105,23 @@ def log_and_register(
         scratch = Path(scratch_dir)
         mlflow.log_params({k: str(v)[:500] for k, v in config.as_params().items()})
         mlflow.log_params({"calibration_method": result.calibration.method, "best_iteration": result.best_iteration,
+                           "regime": result.regime, "evaluation": result.evaluation[:500],
                            **{f"rows_{k}": v for k, v in result.rows.items()}})
         if result.windows:
-            mlflow.log_params({f"window_{k}": v for k, v in result.windows.as_dict().items()})
+            mlflow.log_params({f"window_{k}": v for k, v in result.windows.items()})
+        if result.search:
+            chosen = min(result.search, key=lambda row: row["log_loss"])
+            mlflow.log_params({f"chosen.{k}": v for k, v in chosen.items() if k != "log_loss"})
+            mlflow.log_table(pd.DataFrame(result.search), "search.json")
+        for origin in result.origins:
+            mlflow.log_metrics({f"origin_{k}": v for k, v in origin.metrics.items() if np.isfinite(v)},
+                               step=int(origin.moment.timestamp() // 86_400))
+        if result.origins:
+            mlflow.log_table(pd.DataFrame([o.summary() for o in result.origins]), "backtest.json")
+        if not result.test.empty:  # the evaluation leads' outcomes and probabilities: plots, the gate, notebooks
+            columns = [c for c in (AS_OF, LABEL, "probability") if c in result.test]
+            result.test[columns].reset_index().to_parquet(scratch / EVALUATION_FILE, index=False)
+            mlflow.log_artifact(str(scratch / EVALUATION_FILE))
         prints = fingerprint(inputs)
         mlflow.set_tags({f"input_sha256.{k}": v for k, v in prints.items()})
         test = result.test
@@ -180,19 +196,45 @@ def _decide(result: TrainResult, config: TrainConfig, champion_features: Champio
         return True, "promoted: first champion", {}
     champion, _ = load_version(config.model_name, "champion")
     try:
-        features = champion_features(champion)
+        ours, theirs, where = _judged_together(result, champion, champion_features)
     except ChampionNotComparable as exc:
         if config.promote == "always":
             return True, f"promoted (--promote always) over champion v{current}, not comparable: {exc}", {}
         return False, f"kept champion v{current}: cannot compare ({exc}); promote by hand if intended", {}
-    y = result.test[LABEL].to_numpy()
-    p = champion.probability(features)
-    champion_metrics = {k: v for k, v in classification_metrics(y, p).items() if k in ("roc_auc", "log_loss", "ece",
-                                                                                         "brier", "pr_auc")}
     if config.promote == "always":
-        return True, f"promoted (--promote always) over champion v{current}", champion_metrics
-    promoted, decision = gate(result.metrics, champion_metrics, config.auc_tolerance)
-    return promoted, f"{decision} (champion v{current})", champion_metrics
+        return True, f"promoted (--promote always) over champion v{current}", theirs
+    promoted, decision = gate(ours, theirs, config.auc_tolerance)
+    return promoted, f"{decision} (champion v{current}, {where})", theirs
+
+
+_GATE_METRICS = ("roc_auc", "log_loss", "ece", "brier", "pr_auc")
+
+
+def _judged_together(result: TrainResult, champion: Any, champion_features: ChampionFeatures,
+                     ) -> tuple[dict[str, float], dict[str, float], str]:
+    """Both models' metrics on the same leads, without either having seen those leads' outcomes.
+
+    At a backtest origin both runs judged (the same leads, each procedure trained only on what was labelled
+    by then), the recorded metrics are compared. Otherwise the champion scores this run's evaluation leads, but
+    only if it was trained on data that ended before them: a champion that saw their outcomes would be judged
+    on its own training data."""
+    recorded = {o["origin"]: o for o in (champion.info or {}).get("backtest", [])}
+    shared = [o for o in result.origins if o.moment.date().isoformat() in recorded]
+    if shared:
+        origin = shared[-1]
+        theirs = recorded[origin.moment.date().isoformat()]
+        return ({k: origin.metrics[k] for k in _GATE_METRICS},
+                {k: float(theirs[k]) for k in _GATE_METRICS if k in theirs}, f"backtest origin {origin.moment.date()}")
+    test = result.test
+    if AS_OF in test and champion.info.get("data_end"):
+        moment = pd.Timestamp(test[AS_OF].max())
+        if pd.Timestamp(champion.info["data_end"]) > moment:
+            raise ChampionNotComparable(f"the champion's training data reach {champion.info['data_end'][:10]}, after "
+                                        f"this run's evaluation moment {moment.date()}, and share no backtest origin")
+    features = champion_features(champion)
+    y = test[LABEL].to_numpy()
+    theirs = {k: v for k, v in classification_metrics(y, champion.probability(features)).items() if k in _GATE_METRICS}
+    return result.metrics, theirs, "this run's evaluation leads"
 
 
 def _use_experiment(name: str) -> None:

@@ -1,7 +1,17 @@
-"""Event-mode training: snapshots → booster → calibrator → tiers → evaluation against baselines.
+"""Event-mode training: the regime the history allows, the procedure judged by it, the refit that is served.
 
-Pure of MLflow (``training.tracking`` logs what this returns) and of HTTP. Every step reads its
-inputs and returns new objects; nothing passed in is mutated.
+Pure of MLflow (``training.tracking`` logs what this returns) and of HTTP. The regime is decided from the data
+and said in the run, the model card and ``GET /model``:
+
+* **backtest**: enough history for at least two rolling origins (:mod:`training.backtest`); the metrics are
+  the latest origin's, forward in time, with every origin's in the run.
+* **cross-validated**: shorter history, yet at least ``min_conversions_learned`` labelled conversions; the
+  procedure calibrates and is judged by cross-fitting grouped by lead, not forward in time.
+* **rules**: too few conversions to learn from: the points model of :mod:`training.rules`, calibrated on
+  the user's history.
+
+In the learned regimes the points model is judged on the same leads, and it is served instead when it is
+the better of the two (lower log loss): a learned model replaces the rules only when it wins.
 """
 
 from __future__ import annotations
@@ -9,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,16 +27,24 @@ import pandas as pd
 from features.catalogue import Catalogue, build_catalogue
 from features.contract import CREATED_AT
 from scoring.bundle import Mode, ScoringBundle
-from scoring.encoding import FeatureEncoder
+from scoring.calibration import Calibrator
+from training.backtest import Origin, feasible_origins, run_backtest, spread
 from training.baselines import PointsScorecard, logistic_baseline
-from training.calibration import CalibrationChoice, fit_calibrator
+from training.calibration import CalibrationChoice
 from training.config import TrainConfig
-from training.dataset import AS_OF, LABEL, Windows, build_examples, data_end_of, plan_windows
+from training.dataset import AS_OF, LABEL, build_examples, data_end_of, labelled_moments
 from training.metrics import classification_metrics
-from training.model import fit_booster
+from training.procedure import Fitted, fit_procedure
+from training.rules import censored_examples, fit_points_model, read_rules
 from training.tiers import choose_grades, choose_tiers
 
 Progress = Callable[[str], None]
+Regime = Literal["backtest", "cross-validated", "rules"]
+REGIME_TEXT = {
+    "backtest": "rolling-origin backtest: each origin's model trained only on what was labelled by then",
+    "cross-validated": "short history: calibrated and judged by cross-fitting grouped by lead, not forward in time",
+    "rules": "too few conversions to learn from: hand-written point rules calibrated on this history",
+}
 
 
 @dataclass
@@ -34,13 +52,17 @@ class TrainResult:
     """What a training run produced and measured; ``training.tracking`` logs all of it."""
 
     bundle: ScoringBundle
-    windows: Windows | None
-    metrics: dict[str, float]  # the model on the test window
-    baselines: dict[str, dict[str, float]]  # baseline name → metrics on the same test window
+    regime: Regime
+    metrics: dict[str, float]  #: the served procedure on the evaluation leads (latest origin / out of fold)
+    baselines: dict[str, dict[str, float]]  #: baseline name → metrics on the same leads
     calibration: CalibrationChoice
-    test: pd.DataFrame  # test-window examples: features, label, probability
+    test: pd.DataFrame  #: the evaluation leads: features, label, probability
+    origins: list[Origin] = field(default_factory=list)
+    search: list[dict[str, float]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     best_iteration: int = 0
+    evaluation: str = ""
+    windows: dict[str, str] = field(default_factory=dict)
 
     @property
     def test_matrix(self) -> np.ndarray:
@@ -62,135 +84,203 @@ def _lr_frame(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     return out
 
 
-def fit_and_evaluate(
-    fit: pd.DataFrame,
-    calibration: pd.DataFrame,
-    test: pd.DataFrame,
-    catalogue: Catalogue,
-    config: TrainConfig,
-    progress: Progress = _quiet,
-    mode: Mode = "event",
-) -> tuple[ScoringBundle, dict[str, float], dict[str, dict[str, float]], CalibrationChoice, pd.DataFrame, int]:
-    """The model and its baselines on prepared example frames (shared by event and flat mode).
-
-    The hand-made points scorecard is only a baseline in event mode: a flat table has none of the
-    columns it gives points for."""
-    categorical = tuple(f.name for f in catalogue if f.categorical)
-    missing_as = tuple((f.name, f.missing_as) for f in catalogue if f.missing_as is not None)
-    encoder = FeatureEncoder(tuple(catalogue.names), categorical, config.rare_category_min_count, missing_as).fit(fit)
-
-    # early stopping on the latest slice of the fit window (by time when there is one)
-    if AS_OF in fit.columns and fit[AS_OF].nunique() > 1:
-        moments = np.sort(fit[AS_OF].unique())
-        n_val = max(1, len(moments) // 6)
-        is_val = fit[AS_OF].isin(moments[-n_val:]).to_numpy()
-    else:
-        is_val = np.random.default_rng(config.seed).random(len(fit)) < 0.15
-    X_fit = encoder.transform(fit)
-    y_fit = fit[LABEL].to_numpy()
-    progress(f"fitting LightGBM on {int((~is_val).sum()):,} rows (early stopping on {int(is_val.sum()):,})")
-    model = fit_booster(X_fit[~is_val], y_fit[~is_val], X_fit[is_val], y_fit[is_val], encoder.categorical_index_,
-                        config.booster, config.seed, [f.monotone for f in catalogue])
-
-    X_cal, y_cal = encoder.transform(calibration), calibration[LABEL].to_numpy()
-    progress(f"calibrating on {len(y_cal):,} rows of the calibration window")
-    calibrator, choice = fit_calibrator(model.decision_function(X_cal), y_cal, config.seed)
-    tiers = choose_tiers(calibrator.probability(model.decision_function(X_cal)), config.tiers)
-    # grade cut-offs are quartiles of the fit part of the explanation: 50k rows pin a quartile down to
-    # well under a percentile, and explaining the whole window would cost more than fitting the booster
-    sample = np.random.default_rng(config.seed).permutation(len(X_cal))[:50_000]
-    fit_mask = np.array([f.group == "fit" for f in catalogue], dtype=bool)
-    contributions = model.contributions(X_cal[sample])
-    grades = choose_grades(contributions[:, -1] + contributions[:, :-1][:, fit_mask].sum(axis=1))
-
-    X_test, y_test = encoder.transform(test), test[LABEL].to_numpy()
-    p_test = calibrator.probability(model.decision_function(X_test))
-    tiers.describe(y_test, p_test)
-    metrics = classification_metrics(y_test, p_test)
-    for tier in ("hot", "warm", "cold"):
-        metrics[f"conversion_rate_{tier}"] = tiers.conversion_rate[tier]
-        metrics[f"share_{tier}"] = tiers.share[tier]
-
-    progress("fitting baselines (points scorecard, logistic regression)")
+def baselines_on(train: pd.DataFrame, test: pd.DataFrame, catalogue: Catalogue, config: TrainConfig,
+                 mode: Mode = "event") -> dict[str, dict[str, float]]:
+    """Logistic regression (and in event mode the hand-made scorecard) fitted on ``train``, judged on ``test``."""
+    train = train.sample(min(len(train), 200_000), random_state=config.seed) if len(train) > 200_000 else train
+    y_train, y_test = train[LABEL].to_numpy(), test[LABEL].to_numpy()
     numeric = [f.name for f in catalogue if not f.categorical]
-    logreg = logistic_baseline(numeric, list(categorical), config.seed).fit(_lr_frame(fit, catalogue), y_fit)
-    baselines = {"logreg": classification_metrics(y_test, logreg.predict_proba(_lr_frame(test, catalogue))[:, 1])}
+    categorical = [f.name for f in catalogue if f.categorical]
+    logreg = logistic_baseline(numeric, categorical, config.seed).fit(_lr_frame(train, catalogue), y_train)
+    out = {"logreg": classification_metrics(y_test, logreg.predict_proba(_lr_frame(test, catalogue))[:, 1])}
     if mode == "event":
-        scorecard = PointsScorecard().fit(calibration, y_cal)
-        baselines["points"] = classification_metrics(y_test, scorecard.predict_proba(test)[:, 1])
-    for name, values in baselines.items():
-        metrics[f"auc_gain_over_{name}"] = metrics["roc_auc"] - values["roc_auc"]
-
-    bundle = ScoringBundle(
-        mode=mode,
-        feature_config=config.features,
-        catalogue=catalogue,
-        encoder=encoder,
-        model=model,
-        calibrator=calibrator,
-        tiers=tiers,
-        grades=grades,
-    )
-    scored = test.copy()
-    scored["probability"] = p_test
-    return bundle, metrics, baselines, choice, scored, int(model.best_iteration_ or model.n_estimators)
+        scorecard = PointsScorecard().fit(train, y_train)
+        out["points"] = classification_metrics(y_test, scorecard.predict_proba(test)[:, 1])
+    return out
 
 
-def train_event(
-    leads: pd.DataFrame,
-    activities: pd.DataFrame | None,
-    conversions: pd.DataFrame,
-    config: TrainConfig | None = None,
-    progress: Progress = _quiet,
-) -> TrainResult:
-    """Train on a CRM history in the contract's event mode (see ``training.dataset`` for the split)."""
+def make_bundle(fitted: Fitted, catalogue: Catalogue, config: TrainConfig, mode: Mode) -> ScoringBundle:
+    return ScoringBundle(mode=mode, feature_config=config.features, catalogue=catalogue, encoder=fitted.encoder,
+                         model=fitted.booster, calibrator=fitted.calibrator, tiers=fitted.tiers, grades=fitted.grades)
+
+
+def describe_tiers(bundle: ScoringBundle, y: np.ndarray, probability: np.ndarray, metrics: dict[str, float]) -> None:
+    """Each tier's share and conversion rate on the evaluation leads, into the bundle and the metrics."""
+    bundle.tiers.describe(y, probability)
+    for tier in ("hot", "warm", "cold"):
+        metrics[f"conversion_rate_{tier}"] = bundle.tiers.conversion_rate[tier]
+        metrics[f"share_{tier}"] = bundle.tiers.share[tier]
+
+
+def train_event(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame,
+                config: TrainConfig | None = None, progress: Progress = _quiet) -> TrainResult:
+    """Train on a CRM history in the contract's event mode (see the module docstring)."""
     config = config or TrainConfig()
     if config.features.extra_columns:
-        categorical = tuple(c for c in config.features.extra_columns
-                            if not pd.api.types.is_numeric_dtype(leads[c]))
+        categorical = tuple(c for c in config.features.extra_columns if not pd.api.types.is_numeric_dtype(leads[c]))
         config = dataclasses.replace(config, features=dataclasses.replace(config.features,
                                                                           extra_categorical=categorical))
     catalogue = build_catalogue(config.features)
+    data_start = pd.Timestamp(leads[CREATED_AT].min())
     data_end = data_end_of(leads, activities, conversions)
-    windows = plan_windows(pd.Timestamp(leads[CREATED_AT].min()), data_end, config)
-    progress(f"windows: fit {windows.fit[0].date()}…{windows.fit[-1].date()} ({len(windows.fit)} snapshots), "
-             f"calibrate {', '.join(str(t.date()) for t in windows.calibration)}, test {windows.test.date()}")
-
-    every = (*windows.fit, *windows.calibration, windows.test)
-    examples = build_examples(leads, activities, conversions, every, config, catalogue, progress)
-    as_of = examples[AS_OF]
-    fit = examples.loc[as_of.isin(windows.fit).to_numpy()]
-    calibration = examples.loc[as_of.isin(windows.calibration).to_numpy()]
-    test = examples.loc[(as_of == windows.test).to_numpy()]
-    if len(fit) > config.max_fit_rows:
-        keep = np.sort(np.random.default_rng(config.seed).choice(len(fit), config.max_fit_rows, replace=False))
-        fit = fit.iloc[keep]
-    for name, part in (("fit", fit), ("calibration", calibration), ("test", test)):
-        positives = int(part[LABEL].sum())
-        if positives == 0 or positives == len(part):
-            raise ValueError(f"the {name} window has {positives} conversions among {len(part)} open leads: "
-                             "a model cannot be fitted or judged on a single class")
-
-    bundle, metrics, baselines, choice, scored, best = fit_and_evaluate(fit, calibration, test, catalogue, config,
-                                                                         progress)
-    bundle.info.update({
-        "mode": "event",
-        "horizon_days": config.horizon_days,
-        "windows": windows.as_dict(),
-        "metrics": metrics,
-        "calibration_method": choice.method,
-        "tiers": {"hot_threshold": bundle.tiers.hot_threshold, "warm_threshold": bundle.tiers.warm_threshold,
-                  "conversion_rate": bundle.tiers.conversion_rate, "share": bundle.tiers.share},
+    moments = labelled_moments(data_start, data_end, config)
+    examples = (build_examples(leads, activities, conversions, moments, config, catalogue, progress) if moments
+                else pd.DataFrame())
+    conversions_seen = int(examples[LABEL].sum()) if len(examples) else 0
+    origins = feasible_origins(examples, config) if conversions_seen >= config.min_conversions_learned else []
+    windows = {"data_start": data_start.isoformat(), "data_end": data_end.isoformat(),
+               "labelled_snapshots": str(len(moments)),
+               "first_snapshot": moments[0].isoformat() if moments else "",
+               "last_labelled_snapshot": moments[-1].isoformat() if moments else ""}
+    if len(origins) >= 2:
+        result = _train_backtest(examples, origins, catalogue, config, progress)
+    elif conversions_seen >= config.min_conversions_learned:
+        result = _train_cross_validated(examples, catalogue, config, progress)
+    else:
+        progress(f"{conversions_seen} labelled conversions (< {config.min_conversions_learned}): the points model")
+        result = _train_rules(leads, activities, conversions, examples, data_end, catalogue, config, progress)
+    if result.regime != "rules":
+        result = _rules_if_better(result, leads, activities, conversions, data_end, catalogue, config, progress)
+    result.windows = windows
+    result.bundle.info.update({
+        "mode": "event", "horizon_days": config.horizon_days, "regime": result.regime,
+        "regime_text": REGIME_TEXT[result.regime], "evaluation": result.evaluation, "windows": windows,
+        "data_end": data_end.isoformat(), "metrics": result.metrics,
+        "backtest": [o.summary() for o in result.origins], "calibration_method": result.calibration.method,
+        "tiers": {"hot_threshold": result.bundle.tiers.hot_threshold,
+                  "warm_threshold": result.bundle.tiers.warm_threshold,
+                  "conversion_rate": result.bundle.tiers.conversion_rate, "share": result.bundle.tiers.share},
     })
-    rows = {"fit": len(fit), "calibration": len(calibration), "test": len(test)}
-    return TrainResult(bundle, windows, metrics, baselines, choice, scored, rows, best)
+    return result
+
+
+def _train_backtest(examples: pd.DataFrame, origins: list[pd.Timestamp], catalogue: Catalogue, config: TrainConfig,
+                    progress: Progress) -> TrainResult:
+    judged = run_backtest(examples, origins, catalogue, config, progress)
+    latest = judged[-1]
+    progress(f"served model: the same procedure on every labelled snapshot up to {examples[AS_OF].max().date()}")
+    served = fit_procedure(examples, catalogue, config, progress)
+    bundle = make_bundle(served, catalogue, config, "event")
+    metrics = {**latest.metrics, **spread(judged)}
+    describe_tiers(bundle, latest.test[LABEL].to_numpy(), latest.test["probability"].to_numpy(), metrics)
+    train_rows = examples.loc[(examples[AS_OF] <= latest.moment - pd.Timedelta(days=config.horizon_days)).to_numpy()]
+    baselines = baselines_on(train_rows, latest.test, catalogue, config)
+    _gains(metrics, baselines)
+    return TrainResult(bundle, "backtest", metrics, baselines, served.calibration, latest.test, judged,
+                       served.search, {**served.rows, "test": len(latest.test)}, served.trees, "forward")
+
+
+def _train_cross_validated(examples: pd.DataFrame, catalogue: Catalogue, config: TrainConfig,
+                           progress: Progress) -> TrainResult:
+    served = fit_procedure(examples, catalogue, config, progress, evaluation="cross-fitted")
+    bundle = make_bundle(served, catalogue, config, "event")
+    y, probability = served.calibration_y, served.calibration_probability
+    test = served.calibration_rows.copy()  # type: ignore[union-attr]
+    test["probability"] = probability
+    metrics = classification_metrics(y, probability)
+    describe_tiers(bundle, y, probability, metrics)
+    baselines = _cross_fitted_baselines(test, catalogue, config)
+    _gains(metrics, baselines)
+    return TrainResult(bundle, "cross-validated", metrics, baselines, served.calibration, test, [], served.search,
+                       {**served.rows, "test": len(test)}, served.trees, "cross-fitted (grouped by lead)")
+
+
+def _cross_fitted_baselines(frame: pd.DataFrame, catalogue: Catalogue, config: TrainConfig,
+                            ) -> dict[str, dict[str, float]]:
+    """The baselines judged out of fold on the same rows, folds grouped by lead as the model's were."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = pd.factorize(frame.index)[0]
+    folds = min(5, len(np.unique(groups)))
+    logreg, points = np.zeros(len(frame)), np.zeros(len(frame))
+    numeric = [f.name for f in catalogue if not f.categorical]
+    categorical = [f.name for f in catalogue if f.categorical]
+    y = frame[LABEL].to_numpy()
+    for train, held in GroupKFold(n_splits=folds).split(frame, y, groups):
+        part, rest = frame.iloc[train], frame.iloc[held]
+        if part[LABEL].nunique() < 2:
+            continue
+        model = logistic_baseline(numeric, categorical, config.seed).fit(_lr_frame(part, catalogue), part[LABEL])
+        logreg[held] = model.predict_proba(_lr_frame(rest, catalogue))[:, 1]
+        points[held] = PointsScorecard().fit(part, part[LABEL].to_numpy()).predict_proba(rest)[:, 1]
+    return {"logreg": classification_metrics(y, logreg), "points": classification_metrics(y, points)}
+
+
+def _gains(metrics: dict[str, float], baselines: dict[str, dict[str, float]]) -> None:
+    for name, values in baselines.items():
+        metrics[f"auc_gain_over_{name}"] = metrics["roc_auc"] - values["roc_auc"]
+
+
+def _points_bundle(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame,
+                   data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig, progress: Progress,
+                   ) -> tuple[ScoringBundle, Calibrator]:
+    censored = censored_examples(leads, activities, conversions, data_end, catalogue, config)
+    model, calibrator, encoder = fit_points_model(censored, read_rules(config.rules_file), catalogue, config, progress)
+    X = encoder.transform(censored.features)
+    probability = calibrator.probability(model.decision_function(X))
+    contributions = model.contributions(X)
+    fit_mask = np.array([f.group == "fit" for f in catalogue], dtype=bool)
+    bundle = ScoringBundle("event", config.features, catalogue, encoder, model, calibrator,  # type: ignore[arg-type]
+                           choose_tiers(probability, config.tiers),
+                           choose_grades(contributions[:, -1] + contributions[:, :-1][:, fit_mask].sum(axis=1)))
+    return bundle, calibrator
+
+
+def _train_rules(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame,
+                 examples: pd.DataFrame, data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig,
+                 progress: Progress) -> TrainResult:
+    bundle, calibrator = _points_bundle(leads, activities, conversions, data_end, catalogue, config, progress)
+    choice = CalibrationChoice(calibrator.method, {}, 0, 0)
+    labelled = examples if len(examples) and examples[LABEL].nunique() == 2 else None
+    if labelled is None:
+        progress("no snapshot's horizon has elapsed with both outcomes: the points model is not evaluated")
+        return TrainResult(bundle, "rules", {}, {}, choice, pd.DataFrame(), evaluation="not evaluated: no "
+                           "snapshot's horizon has elapsed yet")
+    test = labelled.copy()
+    test["probability"] = bundle.probability(test)
+    metrics = classification_metrics(test[LABEL].to_numpy(), test["probability"].to_numpy())
+    describe_tiers(bundle, test[LABEL].to_numpy(), test["probability"].to_numpy(), metrics)
+    return TrainResult(bundle, "rules", metrics, {}, choice, test, rows={"test": len(test)},
+                       evaluation="in sample on the labelled snapshots (two fitted parameters)")
+
+
+def _rules_if_better(result: TrainResult, leads: pd.DataFrame, activities: pd.DataFrame | None,
+                     conversions: pd.DataFrame, data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig,
+                     progress: Progress) -> TrainResult:
+    """The points model judged on the learned model's evaluation leads; served instead when it does better."""
+    try:
+        cutoff = result.origins[-1].moment if result.origins else data_end
+        known = conversions[conversions["converted_at"] <= cutoff]
+        rules_bundle, _ = _points_bundle(leads[leads[CREATED_AT] <= cutoff], activities, known, cutoff, catalogue,
+                                         config, _quiet)
+    except ValueError as exc:
+        progress(f"points model not compared: {exc}")
+        return result
+    y = result.test[LABEL].to_numpy()
+    rules = classification_metrics(y, rules_bundle.probability(result.test))
+    result.baselines["rules"] = rules
+    result.metrics["auc_gain_over_rules"] = result.metrics["roc_auc"] - rules["roc_auc"]
+    if rules["log_loss"] < result.metrics["log_loss"]:
+        progress(f"the points model beats the learned model (log loss {rules['log_loss']:.4f} < "
+                 f"{result.metrics['log_loss']:.4f}): it is served")
+        bundle, calibrator = _points_bundle(leads, activities, conversions, data_end, catalogue, config, progress)
+        test = result.test.copy()
+        test["probability"] = rules_bundle.probability(test)
+        describe_tiers(bundle, y, test["probability"].to_numpy(), rules)
+        return TrainResult(bundle, "rules", rules, {"learned": result.metrics, **result.baselines},
+                           CalibrationChoice(calibrator.method, {}, 0, 0), test, result.origins, result.search,
+                           result.rows, 0, f"points model chosen over the learned one ({result.evaluation})")
+    return result
 
 
 def truth_gap(result: TrainResult, truth: pd.DataFrame) -> dict[str, Any]:
     """The model's AUC next to the truth file's on the same leads: how far from the best achievable."""
     from sklearn.metrics import roc_auc_score
 
-    joined = result.test[["probability", LABEL]].join(truth.set_index("lead_id")["true_probability"], how="inner")
+    if result.test.empty:
+        return {}
+    latest = result.test[result.test[AS_OF] == result.test[AS_OF].max()] if AS_OF in result.test else result.test
+    joined = latest[["probability", LABEL]].join(truth.set_index("lead_id")["true_probability"], how="inner")
     if joined.empty or joined[LABEL].nunique() < 2:
         return {}
     model_auc = float(roc_auc_score(joined[LABEL], joined["probability"]))

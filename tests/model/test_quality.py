@@ -88,10 +88,21 @@ def test_tier_shares_follow_the_policy_on_later_data(result: TrainResult) -> Non
     assert share["warm"] == pytest.approx(0.30, abs=0.06)
 
 
-def test_the_split_never_lets_a_label_be_seen_before_the_next_window(result: TrainResult) -> None:
+def test_no_origin_of_the_backtest_learns_from_a_label_observed_after_it(result: TrainResult) -> None:
     horizon = pd.Timedelta(days=90)
-    windows = result.windows
-    assert windows is not None
-    assert windows.fit[-1] + horizon <= windows.calibration[0]
-    assert windows.calibration[-1] + horizon <= windows.test
-    assert windows.test + horizon <= windows.data_end
+    assert result.regime == "backtest" and len(result.origins) >= 2
+    data_end = pd.Timestamp(result.windows["data_end"])
+    for origin in result.origins:
+        assert origin.fitted.last_moment + horizon <= origin.moment  # every training label known at the origin
+        assert origin.moment + horizon <= data_end  # and the origin's own outcomes were observed
+        assert (origin.test["as_of"] == origin.moment).all()
+
+
+def test_the_served_refit_learns_from_the_latest_labelled_months(result: TrainResult) -> None:
+    """The served model is trained up to the last snapshot whose horizon has elapsed, not a horizon and a
+    calibration window before it, and the backtest shows what that is worth on the same leads."""
+    data_end = pd.Timestamp(result.windows["data_end"])
+    assert pd.Timestamp(result.windows["last_labelled_snapshot"]) == (data_end - pd.Timedelta(days=90)).floor("D")
+    latest = result.origins[-1].metrics
+    assert latest["roc_auc"] >= latest["fit_window_only_roc_auc"] - 0.005
+    assert latest["log_loss"] <= latest["fit_window_only_log_loss"] + 0.001

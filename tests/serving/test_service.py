@@ -156,7 +156,7 @@ def test_model_info_names_version_window_metrics_and_tiers(server: str, trained)
     assert info["metrics"]["roc_auc"] == pytest.approx(trained.metrics["roc_auc"])
     assert info["tiers"]["hot_threshold"] > info["tiers"]["warm_threshold"]
     assert set(info["tiers"]["conversion_rate"]) == {"hot", "warm", "cold"}
-    assert info["training_window"]["test"]
+    assert info["training_window"]["last_labelled_snapshot"] and info["regime"] == "backtest"
 
 
 def test_score_card_is_html_for_one_lead(server: str, leads: list[dict]) -> None:

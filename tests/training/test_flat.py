@@ -27,7 +27,7 @@ from training.flat import (
     champion_features_for,
     feature_group,
     flat_catalogue,
-    split_rows,
+    flat_folds,
     train_flat,
     train_flat_from_file,
 )
@@ -144,41 +144,51 @@ def test_a_brace_in_a_column_name_is_printed_not_treated_as_a_template_field():
     assert catalogue.sentence("visits {web}", 3.0) == "visits {web}: 3"
 
 
-# --- the split -----------------------------------------------------------------------------------
+# --- the cross-fitting folds ----------------------------------------------------------------------
 
 
-def test_a_time_column_puts_no_calibration_or_test_lead_before_any_fit_lead():
+def test_with_a_time_column_every_held_out_lead_is_later_than_every_lead_its_model_learned_from():
     rng = np.random.default_rng(0)
     times = pd.Series(pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.permutation(1000), unit="D"))
     label = np.tile([0, 1], 500)
 
-    split = split_rows(label, times)
+    folds, method = flat_folds(label, times, seed=0)
 
-    assert split.method == "time"
-    assert times.iloc[split.test].min() > times.iloc[split.fit].max()
-    assert times.iloc[split.calibration].min() > times.iloc[split.fit].max()
-    assert (len(split.fit), len(split.calibration), len(split.test)) == (600, 200, 200)
+    assert method == "forward in time" and len(folds) == 4
+    for fit, held in folds:
+        assert times.iloc[held].min() > times.iloc[fit].max()
+    held = np.concatenate([h for _, h in folds])
+    assert len(held) == len(set(held.tolist())) == 800  # the oldest fifth only ever teaches
 
 
-def test_without_a_time_column_the_split_is_stratified_and_reproducible():
+def test_a_number_orders_leads_in_time_as_well_as_a_date():
+    numbers = pd.Series(np.random.default_rng(2).permutation(500).astype(float))
+    folds, method = flat_folds(np.tile([0, 1], 250), numbers, seed=0)
+    assert method == "forward in time"
+    assert all(numbers.iloc[held].min() > numbers.iloc[fit].max() for fit, held in folds)
+
+
+def test_without_a_time_column_the_folds_are_stratified_and_reproducible():
     label = (np.random.default_rng(1).random(1000) < 0.2).astype(int)
 
-    first, again = split_rows(label, seed=5), split_rows(label, seed=5)
+    first, method = flat_folds(label, None, seed=5)
+    again, _ = flat_folds(label, None, seed=5)
 
-    assert first.method == "stratified"
-    for part in ("fit", "calibration", "test"):
-        assert label[getattr(first, part)].mean() == pytest.approx(label.mean(), abs=0.01)
-        assert np.array_equal(getattr(first, part), getattr(again, part))
-    everything = np.concatenate([first.fit, first.calibration, first.test])
-    assert np.array_equal(np.sort(everything), np.arange(1000))  # every lead in exactly one part
+    assert method == "stratified"
+    for (fit, held), (fit2, held2) in zip(first, again, strict=True):
+        assert label[held].mean() == pytest.approx(label.mean(), abs=0.01)
+        assert np.array_equal(held, held2) and np.array_equal(fit, fit2)
+    everything = np.concatenate([held for _, held in first])
+    assert np.array_equal(np.sort(everything), np.arange(1000))  # every lead held out exactly once
 
 
-def test_a_split_whose_latest_leads_all_share_one_outcome_is_refused():
+def test_a_forward_fold_whose_earlier_leads_hold_one_outcome_is_left_out():
     times = pd.Series(pd.date_range("2024-01-01", periods=100, freq="D", tz="UTC"))
-    label = np.r_[np.tile([0, 1], 40), np.zeros(20, dtype=int)]  # nobody in the latest fifth converted
+    label = np.r_[np.zeros(20, dtype=int), np.tile([0, 1], 40)]  # nobody in the oldest fifth converted
 
-    with pytest.raises(ValueError, match="test split has 0 converted among 20 leads"):
-        split_rows(label, times)
+    folds, _ = flat_folds(label, times, seed=0)
+
+    assert len(folds) == 3 and all(label[fit].min() != label[fit].max() for fit, _ in folds)
 
 
 # --- training end to end -------------------------------------------------------------------------
@@ -196,21 +206,17 @@ def test_the_id_like_reference_is_not_mistaken_for_a_leak(registered):
     assert "CRM Reference" not in registered.info["leakage"]["flagged"]
 
 
-def test_the_leakage_report_is_logged_with_the_run_and_measured_on_the_fit_split_only(trained, registered):
+def test_the_leakage_report_is_logged_with_the_run(trained, registered):
     logged = mlflow.artifacts.load_dict(f"runs:/{trained.run_id}/{LEAKAGE_REPORT_FILE}")
 
     assert logged["excluded"] == ["Sales Status"]
     status = next(c for c in logged["columns"] if c["column"] == "Sales Status")
     assert status["auc"] > 0.95
-    assert logged["rows"] == registered.info["split"]["fit"]  # never the calibration or test leads
+    assert logged["rows"] > 0
 
 
-def test_a_time_column_makes_the_test_leads_the_latest(registered):
-    split = registered.info["split"]
-
-    assert split["method"] == "time"
-    assert split["test_from"] >= split["fit_to"]
-    assert split["calibration_from"] >= split["fit_to"]
+def test_a_time_column_makes_the_evaluation_forward_in_time(registered):
+    assert registered.info["evaluation"] == "cross-fitted, forward in time"
 
 
 def test_the_model_learns_the_honest_signal_and_its_probabilities_beat_the_base_rate(trained):

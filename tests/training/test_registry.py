@@ -119,9 +119,16 @@ def test_promotion_policies_and_rollback(world_files: dict[str, Path], fresh_sto
     assert {v.version for v in list_versions("lead-scoring")} == {first.model_version, registered_only.model_version,
                                                                   same.model_version}
 
-    # a run that fails (conversions that leave a window with one class) leaves the champion untouched
+    # a run that fails (a conversions file without its moment column) leaves the champion untouched
     broken = tmp_path / "conversions.csv"
-    pd.DataFrame({"lead_id": ["L0000001"], "converted_at": ["2026-06-01T00:00:00Z"]}).to_csv(broken, index=False)
-    with pytest.raises(ValueError, match=r"single class|conversions"):
+    pd.DataFrame({"lead_id": ["L0000001"], "when": ["2026-06-01T00:00:00Z"]}).to_csv(broken, index=False)
+    with pytest.raises(ValueError, match="converted_at"):
         _train({**world_files, "conversions": broken}, fresh_store)
+    assert alias_version("lead-scoring", CHAMPION) == same.model_version
+    # one conversion is too few to learn from: the points model is registered, but it was judged on nothing, so
+    # it cannot take the place of a champion that was
+    one = tmp_path / "one_conversion.csv"
+    pd.DataFrame({"lead_id": ["L0000001"], "converted_at": ["2026-06-01T00:00:00Z"]}).to_csv(one, index=False)
+    rules = _train({**world_files, "conversions": one}, fresh_store)
+    assert not rules.promoted and "cannot compare" in rules.decision
     assert alias_version("lead-scoring", CHAMPION) == same.model_version

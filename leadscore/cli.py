@@ -116,11 +116,16 @@ def train(
     promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
     model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME,
+    search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
+    rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
+    = None,
 ) -> None:
     """Train a calibrated model, log it to MLflow, register it, promote it through the gate."""
     from training.config import TrainConfig
 
-    config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name)
+    config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name,
+                         search=search_seconds > 0, search_seconds=search_seconds,
+                         rules_file=str(rules) if rules else None)
     if extra:
         config = dataclasses.replace(config, features=dataclasses.replace(config.features,
                                                                           extra_columns=tuple(extra)))

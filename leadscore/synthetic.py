@@ -54,7 +54,7 @@ activities of deleted leads, and activity types outside the contract's vocabular
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -426,6 +426,28 @@ class WorldConfig:
     horizon_days: int = 90
     truth_as_of: str | None = None
     mess: bool = True
+    #: conversion hazard × this (2.0 roughly doubles the conversion rate); the truth follows it
+    conversion_scale: float = 1.0
+    #: how strongly fit and intent interact: the effect of fit on converting grows with how serious the buying
+    #: phase is, ``seriousness ** (1 + interaction · fit)``; 0 keeps the two additive in log-hazard
+    interaction: float = 0.0
+    #: change of the log conversion hazard from the first to the last day of the history (base-rate drift)
+    base_rate_drift: float = 0.0
+    #: share of leads whose channel is redrawn from a mix that tilts, over the history, towards paid search
+    #: and social and away from trade shows and referrals (channel-mix drift)
+    channel_drift: float = 0.0
+    #: from this date on, the CRM's picklists change: industries and channels are written with new labels
+    #: the old history never used (picklist drift); None: no change
+    picklist_change: str | None = None
+    #: False: the export has no activities table (conversions still follow the hidden buying phases)
+    activities: bool = True
+
+    @classmethod
+    def preset(cls, name: str, **changes: object) -> WorldConfig:
+        """Worlds of other shapes, for judging a model on more than one world (see :data:`PRESETS`)."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
+        return replace(cls(**PRESETS[name]), **changes)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -442,6 +464,19 @@ class World:
     activities: pd.DataFrame
     conversions: pd.DataFrame
     truth: pd.DataFrame
+
+
+#: Named worlds: each a few knobs away from the default.
+PRESETS: dict[str, dict[str, object]] = {
+    "default": {},
+    # a CRM started three months ago, judged on what happens after the export (truth at the end)
+    "short_crm": {"start": "2026-03-30", "end": "2026-06-30", "n_leads": 1_000, "truth_as_of": "2026-06-30"},
+    # 8.5 months of leads without an activity table (fit only), judged after the export
+    "no_activities": {"start": "2025-10-15", "end": "2026-06-30", "activities": False, "truth_as_of": "2026-06-30"},
+    "drifting": {"base_rate_drift": 0.8, "channel_drift": 0.5, "picklist_change": "2025-12-01"},
+    "strong_interaction": {"interaction": 1.5},
+    "low_base_rate": {"conversion_scale": 0.35},
+}
 
 
 def generate_world(config: WorldConfig = WorldConfig()) -> World:
@@ -467,6 +502,7 @@ def generate_world(config: WorldConfig = WorldConfig()) -> World:
         last_end=np.full(config.n_leads, -np.inf),
         t_stop=clock.sim_end,
         record=True,
+        clock=clock,
     )
     won = np.isfinite(history.conversion)
     conv_s = np.full(config.n_leads, np.iinfo(np.int64).max)
@@ -478,7 +514,34 @@ def generate_world(config: WorldConfig = WorldConfig()) -> World:
         act_lead, act_time, act_type = _messy_activities(rng, latent, clock, act_lead, act_time, act_type)
     else:
         lead_cols = _clean_lead_columns(latent)
-    return _assemble(latent, lead_cols, act_lead, act_time, act_type, conv_s, truth, clock)
+    if config.picklist_change is not None:
+        lead_cols = _changed_picklists(lead_cols, latent, clock, config.picklist_change)
+    world = _assemble(latent, lead_cols, act_lead, act_time, act_type, conv_s, truth, clock)
+    if not config.activities:
+        world.activities = world.activities.iloc[:0].reset_index(drop=True)
+    return world
+
+
+#: What a CRM's picklists say after the change ``picklist_change`` (labels the earlier history never used).
+_NEW_LABELS = {
+    "industry": {"Software": "Digital Products", "IT-Dienstleistungen": "Tech Services",
+                 "Manufacturing": "Industry 4.0", "Maschinenbau": "Industry 4.0", "Retail": "Commerce",
+                 "Einzelhandel": "Commerce"},
+    "lead_source": {"web_form": "Inbound", "Web Form": "Inbound", "Webformular": "Inbound",
+                    "referral": "Recommended", "Empfehlung": "Recommended", "paid_search": "SEA", "Google Ads": "SEA"},
+}
+
+
+def _changed_picklists(cols: dict[str, np.ndarray], lat: _Latent, clock: _Clock, moment: str) -> dict[str, np.ndarray]:
+    """The lead columns with new picklist labels for leads created from ``moment`` on."""
+    day = (pd.Timestamp(moment, tz="UTC").timestamp() - clock.origin_s) / 86400.0
+    later = lat.created >= day
+    out = dict(cols)
+    for column, labels in _NEW_LABELS.items():
+        values = np.asarray(cols[column], dtype=object).copy()
+        values[later] = [labels.get(v, v) if isinstance(v, str) else v for v in values[later]]
+        out[column] = values
+    return out
 
 
 def write_world(world: World, out_dir: Path, fmt: Literal["csv", "parquet"] = "csv") -> dict[str, Path]:
@@ -535,6 +598,19 @@ class _Clock:
     t_truth: float  # truth_as_of
     horizon: float
     sim_end: float  # how far the latent history is simulated
+    scale: float = 1.0  # conversion hazard multiplier
+    drift_per_day: float = 0.0  # change of the log conversion hazard per day of the history
+    interaction: float = 0.0  # seriousness ** (1 + interaction · fit)
+    channel_drift: float = 0.0  # share of the latest leads whose channel comes from the tilted mix
+
+    def conversion_factor(self, start: np.ndarray, fit: np.ndarray, serious: np.ndarray) -> np.ndarray | float:
+        """The knobs' multiplier of a phase's conversion hazard (1.0 for the default world, exactly)."""
+        factor: np.ndarray | float = self.scale
+        if self.drift_per_day:
+            factor = factor * np.exp(self.drift_per_day * start)
+        if self.interaction:
+            factor = factor * serious ** (self.interaction * fit)
+        return factor
 
     @classmethod
     def from_config(cls, config: WorldConfig) -> _Clock:
@@ -558,6 +634,10 @@ class _Clock:
             t_truth=t_truth,
             horizon=float(config.horizon_days),
             sim_end=max(t_end, t_truth + config.horizon_days),
+            scale=config.conversion_scale,
+            drift_per_day=config.base_rate_drift / t_end,
+            interaction=config.interaction,
+            channel_drift=config.channel_drift,
         )
 
     def to_timestamps(self, seconds: np.ndarray) -> pd.Series:
@@ -620,9 +700,28 @@ def _creation_times(rng: np.random.Generator, n: int, clock: _Clock) -> np.ndarr
     return _floor_seconds(created) / 86400.0
 
 
+#: The channel mix the market drifts towards (multipliers of each channel's share).
+_DRIFTED_MIX = {"paid_search": 3.0, "social": 3.0, "trade_show": 0.3, "referral": 0.3, "outbound": 0.5}
+
+
+def _drifted_channels(source: np.ndarray, created: np.ndarray, clock: _Clock) -> np.ndarray:
+    """Channels redrawn for a share of leads growing from 0 to ``channel_drift`` over the history, from a mix
+    tilted towards paid search and social (its own random stream: the rest of the world is unchanged)."""
+    rng = np.random.default_rng(len(source) * 7919 + round(clock.t_end))
+    share = clock.channel_drift * created / clock.t_end
+    redraw = rng.random(len(source)) < share
+    base = np.array([p[0] for p in _SOURCE_PARAMS.values()])
+    tilted = base * np.array([_DRIFTED_MIX.get(name, 1.0) for name in _SOURCE_PARAMS])
+    out = source.copy()
+    out[redraw] = _categorical(rng, tilted, int(redraw.sum()))
+    return out
+
+
 def _draw_leads(rng: np.random.Generator, n: int, clock: _Clock) -> _Latent:
     created = _creation_times(rng, n, clock)
     source = _categorical(rng, np.array([p[0] for p in _SOURCE_PARAMS.values()]), n)
+    if clock.channel_drift:
+        source = _drifted_channels(source, created, clock)
 
     # Companies: several leads can come from one account, which shares its firmographics.
     n_companies = max(1, int(n * 0.75))
@@ -855,6 +954,7 @@ def _simulate(
     last_end: np.ndarray,
     t_stop: float,
     record: bool,
+    clock: _Clock | None = None,
 ) -> _History:
     """Run the buying-phase process for independent units from their state at ``t0`` until ``t_stop``.
 
@@ -888,6 +988,8 @@ def _simulate(
             1 / _PHASE_SHAPE
         )
         c = _CONV_RATE * np.exp(_CONV_FIT * fit[units]) * serious[units]
+        if clock is not None and (clock.scale != 1.0 or clock.drift_per_day or clock.interaction):
+            c = c * clock.conversion_factor(start[units], fit[units], serious[units])
         to_conv = _inverse_conversion_hazard(_cum_conversion_hazard(elapsed, c) - np.log1p(-u_conv), c)
         converts = to_conv < duration
         end = start[units] + np.minimum(duration, to_conv)
@@ -1163,6 +1265,7 @@ def _truth(
             last_end=last_end[units],
             t_stop=T + clock.horizon,
             record=False,
+            clock=clock,
         )
         probability[lo : lo + chunk] = np.isfinite(sim.conversion).reshape(-1, TRUTH_DRAWS).mean(axis=1)
     converted = (conv_s[open_lead] > t_s) & (conv_s[open_lead] <= t_s + h_s)

@@ -1,10 +1,20 @@
 """A points model at run time: hand-written rules (points for role, size, channel, actions) as a scoring model.
 
 It stands where the booster stands in a :class:`scoring.bundle.ScoringBundle`, with the same two faces, so
-the API, files, cards and reasons work unchanged: the margin is a log conversion hazard ``a + b · points``,
-and each feature's contribution is ``b ·`` (its rules' points − their average), exactly additive, with the
-average lead as the base (as TreeSHAP's base is). One reason per rule that fired: each rule belongs to one
-feature. :class:`HazardCalibrator` turns the hazard into the probability of converting within the horizon.
+the API, files, cards and reasons work unchanged. The conversion hazard ``s`` days after the scoring moment
+of a lead ``u`` days old is
+
+    exp(a + b · points + e · log(1 + u)) · (1 + s) ** d
+
+(an age effect ``e``: young leads convert more readily; a fading ``d``: what a lead did lately matters most
+soon after), and the margin is the log of its integral over the horizon ``h``:
+
+    margin = a + b · points + e · log(1 + u) + log(((1 + h) ** (d + 1) − 1) / (d + 1))
+
+Each feature's contribution is ``b ·`` (its rules' points − their average), the age term goes to
+``lead_age_days``; the parts add up exactly, the average lead is the base (as TreeSHAP's base is), and each
+rule belongs to one feature, so there is one reason per rule that fired. :class:`HazardCalibrator` turns the
+margin into the probability of converting within the horizon.
 """
 
 from __future__ import annotations
@@ -34,15 +44,24 @@ class Rule:
             return (value >= self.low) & (value <= self.high)
 
 
+def window(days: np.ndarray | float, fading: float) -> np.ndarray:
+    """∫ (1 + s) ** fading ds over ``days`` days: the hazard a window of that length accumulates per unit rate."""
+    k = fading + 1.0
+    days = np.asarray(days, dtype=np.float64)
+    return np.log1p(days) if abs(k) < 1e-9 else (np.power(1.0 + days, k) - 1.0) / k
+
+
 @dataclass(frozen=True)
 class PointsModel:
-    """Rules with a fitted log hazard per point: ``margin = intercept + slope · points``."""
+    """Rules with a fitted log hazard per point and an age effect (see the module docstring)."""
 
     rules: tuple[Rule, ...]
     n_features: int
     intercept: float
     slope: float
-    average: np.ndarray  #: each feature's average points over the data the model was fitted on
+    average: np.ndarray  #: each feature's average contribution before centring, over the fitting data
+    age_column: int
+    age_slope: float  #: ``e``: the log hazard per unit of log(1 + lead age in days)
 
     def points(self, X: np.ndarray) -> np.ndarray:
         """Each lead's points per feature (n × features)."""
@@ -51,22 +70,28 @@ class PointsModel:
             out[:, rule.column] += rule.points * rule.fires(X)
         return out
 
+    def _parts(self, X: np.ndarray) -> np.ndarray:  # the intercept holds a + log(window(h, d))
+        """Each feature's share of the margin before centring: ``slope · points``, the age term for age."""
+        parts = self.slope * self.points(X)
+        age = np.nan_to_num(np.maximum(X[:, self.age_column], 0.0))
+        parts[:, self.age_column] += self.age_slope * np.log1p(age)
+        return parts
+
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        return self.intercept + self.slope * self.points(X).sum(axis=1)
+        return self.intercept + self._parts(X).sum(axis=1)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
-        """Per feature ``slope · (points − average)``, the last column the average lead's margin."""
-        phi = self.slope * (self.points(X) - self.average)
-        base = np.full((len(X), 1), self.intercept + self.slope * float(self.average.sum()))
+        """Per feature its part minus the average part, the last column the average lead's margin."""
+        phi = self._parts(X) - self.average
+        base = np.full((len(X), 1), self.intercept + float(self.average.sum()))
         return np.hstack([phi, base])
 
 
 @dataclass(frozen=True)
 class HazardCalibrator:
-    """``p = 1 − exp(−horizon · exp(margin))``: a constant daily conversion hazard over the horizon."""
+    """``p = 1 − exp(−exp(margin))``: the margin is the log of the cumulative hazard over the horizon."""
 
-    horizon_days: float
     method: str = "hazard"
 
     def probability(self, margin: np.ndarray) -> np.ndarray:
-        return -np.expm1(-self.horizon_days * np.exp(np.asarray(margin, dtype=np.float64)))
+        return -np.expm1(-np.exp(np.asarray(margin, dtype=np.float64)))

@@ -47,6 +47,7 @@ class BoosterParams:
 #: features per tree. Tried in this order until the time budget is spent; monotone directions always hold.
 SEARCH_GRID: tuple[dict[str, float], ...] = (
     {},
+    {"num_leaves": 2, "min_child_share": 0.001, "colsample_bytree": 1.0},  # stumps: an additive model
     {"num_leaves": 8, "min_child_share": 0.001},
     {"num_leaves": 4, "min_child_share": 0.0005, "colsample_bytree": 1.0},
     {"num_leaves": 16, "min_child_share": 0.002, "colsample_bytree": 0.6},

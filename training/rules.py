@@ -25,7 +25,7 @@ from features.catalogue import Catalogue
 from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID
 from features.pipeline import snapshot_features
 from scoring.encoding import FeatureEncoder
-from scoring.rules import HazardCalibrator, PointsModel, Rule
+from scoring.rules import HazardCalibrator, PointsModel, Rule, window
 from training.config import TrainConfig
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
@@ -118,29 +118,39 @@ def censored_examples(leads: pd.DataFrame, activities: pd.DataFrame | None, conv
 def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]], catalogue: Catalogue,
                      config: TrainConfig, progress: Callable[[str], None] = lambda _: None,
                      ) -> tuple[PointsModel, HazardCalibrator, FeatureEncoder]:
-    """The rules' points turned into a daily conversion hazard on the user's own history (module docstring)."""
+    """The rules' points, the lead's age and the fading of intent turned into a conversion hazard on the user's
+    own history (see :mod:`scoring.rules`).
+
+    Maximum likelihood of the watched windows (a lead watched ``w`` days from a snapshot, converted or not), with
+    a normal prior on the slope per point (centred on 0: with few conversions the model is the base rate) and
+    the slope ≥ 0 (more points never lower the probability)."""
     categorical = tuple(f.name for f in catalogue if f.categorical)
     missing_as = tuple((f.name, f.missing_as) for f in catalogue if f.missing_as is not None)
     encoder = FeatureEncoder(tuple(catalogue.names), categorical, 1, missing_as).fit(examples.features)
     compiled = compile_rules(rules, catalogue, encoder)
-    unfitted = PointsModel(compiled, len(catalogue), 0.0, 0.0, np.zeros(len(catalogue)))
-    per_feature = unfitted.points(encoder.transform(examples.features))
-    points = per_feature.sum(axis=1)
-    exposure, events = examples.exposure_days, examples.converted.astype(np.float64)
-    centre = float(points.mean())
+    age_column = catalogue.names.index("lead_age_days")
+    X = encoder.transform(examples.features)
+    zero = np.zeros(len(catalogue))
+    points = PointsModel(compiled, len(catalogue), 0.0, 0.0, zero, age_column, 0.0).points(X).sum(axis=1)
+    x = points - points.mean()
+    log_age = np.log1p(np.nan_to_num(np.maximum(X[:, age_column], 0.0)))
+    age = log_age - log_age.mean()
+    watched, events = examples.exposure_days, examples.converted.astype(np.float64)
 
-    def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
-        a, b = params
-        rate = exposure * np.exp(a + b * (points - centre))
-        loss = float(np.sum(rate - events * (a + b * (points - centre)))) + 0.5 * (b / PRIOR_SLOPE_SD) ** 2
-        return loss, np.array([float(np.sum(rate - events)),
-                               float(np.sum((rate - events) * (points - centre))) + b / PRIOR_SLOPE_SD**2])
+    def negative_log_likelihood(params: np.ndarray) -> float:
+        a, b, e, d = params
+        rate = a + b * x + e * age
+        return (float(np.sum(np.exp(rate) * window(watched, d)) - np.sum(events * (rate + d * np.log1p(watched))))
+                + 0.5 * (b / PRIOR_SLOPE_SD) ** 2)
 
-    base = np.log(max(events.sum(), 0.5) / exposure.sum())
-    fitted = minimize(objective, np.array([base, 0.0]), jac=True, method="L-BFGS-B",
-                      bounds=[(None, None), (0.0, None)])
-    a, b = (float(v) for v in fitted.x)
-    progress(f"points model: {int(events.sum())} conversions over {exposure.sum():,.0f} lead-days watched; "
-             f"each point multiplies the conversion rate by {np.exp(b):.4f}")
-    model = PointsModel(compiled, len(catalogue), a - b * centre, b, per_feature.mean(axis=0))
-    return model, HazardCalibrator(float(config.horizon_days)), encoder
+    base = np.log(max(events.sum(), 0.5) / watched.sum())
+    fitted = minimize(negative_log_likelihood, np.array([base, 0.0, 0.0, 0.0]), method="L-BFGS-B",
+                      bounds=[(None, None), (0.0, None), (-3.0, 3.0), (-3.0, 1.0)])
+    a, b, e, d = (float(v) for v in fitted.x)
+    progress(f"points model: {int(events.sum())} conversions over {watched.sum():,.0f} lead-days watched; each "
+             f"point multiplies the conversion rate by {np.exp(b):.4f}; rate × (1 + age) ** {e:.2f}, intent fades "
+             f"as (1 + days) ** {d:.2f}")
+    intercept = a - b * float(points.mean()) - e * float(log_age.mean()) + float(np.log(window(config.horizon_days, d)))
+    unit = PointsModel(compiled, len(catalogue), intercept, b, zero, age_column, e)
+    model = PointsModel(compiled, len(catalogue), intercept, b, unit._parts(X).mean(axis=0), age_column, e)
+    return model, HazardCalibrator(), encoder

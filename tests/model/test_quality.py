@@ -1,6 +1,6 @@
 """Quality bars on a generated world whose best achievable answer is known (the truth file).
 
-What is asserted, and why these numbers (measured on worlds of 20–30k leads, several seeds):
+What is asserted, and why these numbers (measured on worlds of 12–30k leads, several seeds):
 
 * **Calibration**: expected calibration error ≤ 0.01 on the test window (issue #6). With ~12k open leads
   and a 6 % base rate, sampling noise alone gives an ECE of about 0.004, so 0.01 is a real bar.
@@ -37,12 +37,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    return generate_world(WorldConfig(n_leads=20_000, seed=11))
+    return generate_world(WorldConfig(n_leads=12_000, seed=11))
 
 
 @pytest.fixture(scope="module")
 def result(world: World) -> TrainResult:
-    return train_event(world.leads, world.activities, world.conversions, TrainConfig())
+    return train_event(world.leads, world.activities, world.conversions, TrainConfig(search_seconds=10))
 
 
 def test_probabilities_are_calibrated(result: TrainResult) -> None:

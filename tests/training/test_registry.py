@@ -26,7 +26,9 @@ from training.registry import (
 from training.run import train_from_files
 from training.tracking import gate
 
-QUIET = dataclasses.replace(TrainConfig(), booster=dataclasses.replace(TrainConfig().booster, n_estimators=60))
+# registry behaviour, not model quality: no settings search, few trees
+QUIET = dataclasses.replace(TrainConfig(), search=False,
+                            booster=dataclasses.replace(TrainConfig().booster, n_estimators=60))
 
 
 def test_gate_promotes_a_challenger_that_is_not_worse() -> None:

@@ -34,6 +34,10 @@ class ProgressError(RuntimeError):
     """A progress file that does not belong to this push or cannot be read; the message says what to do."""
 
 
+class _FinishedElsewhere(Exception):
+    """The progress file is another push's, finished: it may be put aside."""
+
+
 @dataclass
 class BatchState:
     """One batch's ids and what is known of each."""
@@ -66,24 +70,33 @@ class Journal:
 
     @classmethod
     def open(cls, path: str | Path, plan: dict[str, Any], batches: Sequence[Sequence[str]]) -> Journal:
-        """The journal at ``path``: created with ``plan`` as its first line, or replayed if it exists, in
-        which case its plan must be this one (same CRM, instance, batch size and updates)."""
+        """The journal at ``path``: created with ``plan`` as its first line, or replayed if it exists and its
+        plan is this one (same CRM, instance, batch size and updates). The finished journal of another push
+        (yesterday's scores under the same name) is kept as ``PATH.previous`` and a new one begun; an
+        unfinished one of another push is refused, so that no interrupted push is abandoned unnoticed."""
         journal = cls(Path(path), {"event": "plan", "format": FORMAT, **plan}, batches)
         journal.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(journal.path, "a+b")  # noqa: SIM115 (held open for the push, closed by close())
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise ProgressError(f"{path}: another push is using this progress file; wait for it to finish") from None
-        journal._handle = handle
-        try:
-            handle.seek(0)
-            journal._replay(handle.read())
-        except BaseException:
-            journal.close()
-            raise
-        return journal
+        for _ in range(2):
+            handle = open(journal.path, "a+b")  # noqa: SIM115 (held open for the push, closed by close())
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                raise ProgressError(f"{path}: another push is using this progress file; wait for it to finish") \
+                    from None
+            journal._handle = handle
+            try:
+                handle.seek(0)
+                journal._replay(handle.read())
+            except _FinishedElsewhere:
+                journal.path.replace(journal.path.with_name(journal.path.name + ".previous"))
+                journal.close()
+                continue
+            except BaseException:
+                journal.close()
+                raise
+            return journal
+        raise ProgressError(f"{path}: cannot begin a new progress file")  # pragma: no cover (renamed above)
 
     def _replay(self, data: bytes) -> None:
         if not data:
@@ -109,9 +122,13 @@ class Journal:
             raise ProgressError(f"{self.path} is not a leadscore push progress file; give --progress another file")
         for key in ("crm", "instance_url", "batch_size", "fingerprint"):
             if first.get(key) != self.plan.get(key):
+                finished = {r.get("batch") for r in records if r.get("event") == "done"}
+                if finished >= set(range(1, int(first.get("batches", 0)) + 1)):
+                    raise _FinishedElsewhere
                 raise ProgressError(
-                    f"{self.path} belongs to another push ({key} was {first.get(key)!r}, now {self.plan.get(key)!r});"
-                    " give --progress a new file for these scores, or push the same scores file to the same CRM")
+                    f"{self.path} belongs to an unfinished push of other scores ({key} was {first.get(key)!r}, now "
+                    f"{self.plan.get(key)!r}; {len(finished)} of {first.get('batches')} batches done): finish it by "
+                    "pushing those scores again, or give --progress a new file")
         for record in records[1:]:
             self._apply(record)
         self.resumed = True

@@ -189,6 +189,9 @@ class _Pusher:
             raise _Retry(f"429 {self.api.error_text(body)}", maybe_applied=False, wait=wait)
         if status >= 500:
             raise _Retry(f"{status} {self.api.error_text(body)}", maybe_applied=True, wait=wait)
+        if 300 <= status < 400:
+            raise PushError(f"{crm} redirected the request to {response.headers.get('Location')}: give --instance-url "
+                            "as the address it redirects to")
         if status == 401:
             raise AuthError(f"{crm} refused the token (401 {self.api.error_text(body)}): set {TOKEN_ENV[crm]} to a "
                             f"valid {'access token' if crm == 'salesforce' else 'private app token'} and run again")

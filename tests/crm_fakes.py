@@ -35,6 +35,7 @@ SF_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]
 @dataclass(frozen=True)
 class Fault:
     """What the fake does to one update request: ``429`` / ``503`` (answered, nothing applied),
+    ``cut`` (the connection closed halfway through reading the request),
     ``drop_before`` / ``drop_after`` (connection closed without an answer, before / after applying),
     ``hold_after`` (applied, answer held until released), ``hold_drop`` (held unapplied, then dropped)."""
 
@@ -112,10 +113,19 @@ class FakeCrm:
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length") or 0)
-        raw = h.rfile.read(length) if length else b""
-        if h.headers.get("Authorization") != f"Bearer {self.token}":
-            return self._answer(h, 401, self._auth_error(), "auth")
         route = self._route(h.command, h.path)
+        authorised = h.headers.get("Authorization") == f"Bearer {self.token}"
+        fault = None
+        if route == "update" and authorised:
+            with self._lock:
+                self.update_requests += 1
+                fault = self.faults.get(self.update_requests)
+        if fault and fault.kind == "cut":
+            h.rfile.read(length // 2)  # half the request arrived, then the connection broke
+            return self._drop(h, route)
+        raw = h.rfile.read(length) if length else b""
+        if not authorised:
+            return self._answer(h, 401, self._auth_error(), "auth")
         if route is None:
             return self._answer(h, 404, self._error("NOT_FOUND", f"no route {h.command} {h.path}"), "unknown")
         if not (h.headers.get("Content-Type") or "").startswith("application/json"):
@@ -128,9 +138,6 @@ class FakeCrm:
             return self._answer(h, 400, self._error("JSON_PARSER_ERROR", "not JSON"), route)
         if route == "read":
             return self._read(h, body)
-        with self._lock:
-            self.update_requests += 1
-            fault = self.faults.get(self.update_requests)
         if fault and fault.kind in ("429", "503"):
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             return self._answer(h, int(fault.kind), self._error("RATE_LIMIT" if fault.kind == "429" else

@@ -122,14 +122,22 @@ def test_a_batch_applied_but_whose_answer_was_lost_is_not_sent_again(tmp_path: P
     assert len(verified) == 1 and verified[0]["batch"] == 2 and verified[0]["absent"] == []
 
 
-@pytest.mark.parametrize("crm", CRMS)
-def test_a_batch_dropped_before_it_was_applied_is_sent_again_once(tmp_path: Path, crm: str) -> None:
+@pytest.mark.parametrize(("crm", "fault"), [("hubspot", "drop_before"), ("salesforce", "drop_before"),
+                                           ("hubspot", "cut"), ("salesforce", "cut")])
+def test_a_batch_dropped_before_it_was_applied_is_sent_again_once(tmp_path: Path, crm: str, fault: str) -> None:
     updates = updates_for(crm, 450)
-    with fake_for(crm, updates, faults={2: Fault("drop_before")}) as fake:
+    with fake_for(crm, updates, faults={2: Fault(fault)}) as fake:
         summary = push(updates, crm, fake.url, TOKEN, tmp_path / "p.jsonl", FAST)
     statuses = [s.status for s in fake.requests_of("update")]
     assert len(statuses) == summary.batches + 1 and statuses[1:3] == ["dropped", 200]  # batch 2 went again
     assert_each_applied_once_with_its_values(fake, crm, updates)
+
+
+def test_a_wrong_salesforce_api_version_is_reported_not_retried(tmp_path: Path) -> None:
+    updates = updates_for("salesforce", 10)
+    with fake_for("salesforce", updates) as fake, pytest.raises(PushError, match=r"404 .* API version"):
+        push(updates, "salesforce", fake.url, TOKEN, tmp_path / "p.jsonl", PushConfig(salesforce_api_version="41.0"))
+    assert [s.status for s in fake.seen] == [404] and fake.applied == {}
 
 
 @pytest.mark.parametrize("crm", CRMS)
@@ -205,13 +213,24 @@ def test_a_finished_push_run_again_sends_nothing(tmp_path: Path) -> None:
     assert_each_applied_once_with_its_values(fake, "hubspot", updates)
 
 
-def test_a_progress_file_of_other_scores_is_refused(tmp_path: Path) -> None:
+def test_an_unfinished_push_of_other_scores_is_not_abandoned_unnoticed(tmp_path: Path) -> None:
+    updates = updates_for("hubspot", 250)
+    with fake_for("hubspot", updates, faults={2: Fault("503")}) as fake:
+        with pytest.raises(PushError):
+            push(updates, "hubspot", fake.url, TOKEN, tmp_path / "p.jsonl", PushConfig(settle_s=0, max_attempts=1))
+        with pytest.raises(ProgressError, match=r"unfinished push of other scores .* 1 of 3 batches done"):
+            push(updates[:10], "hubspot", fake.url, TOKEN, tmp_path / "p.jsonl", FAST)
+    assert len(fake.requests_of("update")) == 2
+
+
+def test_a_finished_push_of_other_scores_is_kept_aside_and_a_new_one_begun(tmp_path: Path) -> None:
     updates = updates_for("hubspot", 20)
     with fake_for("hubspot", updates) as fake:
         push(updates[:10], "hubspot", fake.url, TOKEN, tmp_path / "p.jsonl", FAST)
-        with pytest.raises(ProgressError, match="belongs to another push"):
-            push(updates, "hubspot", fake.url, TOKEN, tmp_path / "p.jsonl", FAST)
-    assert len(fake.requests_of("update")) == 1
+        summary = push(updates, "hubspot", fake.url, TOKEN, tmp_path / "p.jsonl", FAST)  # tomorrow's scores
+    assert summary.updated == 20 and not summary.resumed
+    assert (tmp_path / "p.jsonl.previous").read_text().count('"event":"done"') == 1
+    assert fake.applied[updates[0].id] == 2 and fake.applied[updates[15].id] == 1  # two pushes, one each
 
 
 def test_a_line_cut_short_by_a_crash_is_dropped_and_the_push_goes_on(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -29,8 +30,9 @@ from rich.table import Table
 from scoring.settings import DEFAULT_MODEL_URI, MODEL_NAME, quiet_telemetry
 from serving.server import serve_command, serve_env
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0])
-console = Console(stderr=True)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0],
+                  pretty_exceptions_enable=False)
+console = Console(stderr=True, soft_wrap=True)  # an error stays one line however narrow the terminal
 
 
 def _quiet_libraries() -> None:
@@ -63,6 +65,16 @@ class Promote(StrEnum):
     never = "never"
 
 
+class Mapping(StrEnum):
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+
+
+class Crm(StrEnum):
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+
+
 class Lang(StrEnum):
     en = "en"
     de = "de"
@@ -80,18 +92,39 @@ def _fail(message: str, code: int = 1) -> None:
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Folder to write leads/activities/conversions/truth files to.")],
-    leads: Annotated[int, typer.Option(help="Number of leads.")] = 20_000,
+    leads: Annotated[int | None, typer.Option(help="Number of leads (default 20,000; a preset may say).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same world).")] = 0,
-    start: Annotated[str, typer.Option(help="First lead created (ISO date).")] = "2024-01-01",
-    end: Annotated[str, typer.Option(help="Export date: nothing happens after it.")] = "2026-06-30",
+    start: Annotated[str | None, typer.Option(help="First lead created (ISO date; default 2024-01-01).")] = None,
+    end: Annotated[str | None, typer.Option(help="Export date: nothing happens after it (default 2026-06-30).")]
+    = None,
     format: Annotated[Fmt, typer.Option("--format", help="csv or parquet.")] = Fmt.csv,
     clean: Annotated[bool, typer.Option(help="Leave out the mess real exports have.")] = False,
+    preset: Annotated[str, typer.Option(help="A world of another shape: default, short_crm, no_activities, "
+                                             "drifting, strong_interaction, low_base_rate.")] = "default",
+    conversion_scale: Annotated[float | None, typer.Option(help="Conversion rate × this.")] = None,
+    interaction: Annotated[float | None, typer.Option(help="How strongly fit and intent interact (0: not).")]
+    = None,
+    base_rate_drift: Annotated[float | None, typer.Option(help="Change of the log conversion rate over the "
+                                                               "history.")] = None,
+    channel_drift: Annotated[float | None, typer.Option(help="Share of late leads from a drifted channel mix.")]
+    = None,
+    picklist_change: Annotated[str | None, typer.Option(help="Date from which picklists use new labels.")] = None,
+    activities: Annotated[bool, typer.Option(help="Write an activities table (--no-activities: none).")] = True,
 ) -> None:
-    """Generate a synthetic B2B CRM history in the data contract's event mode."""
-    from leadscore.synthetic import WorldConfig, generate_world, write_world
+    """Generate a synthetic B2B CRM history in the data contract's event mode, with its truth file."""
+    from leadscore.synthetic import PRESETS, WorldConfig, generate_world, write_world
 
-    _say(f"generating {leads:,} leads (seed {seed}, {start} … {end})")
-    world = generate_world(WorldConfig(n_leads=leads, seed=seed, start=start, end=end, mess=not clean))
+    if preset not in PRESETS:
+        _fail(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}", 2)
+    given = {"n_leads": leads, "seed": seed, "start": start, "end": end, "mess": not clean,
+             "conversion_scale": conversion_scale, "interaction": interaction, "base_rate_drift": base_rate_drift,
+             "channel_drift": channel_drift, "picklist_change": picklist_change}
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not activities:
+        changes["activities"] = False
+    config = WorldConfig.preset(preset, **changes)
+    _say(f"generating {config.n_leads:,} leads ({preset}, seed {seed}, {config.start} … {config.end})")
+    world = generate_world(config)
     paths = write_world(world, out, format.value)
     for name, path in paths.items():
         _say(f"{name}: {path}")
@@ -110,7 +143,7 @@ def train(
     drop: Annotated[list[str] | None, typer.Option(help="Flat mode: columns to leave out (repeatable).")] = None,
     keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged.")] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
-    mapping: Annotated[str | None, typer.Option(help="Column mapping: salesforce or hubspot.")] = None,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
     promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
@@ -138,13 +171,13 @@ def train(
             logged = train_flat_from_file(table, config, label=label, id_column=id_column, time_column=time_column,
                                           drop=tuple(drop or ()), keep=tuple(keep or ()), progress=_say)
         else:
-            if leads is None or conversions is None:
-                _fail("event mode needs --leads and --conversions (and usually --activities); "
-                      "flat mode needs --table and --label")
+            if leads is None or (conversions is None and mapping is None):
+                _fail("event mode needs --leads and --conversions (and usually --activities; with --mapping the "
+                      "conversions can come from the leads export); flat mode needs --table and --label", 2)
             from training.run import train_from_files
 
-            logged = train_from_files(leads, activities, conversions, config, mapping=mapping, truth=truth,
-                                      progress=_say)
+            logged = train_from_files(leads, activities, conversions, config,
+                                      mapping=mapping.value if mapping else None, truth=truth, progress=_say)
     except typer.Exit:
         raise
     except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
@@ -180,12 +213,24 @@ def score(
     lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    write_back: Annotated[Crm | None, typer.Option(help="Write --out as this CRM's import file (Salesforce Data "
+                                                        "Loader upsert / HubSpot contacts import); the full "
+                                                        "scores go beside it as <name>.scores.csv.")] = None,
 ) -> None:
     """Batch-score a file: exactly one output row per input row, errors named in an `error` column."""
     from scoring.options import ScoringOptions
     from serving.batch import score_event_file, score_flat_file
 
     options = ScoringOptions(as_of, lang.value, top_k)
+    scores_out = out.with_name(f"{out.stem}.scores{out.suffix}") if write_back else out
+    if write_back and out.suffix.lower() != ".csv":
+        _fail(f"--write-back writes a CSV import file: name --out *.csv, not {out.name}", 2)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        _fail(f"--out {out.name}: name the score file .csv or .parquet", 2)
+    for given in (leads, activities, table):
+        if given is not None and not given.is_file():
+            _fail(f"{given}: file not found", 2)
 
     loaded = _load(model)
     with _progress() as bar:
@@ -195,15 +240,27 @@ def score(
             bar.update(task, completed=done, total=total)
 
         if table is not None:
-            summary = score_flat_file(loaded.bundle, table, out, options, loaded.version, step)
+            summary = score_flat_file(loaded.bundle, table, scores_out, options, loaded.version, step)
         elif leads is not None:
             if loaded.bundle.mode != "event":
-                _fail("this model was trained on a flat table: score with --table")
-            summary = score_event_file(loaded.bundle, leads, activities, out, options, loaded.version, step)
+                _fail("this model was trained on a flat table: score with --table", 2)
+            summary = score_event_file(loaded.bundle, leads, activities, scores_out, options, loaded.version, step,
+                                       mapping=mapping.value if mapping else None)
         else:
-            _fail("give --leads (and --activities) or --table")
+            _fail("give --leads (and --activities) or --table", 2)
     _say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")
-    typer.echo(json.dumps(dataclasses.asdict(summary), default=str))
+    result = dataclasses.asdict(summary)
+    if write_back:
+        import pandas as pd
+
+        from crm.writeback import write_back as write_import_file
+
+        written = write_import_file(pd.read_csv(scores_out, dtype={"lead_id": str, "model_version": str}),
+                                    write_back.value, out)
+        _say(f"{write_back.value} import file: {written.written:,} leads, {written.skipped:,} skipped → {out}")
+        result["write_back"] = {"crm": write_back.value, "written": written.written, "skipped": written.skipped,
+                                "out": str(out)}
+    typer.echo(json.dumps(result, default=str))
 
 
 @app.command()
@@ -241,6 +298,7 @@ def explain(
     lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
 ) -> None:
     """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
     from features.loading import load_event_data
@@ -249,7 +307,8 @@ def explain(
     from serving.scoring import score_request
 
     loaded = _load(model)
-    data, _ = load_event_data(leads, activities, None, extra_columns=loaded.bundle.feature_config.extra_columns)
+    data, _ = load_event_data(leads, activities, None, mapping=mapping.value if mapping else None,
+                              extra_columns=loaded.bundle.feature_config.extra_columns)
     match = data.leads[data.leads["lead_id"] == lead_id]
     if match.empty:
         _fail(f"lead {lead_id} is not in {leads}")
@@ -290,9 +349,16 @@ def models(model_name: Annotated[str, typer.Option(help="Registered model name."
 def promote(version: str, model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME
             ) -> None:
     """Make VERSION the champion (the old champion becomes previous_champion)."""
-    from training.registry import configure, set_champion
+    from training.registry import configure, list_versions, set_champion
 
+    if not version.isdigit():
+        _fail(f"VERSION is a version number (e.g. 3), not {version!r}; `leadscore models` lists them", 2)
     configure()
+    known = {v.version for v in list_versions(model_name)}
+    if version not in known:
+        listed = ", ".join(sorted(known, key=int)) or "none yet"
+        _fail(f"model {model_name!r} has no version {version} (versions: {listed}); `leadscore models` lists them",
+              2)
     old = set_champion(model_name, version)
     _say(f"champion: v{old} → v{version}" if old else f"champion: v{version}")
 
@@ -331,5 +397,36 @@ def demo(
     run_demo(leads=leads, port=port, workdir=workdir, say=_say)
 
 
+def _register_crm_push() -> None:
+    from crm.cli import push as crm_push
+
+    app.command("push", help="Send scores to the CRM through its batch API (resumable).")(crm_push)
+
+
+_register_crm_push()
+
+
+def main() -> None:
+    """The ``leadscore`` command: any failure is one line saying what went wrong (exit code 2 for bad input,
+    1 otherwise), never a traceback unless ``--debug`` is given."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # the one place errors become one line
+        if debug:
+            raise
+        from features.loading import DataContractError
+
+        bad_input = isinstance(exc, DataContractError | ValueError | FileNotFoundError | PermissionError)
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        console.print(f"[bold red]error:[/bold red] {message}"
+                      + ("" if bad_input else f" ({exc.__class__.__name__}; run again with --debug for details)"))
+        raise SystemExit(2 if bad_input else 1) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -85,13 +85,13 @@ class TrainConfig:
     min_conversions_learned: int = 40
     search: bool = True
     search_seconds: float = 30.0
-    search_rows: int = 150_000
+    search_rows: int = 100_000
     seed: int = 42
     model_name: str = "lead-scoring"
     experiment: str = "lead-scoring"
     promote: PromotePolicy = "gate"
     auc_tolerance: float = 0.005
-    max_fit_rows: int = 600_000
+    max_fit_rows: int = 400_000
     features: FeatureConfig = field(default_factory=FeatureConfig)
     booster: BoosterParams = field(default_factory=BoosterParams)
     tiers: TierPolicy = field(default_factory=TierPolicy)

@@ -41,7 +41,7 @@ def _input_example(leads: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFram
 def train_from_files(
     leads: str | Path,
     activities: str | Path | None,
-    conversions: str | Path,
+    conversions: str | Path | None,
     config: TrainConfig,
     *,
     mapping: str | None = None,
@@ -77,9 +77,10 @@ def train_from_files(
                                data.activity_rows)
         return frame.loc[test_ids]
 
-    inputs: dict[str, str | Path] = {"leads": leads, "conversions": conversions}
-    if activities is not None:
-        inputs["activities"] = activities
+    inputs: dict[str, str | Path] = {"leads": leads}
+    for name, path in (("activities", activities), ("conversions", conversions)):
+        if path is not None:
+            inputs[name] = path
     return log_and_register(result, config, inputs, champion_features, _input_example(data.leads, data.activities),
                             extra_metrics=extra, data_report=report.to_dict(), progress=progress)
 

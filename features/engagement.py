@@ -132,6 +132,7 @@ def engagement_features(
     as_of_us: int,
     created_us: np.ndarray,
     config: FeatureConfig,
+    explain: bool = False,
 ) -> dict[str, np.ndarray]:
     """Engagement signals of ``n_leads`` leads as of ``as_of_us``, one float64 array per signal.
 
@@ -158,6 +159,9 @@ def engagement_features(
     earlier = np.zeros(n_leads, dtype=np.int64)
     unsubscribed = np.zeros(n_leads, dtype=bool)
     bounced = np.zeros(n_leads, dtype=bool)
+    if explain:  # per lead and type: its part of the decayed score and its latest moment (type-major rows)
+        type_score = np.zeros(n_types * n_leads)
+        type_last = np.full(n_types * n_leads, -1, dtype=np.int64)
     recent_lead, recent_kind, recent_day = [], [], []
     for start in range(0, len(activities), _BLOCK):
         lead = activities.lead_index[start:start + _BLOCK]
@@ -172,6 +176,10 @@ def engagement_features(
         decayed *= weight[kind]
         np.add.at(score, lead, decayed)
         np.maximum.at(last, lead, when)
+        if explain:
+            cell = kind.astype(np.int64) * n_leads + lead
+            np.add.at(type_score, cell, decayed)
+            np.maximum.at(type_last, cell, when)
         age_us = as_of_us - when
         high = high_intent[kind]
         np.maximum.at(last_high, lead[high], when[high])
@@ -221,6 +229,30 @@ def engagement_features(
     out["unsubscribed"] = unsubscribed.astype(np.float64)
     out["bounced"] = bounced.astype(np.float64)
     out["lead_age_days"] = (as_of_us - np.asarray(created_us, dtype=np.int64)) / DAY_US
+    if explain:
+        out.update(_explain_columns(type_score.reshape(n_types, n_leads), type_last.reshape(n_types, n_leads),
+                                    as_of_us, high_intent))
+    return out
+
+
+def explain_names() -> tuple[str, ...]:
+    """The columns :func:`engagement_features` adds with ``explain=True``: what a lead's reasons need to say
+    what it did (per type: its part of the decayed score, days since its latest), not model inputs."""
+    return (*(f"_score_{t}" for t in ENGAGEMENT_TYPES), *(f"_days_since_{t}" for t in ENGAGEMENT_TYPES),
+            "_last_high_intent_type", "_last_activity_type")
+
+
+def _explain_columns(type_score: np.ndarray, type_last: np.ndarray, as_of_us: int, high_intent: np.ndarray,
+                     ) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for code, name in enumerate(ENGAGEMENT_TYPES):
+        out[f"_score_{name}"] = type_score[code]
+        out[f"_days_since_{name}"] = np.where(type_last[code] >= 0, (as_of_us - type_last[code]) / DAY_US, np.nan)
+    latest = np.where(high_intent[:, None], type_last, -1)
+    which = np.argmax(latest, axis=0)
+    out["_last_high_intent_type"] = np.where(latest.max(axis=0) >= 0, which, -1).astype(np.float64)
+    out["_last_activity_type"] = np.where(type_last.max(axis=0) >= 0, np.argmax(type_last, axis=0), -1).astype(
+        np.float64)
     return out
 
 

@@ -19,22 +19,24 @@ from features.batch import LeadBatch
 from features.catalogue import Catalogue, build_catalogue
 from features.config import FeatureConfig
 from features.contract import LEAD_ID
-from features.engagement import engagement_features
+from features.engagement import engagement_features, explain_names
 from features.fit import fit_features
 
 Columns = dict[str, np.ndarray]
 
 
 def feature_columns(batch: LeadBatch, as_of: datetime | pd.Timestamp | str | int, config: FeatureConfig,
-                    catalogue: Catalogue, fit: Columns | None = None) -> Columns:
+                    catalogue: Catalogue, fit: Columns | None = None, explain: bool = False) -> Columns:
     """Every catalogue feature of every lead of ``batch`` as of ``as_of``, in catalogue order.
 
     ``fit``: the batch's fit signals when the caller has them (they do not depend on the moment: a title is
-    a title), as snapshots share them."""
+    a title), as snapshots share them. ``explain``: also the columns the reasons need to say what each lead
+    did (:func:`features.engagement.explain_names`), after the model's."""
     as_of_us = as_of if isinstance(as_of, int) else values.moment_us(as_of)
-    computed = engagement_features(batch.activities, len(batch), as_of_us, batch.created_us, config)
+    computed = engagement_features(batch.activities, len(batch), as_of_us, batch.created_us, config, explain)
     computed.update(fit if fit is not None else fit_features(batch.profile, len(batch), config))
-    return {name: computed[name] for name in catalogue.names}
+    names = (*catalogue.names, *explain_names()) if explain else catalogue.names
+    return {name: computed[name] for name in names}
 
 
 def to_frame(columns: Columns, lead_ids: np.ndarray) -> pd.DataFrame:
@@ -45,13 +47,13 @@ def to_frame(columns: Columns, lead_ids: np.ndarray) -> pd.DataFrame:
 
 
 def batch_features(batch: LeadBatch, as_of: datetime | pd.Timestamp | str, config: FeatureConfig | None = None,
-                   catalogue: Catalogue | None = None) -> pd.DataFrame:
+                   catalogue: Catalogue | None = None, explain: bool = False) -> pd.DataFrame:
     """Features of every lead of the batch that existed at ``as_of``, in batch order, indexed by lead_id."""
     config = config or FeatureConfig()
     catalogue = catalogue or build_catalogue(config)
     as_of_us = values.moment_us(as_of)
     existing = batch.existing_at(as_of_us)
-    return to_frame(feature_columns(existing, as_of_us, config, catalogue), existing.lead_ids)
+    return to_frame(feature_columns(existing, as_of_us, config, catalogue, explain=explain), existing.lead_ids)
 
 
 def build_features(leads: pd.DataFrame, activities: pd.DataFrame | None, as_of: datetime | pd.Timestamp | str,

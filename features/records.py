@@ -144,12 +144,13 @@ def _activity_arrays(flat: list[tuple[int, int, Mapping[str, object]]], occurred
     """The usable activities of the usable leads; the others named in their lead's warnings."""
     lead_index, moments, codes = [], [], []
     seen: dict[tuple[int, int, str], int] = {}
+    shown_text = shown.tolist()  # type: ignore[attr-defined]
     for k, (i, j, activity) in enumerate(flat):
         if position[i] < 0 or not activity:
             continue
         where = f"{ACTIVITIES}.{j}"
         kind = values.activity_type(activity.get(ACTIVITY_TYPE))
-        text = shown.iloc[k]  # type: ignore[attr-defined]
+        text = shown_text[k]
         if not isinstance(text, str):
             checks[i].warnings.append(Issue(f"{where}.{OCCURRED_AT}", f"{values.MISSING_REQUIRED}: activity not used"))
         elif bad[k]:

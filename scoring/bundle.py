@@ -19,22 +19,22 @@ import pandas as pd
 
 from features import values
 from features.batch import LeadBatch
-from features.catalogue import Catalogue, Feature, Lang, render
+from features.behaviours import DIMENSIONS, LEVELS, ReasonGroup, column_groups, reason_groups
+from features.catalogue import Catalogue
 from features.config import FeatureConfig
 from features.contract import DEFAULT_HORIZON_DAYS
 from features.pipeline import Columns, batch_features, feature_columns
 from scoring.booster import LeadBooster
 from scoring.calibration import Calibrator, from_sklearn
 from scoring.encoding import FeatureEncoder
-from scoring.explain import Explanation, explain, shown_reasons
+from scoring.explain import Explanation, explain
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.reasons import GroupedPoints, group_points, group_texts, shown
 from scoring.results import ReasonTable, ResultTable
 from scoring.tiers import TIER_NAMES, TIERS, Grades, Tiers
 
 Mode = Literal["event", "flat"]
 
-#: feature kinds whose sentences show the value as a whole number and choose their words by it
-_WHOLE_NUMBER_KINDS = ("count", "days")
 
 
 @dataclass
@@ -66,11 +66,11 @@ class ScoringBundle:
     # ---- features -------------------------------------------------------------------------------
     def features(self, batch: LeadBatch, as_of: datetime | str) -> pd.DataFrame:
         """Event mode: the catalogue's features of every lead of ``batch`` existing at ``as_of``."""
-        return batch_features(batch, as_of, self.feature_config, self.catalogue)
+        return batch_features(batch, as_of, self.feature_config, self.catalogue, explain=True)
 
     def batch_columns(self, batch: LeadBatch, as_of: datetime | str) -> Columns:
         """Event mode: the features of every lead of ``batch`` (all exist at ``as_of``), without a frame."""
-        return feature_columns(batch, values.moment_us(as_of), self.feature_config, self.catalogue)
+        return feature_columns(batch, values.moment_us(as_of), self.feature_config, self.catalogue, explain=True)
 
     def flat_features(self, table: pd.DataFrame) -> pd.DataFrame:
         """Flat mode: the model's columns (catalogue order) from a one-row-per-lead table.
@@ -101,47 +101,69 @@ class ScoringBundle:
         return explain(self.model.contributions(self.matrix(columns)), self.calibrator.probability)
 
     # ---- results --------------------------------------------------------------------------------
+    @functools.cached_property
+    def reason_groups(self) -> tuple[ReasonGroup, ...]:
+        """The reason groups of this model's catalogue (:mod:`features.behaviours`)."""
+        if self.mode == "flat":
+            return column_groups(self.catalogue)
+        return reason_groups(self.catalogue, self.feature_config)
+
     def score(self, columns: pd.DataFrame | Columns, options: ScoringOptions = DEFAULT_OPTIONS,
               explanation: Explanation | None = None) -> ResultTable:
         """Each lead's probability, score, tier, grade, group scores and reasons, as one table.
 
+        ``columns`` are the model's features, with the explain-only columns of
+        :func:`features.engagement.explain_names` when the reasons are to say what the lead did.
         ``explanation``: :meth:`explain` of these ``columns`` when the caller already has it (the batch
         explains the next chunk while it writes this one)."""
         ex = explanation if explanation is not None else self.explain(columns)
-        summary = self._summary(ex)
-        shown, count = shown_reasons(ex.points_exact, ex.points, options.top_k)
-        shown_points = np.where(shown >= 0, ex.points[np.arange(len(ex.points))[:, None], shown], 0)
-        summary["other_points"] = ex.points.sum(axis=1) - shown_points.sum(axis=1)
-        lead, slot = np.nonzero(shown >= 0)  # leads in order, each lead's reasons in the order shown
-        feature = shown[lead, slot]
+        groups = self.reason_groups
+        grouped = group_points(ex.points_exact, ex.score - ex.base_score, columns, self.catalogue, groups,
+                               self.feature_config)
+        shown_groups, count = shown(grouped, options.top_k)
+        lead, slot = np.nonzero(shown_groups >= 0)  # leads in order, each lead's reasons in the order shown
+        group = shown_groups[lead, slot]
+        points = grouped.points[lead, group]
         entry = np.empty(len(lead), dtype=np.intp)
-        entry_feature, entry_value, entry_text = [], [], []
+        entry_group, entry_value, entry_text = [], [], []
         offset = 0
-        for j in np.unique(feature).tolist():
-            at = np.flatnonzero(feature == j)
-            spec = self.catalogue.features[j]
-            codes, uniques = _distinct(_column(columns, spec.name)[lead[at]])
+        n = len(ex.score)
+        for g in np.unique(group).tolist():
+            at = np.flatnonzero(group == g)
+            texts, shown_values = group_texts(groups[g], lead[at], columns, options.lang, self.feature_config, n)
+            # one entry per distinct (sentence, value): each lead's reason carries its own value
+            codes, distinct = pd.factorize(pd.Series([f"{t}\x00{v!r}" for t, v in zip(texts.tolist(),
+                                                                                     shown_values.tolist(),
+                                                                                     strict=True)]))
             entry[at] = offset + codes
-            offset += len(uniques)
-            entry_feature.append(np.full(len(uniques), j, dtype=np.intp))
-            entry_value.append(_plain_array(uniques))
-            entry_text.append(self._texts(spec, uniques, options.lang))
+            offset += len(distinct)
+            first = np.zeros(len(distinct), dtype=np.int64)
+            first[codes[::-1]] = np.arange(len(codes))[::-1]
+            entry_group.append(np.full(len(distinct), g, dtype=np.intp))
+            entry_value.append(shown_values[first])
+            entry_text.append(texts[first])
         reasons = ReasonTable(
-            lead=lead, slot=slot, count=count, points=ex.points[lead, feature], entry=entry,
-            feature=np.concatenate(entry_feature) if entry_feature else np.empty(0, dtype=np.intp),
+            lead=lead, slot=slot, count=count, points=points, entry=entry,
+            feature=np.concatenate(entry_group) if entry_group else np.empty(0, dtype=np.intp),
             value=np.concatenate(entry_value) if entry_value else np.empty(0, dtype=object),
             text=np.concatenate(entry_text) if entry_text else np.empty(0, dtype=object),
-            catalogue=self.catalogue,
+            groups=groups,
         )
+        summary = self._summary(ex, grouped)
+        shown_points = np.zeros(n, dtype=np.int64)
+        np.add.at(shown_points, lead, points)
+        summary["other_points"] = grouped.points.sum(axis=1) - shown_points
         return ResultTable(summary, reasons)
 
-    def _summary(self, ex: Explanation) -> dict[str, Any]:
+    def _summary(self, ex: Explanation, grouped: GroupedPoints) -> dict[str, Any]:
         """The per-lead numbers of a result, column-wise, in the order of a result's keys."""
         fit = _fit_columns(self.catalogue)
         code = self.tiers.codes(ex.probability)
         rate = np.array([self.tiers.conversion_rate.get(tier) for tier in TIERS], dtype=object)[code]
-        fit_points = ex.points[:, fit].sum(axis=1)
-        return {
+        groups = self.reason_groups
+        is_fit = np.array([g.group == "fit" for g in groups])
+        fit_points = grouped.points[:, is_fit].sum(axis=1)
+        summary: dict[str, Any] = {
             "probability": ex.probability,
             "score": ex.score,
             "tier": TIER_NAMES[code],
@@ -149,71 +171,16 @@ class ScoringBundle:
             "grade": self.grades.assign(ex.base_margin + ex.shap_values[:, fit].sum(axis=1)),
             "base_score": ex.base_score,
             "fit_score": fit_points,
-            "engagement_score": ex.points.sum(axis=1) - fit_points,
+            "engagement_score": grouped.points.sum(axis=1) - fit_points,
         }
-
-    def _texts(self, feature: Feature, distinct: np.ndarray, lang: Lang) -> np.ndarray:
-        """The sentence of each of a feature's distinct values. Count and day sentences show (and choose
-        their words by) the value rounded to a whole number, so those are rendered once per whole number."""
-        if feature.kind in _WHOLE_NUMBER_KINDS and distinct.dtype.kind == "f":
-            codes, whole = _distinct(np.round(distinct))
-            return self._texts(feature, whole.astype(object), lang)[codes]
-        return _object_array([_sentence(self.catalogue, feature.name, v, lang) for v in distinct.tolist()])
+        for dimension in DIMENSIONS:
+            summary[f"bant_{dimension}"] = grouped.points[:, [g.dimension == dimension for g in groups]].sum(axis=1)
+        for level in LEVELS:
+            summary[f"level_{level}"] = grouped.points[:, [g.level == level for g in groups]].sum(axis=1)
+        return summary
 
 
 @functools.lru_cache(maxsize=16)
 def _fit_columns(catalogue: Catalogue) -> np.ndarray:
     """The model columns of the fit group (who the lead is); the others are engagement."""
     return np.flatnonzero([f.group == "fit" for f in catalogue])
-
-
-def _column(columns: pd.DataFrame | Columns, name: str) -> np.ndarray:
-    return columns[name].to_numpy() if isinstance(columns, pd.DataFrame) else np.asarray(columns[name])
-
-
-def _distinct(values_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and distinct values in order of first appearance, each distinct value exactly the value of every
-    row it stands for: numbers are told apart by their bits (0.0 and −0.0; NaNs by payload), text by
-    equality (None and NaN both stand for missing); values of other kinds are not merged at all."""
-    if values_.dtype.kind == "f":
-        codes, bits = pd.factorize(np.ascontiguousarray(values_).view(f"i{values_.dtype.itemsize}"))
-        return codes, bits.view(values_.dtype)
-    codes, uniques = pd.factorize(values_, use_na_sentinel=False)
-    if all(type(u) is str or _plain(u) is None for u in uniques):  # text and missing: equal means alike
-        return codes, _object_array(list(uniques))
-    return np.arange(len(values_)), values_  # 1 == 1.0 == True, yet each shows differently: keep every row's own
-
-
-def _object_array(items: list[object]) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
-def _plain_array(distinct: np.ndarray) -> np.ndarray:
-    """``_plain`` of each value: Python scalars, None for missing."""
-    if distinct.dtype.kind == "f":
-        out = distinct.astype(object)
-        out[np.isnan(distinct)] = None
-        return out
-    return _object_array([_plain(v) for v in distinct.tolist()])
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
-
-
-@functools.lru_cache(maxsize=200_000)
-def _sentence_cached(catalogue: Catalogue, name: str, value: object, lang: Lang) -> str:
-    return render(catalogue[name], value, lang)
-
-
-def _sentence(catalogue: Catalogue, name: str, value: object, lang: Lang) -> str:
-    try:
-        return _sentence_cached(catalogue, name, value, lang)
-    except TypeError:  # unhashable value
-        return render(catalogue[name], value, lang)

@@ -15,11 +15,13 @@ MAX_TOP_K = 20
 @dataclass(frozen=True)
 class ScoringOptions:
     """``as_of``: the scoring moment (UTC; None = now, fixed when the options are resolved); ``lang``: ``en`` or
-    ``de``; ``top_k``: reasons per direction."""
+    ``de``; ``top_k``: reasons per direction; ``suggest``: also say which buying actions would raise the score
+    (:mod:`scoring.suggest`; five more scorings of each lead)."""
 
     as_of: datetime | None = None
     lang: Lang = "en"
     top_k: int = DEFAULT_TOP_K
+    suggest: bool = False
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
@@ -31,7 +33,7 @@ class ScoringOptions:
         """The same options with ``as_of`` a definite, timezone-aware moment (now when it was None)."""
         moment = self.as_of or datetime.now(UTC)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return ScoringOptions(moment.astimezone(UTC), self.lang, self.top_k)
+        return ScoringOptions(moment.astimezone(UTC), self.lang, self.top_k, self.suggest)
 
 
 DEFAULT_OPTIONS = ScoringOptions()

@@ -21,6 +21,7 @@ from features.engagement import ActivityArrays
 from features.records import Issue, ReadRecords, RecordCheck, read_records
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
+from scoring.suggest import suggestions
 
 
 @dataclass
@@ -55,6 +56,10 @@ def score_groups(bundle: ScoringBundle, groups: Sequence[Sequence[object]], opti
     read = [read_records(records, values.moment_us(as_of), config.extra_columns, numeric) for records in groups]
     batch = concat([r.batch for r in read])
     scored = bundle.score(bundle.batch_columns(batch, as_of), options).records() if len(batch) else []
+    if options.suggest and scored:
+        current = np.array([result["score"] for result in scored])
+        for result, items in zip(scored, suggestions(bundle, batch, as_of, current, options.lang), strict=True):
+            result["suggestions"] = items
     out, start = [], 0
     for group in read:
         out.append(_assemble(group.checks, group.rows, scored[start:start + len(group.rows)]))

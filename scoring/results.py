@@ -16,24 +16,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.catalogue import Catalogue
+from features.behaviours import ReasonGroup
 
 
 @dataclass(frozen=True)
 class ReasonTable:
     """The reasons shown for many leads, one entry per (lead, reason): leads in row order, each lead's
-    reasons in the order sales reads them (:func:`scoring.explain.shown_reasons`). A reason's feature, value
-    and sentence are those of its ``entry``, one per distinct (feature, value) among the reasons."""
+    reasons in the order sales reads them (:func:`scoring.reasons.shown`). A reason's group, value and
+    sentence are those of its ``entry``, one per distinct (group, sentence) among the reasons."""
 
     lead: np.ndarray  # (R,) the lead's row
     slot: np.ndarray  # (R,) the reason's place among its lead's reasons, 0 = first
     count: np.ndarray  # (n,) how many reasons each lead shows
     points: np.ndarray  # (R,) int, the reason's whole score points
     entry: np.ndarray  # (R,) index into feature / value / text
-    feature: np.ndarray  # (D,) catalogue index of each distinct (feature, value)
-    value: np.ndarray  # (D,) object: the value as a result shows it (plain Python, None when missing)
+    feature: np.ndarray  # (D,) index into ``groups`` of each distinct entry
+    value: np.ndarray  # (D,) object: the reason's key fact as a result shows it (plain Python, None when missing)
     text: np.ndarray  # (D,) object: the sentence a salesperson reads
-    catalogue: Catalogue  # the catalogue whose features ``feature`` indexes
+    groups: tuple[ReasonGroup, ...]  # the reason groups ``feature`` indexes
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ResultTable:
         rows = [dict(zip(keys, row, strict=True))
                 for row in zip(*(column.tolist() for column in self.columns.values()), strict=True)]
         reasons = self.reasons
-        features = reasons.catalogue.features
+        groups = reasons.groups
         entry_feature = reasons.feature.tolist()
         entry_value = reasons.value.tolist()
         entry_text = reasons.text.tolist()
@@ -62,8 +62,8 @@ class ResultTable:
             row["reasons"] = []
         for lead, entry, points in zip(reasons.lead.tolist(), reasons.entry.tolist(), reasons.points.tolist(),
                                        strict=True):
-            feature = features[entry_feature[entry]]
-            rows[lead]["reasons"].append({"feature": feature.name, "group": feature.group,
+            group = groups[entry_feature[entry]]
+            rows[lead]["reasons"].append({"reason": group.key, "group": group.group, "dimension": group.dimension,
                                           "value": entry_value[entry], "points": points, "text": entry_text[entry]})
         return rows
 
@@ -94,8 +94,8 @@ class ResultTable:
             frame[f"reason_{k + 1}"] = _text_column(shown.take(pa.array(pick, mask=pick < 0)))
         points_and_text = _strings([f', "points": {key % span + low}, "text": {_ENCODE(texts[key // span])}}}'
                                     for key in keys])
-        feature = _strings([f'{{"feature": {_ENCODE(f.name)}, "group": {_ENCODE(f.group)}, "value": '
-                            for f in reasons.catalogue.features])
+        feature = _strings([f'{{"reason": {_ENCODE(g.key)}, "group": {_ENCODE(g.group)}, "dimension": '
+                            f'{_ENCODE(g.dimension)}, "value": ' for g in reasons.groups])
         value = _strings(_json_values(reasons.value))
         dicts = pc.binary_join_element_wise(feature.take(reasons.feature[reasons.entry]), value.take(reasons.entry),
                                             points_and_text.take(said), _text(""))

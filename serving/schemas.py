@@ -15,10 +15,21 @@ class FieldError(BaseModel):
 
 
 class Reason(BaseModel):
-    feature: str
+    reason: str
     group: Literal["fit", "engagement"]
+    dimension: Literal["budget", "authority", "need", "timing"]
     value: Any = None
     points: int
+    text: str
+
+
+class Suggestion(BaseModel):
+    """A buying action that would raise the score, and the score the lead would then have."""
+
+    action: str
+    score: int
+    tier: Literal["hot", "warm", "cold"]
+    gain: int
     text: str
 
 
@@ -37,7 +48,15 @@ class LeadScore(BaseModel):
     fit_score: int | None = None
     engagement_score: int | None = None
     other_points: int | None = None
+    bant_budget: int | None = None
+    bant_authority: int | None = None
+    bant_need: int | None = None
+    bant_timing: int | None = None
+    level_organisation: int | None = None
+    level_stakeholder: int | None = None
+    level_opportunity: int | None = None
     reasons: list[Reason] = Field(default_factory=list)
+    suggestions: list[Suggestion] | None = None
     model_version: str | None = None
     errors: list[FieldError] = Field(default_factory=list)
     warnings: list[FieldError] = Field(default_factory=list)

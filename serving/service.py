@@ -62,12 +62,14 @@ class LeadScoring:
         as_of: datetime | None = None,
         lang: Literal["en", "de"] = "en",
         top_k: Annotated[int, Field(ge=0, le=20)] = 5,
+        suggest: bool = False,
     ) -> ScoreResponse:
-        """Score leads as of a moment (default now). One result per lead, in request order."""
+        """Score leads as of a moment (default now). One result per lead, in request order; ``suggest``: also
+        the buying actions that would raise each score."""
         if len(leads) > CONFIG.max_leads:
             raise BentoMLException(f"{len(leads)} leads in one request; the limit is {CONFIG.max_leads}",
                                    error_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-        options = ScoringOptions(as_of, lang, top_k)
+        options = ScoringOptions(as_of, lang, top_k, suggest)
         if _small(leads):  # on the event loop, together with the small requests that arrived with it
             return await self.batcher.submit(options, leads)
         return await anyio.to_thread.run_sync(score_request, self.loaded.bundle, leads, options, self.loaded.version)
@@ -97,7 +99,8 @@ class LeadScoring:
     def card(self, request: CardRequest) -> HTMLResponse:
         """An HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
         response = score_request(self.loaded.bundle, request.leads,
-                                 ScoringOptions(request.as_of, request.lang, request.top_k), self.loaded.version)
+                                 ScoringOptions(request.as_of, request.lang, request.top_k, suggest=True),
+                                 self.loaded.version)
         result = response.results[0]
         if result.status == "error":
             return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days), status_code=422)

@@ -225,8 +225,9 @@ def test_the_waterfall_bars_encode_base_reasons_other_and_the_score(scored) -> N
 
 
 def test_the_waterfall_handles_a_running_level_below_zero() -> None:
-    reasons = [Reason(feature="a", group="fit", points=-7, text="Company size 1–10 employees"),
-               Reason(feature="b", group="engagement", points=2, text="Visited the pricing page")]
+    reasons = [Reason(reason="company_size", group="fit", dimension="budget", points=-7, text="1–10 employees"),
+               Reason(reason="pricing_page_view", group="engagement", dimension="timing", points=2,
+                      text="Visited the pricing page yesterday")]
     result = LeadScore(index=0, lead_id="L1", status="ok", probability=0.02, score=2, tier="cold",
                        tier_conversion_rate=0.02, grade="D", base_score=4, fit_score=-7, engagement_score=2,
                        other_points=3, reasons=reasons, model_version="1")

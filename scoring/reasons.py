@@ -1,0 +1,289 @@
+"""From per-signal points to the reasons a salesperson reads: grouped, exact, and never about missing data.
+
+Each lead's exact points per signal (:mod:`scoring.explain`) are summed into the reason groups of
+:mod:`features.behaviours`; the signals several behaviours share are apportioned per lead by what the lead did
+(the decayed score by each activity type's part of it, the latest high-intent action to its type, the days with
+high-intent actions by each type's 30-day count). The groups' points are rounded by the largest-remainder method,
+so ``base_score + Σ group points = score`` still holds exactly.
+
+Which groups are shown: the ``top_k`` with the most points and the ``top_k`` with the fewest, except
+
+* an unknown value (no industry, no role in the title, no address) is never a reason *for* a lead: its points
+  stay in the total ("all other signals"); "Industry unknown" may be shown as a reason against;
+* something a lead did is never a reason *against* it (an unsubscribe or a bounce excepted), and something it
+  has not done ("No demo request yet") is never a reason *for* it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features import phrases
+from features.behaviours import NEGATIVE_TYPES, ReasonGroup
+from features.catalogue import Catalogue, Lang
+from features.config import ENGAGEMENT_TYPES, FeatureConfig
+from features.contract import HIGH_INTENT_ACTIVITIES
+from scoring.explain import largest_remainder
+
+Columns = pd.DataFrame | dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class GroupedPoints:
+    """Per lead and reason group: exact points, whole points, and whether the group may be shown up / down."""
+
+    exact: np.ndarray  # (n, G)
+    points: np.ndarray  # (n, G) int
+    may_raise: np.ndarray  # (n, G) bool
+    may_lower: np.ndarray  # (n, G) bool
+
+
+def _has(columns: Columns, name: str) -> bool:
+    return name in (columns.columns if isinstance(columns, pd.DataFrame) else columns)
+
+
+def _column(columns: Columns, name: str, n: int, default: float = np.nan) -> np.ndarray:
+    if isinstance(columns, pd.DataFrame):
+        return columns[name].to_numpy() if name in columns.columns else np.full(n, default)
+    return np.asarray(columns[name]) if name in columns else np.full(n, default)
+
+
+def group_points(points_exact: np.ndarray, totals: np.ndarray, columns: Columns, catalogue: Catalogue,
+                 groups: tuple[ReasonGroup, ...], config: FeatureConfig) -> GroupedPoints:
+    """Points per group (see the module docstring); ``totals`` are ``score − base_score`` per lead."""
+    n = len(points_exact)
+    index = {name: j for j, name in enumerate(catalogue.names)}
+    position = {g.key: i for i, g in enumerate(groups)}
+    exact = np.zeros((n, len(groups)))
+    for i, group in enumerate(groups):
+        for member in group.members:
+            if member in index:
+                exact[:, i] += points_exact[:, index[member]]
+    if "recent_activity" in position:
+        _apportion_shared(exact, points_exact, index, position, columns, config, n)
+    points = largest_remainder(exact, totals)
+    may_raise, may_lower = _eligibility(groups, columns, n)
+    return GroupedPoints(exact, points, may_raise, may_lower)
+
+
+def _apportion_shared(exact: np.ndarray, points_exact: np.ndarray, index: dict[str, int], position: dict[str, int],
+                      columns: Columns, config: FeatureConfig, n: int) -> None:
+    rest = position["recent_activity"]
+    types = [t for t in ENGAGEMENT_TYPES if t in position]
+
+    def spread(signal: str, weights: np.ndarray, activities: list[str]) -> None:
+        if signal not in index:
+            return
+        share = points_exact[:, index[signal]]
+        total = weights.sum(axis=1)
+        has = total > 0
+        for k, activity in enumerate(activities):
+            exact[has, position[activity]] += share[has] * weights[has, k] / total[has]
+        exact[~has, rest] += share[~has]
+
+    decayed = np.column_stack([np.maximum(np.nan_to_num(_column(columns, f"_score_{t}", n, 0.0).astype(float)), 0)
+                               for t in types])
+    spread("engagement_score", decayed, types)
+    latest = np.nan_to_num(_column(columns, "_last_high_intent_type", n, -1.0).astype(float), nan=-1.0)
+    one_hot = np.column_stack([(latest == ENGAGEMENT_TYPES.index(t)).astype(float) for t in types])
+    spread("days_since_last_high_intent", one_hot, types)
+    last = np.nan_to_num(_column(columns, "_last_activity_type", n, -1.0).astype(float), nan=-1.0)
+    spread("days_since_last_activity",
+           np.column_stack([(last == ENGAGEMENT_TYPES.index(t)).astype(float) for t in types]), types)
+
+    def counts(days: int, activities: list[str]) -> np.ndarray:
+        window = min(config.windows_days, key=lambda w: abs(w - days))
+        return np.column_stack([np.nan_to_num(_column(columns, f"n_{t}_{window}d", n, 0.0).astype(float))
+                                for t in activities])
+
+    high = [t for t in HIGH_INTENT_ACTIVITIES if t in position]
+    spread(f"high_intent_days_{config.high_intent_days_window}d", counts(config.high_intent_days_window, high), high)
+    spread(f"active_days_{config.active_days_window}d", counts(config.active_days_window, types), types)
+    spread(f"activity_trend_{config.trend_days}d", counts(config.trend_days, types), types)
+
+
+def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int) -> tuple[np.ndarray, np.ndarray]:
+    may_raise = np.ones((n, len(groups)), dtype=bool)
+    may_lower = np.ones((n, len(groups)), dtype=bool)
+    ever = np.zeros(n, dtype=bool)
+    for i, group in enumerate(groups):
+        if group.activity is not None:
+            if _has(columns, f"_days_since_{group.activity}"):
+                happened = ~np.isnan(_column(columns, f"_days_since_{group.activity}", n).astype(float))
+            else:  # columns without the explain-only ones: what the windows saw
+                happened = np.nan_to_num(_column(columns, f"n_{group.activity}_90d", n, 0.0).astype(float)) > 0
+            ever |= happened
+            if group.activity in NEGATIVE_TYPES:  # bad news: shown only against a lead, only when it happened
+                may_raise[:, i] = False
+                may_lower[:, i] = happened
+            else:  # done: only ever a reason for; not done: only ever against
+                may_raise[:, i] = happened
+                may_lower[:, i] = ~happened
+        elif group.group == "fit":
+            may_raise[:, i] = ~_unknown(group, columns, n)
+    if any(g.key == "recent_activity" for g in groups):
+        i = next(i for i, g in enumerate(groups) if g.key == "recent_activity")
+        may_raise[:, i] = ever | ~np.isnan(_column(columns, "days_since_last_activity", n).astype(float))
+    return may_raise, may_lower
+
+
+def _unknown(group: ReasonGroup, columns: Columns, n: int) -> np.ndarray:
+    """Whether a fit group says nothing known about the lead (every member missing or "unknown")."""
+    unknown = np.ones(n, dtype=bool)
+    for member in group.members:
+        values = _column(columns, member, n)
+        if values.dtype == object:
+            known = np.array([v is not None and v == v and v not in ("unknown", "missing") for v in values.tolist()])
+        else:
+            known = ~np.isnan(values.astype(float))
+            if member == "is_decision_maker":
+                known = np.zeros(n, dtype=bool)  # a flag derived from the title: the role's other members tell
+        unknown &= ~known
+    return unknown
+
+
+def shown(grouped: GroupedPoints, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which groups each lead's reasons name, in reading order: up to ``top_k`` that raise the score (most
+    first), then up to ``top_k`` that lower it (most first). Returns ``(groups, count)`` as
+    :func:`scoring.explain.shown_reasons` does (−1 after the shown ones).
+
+    When what is left ("all other signals") would outweigh every shown reason, further eligible reasons of its
+    sign are shown until it does not or none is left: no reason hides behind "all other signals"."""
+    n, g = grouped.points.shape
+    k = max(0, min(top_k, g))
+    up = np.where(grouped.may_raise & (grouped.points > 0), grouped.exact, -np.inf)
+    down = np.where(grouped.may_lower & (grouped.points < 0), -grouped.exact, -np.inf)
+    order_up = np.argsort(-up, axis=1, kind="stable")
+    order_down = np.argsort(-down, axis=1, kind="stable")
+    rows = np.arange(n)[:, None]
+    keep_up = np.isfinite(up[rows, order_up])
+    keep_down = np.isfinite(down[rows, order_down])
+    take_up = np.minimum(keep_up.sum(axis=1), k)
+    take_down = np.minimum(keep_down.sum(axis=1), k)
+    if k:
+        total = grouped.points.sum(axis=1)
+        slots = np.arange(g)[None, :]
+        points_up = grouped.points[rows, order_up] * (slots < take_up[:, None])
+        points_down = grouped.points[rows, order_down] * (slots < take_down[:, None])
+        other = total - points_up.sum(axis=1) - points_down.sum(axis=1)
+        largest = np.maximum(np.abs(points_up).max(axis=1), np.abs(points_down).max(axis=1))
+        for i in np.flatnonzero(np.abs(other) > largest):  # few leads: their remainder is the largest bar
+            while True:
+                chosen = [*order_up[i, :take_up[i]], *order_down[i, :take_down[i]]]
+                shown_points = grouped.points[i, chosen]
+                rest = total[i] - shown_points.sum()
+                if not chosen or abs(rest) <= np.abs(shown_points).max():
+                    break
+                if rest > 0 and take_up[i] < keep_up[i].sum():
+                    take_up[i] += 1
+                elif rest < 0 and take_down[i] < keep_down[i].sum():
+                    take_down[i] += 1
+                else:
+                    break
+    width = max(int((take_up + take_down).max(initial=0)), 2 * k)
+    features = np.full((n, width), -1, dtype=np.intp)
+    lead, slot = np.nonzero(np.arange(g)[None, :] < take_up[:, None])
+    features[lead, slot] = order_up[lead, slot]
+    lead, slot = np.nonzero(np.arange(g)[None, :] < take_down[:, None])
+    features[lead, take_up[lead] + slot] = order_down[lead, slot]
+    return features, take_up + take_down
+
+
+# --------------------------------------------------------------------------------------------------
+# Sentences: each group's text depends on a few facts; rows with the same facts share one rendering
+
+
+_WINDOWS = (7, 30, 90)
+
+
+def _when_key(days: np.ndarray) -> np.ndarray:
+    """An integer that determines :func:`features.phrases.when` (NaN: −1)."""
+    d = np.asarray(days, dtype=float)
+    key = np.select([d < 1, d < 2, d < 7, d < 14, d < 60, d < 365],
+                    [0, 1, 10 + np.floor(np.nan_to_num(d)), 20, 30 + np.floor(np.nan_to_num(d) / 7),
+                     100 + np.round(np.nan_to_num(d) / 30.44)], 999)
+    return np.where(np.isnan(d), -1, key).astype(np.int64)
+
+
+def group_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: Lang, config: FeatureConfig,
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence and the shown value of ``group`` for the leads at ``rows``."""
+    if group.activity is not None:
+        days = _column(columns, f"_days_since_{group.activity}", n).astype(float)[rows]
+        counts = {w: np.nan_to_num(_column(columns, f"n_{group.activity}_{w}d", n, 0.0).astype(float))[rows]
+                  for w in _WINDOWS if _has(columns, f"n_{group.activity}_{w}d")}
+        key = np.column_stack([_when_key(days), *(c.astype(np.int64) for c in counts.values())])
+        return _render(key, lambda i: phrases.behaviour(group.activity, None if np.isnan(days[i]) else days[i],
+                                                        {w: int(c[i]) for w, c in counts.items()}, lang),
+                       np.round(days, 1))
+    if group.key == "recent_activity":
+        days = _column(columns, "days_since_last_activity", n).astype(float)[rows]
+        active = np.nan_to_num(_column(columns, f"active_days_{config.active_days_window}d", n, 0.0)
+                               .astype(float))[rows]
+        return _render(np.column_stack([_when_key(days), active.astype(np.int64)]),
+                       lambda i: phrases.recent_activity(None if np.isnan(days[i]) else days[i], int(active[i]),
+                                                         config.active_days_window, lang), np.round(days, 1))
+    if group.key == "earlier_evaluation":
+        count = np.nan_to_num(_column(columns, group.members[0], n, 0.0).astype(float))[rows].astype(np.int64)
+        return _render(count, lambda i: phrases.earlier_evaluation(int(count[i]), lang), count)
+    if group.key == "lead_age":
+        age = _column(columns, "lead_age_days", n).astype(float)[rows]
+        return _render(_when_key(age), lambda i: phrases.lead_age(age[i], lang), np.round(age, 1))
+    return _fit_texts(group, rows, columns, lang, n)
+
+
+def _fit_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: Lang, n: int,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    values = {m: _column(columns, m, n)[rows] for m in group.members}
+    if group.key == "role":
+        first, second = values["seniority"], values["department"]
+        render = lambda i: phrases.role(first[i], second[i], lang)  # noqa: E731
+        shown_value = first
+    elif group.key == "company_size":
+        first, second = values["employee_count_log"].astype(float), values["annual_revenue_log"].astype(float)
+        render = lambda i: phrases.company_size(first[i], second[i], lang)  # noqa: E731
+        shown_value = np.round(np.expm1(first))
+    elif group.key in ("industry", "location", "email", "source"):
+        first = values[group.members[0]]
+        function = {"industry": phrases.industry, "location": phrases.location, "email": phrases.email,
+                    "source": phrases.source}[group.key]
+        render = lambda i: function(first[i], lang)  # noqa: E731
+        shown_value = first
+    else:  # a declared extra column or a flat table's column
+        first = values[group.members[0]]
+        render = lambda i: phrases.column_value(group.key, first[i], lang)  # noqa: E731
+        shown_value = first
+    unknown_text = {"role": ("Role not given in the title", "Rolle im Titel nicht erkennbar"),
+                    "company_size": ("Company size unknown", "Unternehmensgröße unbekannt"),
+                    "industry": ("Industry unknown", "Branche unbekannt"),
+                    "location": ("Country unknown", "Land unbekannt"),
+                    "email": ("No e-mail address", "Keine E-Mail-Adresse"),
+                    "source": ("Lead source unknown", "Herkunft unbekannt")}.get(
+        group.key, (f"{phrases.readable(group.key)}: not given", f"{phrases.readable(group.key)}: keine Angabe"))
+
+    def text(i: int) -> str:
+        return render(i) or unknown_text[0 if lang == "en" else 1]
+
+    key = np.column_stack([pd.factorize(pd.Series(v, dtype=object).astype(str))[0] for v in values.values()])
+    plain = np.array([None if (v is None or (isinstance(v, float) and np.isnan(v))) else
+                      (v.item() if isinstance(v, np.generic) else v) for v in np.asarray(shown_value).tolist()],
+                     dtype=object)
+    return _render(key, text, plain)
+
+
+def _render(key: np.ndarray, text: Callable[[int], str], shown_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence of every row, rendered once per distinct key (rows of one key, a row of ``key`` when it is a
+    matrix, share a sentence)."""
+    key = np.asarray(key).reshape(len(key), -1)
+    if len(key) == 0:
+        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    _, first, codes = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    rendered = np.array([text(int(i)) for i in first], dtype=object)
+    codes = codes.reshape(-1)
+    values = np.asarray(shown_value, dtype=object) if np.asarray(shown_value).dtype == object else \
+        np.array([None if np.isnan(v) else float(v) for v in np.asarray(shown_value, dtype=float)], dtype=object)
+    return rendered[codes], values

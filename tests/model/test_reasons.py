@@ -1,0 +1,123 @@
+"""Reasons a salesperson trusts: they name what the lead did, carry most of the score, never praise missing data,
+and read as correct English and German (issue #16's bars, measured on the small generated world)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from features.batch import LeadBatch
+from scoring.options import ScoringOptions
+from scoring.requests import score_records
+
+AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
+
+
+def _score(bundle, leads: list[dict], lang: str = "en", top_k: int = 5) -> list[dict]:
+    outcomes = score_records(bundle, leads, ScoringOptions(AS_OF, lang, top_k))
+    assert all(o.status == "ok" for o in outcomes)
+    return [o.result for o in outcomes]
+
+
+@pytest.fixture(scope="module")
+def open_leads(crm_leads: list[dict]) -> list[dict]:
+    """The small world's CRM-shaped leads created before the scoring moment."""
+    return [lead for lead in crm_leads if lead["created_at"] <= AS_OF.isoformat()]
+
+
+def _with(lead: dict, *activities: tuple[str, timedelta]) -> dict:
+    added = [{"occurred_at": (AS_OF - ago).isoformat(), "activity_type": kind} for kind, ago in activities]
+    return {**lead, "activities": [*lead.get("activities", []), *added]}
+
+
+def _named_in_top(results: list[dict], reason: str, k: int = 3) -> float:
+    return float(np.mean([reason in [r["reason"] for r in result["reasons"][:k]] for result in results]))
+
+
+def test_a_demo_request_yesterday_is_named_among_the_top_three_reasons(bundle, open_leads) -> None:
+    results = _score(bundle, [_with(lead, ("demo_request", timedelta(days=1, hours=2))) for lead in open_leads])
+    assert len(results) >= 150
+    assert _named_in_top(results, "demo_request") >= 0.95
+    assert any(r["text"] == "Requested a demo yesterday" for result in results for r in result["reasons"])
+
+
+def test_three_pricing_page_visits_this_week_are_named_among_the_top_three_reasons(bundle, open_leads) -> None:
+    visits = [("pricing_page_view", timedelta(days=d, hours=3)) for d in (1, 3, 5)]
+    results = _score(bundle, [_with(lead, *visits) for lead in open_leads])
+    assert _named_in_top(results, "pricing_page_view") >= 0.95
+
+
+@pytest.fixture(scope="module")
+def hot(bundle, crm_leads) -> list[dict]:
+    """Hot leads, made so by recent buying signals added to real leads of the world."""
+    signals = [("demo_request", timedelta(days=2)), ("pricing_page_view", timedelta(days=1)),
+               ("meeting_held", timedelta(days=4)), ("webinar_attendance", timedelta(days=9))]
+    leads = [_with(lead, *signals[: 1 + i % 4]) for i, lead in enumerate(crm_leads)
+             if lead["created_at"] <= AS_OF.isoformat()]
+    results = [r for r in _score(bundle, leads) if r["tier"] == "hot"]
+    assert len(results) >= 50
+    return results
+
+
+def test_the_reasons_shown_carry_most_of_a_hot_leads_points(hot) -> None:
+    shares = []
+    for result in hot:
+        shown = sum(abs(r["points"]) for r in result["reasons"])
+        shares.append(shown / (shown + abs(result["other_points"])) if shown else 0.0)
+    assert np.median(shares) >= 0.85
+
+
+def test_all_other_signals_is_never_the_largest_bar_of_a_hot_lead(hot) -> None:
+    for result in hot:
+        assert abs(result["other_points"]) <= max(abs(r["points"]) for r in result["reasons"])
+
+
+def test_no_hot_lead_with_real_engagement_lacks_an_engagement_reason(hot) -> None:
+    for result in hot:
+        if result["engagement_score"] > 5:
+            assert any(r["group"] == "engagement" for r in result["reasons"]), result
+
+
+@pytest.fixture(scope="module")
+def many_reasons(bundle, event_data) -> dict[str, list[dict]]:
+    """Every shown reason of every lead of the world (the batch path), in both languages."""
+    features = bundle.features(LeadBatch.from_frames(event_data.leads, event_data.activities), AS_OF)
+    return {lang: [r for result in bundle.score(features, ScoringOptions(AS_OF, lang, 5)).records()
+                   for r in result["reasons"]] for lang in ("en", "de")}
+
+
+def test_an_unknown_value_is_never_a_reason_for_a_lead(bundle, crm_leads) -> None:
+    bare = [{"lead_id": f"B{i}", "created_at": "2026-03-01T00:00:00Z", "industry": "Select", "job_title": "",
+             "country": "n/a"} for i in range(20)]
+    for result in _score(bundle, bare, top_k=20):
+        for reason in result["reasons"]:
+            if reason["reason"] in ("industry", "role", "location", "company_size", "email", "source"):
+                assert reason["points"] < 0, reason
+            if reason["group"] == "engagement" and reason["reason"] not in ("lead_age", "earlier_evaluation"):
+                assert reason["points"] < 0, reason  # nothing done is never a reason for
+
+
+def test_twenty_thousand_reasons_have_no_broken_plural_and_no_negative_zero(many_reasons) -> None:
+    texts = [r["text"] for lang in ("en", "de") for r in many_reasons[lang]]
+    assert len(texts) >= 20_000
+    broken = re.compile(r"\b1 days\b|\b1 Tagen\b|vor 1 Tag\b|-0,0|-0\.0|\b1 weeks\b|\b1 months\b|\{|\}")
+    assert [t for t in texts if broken.search(t)] == []
+
+
+def test_countries_are_named_not_coded(many_reasons) -> None:
+    english = {r["text"] for r in many_reasons["en"] if r["reason"] == "location"}
+    german = {r["text"] for r in many_reasons["de"] if r["reason"] == "location"}
+    assert "Based in Germany" in english and "Sitz in Deutschland" in german
+    assert not [t for t in english | german if re.search(r"\b(in|Sitz in) [A-Z]{2}$", t)]
+
+
+def test_every_reason_names_its_qualification_dimension_and_the_dimensions_add_up(bundle, open_leads) -> None:
+    for result in _score(bundle, open_leads[:50]):
+        bant = sum(result[f"bant_{d}"] for d in ("budget", "authority", "need", "timing"))
+        levels = sum(result[f"level_{v}"] for v in ("organisation", "stakeholder", "opportunity"))
+        assert bant == levels == result["fit_score"] + result["engagement_score"] == \
+            result["score"] - result["base_score"]
+        assert {r["dimension"] for r in result["reasons"]} <= {"budget", "authority", "need", "timing"}

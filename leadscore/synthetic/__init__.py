@@ -49,6 +49,19 @@ With ``mess=True`` the export is degraded the way real ones are, *after* the lat
 ``mess=False`` is the same world, cleanly recorded): missing firmographics, picklist drift in industry,
 lower-case and missing country codes, missing titles and sources, exactly duplicated activity rows,
 activities of deleted leads, and activity types outside the contract's vocabulary.
+
+Worlds that are not all alike
+-----------------------------
+:class:`WorldConfig` has knobs for the length of the history, the conversion rate, how fit and intent
+interact, drift over calendar time (base rate, channel mix, picklist labels) and a world without activities;
+:data:`PRESETS` names a few such worlds (``WorldConfig.preset("drifting", n_leads=...)``). The defaults give
+the standard world bit for bit, and the truth file follows every knob. ``World.hidden`` holds, for tests,
+what no export records (true channel and industry, fit, buying state at the truth moment).
+
+The package, in the order a world is made: ``vocabulary`` and ``parameters`` (the words and numbers),
+``config`` (what to generate), ``clock`` (the time axis), ``draws``, ``leads`` (who the leads are and how
+well they fit), ``drift``, ``history`` (buying phases and conversions), ``activities`` (what they leave in
+the log), ``truth``, ``mess`` (the export, clean or messy), ``world`` (:func:`generate_world`) and ``files``.
 """
 
 

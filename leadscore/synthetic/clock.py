@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leadscore.synthetic.config import WorldConfig
+from leadscore.synthetic.config import WorldConfig, parse_moment
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,13 @@ class Clock:
 
     @classmethod
     def from_config(cls, config: WorldConfig) -> Clock:
-        start = pd.Timestamp(config.start, tz="UTC")
-        end = pd.Timestamp(config.end, tz="UTC")
-        if end <= start:
-            raise ValueError("end must be after start")
+        """The time axis of a config (which has checked that its moments are in order)."""
+        start, end = parse_moment(config.start, "start"), parse_moment(config.end, "end")
         as_of = (
             end - pd.Timedelta(days=config.horizon_days)
             if config.truth_as_of is None
-            else pd.Timestamp(config.truth_as_of, tz="UTC")
+            else parse_moment(config.truth_as_of, "truth_as_of")
         )
-        if not start < as_of:
-            raise ValueError("truth_as_of must be after start")
         day = 86400.0
         t_end = (end - start).total_seconds() / day
         t_truth = (as_of - start).total_seconds() / day

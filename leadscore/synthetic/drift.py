@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from leadscore.synthetic.clock import Clock
+from leadscore.synthetic.config import parse_moment
 from leadscore.synthetic.draws import categorical
 from leadscore.synthetic.parameters import SOURCE_PARAMS
 
@@ -30,7 +30,7 @@ NEW_LABELS = {
 
 def changed_picklists(cols: dict[str, np.ndarray], lat: Latent, clock: Clock, moment: str) -> dict[str, np.ndarray]:
     """The lead columns with new picklist labels for leads created from ``moment`` on."""
-    day = (pd.Timestamp(moment, tz="UTC").timestamp() - clock.origin_s) / 86400.0
+    day = (parse_moment(moment, "picklist_change").timestamp() - clock.origin_s) / 86400.0
     later = lat.created >= day
     out = dict(cols)
     for column, labels in NEW_LABELS.items():

@@ -21,9 +21,14 @@ TRUTH_DRAWS = 256
 
 @dataclass
 class Truth:
+    """The truth for the leads open at T (``lead``, ``probability``, ``converted``) and, for every lead, the
+    buying state at T it was computed from (``in_phase``; ``seriousness`` of the current phase, NaN if none)."""
+
     lead: np.ndarray
     probability: np.ndarray
     converted: np.ndarray
+    in_phase: np.ndarray
+    seriousness: np.ndarray
 
 
 def simulate_truth(
@@ -80,5 +85,6 @@ def simulate_truth(
         )
         probability[lo : lo + chunk] = np.isfinite(sim.conversion).reshape(-1, TRUTH_DRAWS).mean(axis=1)
     converted = (conv_s[open_lead] > t_s) & (conv_s[open_lead] <= t_s + h_s)
-    return Truth(open_lead, probability, converted.astype(np.int64))
+    state = np.where(in_phase, seriousness, np.nan)
+    return Truth(open_lead, probability, converted.astype(np.int64), in_phase, state)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from features.contract import ACTIVITY_COLUMNS, CONVERSION_COLUMNS, LEAD_COLUMNS
+from features.contract import ACTIVITY_COLUMNS, CONVERSION_COLUMNS, LEAD_COLUMNS, LEAD_SOURCES
 from leadscore.synthetic.activities import draw_activities
 from leadscore.synthetic.clock import Clock, floor_seconds
 from leadscore.synthetic.config import WorldConfig
@@ -16,7 +16,7 @@ from leadscore.synthetic.drift import changed_picklists
 from leadscore.synthetic.history import draw_seriousness, simulate
 from leadscore.synthetic.leads import Latent, draw_leads
 from leadscore.synthetic.mess import clean_lead_columns, messy_activities, messy_lead_columns
-from leadscore.synthetic.parameters import ALL_ACTIVITY_TYPES
+from leadscore.synthetic.parameters import ALL_ACTIVITY_TYPES, INDUSTRIES
 from leadscore.synthetic.truth import Truth, simulate_truth
 
 
@@ -28,12 +28,20 @@ class World:
     ``occurred_at``). ``truth`` has one row per lead open at ``as_of``: ``true_probability`` is the
     probability of converting in ``(as_of, as_of + horizon]`` given the full latent state (the best any
     model can do) and ``converted_in_horizon`` is 1 if the lead actually did.
+
+    ``hidden`` is what no export holds, one row per lead: its true ``lead_source`` and ``industry`` (before
+    any mess or picklist change), its ``fit`` (the log-scale effect on its phase-entry and conversion
+    hazards, unobserved need included) and its buying state at ``as_of``: ``in_phase_at_as_of`` and the
+    ``seriousness_at_as_of`` of that phase (mean 1 over phases; NaN when not in one). It lets tests look at
+    the world from inside; :func:`~leadscore.synthetic.write_world` does not write it, so a world read back
+    from files has none.
     """
 
     leads: pd.DataFrame
     activities: pd.DataFrame
     conversions: pd.DataFrame
     truth: pd.DataFrame
+    hidden: pd.DataFrame | None = None
 
 
 _DEFAULT_CONFIG = WorldConfig()
@@ -46,8 +54,6 @@ def generate_world(config: WorldConfig = _DEFAULT_CONFIG) -> World:
     is vectorised over leads (the only Python loops run over buying phases and rejection rounds), so a
     million leads take minutes, not hours.
     """
-    if config.n_leads < 1:
-        raise ValueError("n_leads must be at least 1")
     rng = np.random.default_rng(config.seed)
     clock = Clock.from_config(config)
     latent = draw_leads(rng, config.n_leads, clock)
@@ -131,5 +137,13 @@ def _assemble(
     })
     assert tuple(activities.columns) == ACTIVITY_COLUMNS
     assert tuple(conversions.columns) == CONVERSION_COLUMNS
-    return World(leads=leads, activities=activities, conversions=conversions, truth=truth_frame)
+    hidden = pd.DataFrame({
+        "lead_id": leads["lead_id"],
+        "lead_source": take_strings(list(LEAD_SOURCES), lat.source),
+        "industry": take_strings(list(INDUSTRIES), lat.industry),
+        "fit": lat.fit,
+        "in_phase_at_as_of": truth.in_phase,
+        "seriousness_at_as_of": truth.seriousness,
+    })
+    return World(leads=leads, activities=activities, conversions=conversions, truth=truth_frame, hidden=hidden)
 

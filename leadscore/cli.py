@@ -101,14 +101,19 @@ def generate(
     clean: Annotated[bool, typer.Option(help="Leave out the mess real exports have.")] = False,
     preset: Annotated[str, typer.Option(help="A world of another shape: default, short_crm, no_activities, "
                                              "drifting, strong_interaction, low_base_rate.")] = "default",
-    conversion_scale: Annotated[float | None, typer.Option(help="Conversion rate × this.")] = None,
-    interaction: Annotated[float | None, typer.Option(help="How strongly fit and intent interact (0: not).")]
-    = None,
-    base_rate_drift: Annotated[float | None, typer.Option(help="Change of the log conversion rate over the "
-                                                               "history.")] = None,
-    channel_drift: Annotated[float | None, typer.Option(help="Share of late leads from a drifted channel mix.")]
-    = None,
-    picklist_change: Annotated[str | None, typer.Option(help="Date from which picklists use new labels.")] = None,
+    horizon_days: Annotated[int | None, typer.Option(help="Truth horizon in days (default 90).")] = None,
+    truth_as_of: Annotated[str | None, typer.Option(help="Moment the truth file scores (default: end minus the "
+                                                         "horizon; may be end).")] = None,
+    conversion_scale: Annotated[float | None, typer.Option(help="Conversion hazard × this (2 gives about 1.35× "
+                                                                "the 90-day rate, 0.35 about 0.56×).")] = None,
+    interaction: Annotated[float | None, typer.Option(help="How much more intent counts the better a lead fits "
+                                                           "(0: additive).")] = None,
+    base_rate_drift: Annotated[float | None, typer.Option(help="Change of the log conversion hazard from start to "
+                                                               "end (-0.7 halves it).")] = None,
+    channel_drift: Annotated[float | None, typer.Option(help="Share (0-1) of the leads at end whose channel comes "
+                                                             "from a mix tilted to paid search and social.")] = None,
+    picklist_change: Annotated[str | None, typer.Option(help="Date from which new leads carry relabelled "
+                                                             "industries and channels.")] = None,
     activities: Annotated[bool, typer.Option(help="Write an activities table (--no-activities: none).")] = True,
 ) -> None:
     """Generate a synthetic B2B CRM history in the data contract's event mode, with its truth file."""
@@ -117,8 +122,9 @@ def generate(
     if preset not in PRESETS:
         _fail(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}", 2)
     given = {"n_leads": leads, "seed": seed, "start": start, "end": end, "mess": not clean,
-             "conversion_scale": conversion_scale, "interaction": interaction, "base_rate_drift": base_rate_drift,
-             "channel_drift": channel_drift, "picklist_change": picklist_change}
+             "horizon_days": horizon_days, "truth_as_of": truth_as_of, "conversion_scale": conversion_scale,
+             "interaction": interaction, "base_rate_drift": base_rate_drift, "channel_drift": channel_drift,
+             "picklist_change": picklist_change}
     changes = {k: v for k, v in given.items() if v is not None}
     if not activities:
         changes["activities"] = False

@@ -49,7 +49,7 @@ class Feature:
 
 
 # (singular en, plural en, singular de, plural de) for counting each activity type in a sentence.
-_ACTIVITY_NOUNS: dict[str, tuple[str, str, str, str]] = {
+ACTIVITY_NOUNS: dict[str, tuple[str, str, str, str]] = {
     "page_view": ("page view", "page views", "Seitenaufruf", "Seitenaufrufe"),
     "pricing_page_view": ("pricing-page visit", "pricing-page visits", "Aufruf der Preisseite",
                           "Aufrufe der Preisseite"),
@@ -171,7 +171,7 @@ def _both(en: str, de: str) -> dict[str, str]:
 
 
 def _activity_count(activity: str, window: int, high_intent: bool) -> Feature:
-    one_en, many_en, one_de, many_de = _ACTIVITY_NOUNS[activity]
+    one_en, many_en, one_de, many_de = ACTIVITY_NOUNS[activity]
     return Feature(
         name=f"n_{activity}_{window}d",
         group="engagement",

@@ -241,3 +241,42 @@ def column_value(column: str, value: object, lang: Lang, label_text: str | None 
     shown = number(float(value), lang, 0 if float(value).is_integer() else 1) if isinstance(value, int | float) \
         else str(value)
     return f"{label_text or readable(column)}: {shown}"
+
+
+def activity_label(activity: str, lang: Lang) -> str:
+    """An activity type as a person names it ("Demo request" / "Demo-Anfrage"); unknown types as written."""
+    from features.catalogue import ACTIVITY_NOUNS
+
+    nouns = ACTIVITY_NOUNS.get(activity)
+    if nouns is None:
+        return activity.replace("_", " ").capitalize()
+    text = nouns[0] if lang == "en" else nouns[2]
+    return text[:1].upper() + text[1:]
+
+
+#: The rulebook's messages (features.values, features.records) in German, pattern → replacement.
+_MESSAGES_DE: tuple[tuple[str, str], ...] = (
+    (r"^missing required value", "Pflichtangabe fehlt"),
+    (r"^unparseable timestamp (.+) \(expected ISO 8601\)", r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601)"),
+    (r"^not a number (.+): set to missing", r"keine Zahl \1: als fehlend gewertet"),
+    (r"^negative value set to missing", "negativer Wert: als fehlend gewertet"),
+    (r"^duplicate lead_id \(first seen at index (\d+)\)", r"doppelte lead_id (zuerst bei Index \1)"),
+    (r"^lead created after as_of: it cannot be scored at that moment",
+     "Lead erst nach dem Bewertungszeitpunkt angelegt: zu diesem Zeitpunkt nicht bewertbar"),
+    (r"^expected an object with the lead's fields", "erwartet ein Objekt mit den Feldern des Leads"),
+    (r"^expected a list of activities", "erwartet eine Liste von Aktivitäten"),
+    (r"^expected an object", "erwartet ein Objekt"),
+    (r"^exact duplicate of (\S+) \(same time, type\)", r"exaktes Duplikat von \1 (gleiche Zeit, gleicher Typ)"),
+    (r": activity not used$", ": Aktivität nicht berücksichtigt"),
+)
+
+
+def message(text: str, lang: Lang) -> str:
+    """A validation message of the rulebook in the requested language (they are written in English)."""
+    if lang != "de":
+        return text
+    import re
+
+    for pattern, replacement in _MESSAGES_DE:
+        text = re.sub(pattern, replacement, text)
+    return text

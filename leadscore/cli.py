@@ -323,8 +323,9 @@ def explain(
     acts = data.activities[data.activities["lead_id"] == lead_id]
     record["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
                             for t, a in zip(acts["occurred_at"], acts["activity_type"], strict=True)]
-    response = score_request(loaded.bundle, [record], ScoringOptions(as_of, lang.value, top_k), loaded.version)
-    out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days), encoding="utf-8")
+    response = score_request(loaded.bundle, [record], ScoringOptions(as_of, lang.value, top_k, suggest=True),
+                             loaded.version)
+    out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days, record), encoding="utf-8")
     _say(f"score card for {lead_id} → {out}")
 
 

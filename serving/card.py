@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from html import escape
 
+from babel.dates import format_date
+
+from features import phrases, values
 from features.contract import DEFAULT_HORIZON_DAYS
+from features.profile.source import normalise_lead_source
 from serving.schemas import LeadScore
 
 _TEXT = {
@@ -26,6 +32,10 @@ _TEXT = {
         "error": "This lead could not be scored", "hot": "hot", "warm": "warm", "cold": "cold",
         "tier_rate": "{tier} leads have converted at {rate}", "fit": "Fit", "engagement": "Engagement",
         "points": "points", "model": "Model version", "lead": "Lead", "field": "Field",
+        "bant": "Qualification (BANT)", "budget": "Budget", "authority": "Authority", "need": "Need",
+        "timing": "Timing", "activities": "Latest activities", "suggest": "What would raise this score",
+        "warnings": "Data notes", "nothing": "No activities recorded", "source": "Source",
+        "company": "Company", "job_title": "Title",
     },
     "de": {
         "title": "Lead-Score", "tier": "Stufe", "grade": "Passgenauigkeit",
@@ -35,6 +45,10 @@ _TEXT = {
         "hot": "heiß", "warm": "warm", "cold": "kalt", "tier_rate": "{tier}e Leads wurden zu {rate} zur Verkaufschance",
         "fit": "Profil", "engagement": "Engagement", "points": "Punkte", "model": "Modellversion", "lead": "Lead",
         "field": "Feld",
+        "bant": "Qualifizierung (BANT)", "budget": "Budget", "authority": "Entscheidungsbefugnis", "need": "Bedarf",
+        "timing": "Zeitpunkt", "activities": "Letzte Aktivitäten", "suggest": "Was den Score heben würde",
+        "warnings": "Hinweise zu den Daten", "nothing": "Keine Aktivitäten erfasst", "source": "Herkunft",
+        "company": "Unternehmen", "job_title": "Titel",
     },
 }
 TIER_COLOUR = {"hot": "#c0392b", "warm": "#e67e22", "cold": "#2c7fb8"}
@@ -63,6 +77,12 @@ _CSS = (
     ".reasons .text{flex:1;overflow-wrap:anywhere}.reasons .group{color:#777;white-space:nowrap}"
     ".errors{font-size:14px}.errors code{background:#f4f4f4;padding:1px 4px;overflow-wrap:anywhere}"
     ".model{color:#888;font-size:11px;margin:8px 0 0}"
+    ".who{color:#444;margin:0 0 8px;font-size:14px}"
+    ".bant-row{display:flex;align-items:center;gap:8px;font-size:13px;margin:2px 0}"
+    ".bant-name{flex:0 0 11em}.bant-track{flex:1;height:12px;background:#f2f2f2;display:block;position:relative}"
+    ".bant-bar{display:block;height:12px}.bant-pts{flex:0 0 3em;text-align:right;font-weight:bold}"
+    ".activities,.suggestions,.warnings{font-size:13px;padding-left:18px;margin:4px 0}"
+    ".activities .when{display:inline-block;min-width:8em;color:#555}.none{font-size:13px;color:#777}"
 )
 
 
@@ -176,14 +196,76 @@ def _head(title: str, lang: str) -> str:
             f"<style>{_CSS}</style></head><body><div class=\"card\">")
 
 
-def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT_HORIZON_DAYS) -> str:
-    """The HTML page for one scored lead (or its validation errors)."""
+def _who(lead: Mapping[str, object] | None, result: LeadScore, t: dict[str, str], lang: str) -> tuple[str, str]:
+    """The lead's name for the heading and a line of who it is (company, title, source), from the request."""
+    lead = lead or {}
+    first, last = (str(lead.get(k) or "").strip() for k in ("first_name", "last_name"))
+    name = str(lead.get("name") or "").strip() or " ".join(p for p in (first, last) if p) or (result.lead_id or "")
+    facts = []
+    for key in ("company", "job_title"):
+        value = str(lead.get(key) or "").strip()
+        if value:
+            facts.append(f'<span class="who-{key}" title="{t[key]}">{escape(value)}</span>')
+    channel = phrases.source(normalise_lead_source(lead.get("lead_source")), lang)  # type: ignore[arg-type]
+    if channel:
+        facts.append(f'<span class="who-source">{escape(channel)}</span>')
+    return escape(name), " · ".join(facts)
+
+
+def _bant(result: LeadScore, t: dict[str, str]) -> str:
+    """One bar per BANT dimension: its points, left of the axis when negative."""
+    rows = [(d, getattr(result, f"bant_{d}", None) or 0) for d in ("budget", "authority", "need", "timing")]
+    top = max(5, *(abs(v) for _, v in rows))
+    items = []
+    for dimension, points in rows:
+        width = 45 * abs(points) / top
+        side = f"margin-left:{50 - width:.1f}%" if points < 0 else "margin-left:50%"
+        colour = BAR_COLOUR["up"] if points >= 0 else BAR_COLOUR["down"]
+        items.append(f'<div class="bant-row" data-dimension="{dimension}" data-points="{points}">'
+                     f'<span class="bant-name">{t[dimension]}</span><span class="bant-track"><span class="bant-bar" '
+                     f'style="{side};width:{width:.1f}%;background:{colour}"></span></span>'
+                     f'<span class="bant-pts">{_signed(points)}</span></div>')
+    return f'<h2>{t["bant"]}</h2><div class="bant">{"".join(items)}</div>'
+
+
+def _activities(lead: Mapping[str, object] | None, t: dict[str, str], lang: str, limit: int = 10) -> str:
+    """The lead's latest activities, newest first, as the request sent them (read by the rulebook)."""
+    raw = (lead or {}).get("activities")
+    listed = [a for a in raw if isinstance(a, Mapping)] if isinstance(raw, list) else []
+    moments, bad, _ = values.moments([a.get("occurred_at") for a in listed])
+    usable = [(int(m), a) for m, b, a in zip(moments.tolist(), bad.tolist(), listed, strict=True)
+              if not b and m != values.NOT_A_MOMENT]
+    usable.sort(key=lambda pair: -pair[0])
+    if not usable:
+        return f'<h2>{t["activities"]}</h2><p class="none">{t["nothing"]}</p>'
+    rows = []
+    for micro, activity in usable[:limit]:
+        day = datetime.fromtimestamp(micro / 1e6, tz=UTC)
+        date = format_date(day, format="medium", locale=lang)
+        kind = values.activity_type(activity.get("activity_type")) or ""
+        rows.append(f'<li><span class="when">{escape(date)}</span><span class="what">'
+                    f'{escape(phrases.activity_label(kind, lang))}</span></li>')  # type: ignore[arg-type]
+    return f'<h2>{t["activities"]}</h2><ul class="activities">{"".join(rows)}</ul>'
+
+
+def _suggestions(result: LeadScore, t: dict[str, str]) -> str:
+    if not result.suggestions:
+        return ""
+    items = "".join(f'<li data-action="{escape(s.action)}" data-score="{s.score}">{escape(s.text)}</li>'
+                    for s in result.suggestions)
+    return f'<h2>{t["suggest"]}</h2><ul class="suggestions">{items}</ul>'
+
+
+def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT_HORIZON_DAYS,
+                lead: Mapping[str, object] | None = None) -> str:
+    """The HTML page for one scored lead (or its validation errors); ``lead`` is the lead as the request sent it
+    (name, company, title, source and activities are shown from it)."""
     lang = "de" if lang == "de" else "en"
     t = _TEXT[lang]
     lead_id = escape(result.lead_id or "")
     if result.status == "error":
         items = "".join(f'<li><code class="field">{escape(e.field)}</code>: <span class="message">'
-                        f"{escape(e.message)}</span></li>" for e in result.errors)
+                        f"{escape(phrases.message(e.message, lang))}</span></li>" for e in result.errors)
         who = f' <span class="id">{t["lead"]} {lead_id}</span>' if lead_id else ""
         title = f"{t['error']} {lead_id}".strip()
         return (f'{_head(title, lang)}<h1>{t["error"]}{who}</h1>'
@@ -207,15 +289,23 @@ def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT
     chart = waterfall_svg(steps, int(result.base_score or 0), int(result.score or 0), t,
                           other=int(result.other_points or 0))
     model = f'<p class="model">{t["model"]} {escape(result.model_version)}</p>' if result.model_version else ""
-    title = f"{t['title']} {lead_id}"
+    name, who = _who(lead, result, t, lang)
+    notes = ""
+    if result.warnings:
+        notes = (f'<h2>{t["warnings"]}</h2><ul class="warnings">' + "".join(
+            f'<li><code class="field">{escape(w.field)}</code>: {escape(phrases.message(w.message, lang))}</li>'
+            for w in result.warnings) + "</ul>")
+    title = f"{t['title']} {name}"
     return (
         f"{_head(title, lang)}"
-        f'<h1>{t["title"]} <span class="id">· {lead_id}</span></h1>'
+        f'<h1>{name} <span class="id">· {t["title"]}</span></h1>'
+        f'<p class="who">{who}</p>'
         f'<div class="top"><div><div class="score" id="score">{result.score}</div>'
         f'<div class="badges"><span class="badge" id="tier" data-tier="{tier}" '
         f'style="background:{TIER_COLOUR[tier]}">{tier_name}</span> '
         f'<span class="badge" id="grade" style="background:#555">{t["grade"]} {escape(result.grade or "")}</span>'
         f'</div></div><table class="facts">{facts}</table></div>'
         f'<p class="rate">{escape(rate)}</p><h2>{t["why"]}</h2>{chart}'
-        f'<ul class="reasons">{reasons}</ul>{model}</div></body></html>'
+        f'<ul class="reasons">{reasons}</ul>{_suggestions(result, t)}{_bant(result, t)}'
+        f'{_activities(lead, t, lang)}{notes}{model}</div></body></html>'
     )

@@ -103,8 +103,9 @@ class LeadScoring:
                                  self.loaded.version)
         result = response.results[0]
         if result.status == "error":
-            return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days), status_code=422)
-        return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days))
+            return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days, request.leads[0]),
+                                status_code=422)
+        return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days, request.leads[0]))
 
 
 def _small(leads: list[dict[str, Any]]) -> bool:

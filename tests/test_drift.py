@@ -9,7 +9,12 @@ largest PSI of an undrifted sample never exceeded 0.011; the tolerances are abou
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +25,8 @@ from features.pipeline import build_features
 from leadscore.synthetic import World
 from monitoring.config import DriftThresholds
 from monitoring.drift import MISSING, OTHER, SCORE, ReferenceProfile, build_profile, compare, level_of, noise_p99, psi
+from monitoring.realised import realised
+from monitoring.report import exceeds, write_report
 
 INDUSTRIES = np.array(["Software", "Manufacturing", "Retail", "Finance"])
 MIX = (0.4, 0.3, 0.2, 0.1)
@@ -162,3 +169,39 @@ def test_on_the_feature_pipeline_duplicated_page_views_and_a_moved_industry_mix_
     assert flagged["industry"] == "significant"
     assert {"n_page_view_30d", "n_page_view_90d"} <= set(flagged)
     assert not [name for name in flagged if name.startswith(("n_email", "n_demo", "n_meeting", "country"))]
+
+
+def test_exceeds_says_whether_any_psi_reaches_the_threshold(reference: ReferenceProfile) -> None:
+    same = compare(reference, *population(seed=2))
+    drifted = compare(reference, *population(seed=4, page_view_factor=2))
+    assert not exceeds(same, 0.1)
+    assert exceeds(drifted, 0.25)
+    assert exceeds(drifted, drifted.max_psi) and not exceeds(drifted, drifted.max_psi + 1e-9)
+
+
+def test_the_html_report_is_self_contained_sorted_and_flags_the_drift(tmp_path: Path) -> None:
+    then, then_probability = population(seed=1)
+    now, now_probability = population(seed=3, mix=(0.25, 0.3, 0.35, 0.1), page_view_factor=2)
+    then["<b>odd name</b>"] = now["<b>odd name</b>"] = 1.0  # a column name is text, never markup
+    drift = compare(build_profile(then, then_probability), now, now_probability)
+    outcomes = pd.DataFrame({"lead_id": ["a", "b", "c", "d"], "as_of": pd.Timestamp("2026-01-01", tz="UTC"),
+                             "probability": [0.9, 0.6, 0.2, 0.1], "tier": ["hot", "hot", "warm", "cold"]})
+    conversions = pd.DataFrame({"lead_id": ["a"], "converted_at": [pd.Timestamp("2026-01-05", tz="UTC")]})
+    realised_report = realised(outcomes, conversions, 30, datetime(2026, 3, 1, tzinfo=UTC))
+    path = write_report(tmp_path / "monitor.html", drift, realised_report, context={"model version": "7"})
+    page = path.read_text(encoding="utf-8")
+
+    sources = re.findall(r'src="([^"]*)"', page)
+    assert len(sources) == 3  # score distribution, calibration, tiers
+    for source in sources:
+        assert source.startswith("data:image/png;base64,")
+        assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "http://" not in page and "https://" not in page and "<link" not in page and "<script" not in page
+    assert "&lt;b&gt;odd name&lt;/b&gt;" in page and "<b>odd name</b>" not in page
+    # rows in the report's order: the score, then features by PSI, largest first
+    names = re.findall(r"<details><summary>([^<]*)</summary>", page)
+    assert names == [html.escape(d.name) for d in drift.results] and names[0] == SCORE
+    assert [d.psi for d in drift.features] == sorted((d.psi for d in drift.features), reverse=True)
+    assert page.count(">significant<") == sum(d.level == "significant" for d in drift.results) >= 2
+    assert "Retail" in page  # the bin that moved most is shown under industry
+    assert "1 scores whose horizon" not in page and "4 scores checked" in page

@@ -18,6 +18,7 @@ any case), so the log cannot be joined back to an address through a dictionary o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -42,8 +43,8 @@ def is_email_key(key: object) -> bool:
 
 
 def _moment(value: datetime) -> str:
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    value = value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds") + "Z"  # isoformat: several times faster than strftime
 
 
 def _missing(value: object) -> bool:
@@ -79,6 +80,12 @@ def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+@functools.lru_cache(maxsize=4096)
+def _text_json(text: str) -> str:
+    """A short text as JSON (activity types repeat: each is encoded once)."""
+    return _dumps(text)
+
+
 def _lead_json(lead: Mapping[str, Any]) -> str:
     fields = {str(k): c for k, v in lead.items()
               if k != "activities" and not is_email_key(k) and (c := canonical_value(v)) is not None}
@@ -86,6 +93,10 @@ def _lead_json(lead: Mapping[str, Any]) -> str:
 
 
 def _activity_json(activity: Mapping[str, Any]) -> str:
+    if len(activity) == 2:  # the usual activity: build its canonical JSON directly
+        kind, moment = activity.get("activity_type"), activity.get("occurred_at")
+        if type(kind) is str and isinstance(moment, datetime):
+            return f'{{"activity_type":{_text_json(kind)},"occurred_at":"{_moment(moment)}"}}'
     return _dumps(canonical_value({k: v for k, v in activity.items() if k != "lead_id" and not is_email_key(k)}))
 
 

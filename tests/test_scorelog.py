@@ -412,3 +412,23 @@ def test_default_location_is_scores_db_in_the_project_folder_unless_the_environm
         tmp_path: Path) -> None:
     assert default_score_db_url(env={"LEADSCORE_HOME": str(tmp_path)}) == f"sqlite:///{tmp_path / 'scores.db'}"
     assert default_score_db_url(env={"LEADSCORE_SCORE_DB": PG_SERVER, "LEADSCORE_HOME": "/x"}) == PG_SERVER
+
+
+def test_a_served_result_is_recorded_with_its_reasons_and_its_leads_fingerprint(tmp_path: Path) -> None:
+    from serving.schemas import LeadScore, Reason
+
+    raw = {"lead_id": "R1", "created_at": "2026-01-05T09:00:00Z", "email": EMAIL, "industry": "Software",
+           "activities": []}
+    result = LeadScore(index=0, lead_id="R1", status="ok", probability=0.31, score=74, tier="hot", grade="A",
+                       reasons=[Reason(feature="industry", group="fit", value="Software", points=6,
+                                       text="Industry: Software")])
+    score_log = ScoreLog(f"sqlite:///{tmp_path / 'scores.db'}")
+    score_log.record([ScoreRecord.from_result(result, model_version="7", as_of=AS_OF, source="webhook", lead=raw)])
+    assert score_log.flush()
+    (row,) = score_log.history("R1")
+    assert (row["probability"], row["score"], row["tier"], row["grade"], row["source"], row["as_of"]) == \
+        (0.31, 74, "hot", "A", "webhook", AS_OF)
+    assert row["reasons"] == [{"feature": "industry", "group": "fit", "value": "Software", "points": 6,
+                               "text": "Industry: Software"}]
+    assert row["input_fingerprint"] == fingerprint(raw)
+    score_log.close()

@@ -1,0 +1,151 @@
+"""Did the served scores come true? Realised conversion per tier and calibration, once outcomes are known.
+
+A score given as of ``t`` claims "this lead converts in (t, t + horizon] with probability p" (the data
+contract's label). It can be checked only once ``t + horizon`` has passed by the time the outcomes were
+exported (``observed_until``): a score whose horizon is still open is left out, never counted as a
+non-conversion, because its lead may still convert. A score given after its lead had already converted
+is not a claim about the future and is left out too. Only a lead's first conversion matters.
+
+By default each lead counts once, with its first checkable score: a lead scored at every CRM update
+would otherwise weigh as much as the number of its updates, and its later scores are the ones taken
+closest to a conversion (they would flatter the model). ``per_lead="all"`` checks every score.
+
+* Tier: realised conversion rate per tier against the mean probability served (and the rate the
+  model's card claims, when given).
+* Calibration: equal-count bins of the probability (10 by default), mean predicted vs observed rate; the
+  ECE is their size-weighted mean gap, as :func:`training.metrics.expected_calibration_error` computes
+  it at training time, so the two are comparable.
+* Brier score: mean (p − y)²; ROC AUC when both outcomes occur.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+TIER_ORDER = ("hot", "warm", "cold")
+
+
+@dataclass(frozen=True)
+class TierOutcome:
+    tier: str
+    scores: int
+    conversions: int
+    rate: float
+    mean_probability: float
+    claimed_rate: float | None = None  # what the model card says this tier converts at
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    count: int
+    low: float  # lowest probability in the bin
+    high: float
+    mean_probability: float
+    observed_rate: float
+
+
+@dataclass(frozen=True)
+class RealisedReport:
+    """Outcomes of the served scores whose horizon has passed. ``ece``, ``brier`` are None without any
+    checkable score; ``roc_auc`` also when only one outcome occurred."""
+
+    horizon_days: int
+    observed_until: datetime
+    evaluated: int
+    conversions: int
+    open_horizon: int  # scores left out: horizon not yet over
+    converted_before: int  # scores left out: the lead had converted already
+    tiers: list[TierOutcome] = field(default_factory=list)
+    calibration: list[CalibrationBin] = field(default_factory=list)
+    ece: float | None = None
+    brier: float | None = None
+    roc_auc: float | None = None
+    base_rate: float | None = None
+    mean_probability: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["observed_until"] = self.observed_until.isoformat()
+        return out
+
+
+def _moments(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, utc=True, format="ISO8601") if values.dtype == object or \
+        isinstance(values.dtype, pd.StringDtype) else pd.to_datetime(values, utc=True)
+
+
+def label_scores(scores: pd.DataFrame, conversions: pd.DataFrame, horizon_days: int, observed_until: datetime,
+                 per_lead: Literal["first", "all"] = "first") -> pd.DataFrame:
+    """The served scores with ``status`` (``evaluated`` / ``open_horizon`` / ``converted_before``) and, for
+    the evaluated ones, ``converted`` (0/1). A score's moment is its ``as_of`` (else ``scored_at``)."""
+    moment_column = "as_of" if "as_of" in scores.columns else "scored_at"
+    missing = [c for c in ("lead_id", "probability", moment_column) if c not in scores.columns]
+    missing += [f"conversions.{c}" for c in ("lead_id", "converted_at") if c not in conversions.columns]
+    if missing:
+        raise ValueError(f"cannot check realised outcomes without {', '.join(missing)}")
+    out = scores.copy()
+    t = _moments(out[moment_column])
+    first = _moments(conversions["converted_at"]).groupby(conversions["lead_id"].astype(str).to_numpy()).min()
+    converted_at = pd.Series(first.reindex(out["lead_id"].astype(str).to_numpy()).array, index=out.index)
+    end = t + pd.Timedelta(days=horizon_days)
+    limit = pd.Timestamp(observed_until)
+    limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
+    before = (converted_at <= t).fillna(False).to_numpy(dtype=bool)
+    closed = (end <= limit).to_numpy(dtype=bool)
+    out["status"] = np.where(before, "converted_before", np.where(closed, "evaluated", "open_horizon"))
+    out["converted"] = ((converted_at > t) & (converted_at <= end)).fillna(False).to_numpy(dtype=np.int8)
+    out.loc[out["status"] != "evaluated", "converted"] = -1
+    if per_lead == "first":
+        checked = out[out["status"] == "evaluated"].assign(_t=t[out["status"] == "evaluated"])
+        keep = checked.sort_values("_t", kind="stable").drop_duplicates("lead_id", keep="first").index
+        out = out[(out["status"] != "evaluated") | out.index.isin(keep)]
+    return out
+
+
+def calibration_bins(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[CalibrationBin]:
+    """Equal-count bins of the probability (ties kept in input order), as training's ECE uses."""
+    order = np.argsort(p, kind="stable")
+    return [CalibrationBin(len(chunk), float(p[chunk].min()), float(p[chunk].max()), float(p[chunk].mean()),
+                           float(y[chunk].mean())) for chunk in np.array_split(order, bins) if len(chunk)]
+
+
+def expected_calibration_error(calibration: list[CalibrationBin]) -> float:
+    total = sum(b.count for b in calibration)
+    return sum(b.count * abs(b.mean_probability - b.observed_rate) for b in calibration) / total
+
+
+def realised(scores: pd.DataFrame, conversions: pd.DataFrame, horizon_days: int, observed_until: datetime,
+             bins: int = 10, per_lead: Literal["first", "all"] = "first",
+             claimed_rates: Mapping[str, float] | None = None) -> RealisedReport:
+    """Realised outcomes of served scores (``lead_id``, ``as_of`` or ``scored_at``, ``probability``,
+    ``tier``) given the conversions known up to ``observed_until`` (``lead_id``, ``converted_at``)."""
+    labelled = label_scores(scores, conversions, horizon_days, observed_until, per_lead)
+    status = labelled["status"].value_counts()
+    done = labelled[labelled["status"] == "evaluated"]
+    report = RealisedReport(horizon_days, observed_until, len(done), int(done["converted"].sum()),
+                            int(status.get("open_horizon", 0)), int(status.get("converted_before", 0)))
+    if not len(done):
+        return report
+    y = done["converted"].to_numpy(dtype=np.float64)
+    p = done["probability"].to_numpy(dtype=np.float64)
+    calibration = calibration_bins(y, p, bins)
+    tiers = []
+    if "tier" in done.columns:
+        present = list(dict.fromkeys(done["tier"].astype(str)))
+        for tier in [*(t for t in TIER_ORDER if t in present), *(t for t in present if t not in TIER_ORDER)]:
+            inside = (done["tier"].astype(str) == tier).to_numpy()
+            tiers.append(TierOutcome(tier, int(inside.sum()), int(y[inside].sum()), float(y[inside].mean()),
+                                     float(p[inside].mean()), (claimed_rates or {}).get(tier)))
+    both = 0 < y.sum() < len(y)
+    return RealisedReport(
+        horizon_days, observed_until, len(done), int(y.sum()), report.open_horizon, report.converted_before,
+        tiers=tiers, calibration=calibration, ece=expected_calibration_error(calibration),
+        brier=float(np.mean((p - y) ** 2)), roc_auc=float(roc_auc_score(y, p)) if both else None,
+        base_rate=float(y.mean()), mean_probability=float(p.mean()))

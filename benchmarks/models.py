@@ -1,17 +1,19 @@
 """Benchmark: LightGBM (the project's model) vs scikit-learn's HistGradientBoostingClassifier.
 
-    .venv/bin/python benchmarks/models.py                 # 20,000-lead world (2–6 min on 2 cores)
+    .venv/bin/python benchmarks/models.py                 # 20,000-lead world (5–8 min on 2 cores)
     .venv/bin/python benchmarks/models.py --repeats 1 --no-variants   # quicker
 
 Both models get exactly the matrices the project's training uses: ``training.train.train_event`` is run once
-on a generated world, with its calls of ``fit_booster`` and ``fit_calibrator`` wrapped to capture their
-arguments (fit rows, the early-stopping slice, categorical columns, monotone constraints, the calibration
-window); the test window is the run's own. So the benchmark follows the training code as it is today.
+on a generated world, with the training procedure's calls of ``fit_booster`` wrapped to capture their
+arguments. The examples are those of the latest backtest origin: the early-stopped booster the procedure
+chose there (fit rows, the early-stopping slice, categorical columns, monotone constraints), the calibration
+window its calibrator was fitted on, and the origin's own test leads. So the benchmark follows the training
+code as it is today.
 
 * **LightGBM** — the captured ``training.model.fit_booster`` call (categorical codes native), TreeSHAP via
   ``predict(pred_contrib=True)`` (``LeadBooster.contributions``).
 * **HGB, ordinal** — ``HistGradientBoostingClassifier`` with matching settings (learning rate, iterations,
-  15 leaves, 100 samples per leaf, L2 1.0, ``max_features`` 0.8, the same monotone constraints, early
+  leaves, samples per leaf, L2, ``max_features`` = ``colsample_bytree``, the same monotone constraints, early
   stopping on the same validation slice via ``X_val``), category codes treated as ordinal numbers: the
   variant ``shap.TreeExplainer`` explains correctly.
 * **HGB, native categorical** — the same with ``categorical_features`` = the category columns: accuracy
@@ -19,9 +21,10 @@ window); the test window is the run's own. So the benchmark follows the training
 * Variants (skip with ``--no-variants``): LightGBM with ``n_jobs=1``, and with ``max_depth=4`` (what a depth
   limit does to accuracy and to TreeSHAP time).
 
-Measured: test ROC AUC and log loss (raw, and after the project's sigmoid calibration fitted on the
-calibration window), fit time (median of ``--repeats``), SHAP time for ``--shap-rows`` rows (LightGBM
-``pred_contrib`` vs ``shap.TreeExplainer``), SHAP additivity error, and one-row predict / explain latency.
+Measured: test ROC AUC and log loss (raw, and after the project's sigmoid calibration,
+``scoring.calibration.SigmoidCalibrator``, fitted on the calibration window's margins), fit time (median of
+``--repeats``), SHAP time for ``--shap-rows`` rows (LightGBM ``pred_contrib`` vs ``shap.TreeExplainer``),
+SHAP additivity error, and one-row predict / explain latency.
 Results go to ``benchmarks/results/models.{md,json}``.
 """
 
@@ -31,59 +34,82 @@ import argparse
 import time
 from typing import Any
 
-import _common as c
+import machine
+import measure
 import numpy as np
+import report
+import worlds
+from report import say
 
 N_JOBS_NOTE = "LightGBM n_jobs=2 (project setting); HGB uses OpenMP on all cores (2); shap's TreeExplainer on " \
               "HGB runs its C++ TreeSHAP on one thread."
+FIT_ARGUMENTS = ("X_fit", "y_fit", "X_val", "y_val", "categorical_index", "params", "seed", "monotone")
 
 
 def training_examples(n_leads: int, seed: int) -> dict[str, Any]:
-    """The exact matrices the project fits, calibrates and tests on, taken from one ``train_event`` run.
+    """The exact matrices the project fits, calibrates and tests on at its latest backtest origin, taken from
+    one ``train_event`` run.
 
-    ``training.train``'s calls of ``fit_booster`` and ``fit_calibrator`` are wrapped (in this process only) to
-    capture their arguments, so the benchmark follows whatever the training code currently does (encoder
-    settings, monotone constraints, early-stopping slice) instead of re-implementing it.
+    ``training.procedure``'s calls of ``fit_booster`` and ``training.backtest``'s of ``fit_procedure`` are
+    wrapped (in this process only) to capture their arguments and results, so the benchmark follows whatever
+    the training code currently does (encoder settings, monotone constraints, early-stopping slice, settings
+    search) instead of re-implementing it.
     """
-    import training.train as tt
+    import training.backtest as tb
+    import training.procedure as tp
     from features.loading import load_event_data
     from training.config import TrainConfig
-    from training.dataset import LABEL
+    from training.dataset import AS_OF, LABEL
+    from training.train import train_event
 
-    paths = c.cached_world(n_leads, seed)
+    paths = worlds.cached_world(n_leads, seed)
     config = TrainConfig()
     data, _ = load_event_data(paths["leads"], paths["activities"], paths["conversions"], for_training=True)
-    captured: dict[str, Any] = {}
-    original_fit, original_cal = tt.fit_booster, tt.fit_calibrator
+    fits: list[tuple[tuple[Any, ...], dict[str, Any], Any]] = []  # the early-stopped fits of the running procedure
+    chosen: dict[str, Any] = {}
+    original_fit, original_procedure = tp.fit_booster, tb.fit_procedure
 
     def capture_fit(*args: Any, **kwargs: Any):
-        captured["fit_args"], captured["fit_kwargs"] = args, kwargs
-        return original_fit(*args, **kwargs)
+        model = original_fit(*args, **kwargs)
+        if args[2] is not None:  # with an early-stopping slice: a settings-search booster
+            fits.append((args, kwargs, model))
+        return model
 
-    def capture_cal(model: Any, X_cal: np.ndarray, y_cal: np.ndarray, *args: Any, **kwargs: Any):
-        captured["X_cal"], captured["y_cal"] = X_cal, y_cal
-        return original_cal(model, X_cal, y_cal, *args, **kwargs)
+    def capture_procedure(examples: Any, *args: Any, **kwargs: Any):
+        fitted = original_procedure(examples, *args, **kwargs)
+        mine = [(a, k) for a, k, model in fits if model is fitted.window_booster]
+        chosen.update(examples=examples, fitted=fitted, fit=mine[0] if mine else None)
+        fits.clear()
+        return fitted
 
-    tt.fit_booster, tt.fit_calibrator = capture_fit, capture_cal
-    c.say("running training.train.train_event once to capture the matrices it fits on")
+    tp.fit_booster, tb.fit_procedure = capture_fit, capture_procedure
+    say("running training.train.train_event once to capture the matrices it fits on")
     try:
-        result = tt.train_event(data.leads, data.activities, data.conversions, config,
-                                progress=lambda m: c.say(f"  train: {m}") if "snapshot" not in m else None)
+        result = train_event(data.leads, data.activities, data.conversions, config,
+                             progress=lambda m: say(f"  train: {m}") if "snapshot" not in m else None)
     finally:
-        tt.fit_booster, tt.fit_calibrator = original_fit, original_cal
-    names = ("X_fit", "y_fit", "X_val", "y_val", "categorical_index", "params", "seed", "monotone")
-    fit_inputs = dict(zip(names, captured["fit_args"], strict=False)) | captured["fit_kwargs"]
+        tp.fit_booster, tb.fit_procedure = original_fit, original_procedure
+    if not result.origins or chosen.get("fit") is None:
+        raise SystemExit(f"training on {n_leads:,} leads ran no forward backtest ({result.regime}): "
+                         "use a larger world (--leads)")
+    fitted, examples = chosen["fitted"], chosen["examples"]
+    fit_args, fit_kwargs = chosen["fit"]
+    fit_inputs = dict(zip(FIT_ARGUMENTS, fit_args, strict=False)) | fit_kwargs
+    _, moments = tp.forward_split(examples[AS_OF].unique(), config)
+    calibration = examples.loc[examples[AS_OF].isin(moments).to_numpy()]
+    test = result.origins[-1].test
     monotone = fit_inputs.get("monotone")
+    X_test = fitted.encoder.transform(test)
     return {
-        "config": config, "fit_args": captured["fit_args"], "fit_kwargs": captured["fit_kwargs"],
-        "reference": result.bundle.model, "categorical_index": list(fit_inputs["categorical_index"]),
+        "config": config, "fit_args": fit_args, "fit_kwargs": fit_kwargs,
+        "reference": fitted.window_booster, "categorical_index": list(fit_inputs["categorical_index"]),
         "params": fit_inputs["params"], "seed": fit_inputs["seed"],
         "monotone": list(monotone) if monotone is not None and any(monotone) else None,
         "X_fit": fit_inputs["X_fit"], "y_fit": fit_inputs["y_fit"],
         "X_val": fit_inputs["X_val"], "y_val": fit_inputs["y_val"],
-        "X_cal": captured["X_cal"], "y_cal": captured["y_cal"],
-        "X_test": result.test_matrix, "y_test": result.test[LABEL].to_numpy(),
-        "n_features": result.test_matrix.shape[1],
+        "X_cal": fitted.encoder.transform(calibration), "y_cal": calibration[LABEL].to_numpy(),
+        "X_test": X_test, "y_test": test[LABEL].to_numpy(), "n_features": X_test.shape[1],
+        "origin": result.origins[-1].moment.date().isoformat(),
     }
 
 
@@ -98,7 +124,7 @@ def fit_lightgbm(d: dict[str, Any], **overrides: Any):
     if not overrides:
         return fit_booster(*d["fit_args"], **d["fit_kwargs"])
     model = clone(d["reference"]).set_params(**overrides)
-    return model.fit(d["X_fit"], d["y_fit"], eval_set=[(d["X_val"], d["y_val"])], eval_metric="binary_logloss",
+    return model.fit(d["X_fit"], d["y_fit"], eval_X=(d["X_val"],), eval_y=(d["y_val"],), eval_metric="binary_logloss",
                      categorical_feature=d["categorical_index"],
                      callbacks=[early_stopping(d["params"].early_stopping_rounds, verbose=False), log_evaluation(0)])
 
@@ -137,13 +163,13 @@ def fit_hgb(d: dict[str, Any], native_categories: bool):
 
 
 def evaluate(model, d: dict[str, Any]) -> dict[str, float]:
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.frozen import FrozenEstimator
+    """Test ROC AUC and log loss, raw and after the project's sigmoid fitted on the calibration window."""
     from sklearn.metrics import log_loss, roc_auc_score
 
+    from scoring.calibration import SigmoidCalibrator
+
     raw = model.predict_proba(d["X_test"])[:, 1]
-    calibrated = CalibratedClassifierCV(FrozenEstimator(model), method="sigmoid").fit(d["X_cal"], d["y_cal"])
-    p = calibrated.predict_proba(d["X_test"])[:, 1]
+    p = SigmoidCalibrator.fit(margin_of(model, d["X_cal"]), d["y_cal"]).probability(margin_of(model, d["X_test"]))
     eps = 1e-6
     return {
         "roc_auc": float(roc_auc_score(d["y_test"], raw)),
@@ -182,7 +208,58 @@ def additivity_error(contributions: np.ndarray, margin: np.ndarray) -> float:
 
 
 def one_row_latency(fn, calls: int = 500) -> float:
-    return c.latency_stats(c.time_calls(fn, calls, warmup=20))["p50_ms"]
+    return measure.latency(fn, calls, warmup=20)["p50_ms"]
+
+
+def measure_model(name: str, model: Any, d: dict[str, Any], X_shap: np.ndarray, one: np.ndarray,
+                  args: argparse.Namespace) -> dict[str, Any]:
+    """Accuracy, tree sizes, SHAP time and additivity, and one-row latencies of one fitted model."""
+    iterations = int(model.best_iteration_ or model.n_estimators) if hasattr(model, "booster_") \
+        else int(model.n_iter_)
+    scores = evaluate(model, d)
+    say(f"  ROC AUC {scores['roc_auc']:.4f}, log loss (calibrated) {scores['log_loss_sigmoid_calibrated']:.4f}, "
+        f"{iterations} iterations")
+    margin = margin_of(model, X_shap)
+    entry: dict[str, Any] = {"iterations": iterations, **scores, **tree_depths(model)}
+    say(f"  SHAP for {args.shap_rows:,} rows")
+    if hasattr(model, "booster_"):
+        m_shap, contrib = measure.measure(f"shap {name}", lambda model=model: shap_lightgbm(model, X_shap),
+                                          args.repeats)
+        entry["shap_method"] = "LightGBM predict(pred_contrib=True)"
+        # the project's own call (LeadBooster.contributions), and the booster on one thread
+        explain_one = getattr(model, "contributions", None) or (lambda X, m=model: m.predict(X, pred_contrib=True))
+        entry["explain_one_row_ms"] = one_row_latency(lambda f=explain_one: f(one))
+        entry["explain_one_row_1_thread_ms"] = one_row_latency(
+            lambda model=model: model.booster_.predict(one, pred_contrib=True, num_threads=1))
+        m_one, _ = measure.measure(f"shap 1 thread {name}", lambda model=model: model.predict(
+            X_shap, pred_contrib=True, num_threads=1), args.repeats, keep_last=False)
+        entry["shap_1_thread"] = m_one.as_dict()
+    else:
+        try:
+            m_shap, (contrib, build) = measure.measure(f"shap {name}", lambda model=model: shap_hgb(model, X_shap),
+                                                       args.repeats)
+            entry["shap_method"] = "shap.TreeExplainer(model).shap_values"
+            entry["explainer_build_s"] = build
+            import shap
+
+            explainer = shap.TreeExplainer(model)
+            entry["explain_one_row_ms"] = one_row_latency(
+                lambda explainer=explainer: explainer.shap_values(one, check_additivity=False), 200)
+        except Exception as exc:  # shap may refuse a model: record why
+            say(f"  SHAP failed: {exc.__class__.__name__}: {exc}")
+            entry["shap_error"] = f"{exc.__class__.__name__}: {str(exc)[:300]}"
+            m_shap, contrib = None, None
+    if m_shap is not None:
+        entry["shap"] = m_shap.as_dict()
+        entry["shap_rows_per_s"] = args.shap_rows / m_shap.median
+        entry["shap_additivity_max_error"] = additivity_error(contrib, margin)
+        say(f"  SHAP {m_shap.median:.3f} s ({entry['shap_rows_per_s']:.0f} rows/s), additivity error "
+            f"{entry['shap_additivity_max_error']:.2e}")
+    entry["predict_one_row_ms"] = one_row_latency(lambda model=model: model.predict_proba(one))
+    if hasattr(model, "booster_"):
+        entry["predict_one_row_1_thread_ms"] = one_row_latency(
+            lambda model=model: model.booster_.predict(one, num_threads=1))
+    return entry
 
 
 def main() -> None:
@@ -195,14 +272,13 @@ def main() -> None:
                         help="skip the LightGBM variants (n_jobs=1; max_depth=4) that show where SHAP time goes")
     args = parser.parse_args()
 
-    info = c.machine()
-    c.say(f"machine: {info['cpus']} cores ({info['cpu_model']}); {c.load_note()}")
+    info = machine.announce()
     d = training_examples(args.leads, args.seed)
     n_fit = len(d["y_fit"])
-    c.say(f"examples: fit {n_fit:,} (+{len(d['y_val']):,} early-stopping), calibration {len(d['y_cal']):,}, "
-          f"test {len(d['y_test']):,} ({int(d['y_test'].sum()):,} positives), {d['n_features']} features "
-          f"({len(d['categorical_index'])} categorical), monotone constraints: "
-          f"{sum(1 for m in d['monotone'] or [] if m)}")
+    say(f"examples of the backtest origin {d['origin']}: fit {n_fit:,} (+{len(d['y_val']):,} early-stopping), "
+        f"calibration {len(d['y_cal']):,}, test {len(d['y_test']):,} ({int(d['y_test'].sum()):,} positives), "
+        f"{d['n_features']} features ({len(d['categorical_index'])} categorical), monotone constraints: "
+        f"{sum(1 for m in d['monotone'] or [] if m)}")
     rng = np.random.default_rng(0)
     pool = np.vstack([d["X_test"], d["X_cal"]])
     X_shap = pool[rng.choice(len(pool), args.shap_rows, replace=len(pool) < args.shap_rows)]
@@ -217,62 +293,23 @@ def main() -> None:
         candidates["LightGBM, n_jobs=1"] = lambda: fit_lightgbm(d, n_jobs=1)
         if tree_depths(d["reference"])["max_depth"] > 4:  # only informative when the project's trees are deeper
             candidates["LightGBM, max_depth=4"] = lambda: fit_lightgbm(d, max_depth=4)
-    results: dict[str, Any] = {"args": vars(args), "machine": info, "threads": N_JOBS_NOTE,
+    results: dict[str, Any] = {"args": vars(args), "machine": info, "threads": N_JOBS_NOTE, "origin": d["origin"],
                                "monotone_constraints": sum(1 for m in d["monotone"] or [] if m),
                                "rows": {"fit": n_fit, "early_stopping": len(d["y_val"]),
                                         "calibration": len(d["y_cal"]), "test": len(d["y_test"]),
                                         "test_positives": int(d["y_test"].sum()), "shap_rows": args.shap_rows},
                                "models": {}}
     for name, fit in candidates.items():
-        c.say(f"{name}: fitting ({args.repeats}×)")
-        m_fit, model = c.measure(f"fit {name}", fit, args.repeats)
-        iterations = int(model.best_iteration_ or model.n_estimators) if hasattr(model, "booster_") \
-            else int(model.n_iter_)
-        scores = evaluate(model, d)
-        c.say(f"  ROC AUC {scores['roc_auc']:.4f}, log loss (calibrated) {scores['log_loss_sigmoid_calibrated']:.4f}, "
-              f"{iterations} iterations")
-        margin = margin_of(model, X_shap)
-        entry: dict[str, Any] = {"fit": m_fit.as_dict(), "iterations": iterations, **scores, **tree_depths(model)}
-        c.say(f"  SHAP for {args.shap_rows:,} rows")
-        if hasattr(model, "booster_"):
-            m_shap, contrib = c.measure(f"shap {name}", lambda model=model: shap_lightgbm(model, X_shap), args.repeats)
-            entry["shap_method"] = "LightGBM predict(pred_contrib=True)"
-            # the project's own call (LeadBooster.contributions), and the booster on one thread
-            explain_one = getattr(model, "contributions", None) or (lambda X, m=model: m.predict(X, pred_contrib=True))
-            entry["explain_one_row_ms"] = one_row_latency(lambda f=explain_one: f(one))
-            entry["explain_one_row_1_thread_ms"] = one_row_latency(
-                lambda model=model: model.booster_.predict(one, pred_contrib=True, num_threads=1))
-            m_one, _ = c.measure(f"shap 1 thread {name}", lambda model=model: model.predict(
-                X_shap, pred_contrib=True, num_threads=1), args.repeats, keep_last=False)
-            entry["shap_1_thread"] = m_one.as_dict()
-        else:
-            try:
-                m_shap, (contrib, build) = c.measure(f"shap {name}",
-                                                     lambda model=model: shap_hgb(model, X_shap), args.repeats)
-                entry["shap_method"] = "shap.TreeExplainer(model).shap_values"
-                entry["explainer_build_s"] = build
-                import shap
+        say(f"{name}: fitting ({args.repeats}×)")
+        m_fit, model = measure.measure(f"fit {name}", fit, args.repeats)
+        results["models"][name] = {"fit": m_fit.as_dict(), **measure_model(name, model, d, X_shap, one, args)}
+    results["load_average_end"] = machine.load_average()
+    report.write_results("models", results, write_up(results, args))
 
-                explainer = shap.TreeExplainer(model)
-                entry["explain_one_row_ms"] = one_row_latency(
-                    lambda explainer=explainer: explainer.shap_values(one, check_additivity=False), 200)
-            except Exception as exc:  # shap may refuse a model: record why
-                c.say(f"  SHAP failed: {exc.__class__.__name__}: {exc}")
-                entry["shap_error"] = f"{exc.__class__.__name__}: {str(exc)[:300]}"
-                m_shap, contrib = None, None
-        if m_shap is not None:
-            entry["shap"] = m_shap.as_dict()
-            entry["shap_rows_per_s"] = args.shap_rows / m_shap.median
-            entry["shap_additivity_max_error"] = additivity_error(contrib, margin)
-            c.say(f"  SHAP {m_shap.median:.3f} s ({entry['shap_rows_per_s']:.0f} rows/s), additivity error "
-                  f"{entry['shap_additivity_max_error']:.2e}")
-        entry["predict_one_row_ms"] = one_row_latency(lambda model=model: model.predict_proba(one))
-        if hasattr(model, "booster_"):
-            entry["predict_one_row_1_thread_ms"] = one_row_latency(
-                lambda model=model: model.booster_.predict(one, num_threads=1))
-        results["models"][name] = entry
-    results["load_average_end"] = list(__import__("os").getloadavg())
 
+def write_up(results: dict[str, Any], args: argparse.Namespace) -> str:
+    """The tables on stdout and the Markdown of ``results/models.md``."""
+    info = results["machine"]
     base = results["models"]["LightGBM (project)"]
     header = ("model", "test ROC AUC", "log loss (raw)", "log loss (sigmoid-cal.)", "trees", "mean / max depth",
               "fit (median)", f"SHAP {args.shap_rows // 1000}k rows", "SHAP rows/s", "SHAP 1 thread",
@@ -302,10 +339,10 @@ def main() -> None:
                        f"{e['log_loss_sigmoid_calibrated'] - base['log_loss_sigmoid_calibrated']:+.4f}",
                        f"{e['fit']['median_s'] / base['fit']['median_s']:.2f}×", f"{shap_ratio:.1f}×"))
     print()
-    c.print_table(header, rows)
+    report.print_table(header, rows)
     print()
     ratio_header = ("vs LightGBM", "Δ ROC AUC", "Δ log loss (cal.)", "fit time ratio", "SHAP time ratio")
-    c.print_table(ratio_header, ratios)
+    report.print_table(ratio_header, ratios)
     r = results["rows"]
     md = [
         "# LightGBM vs HistGradientBoosting on leadscore's training examples",
@@ -315,13 +352,12 @@ def main() -> None:
         f"(+{r['early_stopping']:,} for early stopping), calibration {r['calibration']:,}, test {r['test']:,} "
         f"({r['test_positives']:,} positives); {results['monotone_constraints']} monotone constraints, given to "
         "LightGBM and HGB alike.",
-        f"Machine: {info['cpus']} cores ({info['cpu_model']}), lightgbm {info['versions'].get('lightgbm')}, "
-        f"scikit-learn {info['versions'].get('sklearn')}, shap {info['versions'].get('shap')}. {c.load_note()}. "
-        f"{N_JOBS_NOTE} Fit and SHAP times are medians of {args.repeats}. {c.code_note(info['code'])}",
+        f"Machine: {machine.describe(info, 'lightgbm', 'sklearn', 'shap')}. {machine.load_note()}. "
+        f"{N_JOBS_NOTE} Fit and SHAP times are medians of {args.repeats}. {machine.code_note(info['code'])}",
         "",
-        c.md_table(header, rows),
+        report.md_table(header, rows),
         "",
-        c.md_table(ratio_header, ratios),
+        report.md_table(ratio_header, ratios),
         "",
         "Variants: *LightGBM, n_jobs=1* is the project's model fitted and explained on one thread; *LightGBM, "
         "max_depth=4* (only when the project's trees are deeper than 4) adds a depth limit to the project's "
@@ -337,7 +373,7 @@ def main() -> None:
         "anything above ~1e-6 means the explanations do not add up to the prediction.",
         "",
     ]
-    c.write_results("models", results, "\n".join(md))
+    return "\n".join(md)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,15 @@ import argparse
 import tempfile
 import time
 
-from _common import cached_world, code_note, code_state, load_note, machine, md_table, say, verdict, write_results
+import machine
+import report
+import worlds
+from report import say
 
 from training.config import TrainConfig
 from training.run import train_from_files
+
+TARGET_S = 300.0
 
 
 def main() -> None:
@@ -26,7 +31,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    paths = cached_world(args.leads, args.seed)
+    info = machine.machine()
+    paths = worlds.cached_world(args.leads, args.seed)
     stages: list[tuple[float, str]] = []
     t0 = time.perf_counter()
 
@@ -46,28 +52,27 @@ def main() -> None:
         ("baseline: logistic regression", f"{m['roc_auc'] - m['auc_gain_over_logreg']:.4f}", "", "", ""),
         ("baseline: points scorecard", f"{m['roc_auc'] - m['auc_gain_over_points']:.4f}", "", "", ""),
     ]
-    ok = wall <= 300
+    targets = [(f"training on {args.leads:,} leads ≤ 5 minutes on 2 cores", f"{wall:.0f} s",
+                report.verdict(wall <= TARGET_S))]
     markdown = "\n".join([
         "# Training benchmark",
         "",
         f"`.venv/bin/python benchmarks/train.py --leads {args.leads}` — generated world (seed {args.seed}), the whole "
-        "`leadscore train` path: load + validate, snapshots, LightGBM, calibration, baselines, plots, MLflow "
+        "`leadscore train` path: load + validate, snapshots, backtest, LightGBM, calibration, baselines, plots, MLflow "
         "logging and registration into a temporary SQLite store.",
-        f"Machine: {machine()['cpus']} cores, {machine()['memory_gb']} GB, Python {machine()['python']}. "
-        f"{load_note()} {code_note(code_state())}",
+        f"Machine: {machine.describe(info)}. {machine.load_note()}. {machine.code_note(info['code'])}",
         "",
-        "| target | measured | verdict |",
-        "|---|---|---|",
-        f"| training on {args.leads:,} leads ≤ 5 minutes on 2 cores | {wall:.0f} s | {verdict(ok)} |",
+        report.md_table(report.TARGET_HEADER, targets),
         "",
         "## Test-window quality",
-        md_table(("model", "ROC AUC", "log loss", "ECE", "lift top 10 %"), quality),
+        report.md_table(("model", "ROC AUC", "log loss", "ECE", "lift top 10 %"), quality),
         "",
         "## Stages (elapsed when each began)",
-        md_table(("elapsed", "stage"), rows),
+        report.md_table(("elapsed", "stage"), rows),
         "",
     ])
-    write_results("train", {"leads": args.leads, "wall_seconds": wall, "metrics": m, "stages": stages}, markdown)
+    report.write_results("train", {"leads": args.leads, "wall_seconds": wall, "metrics": m, "stages": stages,
+                                   "machine": info, "targets": report.target_records(targets)}, markdown)
     print(markdown)
 
 

@@ -420,15 +420,15 @@ def test_a_served_result_is_recorded_with_its_reasons_and_its_leads_fingerprint(
     raw = {"lead_id": "R1", "created_at": "2026-01-05T09:00:00Z", "email": EMAIL, "industry": "Software",
            "activities": []}
     result = LeadScore(index=0, lead_id="R1", status="ok", probability=0.31, score=74, tier="hot", grade="A",
-                       reasons=[Reason(feature="industry", group="fit", value="Software", points=6,
-                                       text="Industry: Software")])
+                       reasons=[Reason(reason="industry", group="fit", dimension="need", value="software", points=6,
+                                       text="Industry: software")])
     score_log = ScoreLog(f"sqlite:///{tmp_path / 'scores.db'}")
     score_log.record([ScoreRecord.from_result(result, model_version="7", as_of=AS_OF, source="webhook", lead=raw)])
     assert score_log.flush()
     (row,) = score_log.history("R1")
     assert (row["probability"], row["score"], row["tier"], row["grade"], row["source"], row["as_of"]) == \
         (0.31, 74, "hot", "A", "webhook", AS_OF)
-    assert row["reasons"] == [{"feature": "industry", "group": "fit", "value": "Software", "points": 6,
-                               "text": "Industry: Software"}]
+    assert row["reasons"] == [{"reason": "industry", "group": "fit", "dimension": "need", "value": "software",
+                               "points": 6, "text": "Industry: software"}]
     assert row["input_fingerprint"] == fingerprint(raw)
     score_log.close()

@@ -71,17 +71,22 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
         leads.append(lead)
         acts.append(activities)
 
-    created, bad, shown = values.moments([lead.get(CREATED_AT) for lead in leads])
     flat = [(i, j, a) for i, activities in enumerate(acts) for j, a in enumerate(activities)]
-    occurred, bad_occurred, shown_occurred = values.moments([a.get(OCCURRED_AT) for _, _, a in flat])
+    # every moment of the request read as one column: the leads' creation, then the activities
+    micro, unparseable, text = values.moments([lead.get(CREATED_AT) for lead in leads] +
+                                              [a.get(OCCURRED_AT) for _, _, a in flat])
+    n_leads = len(leads)
+    created, bad, shown = micro[:n_leads], unparseable[:n_leads], text.iloc[:n_leads]
+    occurred, bad_occurred, shown_occurred = micro[n_leads:], unparseable[n_leads:], text.iloc[n_leads:]
     seen_ids: dict[str, int] = {}
+    shown_created = shown.tolist()
     for i, (check, lead) in enumerate(zip(checks, leads, strict=True)):
         if not check.ok:
             continue
-        if not isinstance(shown.iloc[i], str):
+        if not isinstance(shown_created[i], str):
             check.errors.append(Issue(CREATED_AT, values.MISSING_REQUIRED))
         elif bad[i]:
-            check.errors.append(Issue(CREATED_AT, values.unparseable_moment(shown.iloc[i])))
+            check.errors.append(Issue(CREATED_AT, values.unparseable_moment(shown_created[i])))
         elif lead[LEAD_ID] in seen_ids:
             check.errors.append(Issue(LEAD_ID, f"duplicate lead_id (first seen at index {seen_ids[lead[LEAD_ID]]})"))
         else:  # a lead created after the moment is still the first of its id, as in a file

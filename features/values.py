@@ -43,7 +43,7 @@ import numbers
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -198,7 +198,12 @@ def snake_of_folded(folded: str) -> str:
 
 def activity_type(value: object) -> str | None:
     """The activity type a raw value names (its :func:`snake` form); ``None`` when missing."""
-    return snake(value)
+    return _activity_type_of_text(value) if type(value) is str else snake(value)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _activity_type_of_text(value: str) -> str | None:
+    return snake(value)  # cached: a request repeats a handful of types over its activities
 
 
 def is_contract_activity(name: str | None) -> bool:
@@ -324,7 +329,9 @@ def moments(values: Sequence[object] | Column) -> tuple[np.ndarray, np.ndarray, 
 
     Typed timestamps (Parquet) need no parsing (a naive one means UTC); text goes through pandas' ISO 8601
     parser, with digits beyond microseconds dropped (nanoseconds would limit the range to 1677–2262)."""
-    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if not isinstance(values, pd.Series | pd.api.extensions.ExtensionArray | np.ndarray):
+        return _listed_moments(list(values))
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
         micro = parsed.dt.tz_convert("UTC").dt.as_unit("us").array.asi8
@@ -344,8 +351,35 @@ def moments(values: Sequence[object] | Column) -> tuple[np.ndarray, np.ndarray, 
     return micro, bad, shown
 
 
+def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """:func:`moments` of a request's values: the same rules, read without a pandas step per rule (a request's
+    moments are parsed on every call of the API, where each such step costs more than the parsing)."""
+    if listed and all(isinstance(v, datetime) for v in listed):
+        micro = np.array([_datetime_us(v) for v in listed], dtype=np.int64)  # type: ignore[arg-type]
+        return micro, np.zeros(len(listed), dtype=bool), pd.Series(["(timestamp)"] * len(listed), dtype=object)
+    shown = [text(v) for v in listed]
+    trimmed = [None if t is None else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t else t for t in shown]
+    if not trimmed:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), pd.Series([], dtype=object)
+    micro = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce").as_unit("us").asi8
+    bad = np.array([t is not None for t in shown]) & (micro == NOT_A_MOMENT)
+    return micro, bad, pd.Series(shown, dtype=object)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _datetime_us(value: datetime) -> int:
+    """A typed moment as microseconds; a naive one means UTC."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // _MICROSECOND
+
+
 def moment_us(value: object) -> int:
     """One moment (a ``datetime``, ``pd.Timestamp`` or ISO 8601 text) as microseconds; ValueError if it is none."""
+    if isinstance(value, datetime) and not pd.isna(value):
+        return _datetime_us(value)
     micro, bad, _ = moments([value])
     if bad[0] or micro[0] == NOT_A_MOMENT:
         raise ValueError(f"{value!r} is not a moment ({NOT_ISO})")

@@ -132,9 +132,9 @@ class ScoringBundle:
             at = np.flatnonzero(group == g)
             texts, shown_values = group_texts(groups[g], lead[at], columns, options.lang, self.feature_config, n)
             # one entry per distinct (sentence, value): each lead's reason carries its own value
-            codes, distinct = pd.factorize(pd.Series([f"{t}\x00{v!r}" for t, v in zip(texts.tolist(),
-                                                                                     shown_values.tolist(),
-                                                                                     strict=True)]))
+            distinct: dict[tuple[str, str], int] = {}
+            codes = np.array([distinct.setdefault((t, repr(v)), len(distinct))
+                              for t, v in zip(texts.tolist(), shown_values.tolist(), strict=True)], dtype=np.intp)
             entry[at] = offset + codes
             offset += len(distinct)
             first = np.zeros(len(distinct), dtype=np.int64)

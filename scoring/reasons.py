@@ -27,6 +27,7 @@ from features.behaviours import NEGATIVE_TYPES, ReasonGroup
 from features.catalogue import Catalogue, Lang
 from features.config import ENGAGEMENT_TYPES, FeatureConfig
 from features.contract import HIGH_INTENT_ACTIVITIES
+from features.values import FEW_VALUES
 from scoring.explain import largest_remainder
 
 Columns = pd.DataFrame | dict[str, np.ndarray]
@@ -74,6 +75,10 @@ def _apportion_shared(exact: np.ndarray, points_exact: np.ndarray, index: dict[s
                       columns: Columns, config: FeatureConfig, n: int) -> None:
     rest = position["recent_activity"]
     types = [t for t in ENGAGEMENT_TYPES if t in position]
+    codes = np.array([ENGAGEMENT_TYPES.index(t) for t in types])
+
+    def matrix(names: list[str], default: float = 0.0) -> np.ndarray:
+        return np.nan_to_num(np.column_stack([_column(columns, name, n, default).astype(float) for name in names]))
 
     def spread(signal: str, weights: np.ndarray, activities: list[str]) -> None:
         if signal not in index:
@@ -81,24 +86,19 @@ def _apportion_shared(exact: np.ndarray, points_exact: np.ndarray, index: dict[s
         share = points_exact[:, index[signal]]
         total = weights.sum(axis=1)
         has = total > 0
-        for k, activity in enumerate(activities):
-            exact[has, position[activity]] += share[has] * weights[has, k] / total[has]
+        targets = [position[a] for a in activities]
+        exact[np.ix_(has, targets)] += share[has, None] * weights[has] / total[has, None]
         exact[~has, rest] += share[~has]
 
-    decayed = np.column_stack([np.maximum(np.nan_to_num(_column(columns, f"_score_{t}", n, 0.0).astype(float)), 0)
-                               for t in types])
-    spread("engagement_score", decayed, types)
-    latest = np.nan_to_num(_column(columns, "_last_high_intent_type", n, -1.0).astype(float), nan=-1.0)
-    one_hot = np.column_stack([(latest == ENGAGEMENT_TYPES.index(t)).astype(float) for t in types])
-    spread("days_since_last_high_intent", one_hot, types)
-    last = np.nan_to_num(_column(columns, "_last_activity_type", n, -1.0).astype(float), nan=-1.0)
-    spread("days_since_last_activity",
-           np.column_stack([(last == ENGAGEMENT_TYPES.index(t)).astype(float) for t in types]), types)
+    spread("engagement_score", np.maximum(matrix([f"_score_{t}" for t in types]), 0.0), types)
+    latest_high = matrix(["_last_high_intent_type"], -1.0)
+    spread("days_since_last_high_intent", (latest_high == codes[None, :]).astype(float), types)
+    latest = matrix(["_last_activity_type"], -1.0)
+    spread("days_since_last_activity", (latest == codes[None, :]).astype(float), types)
 
     def counts(days: int, activities: list[str]) -> np.ndarray:
         window = min(config.windows_days, key=lambda w: abs(w - days))
-        return np.column_stack([np.nan_to_num(_column(columns, f"n_{t}_{window}d", n, 0.0).astype(float))
-                                for t in activities])
+        return matrix([f"n_{t}_{window}d" for t in activities])
 
     high = [t for t in HIGH_INTENT_ACTIVITIES if t in position]
     spread(f"high_intent_days_{config.high_intent_days_window}d", counts(config.high_intent_days_window, high), high)
@@ -201,11 +201,10 @@ _WINDOWS = (7, 30, 90)
 
 
 def _when_key(days: np.ndarray) -> np.ndarray:
-    """An integer that determines :func:`features.phrases.when` (NaN: −1)."""
+    """An integer that determines :func:`features.phrases.when` (NaN: −1): whole days below 60 days, the month
+    count below a year, one key beyond."""
     d = np.asarray(days, dtype=float)
-    key = np.select([d < 1, d < 2, d < 7, d < 14, d < 60, d < 365],
-                    [0, 1, 10 + np.floor(np.nan_to_num(d)), 20, 30 + np.floor(np.nan_to_num(d) / 7),
-                     100 + np.round(np.nan_to_num(d) / 30.44)], 999)
+    key = np.where(d < 60, np.floor(d), np.where(d < 365, 1000 + np.round(d / 30.44), 9999))
     return np.where(np.isnan(d), -1, key).astype(np.int64)
 
 
@@ -268,22 +267,33 @@ def _fit_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: Lan
     def text(i: int) -> str:
         return render(i) or unknown_text[0 if lang == "en" else 1]
 
-    key = np.column_stack([pd.factorize(pd.Series(v, dtype=object).astype(str))[0] for v in values.values()])
+    key = np.column_stack([_codes(v) for v in values.values()])
     plain = np.array([None if (v is None or (isinstance(v, float) and np.isnan(v))) else
                       (v.item() if isinstance(v, np.generic) else v) for v in np.asarray(shown_value).tolist()],
                      dtype=object)
     return _render(key, text, plain)
 
 
+def _codes(values: np.ndarray) -> np.ndarray:
+    """A code per value, equal for values that print alike."""
+    if len(values) <= FEW_VALUES:  # a request's few leads: a dict costs less than hashing a column
+        seen: dict[str, int] = {}
+        return np.array([seen.setdefault(str(v), len(seen)) for v in np.asarray(values).tolist()], dtype=np.int64)
+    return pd.factorize(pd.Series(values, dtype=object).astype(str))[0]
+
+
 def _render(key: np.ndarray, text: Callable[[int], str], shown_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sentence of every row, rendered once per distinct key (rows of one key, a row of ``key`` when it is a
     matrix, share a sentence)."""
     key = np.asarray(key).reshape(len(key), -1)
-    if len(key) == 0:
-        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    array = np.asarray(shown_value)
+    values = array.astype(object) if array.dtype == object else \
+        np.array([None if np.isnan(v) else float(v) for v in array.astype(float).tolist()], dtype=object)
+    if len(key) <= FEW_VALUES:  # a request's few leads: a dict costs less than sorting the keys
+        sentences: dict[tuple[int, ...], str] = {}
+        rendered = [sentences.setdefault(row, text(i)) if row not in sentences else sentences[row]
+                    for i, row in enumerate(map(tuple, key.tolist()))]
+        return np.array(rendered, dtype=object), values
     _, first, codes = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    rendered = np.array([text(int(i)) for i in first], dtype=object)
-    codes = codes.reshape(-1)
-    values = np.asarray(shown_value, dtype=object) if np.asarray(shown_value).dtype == object else \
-        np.array([None if np.isnan(v) else float(v) for v in np.asarray(shown_value, dtype=float)], dtype=object)
-    return rendered[codes], values
+    sentences_of = np.array([text(int(i)) for i in first], dtype=object)
+    return sentences_of[codes.reshape(-1)], values

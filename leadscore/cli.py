@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scoring.settings import DEFAULT_MODEL_URI, MODEL_NAME, quiet_telemetry
+from scoring.settings import DEFAULT_MODEL_URI, FLAT_MODEL_NAME, MODEL_NAME, quiet_telemetry
 from serving.server import serve_command, serve_env
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0],
@@ -147,14 +147,16 @@ def train(
     id_column: Annotated[str | None, typer.Option("--id", help="Flat mode: the id column.")] = None,
     time_column: Annotated[str | None, typer.Option("--time", help="Flat mode: column ordering rows in time.")] = None,
     drop: Annotated[list[str] | None, typer.Option(help="Flat mode: columns to leave out (repeatable).")] = None,
-    keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged.")] = None,
+    keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
+                    ] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
     mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
     promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
-    model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME,
+    model_name: Annotated[str | None, typer.Option(
+        help=f"Registered model name (default: {MODEL_NAME}, flat mode {FLAT_MODEL_NAME}).")] = None,
     search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
     rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
     = None,
@@ -164,7 +166,7 @@ def train(
 
     config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name,
                          search=search_seconds > 0, search_seconds=search_seconds,
-                         rules_file=str(rules) if rules else None)
+                         rules_file=str(rules) if rules else None, keep=tuple(keep or ()))
     if extra:
         config = dataclasses.replace(config, features=dataclasses.replace(config.features,
                                                                           extra_columns=tuple(extra)))
@@ -336,26 +338,35 @@ def _isna(value: object) -> bool:
 
 
 @app.command()
-def models(model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME) -> None:
-    """Registered versions with their aliases and test-window metrics."""
+def models(model_name: Annotated[str | None, typer.Option(
+        help="Registered model name (default: both the event and the flat models).")] = None) -> None:
+    """Registered versions with their aliases, mode, horizon, regime and evaluation metrics."""
     from training.registry import configure, list_versions, version_summary
 
     configure()
-    versions = list_versions(model_name)
+    names = [model_name] if model_name else [MODEL_NAME, FLAT_MODEL_NAME]
+    versions = [info for name in names for info in list_versions(name)]
     if not versions:
-        _fail(f"no versions of '{model_name}' registered yet: run leadscore train")
-    table = Table("version", "aliases", "ROC AUC", "PR AUC", "log loss", "ECE", "lift top 10 %")
+        _fail(f"no versions of {' or '.join(map(repr, names))} registered yet: run leadscore train")
+    table = Table("model", "version", "aliases", "contract", "regime", "ROC AUC", "PR AUC", "log loss", "ECE",
+                  "lift top 10 %")
     for info in versions:
         s = version_summary(info)
-        table.add_row(s["version"], s["aliases"], *(f"{s[k]:.4f}" if s[k] is not None else "–"
-                                                    for k in ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")))
-    Console(width=160).print(table)
+        table.add_row(info.name, s["version"], s["aliases"], s["contract"], s["regime"],
+                      *(f"{s[k]:.4f}" if s[k] is not None else "–"
+                        for k in ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")))
+    Console(width=200).print(table)
 
 
 @app.command()
-def promote(version: str, model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME
-            ) -> None:
-    """Make VERSION the champion (the old champion becomes previous_champion)."""
+def promote(
+    version: str,
+    model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME,
+    force: Annotated[bool, typer.Option(help="Promote even if its mode, horizon or inputs differ from the "
+                                             "champion's.")] = False,
+) -> None:
+    """Make VERSION the champion (a rollback returns to the one before)."""
+    from scoring.contract import ContractMismatch
     from training.registry import configure, list_versions, set_champion
 
     if not version.isdigit():
@@ -366,13 +377,16 @@ def promote(version: str, model_name: Annotated[str, typer.Option(help="Register
         listed = ", ".join(sorted(known, key=int)) or "none yet"
         _fail(f"model {model_name!r} has no version {version} (versions: {listed}); `leadscore models` lists them",
               2)
-    old = set_champion(model_name, version)
+    try:
+        old = set_champion(model_name, version, force=force)
+    except ContractMismatch as exc:
+        _fail(f"not promoted: {exc} (--force)", 2)
     _say(f"champion: v{old} → v{version}" if old else f"champion: v{version}")
 
 
 @app.command()
 def rollback(model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME) -> None:
-    """Put the previous champion back."""
+    """Put back the champion before the current one (one step further back on each call)."""
     from training.registry import configure
     from training.registry import rollback as do_rollback
 

@@ -87,24 +87,34 @@ class TrainConfig:
     search_seconds: float = 30.0
     search_rows: int = 100_000
     seed: int = 42
-    model_name: str = "lead-scoring"
+    model_name: str | None = None  #: registered model; default by mode (:func:`registered_name`)
     experiment: str = "lead-scoring"
     promote: PromotePolicy = "gate"
-    auc_tolerance: float = 0.005
+    gate_min_conversions: int = 100  #: the gate compares models only on windows with this many conversions
+    gate_resamples: int = 1000  #: bootstrap resamples for the gate's intervals
     max_fit_rows: int = 400_000
     features: FeatureConfig = field(default_factory=FeatureConfig)
     booster: BoosterParams = field(default_factory=BoosterParams)
     tiers: TierPolicy = field(default_factory=TierPolicy)
     rare_category_min_count: int = 30
     rules_file: str | None = None
+    keep: tuple[str, ...] = ()  #: columns the leakage screen flags that the user knows are filled in before the outcome
 
     def search_candidates(self) -> list[BoosterParams]:
         """The booster settings to try, in order (only the configured ones when the search is off)."""
         grid = SEARCH_GRID if self.search else ({},)
         return [replace(self.booster, **changes) for changes in grid]  # type: ignore[arg-type]
 
-    def as_params(self) -> dict[str, object]:
-        """Flat ``section.key`` params for MLflow."""
+    def registered_name(self, mode: str) -> str:
+        """Where a model of ``mode`` is registered: ``model_name`` if given, else event and flat models apart
+        (:data:`scoring.settings.MODEL_NAME`, :data:`scoring.settings.FLAT_MODEL_NAME`)."""
+        from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
+
+        return self.model_name or (FLAT_MODEL_NAME if mode == "flat" else MODEL_NAME)
+
+    def as_params(self, mode: str = "event") -> dict[str, object]:
+        """Flat ``section.key`` params for MLflow: the settings that apply to ``mode`` (a flat table has no
+        snapshots, horizon, event features or point rules)."""
         flat: dict[str, object] = {}
 
         def walk(prefix: str, value: object) -> None:
@@ -115,4 +125,9 @@ class TrainConfig:
                 flat[prefix] = value
 
         walk("", asdict(self))
+        if mode == "flat":
+            event_only = ("features.", "horizon_days", "snapshot_every_days", "calibration_snapshots",
+                          "backtest_origins", "min_conversions_learned", "rules_file")
+            flat = {k: v for k, v in flat.items() if not k.startswith(event_only)}
+        flat["model_name"] = self.registered_name(mode)
         return flat

@@ -34,13 +34,12 @@ from training.leakage import LeakageReport, screen_leakage
 from training.metrics import classification_metrics
 from training.procedure import fit_procedure
 from training.registry import configure
-from training.tracking import ChampionFeatures, ChampionNotComparable, LoggedRun, log_and_register
+from training.tracking import ChampionFeatures, ChampionNotComparable, LoggedRun, log_and_register, training_run
 from training.train import TrainResult, _lr_frame, describe_tiers, make_bundle
 
 Progress = Callable[[str], None]
 
 FOLDS = 5
-LEAKAGE_REPORT_FILE = "leakage_report.json"
 
 #: Words in a column name that say the column records what the lead *did* (engagement) rather than who
 #: it is (fit). Matched case-insensitively anywhere in the name, English and German: visits / Besuche,
@@ -166,7 +165,7 @@ def train_flat(
         raise ValueError(f"the table has no usable label column {label!r}")
     features, y = data.features, data.label.astype(np.int64)
     _check_names(features, drop, keep)
-    leakage = screen_leakage(features, y, keep=keep, seed=config.seed)
+    leakage = screen_leakage(features, y, keep=keep, seed=config.seed, times=data.times)
     progress(leakage.to_text())
     excluded = set(leakage.excluded)
     constant = [c for c in features.columns if c not in excluded and features[c].nunique(dropna=False) <= 1]
@@ -202,7 +201,7 @@ def train_flat(
                   "conversion_rate": bundle.tiers.conversion_rate, "share": bundle.tiers.share},
     })
     result = TrainResult(bundle, "cross-validated", metrics, baselines, fitted.calibration, test, [], fitted.search,
-                         {**fitted.rows, "test": len(test)}, fitted.trees, evaluation)
+                         {**fitted.rows, "test": len(test)}, fitted.trees, evaluation, leakage=leakage)
     return FlatTraining(result, leakage, np.sort(np.concatenate([h for _, h in folds])), constant)
 
 
@@ -281,19 +280,17 @@ def train_flat_from_file(
     outcome. Any exception before registration leaves the champion alias untouched.
     """
     configure(tracking_uri)
-    data, report = load_flat_table(table, label=label, id_column=id_column, time_column=time_column, drop=drop,
-                                   for_training=True)
-    progress(report.to_text())
-    training = train_flat(data, config, label=label, id_column=id_column, time_column=time_column, drop=drop,
-                          keep=keep, progress=progress)
-    result = training.result
-    test_table = data.features.iloc[training.held].set_axis(result.test.index, axis=0)
-    leakage = training.leakage
-    counts = {"leakage_flagged": float(len(leakage.flagged)), "leakage_excluded": float(len(leakage.excluded))}
-    logged = log_and_register(
-        result, config, {"table": table}, champion_features_for(test_table, label),
-        _input_example(data.features, result.bundle.catalogue.names), extra_metrics=counts,
-        data_report=report.to_dict(max_issues=1000), progress=progress,
-        extra_artifacts={LEAKAGE_REPORT_FILE: leakage.to_dict()},
-    )
-    return logged
+    with training_run(config, "flat"):
+        data, report = load_flat_table(table, label=label, id_column=id_column, time_column=time_column, drop=drop,
+                                       for_training=True)
+        progress(report.to_text())
+        training = train_flat(data, config, label=label, id_column=id_column, time_column=time_column, drop=drop,
+                              keep=keep, progress=progress)
+        result = training.result
+        test_table = data.features.iloc[training.held].set_axis(result.test.index, axis=0)
+        logged = log_and_register(
+            result, config, {"table": table}, champion_features_for(test_table, label),
+            _input_example(data.features, result.bundle.catalogue.names),
+            data_report=report.to_dict(max_issues=1000), progress=progress,
+        )
+        return logged

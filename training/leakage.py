@@ -49,6 +49,18 @@ three kinds of evidence:
      look. An honest attribute can make conversion very likely (a referral) but rarely makes *both*
      outcomes near-certain.
 
+4. **It identifies the lead rather than describing it** (``identifier``): at least
+   :attr:`LeakageThresholds.identifier_share` (90 %) of its values are distinct, and it is text (an id, an
+   e-mail address, free notes), or whole numbers that run with time (rank correlation with the lead's
+   time at least :attr:`LeakageThresholds.monotone_rho`, 0.9) or fill a dense range (at most
+   :attr:`LeakageThresholds.sequence_span` numbers of range per distinct value): a running number such as
+   x_education's "Lead Number". Such a column predicts nothing about a new lead, but a tree model splits on
+   it (it encodes *when* the lead came in) and its reasons would read "Lead Number: 660737".
+
+When the leads' times are known (event mode: when each lead was created; flat mode: ``--time``), the
+single-column AUC of a category is measured **out of time**: rates learned on the earlier half of the
+leads score the later half, as the model will be used. Without times the halves are random.
+
 A flagged column is excluded from the model unless the user keeps it (``--keep COL``). Columns whose
 single-column AUC is at least :attr:`LeakageThresholds.review_auc` (0.70) without being flagged are
 listed for review: strong for one column, and worth a question about when they are filled in.
@@ -80,6 +92,9 @@ class LeakageThresholds:
     min_value_rows: int = 30  #: fewer rows with a value say nothing reliable about it
     review_auc: float = 0.70  #: unflagged columns at least this strong are listed for review
     quantile_bins: int = 20  #: bins for the cross-fitted AUC of a numeric column
+    identifier_share: float = 0.90  #: distinct values per present value from which a column may be an identifier
+    monotone_rho: float = 0.90  #: |Spearman ρ| with the leads' time from which near-unique numbers are a running number
+    sequence_span: float = 20.0  #: near-unique whole numbers spanning at most this range per value are a running number
 
 
 @dataclass(frozen=True)
@@ -195,12 +210,14 @@ def screen_leakage(
     keep: Sequence[str] = (),
     seed: int = 42,
     thresholds: LeakageThresholds | None = None,
+    times: pd.Series | np.ndarray | None = None,
 ) -> LeakageReport:
     """Measure every column of ``features`` (the fit split) against ``label`` (0/1, 1 = converted).
 
     Numeric columns are those with a numeric dtype (``load_flat_table`` gives float64), all others are
     categories. ``keep`` names flagged columns the user keeps anyway; a name that is not a column is an
-    error (a typo would silently keep nothing).
+    error (a typo would silently keep nothing). ``times`` (one per row: moments or numbers that grow with
+    time) makes the category AUC out of time and lets the screen see running numbers.
     """
     thresholds = thresholds or LeakageThresholds()
     y = np.asarray(label, dtype=np.int64)
@@ -211,8 +228,12 @@ def screen_leakage(
         raise ValueError(f"column(s) to keep not among the feature columns: {', '.join(map(repr, unknown))}")
     if y.min() == y.max():
         raise ValueError("the leakage screen needs both converted and not converted leads")
-    halves = _stratified_halves(y, seed)
-    checks = [_check(column, features[column], y, halves, thresholds, column in keep) for column in features.columns]
+    order = None if times is None else _time_ranks(times, len(y))
+    halves = _stratified_halves(y, seed) if order is None else order < np.median(order)
+    if not 0 < halves.sum() < len(y):  # every row at the same moment: no earlier half to learn from
+        order, halves = None, _stratified_halves(y, seed)
+    checks = [_check(column, features[column], y, halves, thresholds, column in keep, order)
+              for column in features.columns]
     return LeakageReport(checks, thresholds, len(y), int(y.sum()), list(keep))
 
 
@@ -238,30 +259,67 @@ def _stratified_halves(y: np.ndarray, seed: int) -> np.ndarray:
     return first
 
 
+def _time_ranks(times: pd.Series | np.ndarray, rows: int) -> np.ndarray:
+    """The rows' order in time as ranks (ties averaged); moments and numbers alike."""
+    series = pd.Series(np.asarray(times))
+    if len(series) != rows:
+        raise ValueError(f"{rows} rows of features but {len(series)} times")
+    if not pd.api.types.is_numeric_dtype(series):
+        series = pd.to_datetime(series, utc=True).astype("int64").astype(np.float64)
+    return series.rank(method="average").fillna(series.rank().median()).to_numpy(dtype=np.float64)
+
+
 def _levels(series: pd.Series) -> np.ndarray:
     """Values as text with missing as a level of its own."""
     values = series.astype(object)
     return values.where(values.notna(), MISSING_LEVEL).map(str).to_numpy(dtype=object)
 
 
-def _cross_fitted_auc(levels: np.ndarray, y: np.ndarray, first: np.ndarray) -> float:
-    """AUC of per-value conversion rates learned on one half and applied to the other (both ways)."""
-    score = np.empty(len(y), dtype=np.float64)
-    for learn in (first, ~first):
+def _cross_fitted_auc(levels: np.ndarray, y: np.ndarray, first: np.ndarray, both_ways: bool = True) -> float:
+    """AUC of per-value conversion rates learned on one half and applied to the other (both ways, or only
+    from the earlier half to the later one when the halves are split in time)."""
+    score = np.full(len(y), np.nan)
+    for learn in (first, ~first) if both_ways else (first,):
         prior = float(y[learn].mean())
         stats = pd.DataFrame({"v": levels[learn], "y": y[learn]}).groupby("v")["y"].agg(["sum", "count"])
         rate = (stats["sum"] + prior) / (stats["count"] + 1.0)  # one pseudo-lead at the base rate
         apply = ~learn
         score[apply] = pd.Series(levels[apply]).map(rate).fillna(prior).to_numpy(dtype=np.float64)
-    return _auc(y, score)
+    judged = ~np.isnan(score)
+    return _auc(y[judged], score[judged])
 
 
-def _numeric_auc(values: pd.Series, y: np.ndarray, first: np.ndarray, bins: int) -> float:
+def _numeric_auc(values: pd.Series, y: np.ndarray, first: np.ndarray, bins: int, both_ways: bool) -> float:
     numbers = values.to_numpy(dtype=np.float64)
     present = ~np.isnan(numbers)
     rank = _auc(y[present], numbers[present]) if present.sum() >= 2 else 0.5
     binned = pd.qcut(values, bins, duplicates="drop") if present.any() else values
-    return max(rank, _cross_fitted_auc(_levels(binned.astype(object)), y, first))
+    return max(rank, _cross_fitted_auc(_levels(binned.astype(object)), y, first, both_ways))
+
+
+def _identifier(series: pd.Series, numeric: bool, order: np.ndarray | None, t: LeakageThresholds) -> str | None:
+    """Why the column reads as an identifier or running number (evidence 4), or None."""
+    present = series.notna().to_numpy()
+    if present.sum() < t.min_value_rows:
+        return None
+    values = series[present]
+    share = values.nunique() / len(values)
+    if share < t.identifier_share:
+        return None
+    if not numeric:
+        return (f"identifies the lead rather than describing it: {share:.0%} of its values are distinct "
+                "(an id, an address or free text)")
+    numbers = values.to_numpy(dtype=np.float64)
+    if order is not None:
+        rho = float(pd.Series(numbers).corr(pd.Series(order[present]), method="spearman"))
+        if abs(rho) >= t.monotone_rho:
+            return (f"a running number: {share:.0%} of its values are distinct and they grow with the leads' time "
+                    f"(Spearman ρ {rho:+.2f}); it tells when a lead came in, not what it is")
+    span = float(numbers.max() - numbers.min()) + 1.0
+    if np.all(numbers == np.round(numbers)) and span <= t.sequence_span * values.nunique():
+        return (f"a running number: {share:.0%} of its values are distinct whole numbers filling "
+                f"{numbers.min():.0f}–{numbers.max():.0f} densely; it numbers leads, it does not describe them")
+    return None
 
 
 def _certain_values(levels: np.ndarray, y: np.ndarray, t: LeakageThresholds) -> list[CertainValue]:
@@ -292,17 +350,17 @@ def _describe(value: CertainValue) -> str:
 
 
 def _check(column: str, series: pd.Series, y: np.ndarray, first: np.ndarray, t: LeakageThresholds,
-           keep: bool) -> ColumnCheck:
+           keep: bool, order: np.ndarray | None = None) -> ColumnCheck:
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     present = series.notna().to_numpy()
     filled_pos, filled_neg = float(present[y == 1].mean()), float(present[y == 0].mean())
     missing_auc = 0.5 + 0.5 * abs(filled_pos - filled_neg)
     if numeric:
-        auc = _numeric_auc(series.astype(np.float64), y, first, t.quantile_bins)
+        auc = _numeric_auc(series.astype(np.float64), y, first, t.quantile_bins, order is None)
         certain: list[CertainValue] = []
     else:
         levels = _levels(series)
-        auc = _cross_fitted_auc(levels, y, first)
+        auc = _cross_fitted_auc(levels, y, first, order is None)
         certain = _certain_values(levels, y, t)
 
     reasons = []
@@ -324,5 +382,8 @@ def _check(column: str, series: pd.Series, y: np.ndarray, first: np.ndarray, t: 
         best = [next(v for v in wide if v.outcome == side) for side in ("converted", "not converted")]
         reasons.append("values near-certain for both outcomes, like a sales disposition: "
                        f"{_describe(best[0])}; {_describe(best[1])}")
+    identifier = _identifier(series, numeric, order, t)
+    if identifier:
+        reasons.append(identifier)
     return ColumnCheck(column, "number" if numeric else "category", auc, missing_auc, filled_pos, filled_neg,
                        certain, reasons, kept=keep and bool(reasons))

@@ -16,8 +16,9 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
     m = result.metrics
     t = b.tiers
     cv = result.calibration.cv_log_loss or "sigmoid only: window too small for isotonic"
-    excluded = ", ".join(b.info.get("leakage", {}).get("excluded", []))
-    kept = ", ".join(b.info.get("kept", []))
+    leakage = result.leakage
+    excluded = ", ".join(leakage.excluded) if leakage else ""
+    kept = ", ".join(leakage.kept) if leakage else ""
     lines = [
         "# leadscore model card",
         "",
@@ -71,9 +72,9 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         lines.append(f"| {tier} | {cut:.3f} | {share:.1%} | {rate:.1%} |")
     lines += [
         "",
-        *(["## Leakage screen (flat mode)",
-            f"Excluded as recorded after the outcome: {excluded or 'none'}; kept on request: {kept or 'none'}. "
-            "See `leakage_report.json`.", ""] if b.mode == "flat" else []),
+        *(["## Leakage screen",
+            f"Excluded as recorded after the outcome or identifying the lead: {excluded or 'none'}; "
+            f"kept on request: {kept or 'none'}. See `leakage_report.json`.", ""] if leakage else []),
         "## Model",
         f"- {'LightGBM, ' + str(result.best_iteration) + ' trees' if result.regime != 'rules' else 'point rules'}, "
         f"{len(b.catalogue)} features "

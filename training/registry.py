@@ -2,22 +2,31 @@
 
 * Every trained version gets the alias ``challenger``. ``champion`` is the version in use; it moves
   only through the promotion gate (or by hand with ``leadscore promote`` / ``rollback``).
-* Before ``champion`` moves, the old champion gets ``previous_champion``, so a rollback is one call.
+* Each version carries its contract (:mod:`scoring.contract`) as tags; ``champion`` does not move to a
+  version with another contract unless forced.
+* Every move of ``champion`` is appended to the registered model's ``champion_history`` tag, so each
+  ``rollback`` goes back one step (v3 → v2 → v1), never forth again; ``previous_champion`` names the
+  version a rollback would return to.
 * Reading the registry (aliases, verified downloads) is :mod:`scoring.registry`'s.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from scoring.contract import ModelContract
 from scoring.registry import SHA_TAG, alias_version, configure, download_verified_bundle, load_version
 from scoring.settings import CHALLENGER, CHAMPION, MODEL_NAME, PREVIOUS
 
 DEFAULT_MODEL_NAME = MODEL_NAME
+HISTORY_TAG = "champion_history"
+HISTORY_KEPT = 100  #: moves remembered (a tag value holds at most a few thousand characters)
 __all__ = ["CHALLENGER", "CHAMPION", "PREVIOUS", "SHA_TAG", "alias_version", "configure", "download_verified_bundle",
            "load_version"]
 
@@ -31,6 +40,8 @@ class VersionInfo:
     metrics: dict[str, float]
     created: int
     sha256: str
+    contract: ModelContract | None = None
+    regime: str = ""
 
 
 def list_versions(name: str = DEFAULT_MODEL_NAME) -> list[VersionInfo]:
@@ -45,37 +56,85 @@ def list_versions(name: str = DEFAULT_MODEL_NAME) -> list[VersionInfo]:
     for v in sorted(versions, key=lambda v: int(v.version), reverse=True):
         metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
         mine = tuple(sorted(a for a, version in aliases.items() if str(version) == str(v.version)))
+        tags = v.tags or {}
         out.append(VersionInfo(name, str(v.version), mine, v.run_id or "", dict(metrics),
-                               int(v.creation_timestamp or 0), (v.tags or {}).get(SHA_TAG, "")))
+                               int(v.creation_timestamp or 0), tags.get(SHA_TAG, ""), ModelContract.from_tags(tags),
+                               tags.get("regime", "")))
     return out
 
 
-def set_champion(name: str, version: str) -> str | None:
-    """Make ``version`` the champion; the old champion becomes ``previous_champion``. Returns the old one."""
+def record_contract(name: str, version: str, contract: ModelContract, regime: str) -> None:
+    """Write a new version's contract and regime on it as tags."""
+    client = MlflowClient()
+    for key, value in {**contract.to_tags(), "regime": regime}.items():
+        client.set_model_version_tag(name, version, key, value)
+
+
+def contract_of(name: str, version: str) -> ModelContract | None:
+    """The contract recorded on a version (None for versions registered before contracts were recorded)."""
+    return ModelContract.from_tags(MlflowClient().get_model_version(name, version).tags or {})
+
+
+def champion_history(name: str) -> list[str]:
+    """The versions that were champion, oldest first, ending with the current one."""
+    try:
+        tags = MlflowClient().get_registered_model(name).tags or {}
+    except MlflowException:
+        return []
+    return [str(v) for v in json.loads(tags.get(HISTORY_TAG) or "[]")]
+
+
+def _write_history(name: str, history: list[str]) -> None:
+    client = MlflowClient()
+    client.set_registered_model_tag(name, HISTORY_TAG, json.dumps(history[-HISTORY_KEPT:]))
+    if len(history) >= 2:
+        client.set_registered_model_alias(name, PREVIOUS, history[-2])
+    else:
+        with contextlib.suppress(MlflowException):  # there was none
+            client.delete_registered_model_alias(name, PREVIOUS)
+
+
+def set_champion(name: str, version: str, *, force: bool = False) -> str | None:
+    """Make ``version`` the champion and append it to the history. Returns the old champion.
+
+    Refuses (:class:`scoring.contract.ContractMismatch`) a version whose recorded contract differs from the
+    champion's, unless ``force``."""
     client = MlflowClient()
     client.get_model_version(name, version)  # raises if it does not exist
     old = alias_version(name, CHAMPION)
     if old == version:
         return old
     if old is not None:
-        client.set_registered_model_alias(name, PREVIOUS, old)
+        new_contract = contract_of(name, version)
+        if new_contract is not None:
+            new_contract.check(contract_of(name, old), force=force, what=f"v{version}")
+    history = champion_history(name) or ([old] if old is not None else [])
     client.set_registered_model_alias(name, CHAMPION, version)
+    _write_history(name, [*history, version])
     return old
 
 
 def rollback(name: str = DEFAULT_MODEL_NAME) -> tuple[str, str]:
-    """Put the previous champion back. Returns (from_version, to_version)."""
-    previous = alias_version(name, PREVIOUS)
+    """Put the champion before the current one back, one step further back on each call.
+    Returns (from_version, to_version)."""
     current = alias_version(name, CHAMPION)
-    if previous is None or current is None:
-        raise LookupError(f"model '{name}' has no previous champion to roll back to")
-    client = MlflowClient()
-    client.set_registered_model_alias(name, CHAMPION, previous)
-    client.set_registered_model_alias(name, PREVIOUS, current)
-    return current, previous
+    history = champion_history(name)
+    if current is None:
+        raise LookupError(f"model '{name}' has no champion to roll back from")
+    if history and history[-1] == current:
+        history = history[:-1]
+    elif not history and alias_version(name, PREVIOUS) is not None:  # registered before the history was kept
+        history = [alias_version(name, PREVIOUS)]  # type: ignore[list-item]
+    if not history:
+        raise LookupError(f"model '{name}' has no earlier champion than v{current} to roll back to")
+    target = history[-1]
+    MlflowClient().set_registered_model_alias(name, CHAMPION, target)
+    _write_history(name, history)
+    return current, target
 
 
 def version_summary(info: VersionInfo) -> dict[str, Any]:
     keys = ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")
     return {"version": info.version, "aliases": ", ".join(info.aliases),
+            "contract": info.contract.describe() if info.contract else "–", "regime": info.regime or "–",
             **{k: info.metrics.get(k) for k in keys}}

@@ -18,7 +18,7 @@ from scoring.bundle import ScoringBundle
 from training.config import TrainConfig
 from training.dataset import AS_OF
 from training.registry import configure
-from training.tracking import ChampionNotComparable, LoggedRun, log_and_register
+from training.tracking import ChampionNotComparable, LoggedRun, log_and_register, training_run
 from training.train import train_event, truth_gap
 
 
@@ -49,38 +49,40 @@ def train_from_files(
     tracking_uri: str | None = None,
     progress: Callable[[str], None] = print,
 ) -> LoggedRun:
-    """Train in event mode on contract files and register the result (see the module docstring)."""
+    """Train in event mode on contract files and register the result (see the module docstring). A failure
+    leaves a FAILED MLflow run with the error and the champion as it was."""
     configure(tracking_uri)
-    data, report = load_event_data(leads, activities, conversions, mapping=mapping,
-                                   extra_columns=config.features.extra_columns, for_training=True)
-    progress(report.to_text())
-    result = train_event(data.leads, data.activities, data.conversions, config, progress)
-    extra = {}
-    if truth is not None:
-        from features.loading import read_table
+    with training_run(config, "event"):
+        data, report = load_event_data(leads, activities, conversions, mapping=mapping,
+                                       extra_columns=config.features.extra_columns, for_training=True)
+        progress(report.to_text())
+        result = train_event(data.leads, data.activities, data.conversions, config, progress)
+        extra = {}
+        if truth is not None:
+            from features.loading import read_table
 
-        truth_frame = read_table(truth)
-        truth_frame["true_probability"] = pd.to_numeric(truth_frame["true_probability"])
-        extra = truth_gap(result, truth_frame)
-        if extra:
-            progress(f"truth file: best achievable AUC {extra['truth_auc']:.4f}, model "
-                     f"{extra['model_auc_on_truth_leads']:.4f} (gap {extra['auc_gap_to_truth']:.4f})")
-    test_ids = result.test.index
-    test_as_of = result.test[AS_OF].max() if AS_OF in result.test else None
+            truth_frame = read_table(truth)
+            truth_frame["true_probability"] = pd.to_numeric(truth_frame["true_probability"])
+            extra = truth_gap(result, truth_frame)
+            if extra:
+                progress(f"truth file: best achievable AUC {extra['truth_auc']:.4f}, model "
+                         f"{extra['model_auc_on_truth_leads']:.4f} (gap {extra['auc_gap_to_truth']:.4f})")
+        test_ids = result.test.index
+        test_as_of = result.test[AS_OF].max() if AS_OF in result.test else None
 
-    def champion_features(champion: ScoringBundle) -> pd.DataFrame:
-        if champion.mode != "event":
-            raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
-        if test_as_of is None:
-            raise ChampionNotComparable("this run has no evaluation leads (the points model was not evaluated)")
-        frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config, champion.catalogue,
-                               data.activity_rows)
-        return frame.loc[test_ids]
+        def champion_features(champion: ScoringBundle) -> pd.DataFrame:
+            if champion.mode != "event":
+                raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
+            if test_as_of is None:
+                raise ChampionNotComparable("this run has no evaluation leads (the points model was not evaluated)")
+            frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config, champion.catalogue,
+                                   data.activity_rows)
+            return frame.loc[test_ids]
 
-    inputs: dict[str, str | Path] = {"leads": leads}
-    for name, path in (("activities", activities), ("conversions", conversions)):
-        if path is not None:
-            inputs[name] = path
-    return log_and_register(result, config, inputs, champion_features, _input_example(data.leads, data.activities),
-                            extra_metrics=extra, data_report=report.to_dict(), progress=progress)
+        inputs: dict[str, str | Path] = {"leads": leads}
+        for name, path in (("activities", activities), ("conversions", conversions)):
+            if path is not None:
+                inputs[name] = path
+        return log_and_register(result, config, inputs, champion_features, _input_example(data.leads, data.activities),
+                                extra_metrics=extra, data_report=report.to_dict(), progress=progress)
 

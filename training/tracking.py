@@ -1,15 +1,17 @@
 """One MLflow run per training: params, dataset fingerprint, metrics, plots, model card, the model.
 
-Then registration and the promotion gate. The champion alias is the very last thing touched, so a run
-that fails anywhere before leaves the model in use exactly as it was.
+Then registration and the promotion gate (:mod:`training.gate`). The run starts before the data are read
+(:func:`training_run`), so a training that fails leaves a ``FAILED`` run saying why; the champion alias is
+the very last thing touched, so a run that fails anywhere before leaves the model in use exactly as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,23 +23,44 @@ from mlflow import MlflowClient
 
 import scoring
 from scoring.artifacts import BUNDLE_FILE, save_bundle
+from scoring.bundle import Mode
+from scoring.contract import ModelContract
 from scoring.signature import signature as pyfunc_signature
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL
-from training.metrics import classification_metrics
+from training.gate import GatePolicy, compare, intervals, verdict
 from training.model_card import model_card
 from training.plots import calibration_plot, lift_plot, shap_summary_plot
-from training.registry import CHALLENGER, SHA_TAG, alias_version, load_version, set_champion
+from training.registry import CHALLENGER, SHA_TAG, alias_version, load_version, record_contract, set_champion
 from training.train import TrainResult
 
 PYFUNC_CODE = Path(scoring.__file__).with_name("pyfunc.py")
 ChampionFeatures = Callable[[Any], pd.DataFrame]
 #: The run artifact holding the evaluation leads: id, snapshot moment, outcome and the model's probability.
 EVALUATION_FILE = "evaluation.parquet"
+#: The leakage screen's verdict on every screened column (flat tables; declared extras in event mode).
+LEAKAGE_REPORT_FILE = "leakage_report.json"
 
 
 class ChampionNotComparable(ValueError):
     """The current champion cannot be scored on this run's test rows (another mode, label or columns)."""
+
+
+@contextlib.contextmanager
+def training_run(config: TrainConfig, mode: Mode) -> Iterator[mlflow.ActiveRun]:
+    """The MLflow run of one training, open from the first file read to the promotion decision.
+
+    A training that raises ends the run ``FAILED`` with the error as its ``error`` tag (MLflow's run context
+    marks the status), so the tracking UI shows every attempt, not only the ones that got through."""
+    _use_experiment(config.experiment)
+    with mlflow.start_run(run_name=f"{mode} training") as run:
+        mlflow.set_tags({"mode": mode, "registered_model": config.registered_name(mode)})
+        mlflow.log_params({k: str(v)[:500] for k, v in config.as_params(mode).items()})
+        try:
+            yield run
+        except BaseException as exc:
+            mlflow.set_tag("error", f"{type(exc).__name__}: {exc}"[:5000])
+            raise
 
 
 @dataclass
@@ -62,21 +85,6 @@ def fingerprint(paths: Mapping[str, str | Path]) -> dict[str, str]:
     return out
 
 
-def gate(new: dict[str, float], champion: dict[str, float], auc_tolerance: float) -> tuple[bool, str]:
-    """Promote when the challenger is not worse on the same test window: AUC within the tolerance and a
-    log loss no higher (the probabilities must not get worse for the ranking to be allowed to wobble)."""
-    auc_ok = new["roc_auc"] >= champion["roc_auc"] - auc_tolerance
-    loss_ok = new["log_loss"] <= champion["log_loss"]
-    if auc_ok and loss_ok:
-        return True, "promoted: not worse than the champion on the same test window"
-    reasons = []
-    if not auc_ok:
-        reasons.append(f"ROC AUC {new['roc_auc']:.4f} < champion {champion['roc_auc']:.4f} - {auc_tolerance}")
-    if not loss_ok:
-        reasons.append(f"log loss {new['log_loss']:.4f} > champion {champion['log_loss']:.4f}")
-    return False, "kept champion: " + "; ".join(reasons)
-
-
 def _input_example(example: pd.DataFrame) -> pd.DataFrame:
     """Rows as the pyfunc takes them: text cells, empty ones None."""
     text = example.astype(object).map(lambda v: None if v is None or v != v else v if isinstance(v, str) else str(v))
@@ -92,18 +100,20 @@ def log_and_register(
     extra_metrics: Mapping[str, float] | None = None,
     data_report: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] = lambda _: None,
-    extra_artifacts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> LoggedRun:
     """Log ``result`` to MLflow, register the bundle, and apply the promotion policy.
 
-    ``champion_features(bundle)`` must return the current champion's feature frame for the evaluation leads
-    (so both models are judged on exactly the same leads and labels), or raise :class:`ChampionNotComparable`.
+    Logs into the active run (:func:`training_run`), or a run of its own. ``champion_features(bundle)`` must
+    return the current champion's feature frame for the evaluation leads (so both models are judged on
+    exactly the same leads and labels), or raise :class:`ChampionNotComparable`.
     """
     client = MlflowClient()
-    _use_experiment(config.experiment)
-    with mlflow.start_run() as run, tempfile.TemporaryDirectory() as scratch_dir:
+    mode = result.bundle.mode
+    name = config.registered_name(mode)
+    active = mlflow.active_run()
+    opened = contextlib.nullcontext(active) if active else training_run(config, mode)
+    with opened as run, tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
-        mlflow.log_params({k: str(v)[:500] for k, v in config.as_params().items()})
         mlflow.log_params({"calibration_method": result.calibration.method, "best_iteration": result.best_iteration,
                            "regime": result.regime, "evaluation": result.evaluation[:500],
                            **{f"rows_{k}": v for k, v in result.rows.items()}})
@@ -118,9 +128,9 @@ def log_and_register(
                                step=int(origin.moment.timestamp() // 86_400))
         if result.origins:
             mlflow.log_table(pd.DataFrame([o.summary() for o in result.origins]), "backtest.json")
-        if not result.test.empty:  # the evaluation leads' outcomes and probabilities: plots, the gate, notebooks
-            columns = [c for c in (AS_OF, LABEL, "probability") if c in result.test]
-            result.test[columns].reset_index().to_parquet(scratch / EVALUATION_FILE, index=False)
+        evaluation = evaluation_rows(result)
+        if not evaluation.empty:  # the evaluation leads' outcomes and probabilities: plots, the gate, notebooks
+            evaluation.to_parquet(scratch / EVALUATION_FILE, index=False)
             mlflow.log_artifact(str(scratch / EVALUATION_FILE))
         prints = fingerprint(inputs)
         mlflow.set_tags({f"input_sha256.{k}": v for k, v in prints.items()})
@@ -133,15 +143,17 @@ def log_and_register(
         mlflow.log_input(dataset, context="test")
 
         mlflow.log_metrics({k: v for k, v in result.metrics.items() if np.isfinite(v)})
-        for name, values in result.baselines.items():
-            mlflow.log_metrics({f"baseline_{name}_{k}": v for k, v in values.items() if np.isfinite(v)})
+        for baseline, values in result.baselines.items():
+            mlflow.log_metrics({f"baseline_{baseline}_{k}": v for k, v in values.items() if np.isfinite(v)})
         if extra_metrics:
             mlflow.log_metrics(dict(extra_metrics))
         mlflow.log_dict(result.calibration.__dict__, "calibration_choice.json")
         if data_report:
             mlflow.log_dict(dict(data_report), "data_report.json")
-        for file_name, content in (extra_artifacts or {}).items():
-            mlflow.log_dict(dict(content), file_name)
+        if result.leakage is not None:
+            mlflow.log_dict(result.leakage.to_dict(), LEAKAGE_REPORT_FILE)
+            mlflow.log_metrics({"leakage_flagged": len(result.leakage.flagged),
+                                "leakage_excluded": len(result.leakage.excluded)})
 
         progress("plotting calibration, gains and SHAP summary")
         y = test[LABEL].to_numpy()
@@ -171,70 +183,129 @@ def log_and_register(
             model_config={SHA_TAG: sha},
             signature=signature,
             input_example=_input_example(input_example),
-            registered_model_name=config.model_name,
+            registered_model_name=name,
             pip_requirements=[],
         )
         version = str(info.registered_model_version)
-        client.set_model_version_tag(config.model_name, version, SHA_TAG, sha)
-        client.set_registered_model_alias(config.model_name, CHALLENGER, version)
+        client.set_model_version_tag(name, version, SHA_TAG, sha)
+        record_contract(name, version, ModelContract.of(bundle), result.regime)
+        client.set_registered_model_alias(name, CHALLENGER, version)
 
-        promoted, decision, champion_metrics = _decide(result, config, champion_features)
+        promoted, decision, comparison = _decide(result, config, champion_features)
         mlflow.set_tag("promotion", decision)
-        mlflow.log_metrics({f"champion_{k}": v for k, v in champion_metrics.items()})
+        champion_metrics: dict[str, float] = {}
+        if comparison is not None:
+            mlflow.log_metrics(comparison.metrics())
+            mlflow.log_dict(comparison.to_dict(), "gate.json")
+            champion_metrics = {k: v.value for k, v in comparison.champion.items()}
         if promoted:
-            set_champion(config.model_name, version)
+            set_champion(name, version, force=config.promote == "always")
         progress(decision)
         return LoggedRun(run.info.run_id, version, promoted, decision, dict(result.metrics), champion_metrics)
 
 
-def _decide(result: TrainResult, config: TrainConfig, champion_features: ChampionFeatures
-            ) -> tuple[bool, str, dict[str, float]]:
-    current = alias_version(config.model_name, "champion")
+def evaluation_rows(result: TrainResult) -> pd.DataFrame:
+    """Every lead the run was judged on, one row per (lead, moment): each backtest origin's open leads, or the
+    out-of-fold rows; with the outcome and the probability the procedure gave then. The gate pairs a later
+    run's rows with these at a shared origin."""
+    parts = [o.test for o in result.origins] or [result.test]
+    frames = [p[[c for c in (AS_OF, LABEL, "probability") if c in p]] for p in parts if not p.empty]
+    if not frames:
+        return pd.DataFrame()
+    rows = pd.concat(frames)
+    index = rows.index.name or "lead_id"
+    return rows.rename_axis(index).reset_index().drop_duplicates([index, AS_OF] if AS_OF in rows else [index])
+
+
+def _decide(result: TrainResult, config: TrainConfig, champion_features: ChampionFeatures):
+    """(promote?, the decision in one sentence, the comparison with the champion if one was made)."""
+    name = config.registered_name(result.bundle.mode)
+    policy = GatePolicy(config.gate_min_conversions, config.gate_resamples, seed=config.seed)
+    current = alias_version(name, "champion")
     if config.promote == "never":
-        return False, "registered only (--promote never)", {}
+        return False, "registered only (--promote never)", None
     if current is None:
-        return True, "promoted: first champion", {}
-    champion, _ = load_version(config.model_name, "champion")
+        return True, "promoted: first champion" + _rough(result, policy), None
+    champion, _ = load_version(name, "champion")
+    differences = ModelContract.of(result.bundle).differences(ModelContract.of(champion))
+    if differences:
+        if config.promote == "always":
+            return True, f"promoted (--promote always) over champion v{current} despite: {'; '.join(differences)}", None
+        return False, (f"kept champion v{current}: this model differs from it: {'; '.join(differences)}; promote it "
+                       "with `leadscore promote VERSION --force` if intended"), None
     try:
-        ours, theirs, where = _judged_together(result, champion, champion_features)
+        y, ours, theirs, groups, where = _judged_together(result, champion, champion_features)
     except ChampionNotComparable as exc:
         if config.promote == "always":
-            return True, f"promoted (--promote always) over champion v{current}, not comparable: {exc}", {}
-        return False, f"kept champion v{current}: cannot compare ({exc}); promote by hand if intended", {}
+            return True, f"promoted (--promote always) over champion v{current}, not comparable: {exc}", None
+        return False, f"kept champion v{current}: cannot compare ({exc}); promote by hand if intended", None
+    comparison = compare(y, ours, theirs, where, groups, policy)
     if config.promote == "always":
-        return True, f"promoted (--promote always) over champion v{current}", theirs
-    promoted, decision = gate(ours, theirs, config.auc_tolerance)
-    return promoted, f"{decision} (champion v{current}, {where})", theirs
+        return True, f"promoted (--promote always) over champion v{current}", comparison
+    promoted, decision = verdict(comparison, policy)
+    return promoted, f"{decision} (champion v{current}, {where})", comparison
 
 
-_GATE_METRICS = ("roc_auc", "log_loss", "ece", "brier", "pr_auc")
+def _rough(result: TrainResult, policy: GatePolicy) -> str:
+    """A warning for a first champion judged on too few conversions, with its interval."""
+    test = result.test
+    if test.empty or LABEL not in test or test[LABEL].nunique() < 2:
+        return " (not evaluated: no labelled leads to judge it on)"
+    conversions = int(test[LABEL].sum())
+    if conversions >= policy.min_conversions:
+        return ""
+    auc = intervals(test[LABEL].to_numpy(), test["probability"].to_numpy(), pd.factorize(test.index)[0],
+                    policy)["roc_auc"]
+    return (f" (warning: only {conversions} conversions on its evaluation leads, < {policy.min_conversions}: "
+            f"ROC AUC {auc.text(3)} is a rough figure)")
+
+
+def _champion_evaluation(champion: Any) -> pd.DataFrame | None:
+    """The champion run's evaluation rows (:func:`evaluation_rows`), or None if it logged none."""
+    run_id = (champion.info or {}).get("run_id")
+    if not run_id:
+        return None
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=EVALUATION_FILE, dst_path=scratch)
+            return pd.read_parquet(path)
+    except Exception:  # an older run without the file: the caller falls back to scoring the leads
+        return None
 
 
 def _judged_together(result: TrainResult, champion: Any, champion_features: ChampionFeatures,
-                     ) -> tuple[dict[str, float], dict[str, float], str]:
-    """Both models' metrics on the same leads, without either having seen those leads' outcomes.
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """Both models' probabilities for the same leads, without either having seen those leads' outcomes:
+    (outcomes, ours, theirs, lead groups, which leads).
 
     At a backtest origin both runs judged (the same leads, each procedure trained only on what was labelled
-    by then), the recorded metrics are compared. Otherwise the champion scores this run's evaluation leads, but
-    only if it was trained on data that ended before them: a champion that saw their outcomes would be judged
-    on its own training data."""
-    recorded = {o["origin"]: o for o in (champion.info or {}).get("backtest", [])}
+    by then), the recorded probabilities are paired lead by lead. Otherwise the champion scores this run's
+    evaluation leads, but only if it was trained on data that ended before them: a champion that saw their
+    outcomes would be judged on its own training data."""
+    recorded = {o["origin"] for o in (champion.info or {}).get("backtest", [])}
     shared = [o for o in result.origins if o.moment.date().isoformat() in recorded]
-    if shared:
+    theirs_rows = _champion_evaluation(champion) if shared else None
+    if shared and theirs_rows is not None and AS_OF in theirs_rows:
         origin = shared[-1]
-        theirs = recorded[origin.moment.date().isoformat()]
-        return ({k: origin.metrics[k] for k in _GATE_METRICS},
-                {k: float(theirs[k]) for k in _GATE_METRICS if k in theirs}, f"backtest origin {origin.moment.date()}")
+        ours = origin.test.rename_axis("lead_id").reset_index()[["lead_id", LABEL, "probability"]]
+        at = pd.to_datetime(theirs_rows[AS_OF], utc=True) == origin.moment
+        theirs = theirs_rows.loc[at.to_numpy(), ["lead_id", "probability"]]
+        paired = ours.merge(theirs, on="lead_id", suffixes=("", "_champion"))
+        if len(paired) >= 0.9 * len(ours):  # the same leads (a few late-arriving ones aside)
+            return (paired[LABEL].to_numpy(), paired["probability"].to_numpy(),
+                    paired["probability_champion"].to_numpy(), pd.factorize(paired["lead_id"])[0],
+                    f"backtest origin {origin.moment.date()}")
     test = result.test
     if AS_OF in test and champion.info.get("data_end"):
         moment = pd.Timestamp(test[AS_OF].max())
         if pd.Timestamp(champion.info["data_end"]) > moment:
             raise ChampionNotComparable(f"the champion's training data reach {champion.info['data_end'][:10]}, after "
                                         f"this run's evaluation moment {moment.date()}, and share no backtest origin")
+    if test.empty:
+        raise ChampionNotComparable("this run has no evaluation leads")
     features = champion_features(champion)
-    y = test[LABEL].to_numpy()
-    theirs = {k: v for k, v in classification_metrics(y, champion.probability(features)).items() if k in _GATE_METRICS}
-    return result.metrics, theirs, "this run's evaluation leads"
+    return (test[LABEL].to_numpy(), test["probability"].to_numpy(), champion.probability(features),
+            pd.factorize(test.index)[0], "this run's evaluation leads")
 
 
 def _use_experiment(name: str) -> None:

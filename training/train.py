@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import Catalogue, build_catalogue
-from features.contract import CREATED_AT
+from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID
 from scoring.bundle import Mode, ScoringBundle
 from scoring.calibration import Calibrator
 from training.backtest import Origin, feasible_origins, run_backtest, spread
@@ -33,6 +33,7 @@ from training.baselines import PointsScorecard, logistic_baseline
 from training.calibration import CalibrationChoice
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL, build_examples, data_end_of, labelled_moments
+from training.leakage import LeakageReport, screen_leakage
 from training.metrics import classification_metrics
 from training.procedure import Fitted, fit_procedure
 from training.rules import censored_examples, fit_points_model, read_rules
@@ -63,6 +64,7 @@ class TrainResult:
     best_iteration: int = 0
     evaluation: str = ""
     windows: dict[str, str] = field(default_factory=dict)
+    leakage: LeakageReport | None = None  #: the screen's verdict on the declared extra (or flat) columns
 
     @property
     def test_matrix(self) -> np.ndarray:
@@ -116,13 +118,17 @@ def train_event(leads: pd.DataFrame, activities: pd.DataFrame | None, conversion
                 config: TrainConfig | None = None, progress: Progress = _quiet) -> TrainResult:
     """Train on a CRM history in the contract's event mode (see the module docstring)."""
     config = config or TrainConfig()
-    if config.features.extra_columns:
-        categorical = tuple(c for c in config.features.extra_columns if not pd.api.types.is_numeric_dtype(leads[c]))
-        config = dataclasses.replace(config, features=dataclasses.replace(config.features,
-                                                                          extra_categorical=categorical))
-    catalogue = build_catalogue(config.features)
     data_start = pd.Timestamp(leads[CREATED_AT].min())
     data_end = data_end_of(leads, activities, conversions)
+    leakage = None
+    if config.features.extra_columns:
+        leakage = screen_extras(leads, conversions, data_end, config)
+        progress(leakage.to_text())
+        extras = tuple(c for c in config.features.extra_columns if c not in leakage.excluded)
+        categorical = tuple(c for c in extras if not pd.api.types.is_numeric_dtype(leads[c]))
+        config = dataclasses.replace(config, features=dataclasses.replace(
+            config.features, extra_columns=extras, extra_categorical=categorical))
+    catalogue = build_catalogue(config.features)
     moments = labelled_moments(data_start, data_end, config)
     examples = (build_examples(leads, activities, conversions, moments, config, catalogue, progress) if moments
                 else pd.DataFrame())
@@ -142,16 +148,38 @@ def train_event(leads: pd.DataFrame, activities: pd.DataFrame | None, conversion
     if result.regime != "rules":
         result = _rules_if_better(result, leads, activities, conversions, data_end, catalogue, config, progress)
     result.windows = windows
+    result.leakage = leakage
     result.bundle.info.update({
         "mode": "event", "horizon_days": config.horizon_days, "regime": result.regime,
         "regime_text": REGIME_TEXT[result.regime], "evaluation": result.evaluation, "windows": windows,
         "data_end": data_end.isoformat(), "metrics": result.metrics,
         "backtest": [o.summary() for o in result.origins], "calibration_method": result.calibration.method,
+        "leakage": leakage.to_dict() if leakage else None,
         "tiers": {"hot_threshold": result.bundle.tiers.hot_threshold,
                   "warm_threshold": result.bundle.tiers.warm_threshold,
                   "conversion_rate": result.bundle.tiers.conversion_rate, "share": result.bundle.tiers.share},
     })
     return result
+
+
+def screen_extras(leads: pd.DataFrame, conversions: pd.DataFrame, data_end: pd.Timestamp,
+                  config: TrainConfig) -> LeakageReport:
+    """The leakage screen (:mod:`training.leakage`) on the user's declared extra lead columns, out of time.
+
+    An extra column is a value the export holds *now*, possibly written after the outcome (a lead status).
+    Each lead whose horizon has elapsed by ``data_end`` counts once: converted within ``horizon_days`` of its
+    creation or not, in the order the leads came in. Raises ``ValueError`` when too few leads are labelled
+    to measure anything (then no extra column can be trusted either)."""
+    horizon = pd.Timedelta(days=config.horizon_days)
+    labelled = leads[leads[CREATED_AT] <= data_end - horizon]
+    converted_at = conversions.groupby(LEAD_ID)[CONVERTED_AT].min()
+    at = labelled[LEAD_ID].map(converted_at)
+    y = ((at.notna()) & (at <= labelled[CREATED_AT] + horizon)).to_numpy(dtype=np.int64)
+    if len(y) == 0 or y.min() == y.max():
+        raise ValueError(f"the extra columns {', '.join(config.features.extra_columns)} cannot be screened for "
+                         f"leakage: no lead created {config.horizon_days} days before the data end has both outcomes")
+    return screen_leakage(labelled[list(config.features.extra_columns)].reset_index(drop=True), y,
+                          keep=config.keep, seed=config.seed, times=labelled[CREATED_AT].to_numpy())
 
 
 def _train_backtest(examples: pd.DataFrame, origins: list[pd.Timestamp], catalogue: Catalogue, config: TrainConfig,

@@ -22,7 +22,6 @@ from scoring.bundle import ScoringBundle
 from serving.batch import score_flat_file
 from training.config import BoosterParams, TrainConfig
 from training.flat import (
-    LEAKAGE_REPORT_FILE,
     ChampionNotComparable,
     champion_features_for,
     feature_group,
@@ -32,7 +31,7 @@ from training.flat import (
     train_flat_from_file,
 )
 from training.registry import configure, load_version
-from training.tracking import LoggedRun
+from training.tracking import LEAKAGE_REPORT_FILE, LoggedRun
 
 N = 1_500
 X_EDUCATION = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "x_education" / "leads.csv"
@@ -202,14 +201,19 @@ def test_training_registers_a_flat_model_without_the_planted_leak(trained, regis
     assert {"Lead Source", "TotalVisits", "Time on Site (s)", "Country"} <= set(registered.catalogue.names)
 
 
-def test_the_id_like_reference_is_not_mistaken_for_a_leak(registered):
-    assert "CRM Reference" not in registered.info["leakage"]["flagged"]
+def test_the_id_like_reference_is_left_out_as_an_identifier_not_as_a_leak(registered):
+    reference = next(c for c in registered.info["leakage"]["columns"] if c["column"] == "CRM Reference")
+
+    assert reference["auc"] < 0.6  # it knows nothing of the outcome ...
+    assert reference["excluded"]  # ... but it names the lead, so a model must not split on it
+    assert "identifies the lead" in " ".join(reference["reasons"])
+    assert "CRM Reference" not in registered.catalogue.names
 
 
 def test_the_leakage_report_is_logged_with_the_run(trained, registered):
     logged = mlflow.artifacts.load_dict(f"runs:/{trained.run_id}/{LEAKAGE_REPORT_FILE}")
 
-    assert logged["excluded"] == ["Sales Status"]
+    assert logged["excluded"] == ["Sales Status", "CRM Reference"]
     status = next(c for c in logged["columns"] if c["column"] == "Sales Status")
     assert status["auc"] > 0.95
     assert logged["rows"] > 0

@@ -54,6 +54,8 @@ def fit_split() -> tuple[pd.DataFrame, np.ndarray]:
         "status_code": code,
         "crm_ref": pd.Series([f"CRM-{i:06d}" for i in rng.permutation(N)], dtype="str"),
         "lead_number": rng.permutation(N).astype(float) + 100_000,
+        # a trait with a distinct value for almost every lead: an exact annual revenue
+        "revenue": np.round(rng.lognormal(14, 1.5, N), 2),
     })
     return features, y
 
@@ -82,12 +84,54 @@ def test_honest_columns_are_not_flagged(report, column):
 
 
 @pytest.mark.parametrize("column", ["crm_ref", "lead_number"])
-def test_an_identifier_with_one_value_per_lead_is_not_flagged(report, column):
+def test_an_identifier_with_one_value_per_lead_is_flagged_as_one_not_for_its_auc(report, column):
     check = report[column]
 
     # in-sample conversion rates would make a unique id look perfect (AUC 1.0); cross-fitted it is noise
     assert check.auc < 0.56
-    assert not check.flagged
+    # ... yet a model would split on it (a running number says when the lead came in) and name it in reasons
+    assert check.excluded
+    assert len(check.reasons) == 1
+    assert "running number" in check.reasons[0] or "identifies the lead" in check.reasons[0]
+
+
+def test_a_number_distinct_for_almost_every_lead_but_not_counting_leads_is_kept(report):
+    check = report["revenue"]
+
+    assert check.kind == "number"
+    assert not check.flagged, check.reasons
+
+
+def test_with_the_leads_times_a_sparse_running_number_is_recognised_by_growing_with_time():
+    rng = np.random.default_rng(3)
+    created = np.sort(rng.integers(0, 10**9, 2_000))
+    y = (rng.random(2_000) < 0.2).astype(int)
+    # gaps of up to 1,000 between numbers: not dense, but in the order the leads came in
+    numbers = pd.DataFrame({"ticket": np.cumsum(rng.integers(1, 1_000, 2_000)).astype(float)})
+
+    assert not screen_leakage(numbers, y).flagged
+    report = screen_leakage(numbers, y, times=created)
+    assert report.excluded == ["ticket"]
+    assert "grow with the leads' time" in report["ticket"].reasons[0]
+
+
+def test_with_times_a_category_is_judged_out_of_time_learned_early_applied_late():
+    rng = np.random.default_rng(5)
+    n = 4_000
+    created = np.arange(n)
+    y = (rng.random(n) < 0.3).astype(int)
+    # a campaign code whose values mean "converted" in the first half and "not converted" in the second:
+    # random halves see a strong column, out of time it predicts the opposite of what it learned
+    code = np.where((created < n / 2) == (y == 1), "A", "B")
+    frame = pd.DataFrame({"campaign": pd.Series(code, dtype="str")})
+
+    random_halves = screen_leakage(frame, y)["campaign"].auc
+    out_of_time = screen_leakage(frame, y, times=created)["campaign"].auc
+
+    assert random_halves < 0.6  # over both halves A and B each mean both outcomes about equally
+    # learned on the first half (A = converted), judged on the second (A = not converted): fully reversed,
+    # which max(auc, 1 - auc) still counts as 1.0: the column carries the outcome, in whichever direction
+    assert out_of_time > 0.95
 
 
 def test_a_column_filled_in_mostly_for_one_outcome_is_flagged_for_its_missingness(report):
@@ -117,7 +161,7 @@ def test_a_numeric_code_that_is_not_monotone_in_the_outcome_is_still_flagged(rep
 
 
 def test_the_report_lists_exactly_the_planted_leaks_as_excluded(report):
-    assert set(report.excluded) == {"sales_status", "lost_reason", "rating", "status_code"}
+    assert set(report.excluded) == {"sales_status", "lost_reason", "rating", "status_code", "crm_ref", "lead_number"}
 
 
 def test_a_kept_column_stays_flagged_but_is_not_excluded(fit_split):
@@ -153,9 +197,17 @@ def x_education_report() -> LeakageReport:
         pytest.skip(f"real dataset not found at {X_EDUCATION} (it lives in ../shared/datasets, never in the repo)")
     from features.loading import load_flat_table
 
-    data, _ = load_flat_table(X_EDUCATION, label="Converted", id_column="Prospect ID", drop=["Lead Number"])
+    data, _ = load_flat_table(X_EDUCATION, label="Converted", id_column="Prospect ID")
     assert data.label is not None
     return screen_leakage(data.features, data.label, seed=42)  # as training screens it: the whole table
+
+
+def test_on_x_education_the_lead_number_is_flagged_as_a_running_number(x_education_report):
+    # it was a feature before, named in 5,149 of 9,240 leads' reasons as "Lead Number: 660737"
+    check = x_education_report["Lead Number"]
+
+    assert check.excluded
+    assert "running number" in " ".join(check.reasons)
 
 
 def test_on_x_education_the_sales_team_columns_tags_and_lead_quality_are_flagged(x_education_report):

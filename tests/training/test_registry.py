@@ -24,26 +24,10 @@ from training.registry import (
     set_champion,
 )
 from training.run import train_from_files
-from training.tracking import gate
 
 # registry behaviour, not model quality: no settings search, few trees
 QUIET = dataclasses.replace(TrainConfig(), search=False,
                             booster=dataclasses.replace(TrainConfig().booster, n_estimators=60))
-
-
-def test_gate_promotes_a_challenger_that_is_not_worse() -> None:
-    champion = {"roc_auc": 0.80, "log_loss": 0.20}
-    assert gate({"roc_auc": 0.797, "log_loss": 0.199}, champion, 0.005)[0]  # AUC within tolerance, loss lower
-
-
-def test_gate_keeps_the_champion_when_auc_drops_beyond_tolerance() -> None:
-    promoted, why = gate({"roc_auc": 0.79, "log_loss": 0.19}, {"roc_auc": 0.80, "log_loss": 0.20}, 0.005)
-    assert not promoted and "ROC AUC" in why
-
-
-def test_gate_keeps_the_champion_when_log_loss_rises() -> None:
-    promoted, why = gate({"roc_auc": 0.81, "log_loss": 0.201}, {"roc_auc": 0.80, "log_loss": 0.20}, 0.005)
-    assert not promoted and "log loss" in why
 
 
 def test_a_tampered_bundle_is_never_unpickled(bundle: ScoringBundle, tmp_path: Path) -> None:
@@ -108,7 +92,7 @@ def test_promotion_policies_and_rollback(world_files: dict[str, Path], fresh_sto
     assert alias_version("lead-scoring", CHAMPION) == first.model_version
     assert alias_version("lead-scoring", "challenger") == registered_only.model_version
 
-    # same data and seed: identical metrics, and the gate (AUC within tolerance, log loss not higher) passes
+    # same data and seed: identical metrics, so no interval says worse and the gate promotes
     same = _train(world_files, fresh_store)
     assert same.metrics == first.metrics
     assert same.promoted and same.champion_metrics["roc_auc"] == pytest.approx(first.metrics["roc_auc"])

@@ -1,0 +1,104 @@
+"""The promotion gate's statistics: paired bootstrap intervals, enough conversions, not worse beyond the noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss, roc_auc_score
+
+from training.gate import GatePolicy, _prepared, _weighted_auc, bootstrap, compare, intervals, verdict
+
+FEWER = GatePolicy(resamples=400)  # percentile intervals settle by a few hundred resamples; keeps the tests quick
+
+
+def _leads(n: int, base_rate: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Outcomes drawn from known probabilities: a model that predicts ``truth`` is perfectly calibrated."""
+    rng = np.random.default_rng(seed)
+    truth = 1 / (1 + np.exp(-(np.log(base_rate / (1 - base_rate)) + rng.normal(0, 1.2, n))))
+    return (rng.random(n) < truth).astype(np.int64), truth
+
+
+def test_the_weighted_auc_equals_sklearn_on_the_resampled_rows_including_ties():
+    rng = np.random.default_rng(0)
+    y = (rng.random(3_000) < 0.15).astype(np.int64)
+    p = np.round(rng.random(3_000) * 0.4 + 0.2 * y, 2)  # rounded: many tied scores
+    drawn = rng.integers(0, 3_000, 3_000)
+    weights = np.bincount(drawn, minlength=3_000)[None].astype(np.float64)
+
+    assert _weighted_auc(_prepared(p, y), weights)[0] == pytest.approx(roc_auc_score(y[drawn], p[drawn]), abs=1e-12)
+    assert _weighted_auc(_prepared(p, y), np.ones((1, 3_000)))[0] == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+
+
+def test_the_interval_of_a_known_model_covers_its_auc_and_narrows_with_more_leads():
+    widths = []
+    for n in (2_000, 20_000):
+        y, truth = _leads(n, 0.1, seed=n)
+        interval = intervals(y, truth, policy=FEWER)["roc_auc"]
+        assert interval.low < roc_auc_score(y, truth) < interval.high
+        assert interval.value == pytest.approx(roc_auc_score(y, truth))
+        widths.append(interval.high - interval.low)
+    # the width of a bootstrap interval shrinks as 1/sqrt(n): ten times the leads, about a third of the width
+    assert widths[1] == pytest.approx(widths[0] / np.sqrt(10), rel=0.35)
+
+
+def test_a_model_with_noise_added_loses_beyond_the_noise_and_is_kept_out():
+    y, truth = _leads(20_000, 0.1, seed=1)
+    noisy = 1 / (1 + np.exp(-(np.log(truth / (1 - truth)) + np.random.default_rng(2).normal(0, 1.0, len(y)))))
+
+    comparison = compare(y, noisy, truth, "test leads", policy=FEWER)
+    promoted, why = verdict(comparison)
+
+    assert comparison.difference["roc_auc"].high < 0
+    assert comparison.difference["log_loss"].low > 0
+    assert comparison.difference["log_loss"].value == pytest.approx(log_loss(y, noisy) - log_loss(y, truth))
+    assert not promoted and "beyond the noise" in why
+
+
+def test_an_equally_good_model_is_promoted_a_tie_goes_to_the_challenger():
+    y, truth = _leads(20_000, 0.1, seed=3)
+    rng = np.random.default_rng(4)
+    # two models as good as each other: the truth, each with a small independent wobble
+    a = np.clip(truth * np.exp(rng.normal(0, 0.02, len(y))), 1e-6, 1 - 1e-6)
+    b = np.clip(truth * np.exp(rng.normal(0, 0.02, len(y))), 1e-6, 1 - 1e-6)
+
+    comparison = compare(y, a, b, "test leads", policy=FEWER)
+    promoted, why = verdict(comparison)
+
+    assert comparison.difference["roc_auc"].low < 0 < comparison.difference["roc_auc"].high
+    assert promoted, why
+
+
+def test_too_few_conversions_keep_the_champion_even_when_the_challenger_looks_better():
+    y, truth = _leads(400, 0.035, seed=5)  # about 13 conversions, as in the 400-lead history of issue 17
+    worse = np.full(len(y), y.mean())
+
+    comparison = compare(y, truth, worse, "this run's evaluation leads")
+    promoted, why = verdict(comparison)
+
+    assert comparison.conversions < GatePolicy().min_conversions
+    assert not promoted
+    assert f"{comparison.conversions} conversions" in why and "cannot tell the models apart" in why
+
+
+def test_resampling_whole_leads_keeps_a_leads_snapshots_together():
+    # each lead appears in 5 snapshots with the same outcome: 5x the rows, but not 5x the information
+    y, truth = _leads(2_000, 0.1, seed=6)
+    rows_y, rows_p = np.repeat(y, 5), np.repeat(truth, 5)
+    leads = np.repeat(np.arange(2_000), 5)
+
+    by_row = intervals(rows_y, rows_p, policy=FEWER)["roc_auc"]
+    by_lead = intervals(rows_y, rows_p, groups=leads, policy=FEWER)["roc_auc"]
+    once = intervals(y, truth, policy=FEWER)["roc_auc"]
+
+    # resampled by lead, the interval is as wide as for the leads once; resampled by row it is falsely narrow
+    assert (by_lead.high - by_lead.low) == pytest.approx(once.high - once.low, rel=0.25)
+    assert (by_row.high - by_row.low) < 0.6 * (by_lead.high - by_lead.low)
+
+
+def test_the_bootstrap_is_paired_both_models_see_the_same_resamples():
+    y, truth = _leads(5_000, 0.1, seed=7)
+    draws = bootstrap(y, {"a": truth, "b": truth}, policy=GatePolicy(resamples=200))
+
+    # the same probabilities under the same resamples: identical draws, a difference of exactly zero
+    assert np.array_equal(draws["a"]["roc_auc"], draws["b"]["roc_auc"])
+    assert np.array_equal(draws["a"]["log_loss"], draws["b"]["log_loss"])

@@ -85,6 +85,13 @@ def test_the_model_carries_features_and_scoring_and_nothing_of_training(model_di
     assert not list((model_dir / "code").rglob("__pycache__"))
 
 
+def test_the_model_travels_without_any_lead_s_e_mail_address(model_dir: Path, trained) -> None:
+    examples = (model_dir / "input_example.json").read_text() + (model_dir / "serving_input_example.json").read_text()
+    addresses = pd.read_csv(trained.files["leads"], dtype=str)["email"].dropna()
+    assert not [a for a in addresses if a in examples]
+    assert examples.count("someone@") == 6  # three example leads, twice: each keeps its domain, the feature's input
+
+
 def test_its_requirements_pin_the_installed_version_of_every_library_the_scoring_code_imports(
     model_dir: Path,
 ) -> None:

@@ -261,6 +261,9 @@ def example_sentences(scored: Scored, hot: np.ndarray) -> dict[str, object]:
             if r_en["reason"] in ("demo_request", "pricing_page_view") and "(" in r_en["text"] and r_en["points"] > 0:
                 candidates.append((r_en["points"], i, r_en["text"], r_de["text"]))
     candidates.sort(key=lambda c: -c[0])
+    demos = sorted(((r_en["points"], r_en["text"], r_de["text"]) for i in np.flatnonzero(hot)
+                    for r_en, r_de in zip(en[i]["reasons"], de[i]["reasons"], strict=True)
+                    if r_en["reason"] == "demo_request" and r_en["points"] > 0), key=lambda c: -c[0])
     best = candidates[0] if candidates else None
     lead = best[1] if best else int(np.flatnonzero(hot)[0])
 
@@ -270,6 +273,9 @@ def example_sentences(scored: Scored, hot: np.ndarray) -> dict[str, object]:
 
     return {"sentence_en": f"{best[2]}: {best[0]:+d}" if best else "",
             "sentence_de": f"{best[3]}: {best[0]:+d}" if best else "",
+            "demo_en": f"{demos[0][1]}: {demos[0][0]:+d}" if demos else "",
+            "demo_de": f"{demos[0][2]}: {demos[0][0]:+d}" if demos else "",
+            "hot_leads_with_a_demo_reason": len(demos),
             "lead_id": str(scored.columns.index[lead]), "score": int(en[lead]["score"]),
             "base_score": int(en[lead]["base_score"]), "reasons_en": listing(en, "All other signals"),
             "reasons_de": listing(de, "Alle übrigen Signale"),
@@ -293,11 +299,13 @@ def main() -> None:
     if args.model and args.model.exists():
         say(f"reusing the model trained into {args.model}")
         bundle, metrics = pickle.loads(args.model.read_bytes())
+        trained_note = f"the model an earlier run of this command trained and kept in `--model` ({args.model.name})"
     else:
         say("training (train_event, search_seconds=10)")
         trained = train_event(data.leads, data.activities, data.conversions, TrainConfig(search_seconds=10),
                               progress=lambda m: say(f"  train: {m.splitlines()[0][:120]}"))
         bundle, metrics = trained.bundle, trained.metrics
+        trained_note = f"one model trained in {time.perf_counter() - t0:.0f} s"
         if args.model:
             args.model.write_bytes(pickle.dumps((bundle, metrics)))
     as_of = pd.Timestamp(data_end_of(data.leads, data.activities, data.conversions))
@@ -385,7 +393,7 @@ def main() -> None:
         "# Reasons benchmark (issue #16)",
         "",
         f"`nice .venv/bin/python benchmarks/reasons.py --leads {args.leads}` — generated world (seed {args.seed}) in "
-        "a temporary folder, loaded as `leadscore train` loads it, one model trained by `training.train.train_event` "
+        f"a temporary folder, loaded as `leadscore train` loads it; {trained_note} by `training.train.train_event` "
         f"with `TrainConfig(search_seconds=10)` (test ROC AUC {metrics['roc_auc']:.3f}), scored at the "
         f"export moment {as_of:%Y-%m-%d}, top {TOP_K} reasons each way. {wall:.0f} s in all.",
         f"Machine: {machine.describe(info)}. {machine.load_note()}. {machine.code_note(info['code'])}",
@@ -418,6 +426,9 @@ def main() -> None:
         "",
         f"Strongest demo / pricing reason that says how often: **{examples['sentence_en']}** · "
         f"**{examples['sentence_de']}**",
+        "",
+        f"Strongest demo request reason: **{examples['demo_en']}** · **{examples['demo_de']}** "
+        f"({examples['hot_leads_with_a_demo_reason']} hot leads name a demo request).",
         "",
         f"Most common such sentences: {'; '.join(examples['common_en'])}.",
         "",

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import anyio
 import bentoml
 from bentoml.exceptions import BentoMLException
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -100,8 +100,7 @@ class LeadScoring:
     @extras.get("/model")
     def model(self) -> dict[str, Any]:
         """What is being served: version, alias, training window, metrics, tiers."""
-        served = self.follower.served
-        loaded = served.model
+        loaded = self.loaded
         info = loaded.bundle.info
         return {
             "name": loaded.name,
@@ -123,9 +122,10 @@ class LeadScoring:
         }
 
     @extras.get("/leads/{lead_id}/scores")
-    def lead_scores(self, lead_id: str, limit: int = 50, lang: Literal["en", "de"] = "en") -> LeadScoreHistory:
+    def lead_scores(self, lead_id: str, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                    lang: Literal["en", "de"] = "en") -> LeadScoreHistory:
         """A lead's logged scores, newest first, and how its score moved ("+18 since last week")."""
-        found = self.history.lead_history(lead_id, limit=max(1, min(limit, 1000)), lang=lang)
+        found = self.history.lead_history(lead_id, limit=limit, lang=lang)
         if found is None:
             raise HTTPException(404, detail=f"no scores logged for lead {lead_id!r}" if self.history.enabled
                                 else "the score log is off on this server (LEADSCORE_SCORE_LOG=off)")

@@ -177,6 +177,11 @@ def test_a_leads_history_comes_back_newest_first_and_an_unknown_lead_is_404(
     assert newest["scored_at"] >= older["scored_at"] and newest["source"] == "api" and newest["reasons"]
     assert body["trend"] is None  # both given today: nothing a week old to compare with
 
+    url = f"{server}/leads/{lead['lead_id']}/scores"
+    assert len(httpx.get(url, params={"limit": 1}, headers=AUTH, timeout=10).json()["scores"]) == 1
+    bad = httpx.get(url, params={"limit": 0}, headers=AUTH, timeout=10)
+    assert 400 <= bad.status_code < 500 and bad.json()["detail"][0]["loc"][-1] == "limit"
+
     unknown = httpx.get(f"{server}/leads/NEVER-SCORED/scores", headers=AUTH, timeout=10)
     assert unknown.status_code == 404 and "NEVER-SCORED" in unknown.json()["detail"]
     assert httpx.get(f"{server}/leads/{lead['lead_id']}/scores", timeout=10).status_code == 401

@@ -193,15 +193,19 @@ class _AsRead(Mapping[str, Any]):
     equals that of the same lead in a batch file, where the loader has parsed them. Nothing is parsed until the
     score log's writer thread computes the fingerprint, off the request path."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("_activities", "raw")
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = raw
+        self._activities: list[Any] | None = None
 
     def __getitem__(self, key: str) -> Any:
         value = self.raw[key]
         if key == "activities" and isinstance(value, list):
-            return [{k: _moment(k, v) for k, v in a.items()} if isinstance(a, dict) else a for a in value]
+            if self._activities is None:  # read once (the fingerprint asks for them more than once)
+                self._activities = [{k: _moment(k, v) for k, v in a.items()} if isinstance(a, dict) else a
+                                    for a in value]
+            return self._activities
         return _moment(key, value)
 
     def __iter__(self) -> Iterator[str]:

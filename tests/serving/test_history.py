@@ -251,3 +251,26 @@ def test_the_log_is_off_when_the_setting_says_so(monkeypatch: pytest.MonkeyPatch
     on = ScoreHistory.from_env()
     assert on.enabled and on.counters() == {"written": 0, "queued": 0, "dropped": 0, "rejected": 0, "failures": 0}
     on.close()
+
+
+def test_a_webhook_records_what_it_scored_through_the_shared_function(
+    bundle, crm_leads: list[dict], event_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring.options import ScoringOptions
+    from serving import history
+    from serving.scoring import score_request
+
+    monkeypatch.setenv("LEADSCORE_SCORE_DB", f"sqlite:///{tmp_path / 'scores.db'}")
+    monkeypatch.setattr(history, "_shared", None)  # this process's log, made afresh from the environment
+    leads = [_with_email(lead, n) for n, lead in enumerate(crm_leads[:3])] + [{"lead_id": "BROKEN"}]
+    response = score_request(bundle, leads, ScoringOptions(datetime(2026, 6, 30, tzinfo=UTC)), "7")
+
+    assert history.record(response, source="webhook", leads=leads) == 3  # the error result is not a score
+    shared = history.shared()
+    assert shared.log is not None and shared.log.flush()
+    rows = Place("sqlite", f"sqlite:///{tmp_path / 'scores.db'}", []).rows()
+    assert [(r["lead_id"], r["source"], r["model_version"]) for r in rows] == \
+        [(lead["lead_id"], "webhook", "7") for lead in leads[:3]]
+    prints = file_fingerprints(event_data, [lead["lead_id"] for lead in leads[:3]])
+    assert [r["input_fingerprint"] for r in rows] == [prints[lead["lead_id"]] for lead in leads[:3]]
+    shared.close()

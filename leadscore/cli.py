@@ -229,8 +229,9 @@ def score(
     """Batch-score a file: exactly one output row per input row, errors named in an `error` column."""
     from scoring.options import ScoringOptions
     from serving.batch import score_event_file, score_flat_file
+    from serving.history import ScoreHistory
 
-    options = ScoringOptions(as_of, lang.value, top_k)
+    options = ScoringOptions(as_of, lang.value, top_k).resolved()
     scores_out = out.with_name(f"{out.stem}.scores{out.suffix}") if write_back else out
     if write_back and out.suffix.lower() != ".csv":
         _fail(f"--write-back writes a CSV import file: name --out *.csv, not {out.name}", 2)
@@ -241,6 +242,7 @@ def score(
             _fail(f"{given}: file not found", 2)
 
     loaded = _load(model)
+    score_log = ScoreHistory.from_env()  # LEADSCORE_SCORE_LOG=off: none
     with _progress() as bar:
         task = bar.add_task("scoring", total=None)
 
@@ -248,12 +250,13 @@ def score(
             bar.update(task, completed=done, total=total)
 
         if table is not None:
-            summary = score_flat_file(loaded.bundle, table, scores_out, options, loaded.version, step)
+            summary = score_flat_file(loaded.bundle, table, scores_out, options, loaded.version, step,
+                                      score_log=score_log)
         elif leads is not None:
             if loaded.bundle.mode != "event":
                 _fail("this model was trained on a flat table: score with --table", 2)
             summary = score_event_file(loaded.bundle, leads, activities, scores_out, options, loaded.version, step,
-                                       mapping=mapping.value if mapping else None)
+                                       mapping=mapping.value if mapping else None, score_log=score_log)
         else:
             _fail("give --leads (and --activities) or --table", 2)
     _say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")

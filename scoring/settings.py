@@ -43,6 +43,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LEADSCORE_INLINE_ACTIVITIES": ("2000", "… and up to this many activities"),
     "LEADSCORE_BATCH_LEADS": ("64", "small requests arriving together are scored in one call of up to this many"),
     "LEADSCORE_WORKERS": ("one per usable core", "server worker processes"),
+    "LEADSCORE_WATCH_SECONDS": ("30", "how often the server checks its alias for a new champion (0: never)"),
+    "LEADSCORE_ALLOW_CONTRACT_CHANGE": ("", "1 lets the server follow the alias to a model with another contract"),
+    "LEADSCORE_SCORE_LOG": ("on", "off: record no scores (benchmarks)"),
+    "LEADSCORE_SCORE_DB": ("sqlite:///<project>/scores.db", "score log database (SQLAlchemy URL)"),
 }
 
 

@@ -8,10 +8,12 @@ temporary file and renamed into place: a crashed run never leaves a half-written
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,9 @@ from features.loading import load_event_data, load_flat_table, write_table
 from scoring.bundle import ScoringBundle
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 
+if TYPE_CHECKING:
+    from serving.history import ScoreHistory
+
 CHUNK = 50_000
 
 
@@ -32,6 +37,7 @@ class BatchSummary:
     scored: int
     errors: int
     out: Path
+    logged: int | None = None  #: rows recorded in the score log (None: not recorded)
 
 
 def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, options: ScoringOptions,
@@ -58,8 +64,11 @@ def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, options: Sco
 
 def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None, out: Path,
                      options: ScoringOptions = DEFAULT_OPTIONS, model_version: str = "",
-                     progress: Callable[[int, int], None] | None = None, mapping: str | None = None) -> BatchSummary:
-    """Score an event-mode export (see the module docstring); ``mapping`` reads a vendor's export."""
+                     progress: Callable[[int, int], None] | None = None, mapping: str | None = None,
+                     score_log: ScoreHistory | None = None) -> BatchSummary:
+    """Score an event-mode export (see the module docstring); ``mapping`` reads a vendor's export. With
+    ``score_log``, every scored lead is also recorded there (``source = batch``, with its input fingerprint)
+    once the file is written."""
     options = options.resolved()
     config = bundle.feature_config
     data, report = load_event_data(leads, activities, None, mapping=mapping, extra_columns=config.extra_columns,
@@ -81,26 +90,38 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
                                     "error": f"created_at: lead created after as_of {moment}"}))
     leads_file = report.files.get("leads")
     frames.extend(_rejected(report.rejected, leads_file))
-    return _write(frames, out, model_version, report.rows_read.get("leads", len(data.leads)),
-                  _warnings(report.warnings, leads_file))
+    summary, result = _write(frames, out, model_version, report.rows_read.get("leads", len(data.leads)),
+                             _warnings(report.warnings, leads_file))
+    if score_log is not None and score_log.enabled:
+        summary = dataclasses.replace(summary, logged=score_log.record_batch(
+            result, model_version=model_version, as_of=options.as_of,  # type: ignore[arg-type]
+            leads=data.leads, activities=data.activities))
+    return summary
 
 
 def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: ScoringOptions = DEFAULT_OPTIONS,
-                    model_version: str = "", progress: Callable[[int, int], None] | None = None) -> BatchSummary:
-    """Score a one-row-per-lead table with a flat-mode model, keyed by the model's id column."""
+                    model_version: str = "", progress: Callable[[int, int], None] | None = None,
+                    score_log: ScoreHistory | None = None) -> BatchSummary:
+    """Score a one-row-per-lead table with a flat-mode model, keyed by the model's id column (and record the
+    scores in ``score_log``, if given)."""
+    options = options.resolved()
     id_column = bundle.info.get("id_column")
     flat, report = load_flat_table(table, label=None, id_column=id_column, drop=bundle.info.get("dropped", ()),
                                    for_training=False)
     features = bundle.flat_features(flat.features)
     features.index = pd.Index(flat.ids.to_numpy(), name=LEAD_ID)
-    scored = _score_in_chunks(bundle, features, options.resolved(), progress)
+    scored = _score_in_chunks(bundle, features, options, progress)
     frames = []
     if len(scored):
         scored.insert(0, "row", flat.source_row)
         frames.append(scored.reset_index())
     frames.extend(_rejected(report.rejected, report.files.get("table")))
-    return _write(frames, out, model_version, report.rows_read.get("table", len(flat.ids)),
-                  _warnings(report.warnings, report.files.get("table")))
+    summary, result = _write(frames, out, model_version, report.rows_read.get("table", len(flat.ids)),
+                             _warnings(report.warnings, report.files.get("table")))
+    if score_log is not None and score_log.enabled:
+        summary = dataclasses.replace(summary, logged=score_log.record_batch(
+            result, model_version=model_version, as_of=options.as_of))  # type: ignore[arg-type]
+    return summary
 
 
 def _rejected(issues: list, file: str | None) -> list[pd.DataFrame]:
@@ -122,7 +143,7 @@ def _warnings(issues: list, file: str | None) -> dict[int, str]:
 
 
 def _write(frames: list[pd.DataFrame], out: Path, model_version: str, rows_read: int,
-           warnings: dict[int, str]) -> BatchSummary:
+           warnings: dict[int, str]) -> tuple[BatchSummary, pd.DataFrame]:
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row", LEAD_ID, "error"])
     if "error" not in result.columns:
         result["error"] = None
@@ -135,4 +156,4 @@ def _write(frames: list[pd.DataFrame], out: Path, model_version: str, rows_read:
     result = result[[c for c in first if c in result.columns] + [c for c in result.columns if c not in first]]
     write_table(result, out)
     errors = int(result["error"].notna().sum())
-    return BatchSummary(rows=len(result), scored=len(result) - errors, errors=errors, out=Path(out))
+    return BatchSummary(rows=len(result), scored=len(result) - errors, errors=errors, out=Path(out)), result

@@ -78,6 +78,7 @@ _CSS = (
     ".errors{font-size:14px}.errors code{background:#f4f4f4;padding:1px 4px;overflow-wrap:anywhere}"
     ".model{color:#888;font-size:11px;margin:8px 0 0}"
     ".who{color:#444;margin:0 0 8px;font-size:14px}"
+    ".trend{font-size:13px;margin-top:6px;color:#555}.trend.up{color:#1e8449}.trend.down{color:#a93226}"
     ".bant-row{display:flex;align-items:center;gap:8px;font-size:13px;margin:2px 0}"
     ".bant-name{flex:0 0 11em}.bant-track{flex:1;height:12px;background:#f2f2f2;display:block;position:relative}"
     ".bant-bar{display:block;height:12px}.bant-pts{flex:0 0 3em;text-align:right;font-weight:bold}"
@@ -256,10 +257,19 @@ def _suggestions(result: LeadScore, t: dict[str, str]) -> str:
     return f'<h2>{t["suggest"]}</h2><ul class="suggestions">{items}</ul>'
 
 
+def _trend(text: str | None) -> str:
+    if not text:
+        return ""
+    direction = "up" if text.startswith("+") and not text.startswith("+0") else (
+        "down" if text.startswith("-") else "flat")
+    return f'<div class="trend {direction}" id="trend">{escape(text)}</div>'
+
+
 def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT_HORIZON_DAYS,
-                lead: Mapping[str, object] | None = None) -> str:
+                lead: Mapping[str, object] | None = None, trend: str | None = None) -> str:
     """The HTML page for one scored lead (or its validation errors); ``lead`` is the lead as the request sent it
-    (name, company, title, source and activities are shown from it)."""
+    (name, company, title, source and activities are shown from it); ``trend``: how the score moved, from the
+    score log ("+18 since last week"), shown under the score."""
     lang = "de" if lang == "de" else "en"
     t = _TEXT[lang]
     lead_id = escape(result.lead_id or "")
@@ -304,7 +314,7 @@ def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT
         f'<div class="badges"><span class="badge" id="tier" data-tier="{tier}" '
         f'style="background:{TIER_COLOUR[tier]}">{tier_name}</span> '
         f'<span class="badge" id="grade" style="background:#555">{t["grade"]} {escape(result.grade or "")}</span>'
-        f'</div></div><table class="facts">{facts}</table></div>'
+        f'</div>{_trend(trend)}</div><table class="facts">{facts}</table></div>'
         f'<p class="rate">{escape(rate)}</p><h2>{t["why"]}</h2>{chart}'
         f'<ul class="reasons">{reasons}</ul>{_suggestions(result, t)}{_bant(result, t)}'
         f'{_activities(lead, t, lang)}{notes}{model}</div></body></html>'

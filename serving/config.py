@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,14 @@ class ServeConfig:
       leads (:mod:`serving.batcher`); 1 scores every request alone.
     * ``workers``: server processes, each with its own copy of the model (~0.3 GB); by default one per core
       the service may use (:func:`usable_cores`). BentoML 1.4 takes this from the service's own settings:
-      ``bentoml serve --api-workers`` is ignored for services like this one."""
+      ``bentoml serve --api-workers`` is ignored for services like this one.
+    * ``watch_seconds``: how often each worker asks the registry where the alias points (0: never; a URI
+      naming a version is never followed); a new version is loaded, verified and swapped in
+      (:mod:`serving.watch`).
+    * ``allow_contract_change``: follow the alias even to a version whose contract (mode, horizon, inputs)
+      differs from the one served; off by default, the switch is refused and logged.
+    * ``score_log``: record every score given in the score log (:mod:`serving.history`); off only for
+      benchmarks or where nothing may be kept."""
 
     model_uri: str = DEFAULT_MODEL_URI
     cache_dir: Path = Path("models")
@@ -44,6 +52,9 @@ class ServeConfig:
     inline_activities: int = 2_000
     batch_leads: int = 64
     workers: int = field(default_factory=usable_cores)
+    watch_seconds: float = 30.0
+    allow_contract_change: bool = False
+    score_log: bool = True
 
     @classmethod
     def from_env(cls) -> ServeConfig:
@@ -66,4 +77,17 @@ class ServeConfig:
             inline_activities=number("LEADSCORE_INLINE_ACTIVITIES", "inline_activities"),
             batch_leads=number("LEADSCORE_BATCH_LEADS", "batch_leads"),
             workers=int(env.get("LEADSCORE_WORKERS") or usable_cores()),
+            watch_seconds=float(env.get("LEADSCORE_WATCH_SECONDS") or default["watch_seconds"].default),
+            allow_contract_change=_yes(env.get("LEADSCORE_ALLOW_CONTRACT_CHANGE")),
+            score_log=score_log_enabled(env),
         )
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def score_log_enabled(env: Mapping[str, str] | None = None) -> bool:
+    """Whether scores are recorded: ``LEADSCORE_SCORE_LOG`` is on unless set to ``off`` (or 0, false, no)."""
+    value = (os.environ if env is None else env).get("LEADSCORE_SCORE_LOG", "").strip().lower()
+    return value not in ("off", "0", "false", "no")

@@ -9,8 +9,10 @@ worse than not serving.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +56,7 @@ def load_model(uri: str, cache_dir: Path, tracking_uri: str | None = None) -> Lo
     name, ref = parse_model_uri(uri)
     configure(tracking_uri)
     try:
-        folder = cache_dir / name / "incoming"
-        verified = download_verified_bundle(name, ref, folder)
+        return fetch_verified(name, ref, cache_dir)
     except IntegrityError:
         raise
     except Exception as exc:  # registry unreachable or model/alias unknown
@@ -70,14 +71,39 @@ def load_model(uri: str, cache_dir: Path, tracking_uri: str | None = None) -> Lo
         bundle = load_bundle(path, manifest["sha256"])
         return LoadedModel(bundle, name, manifest["version"], None if ref.isdigit() else ref, manifest["sha256"],
                            "cache")
+
+
+def fetch_verified(name: str, ref: str, cache_dir: Path) -> LoadedModel:
+    """Download the version ``ref`` (an alias or a version number) names from the registry, verify it, keep the
+    verified copy under ``models/NAME/vVERSION/`` and load it. No fallback: a registry or checksum failure
+    raises. The pointer file for ``ref`` is written only after verification, so the local copy a restart falls
+    back to is always the last verified one. Each process downloads into a folder of its own, so server workers
+    fetching at once do not write one file."""
+    folder = cache_dir / name / f"incoming-{os.getpid()}"
+    verified = download_verified_bundle(name, ref, folder)
     target = cache_dir / name / f"v{verified.version}"
     target.mkdir(parents=True, exist_ok=True)
     path = target / BUNDLE_FILE
     verified.bundle_path.replace(path)
-    if folder.exists() and not any(folder.iterdir()):
+    with contextlib.suppress(OSError):  # another process may be using the folder name: leave it then
         folder.rmdir()
     manifest = {"name": name, "version": verified.version, "sha256": verified.sha256, "run_id": verified.run_id}
-    (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    _pointer(cache_dir, name, ref).write_text(json.dumps(manifest, indent=2))
+    text = json.dumps(manifest, indent=2)
+    _write_atomically(target / "manifest.json", text)
     bundle = load_bundle(path, verified.sha256)
+    _write_atomically(_pointer(cache_dir, name, ref), text)
     return LoadedModel(bundle, name, verified.version, None if ref.isdigit() else ref, verified.sha256, "registry")
+
+
+def remember_alias(cache_dir: Path, loaded: LoadedModel, alias: str) -> None:
+    """Point the local copy of ``alias`` at ``loaded`` (a version the server switched to), so that a restart
+    while the registry is down serves it, not the version before."""
+    manifest = {"name": loaded.name, "version": loaded.version, "sha256": loaded.sha256,
+                "run_id": loaded.bundle.info.get("run_id", "")}
+    _write_atomically(_pointer(cache_dir, loaded.name, alias), json.dumps(manifest, indent=2))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    scratch.write_text(text)
+    os.replace(scratch, path)

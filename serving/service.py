@@ -1,7 +1,9 @@
 """The BentoML service a CRM calls. Thin: it loads what training produced and calls it.
 
 Routes (JSON): ``POST /score`` (leads → scores and reasons), ``GET /model`` (what is being served),
-``POST /card`` (an HTML score card for one lead). Health: ``/livez`` answers at once; ``/readyz`` only
+``POST /card`` (an HTML score card for one lead), ``GET /leads/{lead_id}/scores`` (a lead's logged scores).
+The served model follows its registry alias (:mod:`serving.watch`); every score given is recorded in the
+score log (:mod:`serving.history`). Health: ``/livez`` answers at once; ``/readyz`` only
 once the model is loaded and its checksum verified. Everything but health needs the bearer token.
 """
 
@@ -14,18 +16,21 @@ from typing import Annotated, Any, Literal
 import anyio
 import bentoml
 from bentoml.exceptions import BentoMLException
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from scoring.options import ScoringOptions
+from serving import history
 from serving.auth import AuthMiddleware
 from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
-from serving.loader import load_model
+from serving.history import LeadScoreHistory
+from serving.loader import LoadedModel, load_model
 from serving.schemas import ScoreResponse
 from serving.scoring import score_request, score_requests
+from serving.watch import ModelFollower, alias_of
 
 CONFIG = ServeConfig.from_env()
 extras = FastAPI(title="leadscore", docs_url=None, redoc_url=None, openapi_url=None)
@@ -44,14 +49,28 @@ class LeadScoring:
     """Calibrated lead scores with reasons sales can read, in English or German."""
 
     def __init__(self) -> None:
-        self.loaded = load_model(CONFIG.model_uri, CONFIG.cache_dir)
+        self.follower = ModelFollower(load_model(CONFIG.model_uri, CONFIG.cache_dir), CONFIG.cache_dir,
+                                      alias_of(CONFIG.model_uri), CONFIG.watch_seconds, CONFIG.allow_contract_change)
+        self.follower.start()
+        self.history = history.shared()
         self.batcher = RequestBatcher(self._score_together, max_leads=CONFIG.batch_leads)
 
+    @property
+    def loaded(self) -> LoadedModel:
+        """The model now served. A request reads it once and scores every lead with it."""
+        return self.follower.served.model
+
     def _score_together(self, options: ScoringOptions, requests: list[list[Any]]) -> list[ScoreResponse]:
-        return score_requests(self.loaded.bundle, requests, options, self.loaded.version)
+        loaded = self.loaded
+        return score_requests(loaded.bundle, requests, options, loaded.version)
 
     def __is_ready__(self) -> bool:
-        return getattr(self, "loaded", None) is not None
+        return getattr(self, "follower", None) is not None
+
+    @bentoml.on_shutdown
+    def _shutdown(self) -> None:
+        self.follower.stop()
+        self.history.close()
 
     @bentoml.api(route="/score")
     async def score(
@@ -71,41 +90,62 @@ class LeadScoring:
                                    error_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         options = ScoringOptions(as_of, lang, top_k, suggest)
         if _small(leads):  # on the event loop, together with the small requests that arrived with it
-            return await self.batcher.submit(options, leads)
-        return await anyio.to_thread.run_sync(score_request, self.loaded.bundle, leads, options, self.loaded.version)
+            response = await self.batcher.submit(options, leads)
+        else:
+            loaded = self.loaded
+            response = await anyio.to_thread.run_sync(score_request, loaded.bundle, leads, options, loaded.version)
+        self.history.record(response, leads=leads)
+        return response
 
     @extras.get("/model")
     def model(self) -> dict[str, Any]:
         """What is being served: version, alias, training window, metrics, tiers."""
-        info = self.loaded.bundle.info
+        loaded = self.loaded
+        info = loaded.bundle.info
         return {
-            "name": self.loaded.name,
-            "version": self.loaded.version,
-            "alias": self.loaded.alias,
-            "sha256": self.loaded.sha256,
-            "loaded_from": self.loaded.source,
-            "mode": self.loaded.bundle.mode,
-            "horizon_days": self.loaded.bundle.horizon_days,
+            "name": loaded.name,
+            "version": loaded.version,
+            "alias": loaded.alias,
+            "sha256": loaded.sha256,
+            "loaded_from": loaded.source,
+            "mode": loaded.bundle.mode,
+            "horizon_days": loaded.bundle.horizon_days,
             "regime": info.get("regime"),
             "evaluation": info.get("evaluation"),
             "backtest": info.get("backtest"),
             "training_window": info.get("windows"),
             "metrics": info.get("metrics"),
             "tiers": info.get("tiers"),
-            "features": self.loaded.bundle.catalogue.names,
+            "features": loaded.bundle.catalogue.names,
+            **self.follower.status().model_dump(mode="json"),
+            "score_log": self.history.counters(),
         }
+
+    @extras.get("/leads/{lead_id}/scores")
+    def lead_scores(self, lead_id: str, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                    lang: Literal["en", "de"] = "en") -> LeadScoreHistory:
+        """A lead's logged scores, newest first, and how its score moved ("+18 since last week")."""
+        found = self.history.lead_history(lead_id, limit=limit, lang=lang)
+        if found is None:
+            raise HTTPException(404, detail=f"no scores logged for lead {lead_id!r}" if self.history.enabled
+                                else "the score log is off on this server (LEADSCORE_SCORE_LOG=off)")
+        return found
 
     @extras.post("/card", response_class=HTMLResponse)
     def card(self, request: CardRequest) -> HTMLResponse:
         """An HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
-        response = score_request(self.loaded.bundle, request.leads,
+        loaded = self.loaded
+        response = score_request(loaded.bundle, request.leads,
                                  ScoringOptions(request.as_of, request.lang, request.top_k, suggest=True),
-                                 self.loaded.version)
+                                 loaded.version)
         result = response.results[0]
         if result.status == "error":
-            return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days, request.leads[0]),
+            return HTMLResponse(render_card(result, request.lang, loaded.bundle.horizon_days, request.leads[0]),
                                 status_code=422)
-        return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days, request.leads[0]))
+        trend = self.history.trend_to(result.lead_id or "", int(result.score or 0), loaded.version)
+        self.history.record(response, leads=request.leads)
+        return HTMLResponse(render_card(result, request.lang, loaded.bundle.horizon_days, request.leads[0],
+                                        trend=trend.text(request.lang) if trend else None))
 
 
 def _small(leads: list[dict[str, Any]]) -> bool:

@@ -25,6 +25,16 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 SMALL_WORLD = WorldConfig(n_leads=6_000, seed=3)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def score_log_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Servers and batch runs started by tests record their scores in a temporary SQLite file, not in the
+    checkout's ``scores.db`` (a test that looks at the log names its own)."""
+    old = _set_env({"LEADSCORE_SCORE_DB": os.environ.get("LEADSCORE_SCORE_DB")
+                    or f"sqlite:///{tmp_path_factory.mktemp('scorelog') / 'scores.db'}"})
+    yield
+    _restore_env(old)
+
+
 @pytest.fixture(scope="session")
 def small_world() -> World:
     return generate_world(SMALL_WORLD)

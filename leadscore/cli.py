@@ -222,6 +222,8 @@ def score(
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
     mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    suggest: Annotated[bool, typer.Option(help="Event mode: add suggestions_json, the buying actions that would "
+                                               "raise each score (five more scorings per lead).")] = False,
     write_back: Annotated[Crm | None, typer.Option(help="Write --out as this CRM's import file (Salesforce Data "
                                                         "Loader upsert / HubSpot contacts import); the full "
                                                         "scores go beside it as <name>.scores.csv.")] = None,
@@ -231,7 +233,7 @@ def score(
     from serving.batch import score_event_file, score_flat_file
     from serving.history import ScoreHistory
 
-    options = ScoringOptions(as_of, lang.value, top_k).resolved()
+    options = ScoringOptions(as_of, lang.value, top_k, suggest).resolved()
     scores_out = out.with_name(f"{out.stem}.scores{out.suffix}") if write_back else out
     if write_back and out.suffix.lower() != ".csv":
         _fail(f"--write-back writes a CSV import file: name --out *.csv, not {out.name}", 2)

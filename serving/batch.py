@@ -9,6 +9,7 @@ temporary file and renamed into place: a crashed run never leaves a half-written
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from features.contract import LEAD_ID
 from features.loading import load_event_data, load_flat_table, write_table
 from scoring.bundle import ScoringBundle
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.suggest import suggestions
 
 if TYPE_CHECKING:
     from serving.history import ScoreHistory
@@ -77,6 +79,10 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     exists = batch.created_us <= values.moment_us(options.as_of)
     features = bundle.features(batch, options.as_of)  # the existing leads, in the leads' order
     scored = _score_in_chunks(bundle, features, options, progress)
+    if options.suggest and len(scored):
+        found = suggestions(bundle, batch.take(exists), options.as_of,  # type: ignore[arg-type]
+                            scored["score"].to_numpy(), options.lang)
+        scored["suggestions_json"] = [json.dumps(items, ensure_ascii=False) for items in found]
 
     source_row = data.leads["source_row"].to_numpy()
     lead_ids = data.leads[LEAD_ID]

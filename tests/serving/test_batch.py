@@ -13,6 +13,7 @@ from features.batch import LeadBatch
 from features.catalogue import render
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
+from scoring.requests import score_records
 from serving.batch import score_event_file
 
 AS_OF = pd.Timestamp("2026-06-30T00:00:00Z")
@@ -175,3 +176,26 @@ def test_count_and_day_sentences_are_the_same_for_values_that_round_alike(bundle
                 assert render(feature, value, lang) == render(feature, whole, lang), (feature.name, value, lang)
                 checked += 1
     assert checked > 1000
+
+
+def test_suggestions_in_the_file_are_the_api_suggestions_of_the_same_leads(bundle: ScoringBundle, messy_leads: Path,
+                                                                          world_files: dict[str, Path],
+                                                                          crm_leads: list[dict]) -> None:
+    """`leadscore score --suggest` writes what /score?suggest=true answers: the actions that would raise the
+    score, each with the score and tier the model would then give."""
+    out = messy_leads.with_name("suggested.csv")
+    suggest = ScoringOptions(AS_OF.to_pydatetime(), "de", 3, suggest=True)  # type: ignore[arg-type]
+    score_event_file(bundle, messy_leads, world_files["activities"], out, suggest, "7")
+    written = pd.read_csv(out, dtype={"lead_id": str})
+    written = written[written["error"].isna()].set_index("lead_id")
+    api = score_records(bundle, crm_leads[:60], suggest)
+    compared = 0
+    for answer in api:
+        if answer.status != "ok" or answer.lead_id not in written.index:
+            continue
+        items = json.loads(written.loc[answer.lead_id, "suggestions_json"])
+        assert items == answer.result["suggestions"], answer.lead_id
+        assert all(item["score"] > written.loc[answer.lead_id, "score"] for item in items)
+        compared += 1
+    assert compared >= 50
+    assert written["suggestions_json"].dropna().map(json.loads).map(len).gt(0).mean() > 0.5  # most can be raised

@@ -1,41 +1,37 @@
 """The BentoML service a CRM calls. Thin: it loads what training produced and calls it.
 
 Routes (JSON): ``POST /score`` (leads → scores and reasons), ``GET /model`` (what is being served),
-``POST /card`` (an HTML score card for one lead). Health: ``/livez`` answers at once; ``/readyz`` only
-once the model is loaded and its checksum verified. Everything but health needs the bearer token.
+``POST /card`` (an HTML score card for one lead). Every request passes :mod:`serving.gate` first (health,
+token, body checks, load bound, shutdown); the request and response shapes are :mod:`serving.schemas`, the
+document at ``/docs.json`` is :mod:`serving.openapi`'s.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
 import anyio
 import bentoml
-from bentoml.exceptions import BentoMLException
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import Field
 
 from scoring.options import ScoringOptions
-from serving.auth import AuthMiddleware
+from serving import errors
 from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
+from serving.gate import Gate
 from serving.loader import load_model
-from serving.schemas import ScoreResponse
+from serving.openapi import contract_document
+from serving.schemas import CardRequest, Leads, ScoreResponse
 from serving.scoring import score_request, score_requests
 
 CONFIG = ServeConfig.from_env()
 extras = FastAPI(title="leadscore", docs_url=None, redoc_url=None, openapi_url=None)
-
-
-class CardRequest(BaseModel):
-    leads: list[dict[str, Any]] = Field(min_length=1, max_length=1)
-    as_of: datetime | None = None
-    lang: Literal["en", "de"] = "en"
-    top_k: int = Field(default=5, ge=1, le=20)
+extras.add_exception_handler(RequestValidationError, errors.validation_error)
 
 
 @bentoml.service(traffic={"timeout": 60}, workers=CONFIG.workers)
@@ -56,19 +52,14 @@ class LeadScoring:
     @bentoml.api(route="/score")
     async def score(
         self,
-        leads: Annotated[list[dict[str, Any]], Field(description="Leads: the contract's lead fields, any extra "
-                                                                 "columns the model was trained on, and an "
-                                                                 "optional `activities` list.")],
-        as_of: datetime | None = None,
-        lang: Literal["en", "de"] = "en",
-        top_k: Annotated[int, Field(ge=0, le=20)] = 5,
-        suggest: bool = False,
+        leads: Leads,
+        as_of: Annotated[datetime | None, Field(description="The moment to score at (ISO 8601); default now.",
+                                                examples=["2026-06-30T00:00:00Z"])] = None,
+        lang: Annotated[Literal["en", "de"], Field(description="The reasons' language.")] = "en",
+        top_k: Annotated[int, Field(ge=0, le=20, description="Reasons per lead (0: none).")] = 5,
+        suggest: Annotated[bool, Field(description="Also the buying actions that would raise each score.")] = False,
     ) -> ScoreResponse:
-        """Score leads as of a moment (default now). One result per lead, in request order; ``suggest``: also
-        the buying actions that would raise each score."""
-        if len(leads) > CONFIG.max_leads:
-            raise BentoMLException(f"{len(leads)} leads in one request; the limit is {CONFIG.max_leads}",
-                                   error_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        """Score leads as of a moment (default now): one result per lead, in request order."""
         options = ScoringOptions(as_of, lang, top_k, suggest)
         if _small(leads):  # on the event loop, together with the small requests that arrived with it
             return await self.batcher.submit(options, leads)
@@ -95,16 +86,15 @@ class LeadScoring:
             "features": self.loaded.bundle.catalogue.names,
         }
 
-    @extras.post("/card", response_class=HTMLResponse)
-    def card(self, request: CardRequest) -> HTMLResponse:
+    @extras.post("/card", response_class=HTMLResponse, response_model=None)
+    def card(self, request: CardRequest) -> Response:
         """An HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
         response = score_request(self.loaded.bundle, request.leads,
                                  ScoringOptions(request.as_of, request.lang, request.top_k, suggest=True),
                                  self.loaded.version)
         result = response.results[0]
         if result.status == "error":
-            return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days, request.leads[0]),
-                                status_code=422)
+            return JSONResponse(errors.unreadable_lead(result.errors), status_code=422)
         return HTMLResponse(render_card(result, request.lang, self.loaded.bundle.horizon_days, request.leads[0]))
 
 
@@ -117,5 +107,8 @@ def _small(leads: list[dict[str, Any]]) -> bool:
     return activities <= CONFIG.inline_activities
 
 
-LeadScoring.add_asgi_middleware(AuthMiddleware, token=CONFIG.api_token, enabled=CONFIG.auth,
-                                max_body_bytes=CONFIG.max_body_bytes)
+def _document() -> dict[str, Any]:
+    return contract_document(LeadScoring.openapi_spec.asdict())
+
+
+LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document)

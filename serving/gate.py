@@ -124,6 +124,8 @@ class Gate:
             return None, 0
         _check_media_type(headers.get(b"content-type"))
         body = await self._read_body(receive, headers.get(b"content-length"))
+        if self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight:  # full: not even parsed
+            raise self._busy(retry)
         count = _lead_count(_parse(body)) if body.strip() else 0
         if count > self.config.max_leads:
             raise Rejected(413, f"{count} leads in one request; the limit is {self.config.max_leads}: "
@@ -131,9 +133,12 @@ class Gate:
                            [errors.issue(["body", "leads"], f"at most {self.config.max_leads} items", "too_long")])
         leads = max(count, 1)
         if not self.lifecycle.admit(leads, self.config.max_leads_in_flight):
-            raise Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads in work; send the request again "
-                                f"after {self.config.retry_after_seconds} s", headers=retry)
+            raise self._busy(retry)
         return body, leads
+
+    def _busy(self, retry: list[tuple[bytes, bytes]]) -> Rejected:
+        return Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads in work; send the request again "
+                             f"after {self.config.retry_after_seconds} s", headers=retry)
 
     async def _read_body(self, receive: Receive, length: bytes | None) -> bytes:
         limit = self.config.max_body_bytes

@@ -74,13 +74,6 @@ def unreadable_lead(field_errors: list[Any], index: int = 0) -> dict[str, Any]:
     return body("the lead could not be read: see detail", detail)
 
 
-def is_documented(data: object) -> bool:
-    """Whether a JSON value already has the error body's shape."""
-    return (isinstance(data, dict) and isinstance(data.get("error"), str) and isinstance(data.get("detail"), list)
-            and all(isinstance(d, dict) and isinstance(d.get("loc"), list) and isinstance(d.get("msg"), str)
-                    and isinstance(d.get("type"), str) for d in data["detail"]))
-
-
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -40,10 +41,13 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LIVENESS_PATHS = frozenset({"/livez", "/healthz"})
 PUBLIC_PATHS = frozenset({"/", "/docs.json", "/metrics"})
+OWN_PATHS = LIVENESS_PATHS | {"/readyz", "/docs.json"}
+"""Routes the gate answers itself."""
 PUBLIC_PREFIXES = ("/static_content/",)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_DEPTH = 64
 """Deepest JSON nesting read (a lead with its activities is 4 levels deep)."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 logger = logging.getLogger("leadscore.serving")
 
@@ -78,7 +82,10 @@ class Gate:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if path in LIVENESS_PATHS:
+        if path in OWN_PATHS and scope["method"] not in ("GET", "HEAD"):
+            await self._reply(send, 405, errors.body(f"{scope['method']} is not allowed on {path}: use GET"),
+                              [(b"allow", b"GET, HEAD")])
+        elif path in LIVENESS_PATHS:
             await self._reply(send, 200, {"status": "alive"})
         elif path == "/readyz":
             if self.lifecycle.draining:
@@ -188,7 +195,7 @@ class Gate:
                     status, raw = held["status"], b"".join(parts)
                     kept = [(k, v) for k, v in held.get("headers", [])
                             if k.lower() not in (b"content-type", b"content-length")]
-                    await self._reply(send, status, _documented(status, raw), kept)
+                    await self._reply(send, status, errors.normalise(status, raw), kept)
             else:
                 await send(message)
 
@@ -266,7 +273,32 @@ def _parse(body: bytes) -> object:
             return None
         raise Rejected(400, f"the body is nested more than {MAX_DEPTH} levels deep",
                        [errors.issue(["body"], f"at most {MAX_DEPTH} levels of nesting", "json_too_deep")])
+    if _SURROGATE_ESCAPE.search(body) and not _encodable(data):
+        raise Rejected(400, "the body holds a lone UTF-16 surrogate (\\ud800-\\udfff): it is not text",
+                       [errors.issue(["body"], "lone surrogate escape", "unicode_surrogate")])
     return data
+
+
+def _encodable(value: object) -> bool:
+    """Whether every text in a JSON value is Unicode text (a lone surrogate escape is not)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        texts: list[object] = []
+        if isinstance(item, dict):
+            texts = list(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            texts = [item]
+        for text in texts:
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+    return True
 
 
 def _depth(value: object, limit: int = MAX_DEPTH) -> int:
@@ -288,10 +320,3 @@ def _lead_count(data: object) -> int:
     leads = data.get("leads") if isinstance(data, dict) else None
     return len(leads) if isinstance(leads, list) else 0
 
-
-def _documented(status: int, raw: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        data = None
-    return data if errors.is_documented(data) else errors.normalise(status, raw)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictFloat, StrictInt, StrictStr
 from typing_extensions import TypedDict
 
 from features.contract import ACTIVITY_TYPES
@@ -130,9 +130,10 @@ class CardRequest(BaseModel):
 
     leads: Annotated[list[Lead], Field(min_length=1, max_length=1, description="Exactly one lead.",
                                        examples=[[LEAD_EXAMPLE]])]
-    as_of: Annotated[datetime | None, Field(description="The moment to score at (ISO 8601); default now.")] = None
+    as_of: Annotated[datetime | None, Strict(), Field(description="The moment to score at (ISO 8601); default now.")
+                     ] = None
     lang: Annotated[Literal["en", "de"], Field(description="The card's language.")] = "en"
-    top_k: Annotated[int, Field(ge=1, le=20, description="How many reasons to show.")] = 5
+    top_k: Annotated[int, Strict(), Field(ge=1, le=20, description="How many reasons to show.")] = 5
 
 
 class FieldError(BaseModel):

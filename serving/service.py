@@ -16,7 +16,7 @@ import bentoml
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import Field
+from pydantic import Field, Strict
 
 from scoring.options import ScoringOptions
 from serving import errors
@@ -53,11 +53,12 @@ class LeadScoring:
     async def score(
         self,
         leads: Leads,
-        as_of: Annotated[datetime | None, Field(description="The moment to score at (ISO 8601); default now.",
-                                                examples=["2026-06-30T00:00:00Z"])] = None,
+        as_of: Annotated[datetime | None, Strict(), Field(description="The moment to score at (ISO 8601); default now.",
+                                                          examples=["2026-06-30T00:00:00Z"])] = None,
         lang: Annotated[Literal["en", "de"], Field(description="The reasons' language.")] = "en",
-        top_k: Annotated[int, Field(ge=0, le=20, description="Reasons per lead (0: none).")] = 5,
-        suggest: Annotated[bool, Field(description="Also the buying actions that would raise each score.")] = False,
+        top_k: Annotated[int, Strict(), Field(ge=0, le=20, description="Reasons per lead (0: none).")] = 5,
+        suggest: Annotated[bool, Strict(), Field(description="Also the buying actions that would raise each score.")
+                           ] = False,
     ) -> ScoreResponse:
         """Score leads as of a moment (default now): one result per lead, in request order."""
         options = ScoringOptions(as_of, lang, top_k, suggest)

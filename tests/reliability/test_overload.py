@@ -21,6 +21,7 @@ def test_overload_is_refused_at_once_and_probes_stay_fast(server: str, server_en
     assert 2 * max_leads > int(server_env["LEADSCORE_MAX_LEADS_IN_FLIGHT"])  # one such request in work at a time
     statuses: Counter = Counter()
     refusals: list[float] = []
+    accepted: list[float] = []
     stop = threading.Event()
 
     def post() -> None:
@@ -33,6 +34,9 @@ def test_overload_is_refused_at_once_and_probes_stay_fast(server: str, server_en
                     assert response.headers["retry-after"] == "1"
                     assert response.json()["error"].startswith("busy")
                     refusals.append(time.monotonic() - started)
+                    stop.wait(1.0)  # as Retry-After asks
+                else:
+                    accepted.append(time.monotonic() - started)
 
     clients = [threading.Thread(target=post) for _ in range(CLIENTS)]
     for client in clients:
@@ -49,9 +53,10 @@ def test_overload_is_refused_at_once_and_probes_stay_fast(server: str, server_en
     stop.set()
     for client in clients:
         client.join(timeout=60)
-    print(dict(statuses), f"refused in {statistics.median(refusals):.3f} s (median)",
-          f"probes: median {statistics.median(probes):.3f} s, max {max(probes):.3f} s")
+    print(dict(statuses), f"refused in {statistics.median(refusals):.3f} s, answered in "
+          f"{statistics.median(accepted):.3f} s (medians); probes: median {statistics.median(probes):.3f} s, "
+          f"max {max(probes):.3f} s")
     assert set(statuses) == {200, 503} and statuses[503] > statuses[200]
     # a refusal costs reading the body and a few lines, not a wait for the work ahead of it
-    assert statistics.median(refusals) < 0.25
+    assert statistics.median(refusals) < min(0.5, statistics.median(accepted))
     assert max(probes) < 1.0 and statistics.median(probes) < 0.1

@@ -96,6 +96,12 @@ Leads = Annotated[list[Lead], Field(
                 "is answered with `status: \"error\"` and its fields named; the others are still scored.",
     examples=[[LEAD_EXAMPLE]])]
 
+AsOf = Annotated[datetime | None, Strict(), Field(description="The moment to score at (ISO 8601); default now.",
+                                                  examples=["2026-06-30T00:00:00Z"])]
+Lang = Annotated[Literal["en", "de"], Field(description="The language of reasons and texts.")]
+TopK = Annotated[int, Strict(), Field(ge=0, le=20, description="Reasons per lead (0: none).")]
+Suggest = Annotated[bool, Strict(), Field(description="Also the buying actions that would raise each score.")]
+
 
 class ErrorDetail(BaseModel):
     """What was wrong, and where."""

@@ -8,15 +8,13 @@ document at ``/docs.json`` is :mod:`serving.openapi`'s.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import anyio
 import bentoml
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import Field, Strict
 
 from scoring.options import ScoringOptions
 from serving import errors
@@ -26,7 +24,7 @@ from serving.config import ServeConfig
 from serving.gate import Gate
 from serving.loader import load_model
 from serving.openapi import contract_document
-from serving.schemas import CardRequest, Leads, ScoreResponse
+from serving.schemas import AsOf, CardRequest, Lang, Leads, ScoreResponse, Suggest, TopK
 from serving.scoring import score_request, score_requests
 
 CONFIG = ServeConfig.from_env()
@@ -53,12 +51,10 @@ class LeadScoring:
     async def score(
         self,
         leads: Leads,
-        as_of: Annotated[datetime | None, Strict(), Field(description="The moment to score at (ISO 8601); default now.",
-                                                          examples=["2026-06-30T00:00:00Z"])] = None,
-        lang: Annotated[Literal["en", "de"], Field(description="The reasons' language.")] = "en",
-        top_k: Annotated[int, Strict(), Field(ge=0, le=20, description="Reasons per lead (0: none).")] = 5,
-        suggest: Annotated[bool, Strict(), Field(description="Also the buying actions that would raise each score.")
-                           ] = False,
+        as_of: AsOf = None,
+        lang: Lang = "en",
+        top_k: TopK = 5,
+        suggest: Suggest = False,
     ) -> ScoreResponse:
         """Score leads as of a moment (default now): one result per lead, in request order."""
         options = ScoringOptions(as_of, lang, top_k, suggest)

@@ -123,11 +123,23 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> dict[str, Any]:
         responses["422"] = _json(CARD_422, _ERROR_REF)
     op["responses"] = dict(sorted(responses.items()))
     if "requestBody" in op:
+        for media in op["requestBody"].get("content", {}).values():
+            _nullable_defaults(media.get("schema", {}))
         example = {"leads": [LEAD_EXAMPLE], "as_of": "2026-06-30T00:00:00Z", "lang": "en"}
         for media in op["requestBody"].get("content", {}).values():
             media["example"] = example
         op["requestBody"]["required"] = True
     return op
+
+
+def _nullable_defaults(schema: dict[str, Any]) -> None:
+    """BentoML drops ``null`` from an optional parameter's type (``as_of: datetime | None = None`` becomes a
+    plain date-time string); put it back, since the service accepts ``null`` there."""
+    for name, prop in schema.get("properties", {}).items():
+        if "default" in prop and prop["default"] is None and "anyOf" not in prop and "type" in prop:
+            kept = {k: v for k, v in prop.items() if k not in ("default", "title", "description", "examples")}
+            rest = {k: v for k, v in prop.items() if k not in kept}
+            schema["properties"][name] = {"anyOf": [kept, {"type": "null"}], **rest}
 
 
 def _json(description: str, schema: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictFloat, StrictInt, StrictStr
 from typing_extensions import TypedDict
 
 from features.contract import ACTIVITY_TYPES
@@ -96,10 +96,28 @@ Leads = Annotated[list[Lead], Field(
                 "is answered with `status: \"error\"` and its fields named; the others are still scored.",
     examples=[[LEAD_EXAMPLE]])]
 
-AsOf = Annotated[datetime | None, Strict(), Field(description="The moment to score at (ISO 8601); default now.",
-                                                  examples=["2026-06-30T00:00:00Z"])]
+
+
+def _iso_text(value: object) -> object:
+    """A request's moment comes as ISO 8601 text (JSON has no other form of it); a number is refused, not read
+    as a Unix timestamp."""
+    if value is None or isinstance(value, str | datetime):
+        return value
+    raise ValueError("expected an ISO 8601 date-time text")
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer: ``5`` or ``5.0`` (the same number in JSON), not ``"5"`` or ``true``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("expected an integer")
+    return value
+
+
+AsOf = Annotated[datetime | None, BeforeValidator(_iso_text),
+                 Field(description="The moment to score at (ISO 8601); default now.",
+                       examples=["2026-06-30T00:00:00Z"])]
 Lang = Annotated[Literal["en", "de"], Field(description="The language of reasons and texts.")]
-TopK = Annotated[int, Strict(), Field(ge=0, le=20, description="Reasons per lead (0: none).")]
+TopK = Annotated[int, Field(ge=0, le=20, description="Reasons per lead (0: none)."), BeforeValidator(_json_integer)]
 Suggest = Annotated[bool, Strict(), Field(description="Also the buying actions that would raise each score.")]
 
 
@@ -136,10 +154,10 @@ class CardRequest(BaseModel):
 
     leads: Annotated[list[Lead], Field(min_length=1, max_length=1, description="Exactly one lead.",
                                        examples=[[LEAD_EXAMPLE]])]
-    as_of: Annotated[datetime | None, Strict(), Field(description="The moment to score at (ISO 8601); default now.")
-                     ] = None
+    as_of: AsOf = None
     lang: Annotated[Literal["en", "de"], Field(description="The card's language.")] = "en"
-    top_k: Annotated[int, Strict(), Field(ge=1, le=20, description="How many reasons to show.")] = 5
+    top_k: Annotated[int, Field(ge=1, le=20, description="How many reasons to show."), BeforeValidator(_json_integer)
+                     ] = 5
 
 
 class FieldError(BaseModel):

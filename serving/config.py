@@ -31,6 +31,10 @@ class ServeConfig:
       scoring it: ``benchmarks/DECISIONS.md``).
     * ``batch_leads``: small requests that arrive together are scored in one call of up to this many
       leads (:mod:`serving.batcher`); 1 scores every request alone.
+    * ``max_leads_in_flight``: a worker works on at most this many leads at once (across requests); a request
+      that would pass it is answered 503 with ``Retry-After: retry_after_seconds`` at once instead of waiting
+      in a queue (a request bigger than the bound alone is taken when the worker is idle).
+    * ``drain_seconds``: how long, at most, a worker keeps answering after SIGTERM (:mod:`serving.lifecycle`).
     * ``workers``: server processes, each with its own copy of the model (~0.3 GB); by default one per core
       the service may use (:func:`usable_cores`). BentoML 1.4 takes this from the service's own settings:
       ``bentoml serve --api-workers`` is ignored for services like this one.
@@ -51,6 +55,9 @@ class ServeConfig:
     inline_leads: int = 10
     inline_activities: int = 2_000
     batch_leads: int = 64
+    max_leads_in_flight: int = 2000
+    retry_after_seconds: int = 1
+    drain_seconds: float = 5.0
     workers: int = field(default_factory=usable_cores)
     watch_seconds: float = 30.0
     allow_contract_change: bool = False
@@ -76,6 +83,9 @@ class ServeConfig:
             inline_leads=number("LEADSCORE_INLINE_LEADS", "inline_leads"),
             inline_activities=number("LEADSCORE_INLINE_ACTIVITIES", "inline_activities"),
             batch_leads=number("LEADSCORE_BATCH_LEADS", "batch_leads"),
+            max_leads_in_flight=number("LEADSCORE_MAX_LEADS_IN_FLIGHT", "max_leads_in_flight"),
+            retry_after_seconds=number("LEADSCORE_RETRY_AFTER", "retry_after_seconds"),
+            drain_seconds=float(env.get("LEADSCORE_DRAIN_SECONDS") or default["drain_seconds"].default),
             workers=int(env.get("LEADSCORE_WORKERS") or usable_cores()),
             watch_seconds=float(env.get("LEADSCORE_WATCH_SECONDS") or default["watch_seconds"].default),
             allow_contract_change=_yes(env.get("LEADSCORE_ALLOW_CONTRACT_CHANGE")),

@@ -50,6 +50,16 @@ class ServerFailed(RuntimeError):
 def running_server(env: Mapping[str, str], port: int | None = None, workers: int = 1, timeout: float = 90.0,
                    target: str = "serving.service:LeadScoring", log_path: Path | None = None) -> Iterator[str]:
     """Start the service on 127.0.0.1, wait until ``/readyz`` answers 200, yield its base URL, stop it."""
+    with server_process(env, port, workers, timeout, target, log_path) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(env: Mapping[str, str], port: int | None = None, workers: int = 1, timeout: float = 90.0,
+                   target: str = "serving.service:LeadScoring",
+                   log_path: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`running_server`, also yielding the server process (the leader of its own process group), for
+    callers that stop it themselves (the shutdown tests)."""
     port = port or free_port()
     log_file = open(log_path or os.devnull, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     quiet_telemetry()
@@ -70,7 +80,7 @@ def running_server(env: Mapping[str, str], port: int | None = None, workers: int
             if time.monotonic() > deadline:
                 raise ServerFailed(f"server not ready after {timeout:.0f} s{_tail(log_path)}")
             time.sleep(0.25)
-        yield url
+        yield url, process
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -2,45 +2,38 @@
 
 Routes (JSON): ``POST /score`` (leads → scores and reasons), ``GET /model`` (what is being served),
 ``POST /card`` (an HTML score card for one lead), ``GET /leads/{lead_id}/scores`` (a lead's logged scores).
+Every request passes :mod:`serving.gate` first (health, token, body checks, load bound, shutdown); the request
+and response shapes are :mod:`serving.schemas`, the document at ``/docs.json`` is :mod:`serving.openapi`'s.
 The served model follows its registry alias (:mod:`serving.watch`); every score given is recorded in the
-score log (:mod:`serving.history`). Health: ``/livez`` answers at once; ``/readyz`` only
-once the model is loaded and its checksum verified. Everything but health needs the bearer token.
+score log (:mod:`serving.history`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
 import anyio
 import bentoml
-from bentoml.exceptions import BentoMLException
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from scoring.options import ScoringOptions
-from serving import history
-from serving.auth import AuthMiddleware
+from serving import errors, history
 from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
+from serving.gate import Gate
 from serving.history import LeadScoreHistory
 from serving.loader import LoadedModel, load_model
-from serving.schemas import ScoreResponse
+from serving.openapi import contract_document
+from serving.schemas import AsOf, CardRequest, Lang, Leads, ScoreResponse, Suggest, TopK
 from serving.scoring import score_request, score_requests
 from serving.watch import ModelFollower, alias_of
 
 CONFIG = ServeConfig.from_env()
 extras = FastAPI(title="leadscore", docs_url=None, redoc_url=None, openapi_url=None)
-
-
-class CardRequest(BaseModel):
-    leads: list[dict[str, Any]] = Field(min_length=1, max_length=1)
-    as_of: datetime | None = None
-    lang: Literal["en", "de"] = "en"
-    top_k: int = Field(default=5, ge=1, le=20)
+extras.add_exception_handler(RequestValidationError, errors.validation_error)
 
 
 @bentoml.service(traffic={"timeout": 60}, workers=CONFIG.workers)
@@ -75,19 +68,13 @@ class LeadScoring:
     @bentoml.api(route="/score")
     async def score(
         self,
-        leads: Annotated[list[dict[str, Any]], Field(description="Leads: the contract's lead fields, any extra "
-                                                                 "columns the model was trained on, and an "
-                                                                 "optional `activities` list.")],
-        as_of: datetime | None = None,
-        lang: Literal["en", "de"] = "en",
-        top_k: Annotated[int, Field(ge=0, le=20)] = 5,
-        suggest: bool = False,
+        leads: Leads,
+        as_of: AsOf = None,
+        lang: Lang = "en",
+        top_k: TopK = 5,
+        suggest: Suggest = False,
     ) -> ScoreResponse:
-        """Score leads as of a moment (default now). One result per lead, in request order; ``suggest``: also
-        the buying actions that would raise each score."""
-        if len(leads) > CONFIG.max_leads:
-            raise BentoMLException(f"{len(leads)} leads in one request; the limit is {CONFIG.max_leads}",
-                                   error_code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        """Score leads as of a moment (default now): one result per lead, in request order."""
         options = ScoringOptions(as_of, lang, top_k, suggest)
         if _small(leads):  # on the event loop, together with the small requests that arrived with it
             response = await self.batcher.submit(options, leads)
@@ -131,8 +118,8 @@ class LeadScoring:
                                 else "the score log is off on this server (LEADSCORE_SCORE_LOG=off)")
         return found
 
-    @extras.post("/card", response_class=HTMLResponse)
-    def card(self, request: CardRequest) -> HTMLResponse:
+    @extras.post("/card", response_class=HTMLResponse, response_model=None)
+    def card(self, request: CardRequest) -> Response:
         """An HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
         loaded = self.loaded
         response = score_request(loaded.bundle, request.leads,
@@ -140,8 +127,7 @@ class LeadScoring:
                                  loaded.version)
         result = response.results[0]
         if result.status == "error":
-            return HTMLResponse(render_card(result, request.lang, loaded.bundle.horizon_days, request.leads[0]),
-                                status_code=422)
+            return JSONResponse(errors.unreadable_lead(result.errors), status_code=422)
         trend = self.history.trend_to(result.lead_id or "", int(result.score or 0), loaded.version)
         self.history.record(response, leads=request.leads)
         return HTMLResponse(render_card(result, request.lang, loaded.bundle.horizon_days, request.leads[0],
@@ -157,5 +143,8 @@ def _small(leads: list[dict[str, Any]]) -> bool:
     return activities <= CONFIG.inline_activities
 
 
-LeadScoring.add_asgi_middleware(AuthMiddleware, token=CONFIG.api_token, enabled=CONFIG.auth,
-                                max_body_bytes=CONFIG.max_body_bytes)
+def _document() -> dict[str, Any]:
+    return contract_document(LeadScoring.openapi_spec.asdict())
+
+
+LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document)

@@ -76,8 +76,8 @@ def score_log(trained, bundle: ScoringBundle, tmp_path_factory: pytest.TempPathF
 
 def test_shadow_scoring_rebuilds_each_logged_request_and_compares_with_what_was_served(
         trained, bundle: ScoringBundle, score_log: str) -> None:
-    """The champion shadow-scoring its own served requests: every one rebuilt, the same scores (PSI 0, one
-    tier each); a logged lead the export does not hold is counted apart, not an error."""
+    """The champion shadow-scoring its own served requests: every one rebuilt, the same scores and tiers; a
+    logged lead the export does not hold is counted apart, not an error."""
     log = ScoreLog(score_log)
     logged = log.recent(SERVED_AT.to_pydatetime() - pd.Timedelta(days=3650), None)
     log.close()
@@ -87,9 +87,11 @@ def test_shadow_scoring_rebuilds_each_logged_request_and_compares_with_what_was_
     shadow = shadow_score(bundle, pd.concat([logged, stranger]), batch, trained.version, 7)
     assert (shadow.requests, shadow.scored, shadow.not_in_export, shadow.compared) == (LOGGED + 1, LOGGED, 1, LOGGED)
     assert shadow.errors == []
-    assert shadow.psi == pytest.approx(0.0, abs=1e-9)
-    assert shadow.tier_agreement == 1.0
     assert shadow.mean_challenger == pytest.approx(shadow.mean_served, rel=1e-9)
+    assert shadow.tier_agreement == 1.0
+    # not exactly 0: the bin edges are served values themselves, and a rescored value a rounding error
+    # above its edge lands in the next bin (the served scores came through TreeSHAP, these do not)
+    assert shadow.psi < 1e-3
 
 
 @pytest.mark.slow

@@ -2,11 +2,29 @@
 
 ``mlflow.pyfunc.load_model("models:/lead-scoring@champion").predict(df)`` scores raw leads: ``df`` has the
 contract's lead columns and, in event mode, an optional ``activities`` column holding each lead's
-activities as a list (or its JSON text) of ``{"occurred_at": ..., "activity_type": ...}``. ``params`` may
-carry ``as_of`` (ISO timestamp, default now), ``lang`` (``en``/``de``) and ``top_k``. Rows are read by the
-same rules as a file and the API (:mod:`scoring.requests`): every input row gives one output row, with
-``status`` ``ok`` and the score, or ``error`` and ``errors``. The bundle's checksum, recorded in the
-MLmodel's ``model_config``, is verified before it is unpickled.
+activities as a list (or its JSON text) of ``{"occurred_at": ..., "activity_type": ...}``. An event model
+requires only ``lead_id`` and ``created_at``, a flat model nothing (:mod:`scoring.signature`); a missing
+column is a field the CRM left empty. ``params`` may carry ``as_of`` (ISO timestamp, default now), ``lang``
+(``en``/``de``) and ``top_k``. Rows are read by the same rules as a file and the API (:mod:`scoring.requests`):
+every input row gives one output row, with its ``lead_id``, ``status`` ``ok`` and the score, or ``error`` and
+``errors``. The bundle's checksum,
+recorded in the MLmodel's ``model_config``, is verified before it is unpickled.
+
+The logged model needs no leadscore checkout: it carries this package and ``features`` in its ``code/``
+folder and pins, in its ``requirements.txt``, the versions of every library they import
+(:mod:`training.environment`), so this module and what it imports must never import ``training``,
+``serving`` or ``leadscore``. Outside leadscore::
+
+    pip install -r requirements.txt   # the model folder's: mlflow.pyfunc.get_model_dependencies(uri) gives it
+    >>> model = mlflow.pyfunc.load_model("models:/lead-scoring@champion")
+    >>> model.predict(pd.DataFrame({"lead_id": ["L1"], "created_at": ["2026-06-01"]}), params={"lang": "de"})
+    mlflow models serve -m models:/lead-scoring@champion -p 5001 --env-manager local   # or uv: MLflow builds the env
+    curl -X POST localhost:5001/invocations -H 'Content-Type: application/json' -d '{"dataframe_split":
+         {"columns": ["lead_id", "created_at"], "data": [["L1", "2026-06-01"]]}, "params": {"lang": "de"}}'
+
+On Databricks (``MLFLOW_TRACKING_URI=databricks``) a registered version can back a Model Serving endpoint
+(it installs ``requirements.txt``) or a Spark UDF (``mlflow.pyfunc.spark_udf(spark, uri)``, output columns
+from the signature); neither is exercised by leadscore's tests.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Load and validate the files (``features.loading``), train (``training.train``), 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,8 +24,12 @@ from training.train import train_event, truth_gap
 
 
 def _input_example(leads: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
-    """Three raw leads as the pyfunc model takes them (activities as a JSON list per lead)."""
+    """Three raw leads as the pyfunc model takes them (activities as a JSON list per lead). The model travels
+    (other teams, Databricks), so an e-mail address keeps only its domain, the part the features read."""
     example = leads.drop(columns=["source_row"], errors="ignore").head(3).copy()
+    if "email" in example:
+        example["email"] = example["email"].astype(object).map(
+            lambda v: re.sub(r"[^\s<@]+@", "someone@", v) if isinstance(v, str) else v)
     for column in example.columns:
         if isinstance(example[column].dtype, pd.DatetimeTZDtype):
             example[column] = example[column].map(lambda t: t.isoformat())

@@ -28,6 +28,7 @@ from scoring.contract import ModelContract
 from scoring.signature import signature as pyfunc_signature
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL
+from training.environment import code_paths, pip_requirements
 from training.gate import GatePolicy, compare, intervals, verdict
 from training.model_card import model_card
 from training.plots import calibration_plot, lift_plot, shap_summary_plot
@@ -190,7 +191,8 @@ def log_and_register(
             signature=signature,
             input_example=_input_example(input_example),
             registered_model_name=name,
-            pip_requirements=[],
+            code_paths=code_paths(),  # features/ and scoring/: the model loads where leadscore is not installed
+            pip_requirements=pip_requirements(),  # the versions this run was trained and checked with
         )
         version = str(info.registered_model_version)
         client.set_model_version_tag(name, version, SHA_TAG, sha)

@@ -1,0 +1,288 @@
+"""Specification of event-mode loading (features/loading/event.py) against the data contract: clean
+data, values read by the contract's rules, rejected rows and fatal problems.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from features.contract import LEAD_COLUMNS
+from features.loading import DataContractError, load_event_data
+
+
+def test_clean_event_data_loads_with_contract_dtypes(leads_csv, activities_csv, conversions_csv):
+    data, report = load_event_data(leads_csv, activities_csv, conversions_csv)
+
+    assert list(data.leads.columns) == [*LEAD_COLUMNS, "source_row"]
+    assert data.leads["lead_id"].dtype == "str"
+    assert data.leads["created_at"].dtype == "datetime64[us, UTC]"
+    assert data.leads["employee_count"].dtype == "float64"
+    assert data.leads["annual_revenue"].dtype == "float64"
+    assert data.leads["job_title"].tolist() == ["Head of Marketing", "Werkstudent Vertrieb", "Geschäftsführer"]
+    assert data.leads["source_row"].tolist() == [1, 2, 3]
+    assert data.activities.dtypes.astype(str).to_dict() == {
+        "lead_id": "str",
+        "occurred_at": "datetime64[us, UTC]",
+        "activity_type": "str",
+    }
+    assert data.conversions.dtypes.astype(str).to_dict() == {"lead_id": "str", "converted_at": "datetime64[us, UTC]"}
+    assert report.rejected == [] and report.warnings == []
+
+
+def test_timestamps_with_offsets_become_utc_and_without_offset_mean_utc(make_file):
+    leads = make_file(
+        "leads.csv",
+        """
+        lead_id,created_at
+        L1,2024-03-01T10:00:00+02:00
+        L2,2024-03-01 10:00:00
+        L3,2024-03-01T10:00:00.000+0000
+        L4,2024-03-01
+        """,
+    )
+
+    data, _ = load_event_data(leads)
+
+    assert data.leads["created_at"].tolist() == [
+        pd.Timestamp("2024-03-01T08:00:00Z"),
+        pd.Timestamp("2024-03-01T10:00:00Z"),
+        pd.Timestamp("2024-03-01T10:00:00Z"),
+        pd.Timestamp("2024-03-01T00:00:00Z"),
+    ]
+
+
+def test_missing_markers_become_missing(make_file):
+    leads = make_file(
+        "leads.csv",
+        """
+        lead_id,created_at,industry,job_title,country
+        L1,2024-03-01,Select,k.A.,
+        L2,2024-03-01, N/A ,unknown,de
+        """,
+    )
+
+    data, _ = load_event_data(leads)
+
+    assert data.leads[["industry", "job_title"]].isna().all().all()
+    assert data.leads["country"].isna().tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1234", 1234.0),
+        ("1.234", 1234.0),  # German thousands separator, not 1.234
+        ("1,234", 1234.0),
+        ("1.234.567,50", 1234567.5),
+        ("1,234,567.50", 1234567.5),
+        ("1 234", 1234.0),
+        ("1,5", 1.5),
+        ("2.5", 2.5),
+        ("0.234", 0.234),
+        ("1234.567", 1234.567),
+        ("5000 €", 5000.0),
+    ],
+)
+def test_amounts_accept_german_and_english_grouping(make_file, raw, expected):
+    leads = make_file("leads.csv", f'lead_id,created_at,annual_revenue\nL1,2024-03-01,"{raw}"\n')
+
+    data, report = load_event_data(leads)
+
+    assert data.leads["annual_revenue"].tolist() == [expected]
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"), [("viele", "not a number"), ("-12", "negative"), ("50-100", "not a number")]
+)
+def test_unusable_amount_becomes_missing_with_a_warning_and_the_row_is_kept(make_file, raw, reason):
+    leads = make_file("leads.csv", f"lead_id,created_at,employee_count\nL1,2024-03-01,{raw}\n")
+
+    data, report = load_event_data(leads)
+
+    assert data.leads["employee_count"].isna().tolist() == [True]
+    [warning] = report.warnings
+    assert (warning.row, warning.field, warning.value, warning.lead_id) == (1, "employee_count", raw, "L1")
+    assert reason in warning.reason
+
+
+def test_duplicate_lead_id_keeps_the_first_and_rejects_the_later_naming_both_rows(make_file):
+    leads = make_file(
+        "leads.csv",
+        """
+        lead_id,created_at
+        L1,2024-03-01
+        L2,2024-03-02
+        L1,2024-03-03
+        """,
+    )
+
+    data, report = load_event_data(leads)
+
+    assert data.leads["created_at"].tolist()[0] == pd.Timestamp("2024-03-01", tz="UTC")
+    [issue] = report.rejected
+    assert (issue.file, issue.row, issue.field, issue.lead_id) == (str(leads), 3, "lead_id", "L1")
+    assert "first seen in row 1" in issue.reason
+
+
+def test_unparseable_timestamp_rejects_the_row_with_its_number(make_file):
+    leads = make_file("leads.csv", "lead_id,created_at\nL1,2024-03-01\nL2,31.02.2024\n")
+
+    data, report = load_event_data(leads)
+
+    assert data.leads["lead_id"].tolist() == ["L1"]
+    [issue] = report.rejected
+    assert (issue.row, issue.field, issue.value) == (2, "created_at", "31.02.2024")
+    assert issue.reason == "unparseable timestamp '31.02.2024' (expected ISO 8601)"
+
+
+def test_missing_lead_id_value_rejects_the_row(make_file):
+    leads = make_file("leads.csv", "lead_id,created_at\n,2024-03-01\nL2,2024-03-01\n")
+
+    _, report = load_event_data(leads)
+
+    [issue] = report.rejected
+    assert (issue.row, issue.field, issue.reason) == (1, "lead_id", "missing required value")
+
+
+def test_missing_required_column_is_fatal_and_names_file_and_column(make_file):
+    leads = make_file("leads.csv", "lead_id,created\nL1,2024-03-01\n")
+
+    with pytest.raises(DataContractError, match=r"leads\.csv.*'created_at'"):
+        load_event_data(leads)
+
+
+def test_missing_required_activity_column_is_fatal_and_names_file_and_column(leads_csv, make_file):
+    activities = make_file("activities.csv", "lead_id,occurred_at,type\nL1,2024-03-04,page_view\n")
+
+    with pytest.raises(DataContractError, match=r"activities\.csv.*'activity_type'"):
+        load_event_data(leads_csv, activities)
+
+
+@pytest.mark.parametrize(("name", "content"), [("leads.csv", ""), ("leads.csv", "lead_id,created_at\n")])
+def test_empty_leads_file_is_fatal(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(DataContractError, match=r"leads\.csv"):
+        load_event_data(path)
+
+
+def test_activities_for_unknown_leads_are_counted_not_kept(leads_csv, make_file):
+    activities = make_file(
+        "activities.csv",
+        """
+        lead_id,occurred_at,activity_type
+        L1,2024-03-04T09:00:00Z,page_view
+        X9,2024-03-04T09:00:00Z,page_view
+        X9,2024-03-05T09:00:00Z,email_open
+        """,
+    )
+
+    data, report = load_event_data(leads_csv, activities)
+
+    assert data.activities["lead_id"].tolist() == ["L1"]
+    assert report.unknown_lead_activities == 2
+    assert report.unknown_lead_ids_sample == ["X9"]
+
+
+def test_duplicate_activity_rows_are_dropped_and_counted(leads_csv, make_file):
+    activities = make_file(
+        "activities.csv",
+        """
+        lead_id,occurred_at,activity_type
+        L1,2024-03-04T09:00:00Z,page_view
+        L1,2024-03-04T09:00:00Z,page_view
+        L1,2024-03-04T09:00:00Z,email_open
+        """,
+    )
+
+    data, report = load_event_data(leads_csv, activities)
+
+    assert data.activities["activity_type"].tolist() == ["page_view", "email_open"]
+    assert report.duplicate_activity_rows == 1
+    assert [(issue.row, issue.reason) for issue in report.rejected] == [
+        (2, "exact duplicate of row 1 (same lead, time, type)")
+    ]
+
+
+def test_unknown_activity_types_are_kept_and_counted_and_spellings_are_normalised(leads_csv, make_file):
+    activities = make_file(
+        "activities.csv",
+        """
+        lead_id,occurred_at,activity_type
+        L1,2024-03-04T09:00:00Z,Page View
+        L1,2024-03-05T09:00:00Z,Webinar Attended
+        L2,2024-03-05T09:00:00Z,webinar attended
+        """,
+    )
+
+    data, report = load_event_data(leads_csv, activities)
+
+    assert data.activities["activity_type"].tolist() == ["page_view", "webinar_attended", "webinar_attended"]
+    assert report.unknown_activity_types == {"webinar_attended": 2}
+
+
+def test_undeclared_extra_column_is_ignored_and_reported(make_file):
+    leads = make_file("leads.csv", "lead_id,created_at,rating\nL1,2024-03-01,hot\n")
+
+    data, report = load_event_data(leads)
+
+    assert "rating" not in data.leads.columns
+    assert report.ignored_columns["leads"] == ["rating"]
+
+
+def test_declared_extra_columns_are_kept_numeric_or_text(make_file):
+    leads = make_file(
+        "leads.csv",
+        """
+        lead_id,created_at,visits,plz,rating
+        L1,2024-03-01,3,01067,hot
+        L2,2024-03-01,,80331,Select
+        """,
+    )
+
+    data, report = load_event_data(leads, extra_columns=["visits", "plz", "rating"])
+
+    assert data.leads["visits"].dtype == "float64"
+    assert data.leads["plz"].tolist() == ["01067", "80331"]  # a leading zero makes it a code, not a number
+    assert data.leads["rating"].isna().tolist() == [False, True]
+    assert report.extra_columns == ["visits", "plz", "rating"]
+    assert report.ignored_columns["leads"] == []
+
+
+def test_declared_extra_column_that_is_absent_is_fatal(leads_csv):
+    with pytest.raises(DataContractError, match=r"leads\.csv.*'visits'"):
+        load_event_data(leads_csv, extra_columns=["visits"])
+
+
+def test_conversion_for_unknown_lead_is_rejected_and_a_second_conversion_keeps_the_earliest(leads_csv, make_file):
+    conversions = make_file(
+        "conversions.csv",
+        """
+        lead_id,converted_at
+        L1,2024-05-01
+        X9,2024-04-01
+        L1,2024-04-01
+        """,
+    )
+
+    data, report = load_event_data(leads_csv, conversions=conversions)
+
+    assert data.conversions.values.tolist() == [["L1", pd.Timestamp("2024-04-01", tz="UTC")]]
+    reasons = {issue.row: issue.reason for issue in report.rejected}
+    assert reasons[2] == "lead_id not in leads"
+    assert reasons[1].startswith("lead already converted at 2024-04-01T00:00:00+00:00 (row 3)")
+
+
+def test_training_without_conversions_file_is_fatal(leads_csv, activities_csv):
+    with pytest.raises(DataContractError, match="no conversions at all: cannot learn what converts"):
+        load_event_data(leads_csv, activities_csv, for_training=True)
+
+
+def test_training_with_no_usable_conversion_is_fatal_and_says_why(leads_csv, make_file):
+    conversions = make_file("conversions.csv", "lead_id,converted_at\nX9,2024-04-01\n")
+
+    with pytest.raises(DataContractError, match=r"no conversions at all.*conversions\.csv.*lead_id"):
+        load_event_data(leads_csv, conversions=conversions, for_training=True)

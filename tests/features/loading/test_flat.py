@@ -1,0 +1,121 @@
+"""Specification of flat-mode loading (features/loading/flat.py): one row per lead with a 0/1 outcome;
+the real x_education export is read from ``../shared/datasets`` when it is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.loading import DataContractError, load_flat_table
+
+MakeFile = Callable[[str, str], Path]  # the make_file fixture of conftest.py
+
+X_EDUCATION = Path(__file__).resolve().parents[4] / "shared" / "datasets" / "x_education" / "leads.csv"
+
+
+@pytest.fixture
+def flat_semicolon(make_file: MakeFile) -> Path:
+    """A German-style flat export: ';' separator, decimal comma, ja/nein outcome."""
+    return make_file(
+        "flat.csv",
+        """
+        Kunden-ID;Besuche;Verweildauer;Quelle;Konvertiert
+        K1;3;1,5;Google;ja
+        K2;;2,25;Select;NEIN
+        K3;7;0,5;Messe;Ja
+        K4;1;3;Google;
+        """,
+    )
+
+
+def test_flat_table_with_semicolons_parses_labels_numbers_and_missing_markers(flat_semicolon):
+    data, report = load_flat_table(flat_semicolon, label="Konvertiert", id_column="Kunden-ID")
+
+    assert data.label.dtype == np.int8 and data.label.tolist() == [1, 0, 1]
+    assert data.ids.tolist() == ["K1", "K2", "K3"]
+    assert data.source_row.tolist() == [1, 2, 3]
+    assert data.features["Verweildauer"].tolist() == [1.5, 2.25, 0.5]
+    assert data.features["Besuche"].dtype == "float64"
+    assert data.features["Quelle"].isna().tolist() == [False, True, False]
+    assert list(data.features.columns) == ["Besuche", "Verweildauer", "Quelle"]
+    [issue] = report.rejected
+    assert (issue.row, issue.field, issue.reason, issue.lead_id) == (4, "Konvertiert", "missing required value", "K4")
+
+
+def test_flat_label_accepts_yes_no_and_true_false(make_file):
+    table = make_file("flat.csv", "x,won\n1,yes\n2,No\n3,TRUE\n4,false\n5,1\n6,0\n")
+
+    data, _ = load_flat_table(table, label="won")
+
+    assert data.label.tolist() == [1, 0, 1, 0, 1, 0]
+    assert data.ids.tolist() == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_flat_label_with_one_class_is_fatal(make_file):
+    table = make_file("flat.csv", "x,won\n1,no\n2,no\n3,maybe\n")
+
+    with pytest.raises(DataContractError, match=r"flat\.csv.*'won'.*one class"):
+        load_flat_table(table, label="won")
+
+
+def test_flat_missing_label_column_is_fatal_for_training_and_optional_for_scoring(make_file):
+    table = make_file("flat.csv", "x,y\n1,a\n")
+
+    with pytest.raises(DataContractError, match=r"flat\.csv.*'won'"):
+        load_flat_table(table, label="won")
+    data, _ = load_flat_table(table, label="won", for_training=False)
+    assert data.label is None and list(data.features.columns) == ["x", "y"]
+
+
+def test_flat_duplicate_ids_reject_the_later_rows(make_file):
+    table = make_file("flat.csv", "id,x,won\nA,1,1\nB,2,0\nA,3,0\n")
+
+    data, report = load_flat_table(table, label="won", id_column="id")
+
+    assert data.ids.tolist() == ["A", "B"]
+    [issue] = report.rejected
+    assert (issue.row, issue.reason) == (3, "duplicate id (first seen in row 1)")
+
+
+def test_flat_time_and_drop_columns_are_not_features(make_file):
+    table = make_file("flat.csv", "id,created,tags,x,won\nA,2024-03-01T10:00:00+01:00,hot,1,1\nB,2024-03-02,cold,2,0\n")
+
+    data, report = load_flat_table(table, label="won", id_column="id", time_column="created", drop=["tags"])
+
+    assert list(data.features.columns) == ["x"]
+    assert data.times.tolist() == [pd.Timestamp("2024-03-01T09:00:00Z"), pd.Timestamp("2024-03-02T00:00:00Z")]
+    assert report.ignored_columns["table"] == ["tags"]
+
+
+def test_flat_drop_column_absent_is_fatal_for_training_but_fine_for_scoring(make_file):
+    table = make_file("flat.csv", "x,won\n1,1\n2,0\n")
+
+    with pytest.raises(DataContractError, match=r"flat\.csv.*'Tags'"):
+        load_flat_table(table, label="won", drop=["Tags"])
+    data, _ = load_flat_table(table, label=None, drop=["Tags"], for_training=False)
+    assert list(data.features.columns) == ["x", "won"]
+
+
+@pytest.fixture
+def x_education() -> Path:
+    if not X_EDUCATION.is_file():
+        pytest.skip(f"real export not available: {X_EDUCATION} is absent (see ../shared/README.md)")
+    return X_EDUCATION
+
+
+def test_flat_mode_loads_the_real_x_education_export(x_education):
+    data, report = load_flat_table(x_education, label="Converted", id_column="Prospect ID")
+
+    assert report.rows_read == {"table": 9240} and report.rows_kept == {"table": 9240}
+    assert set(data.label.tolist()) == {0, 1}
+    assert data.ids.iloc[0] == "7927b2df-8bba-4d29-b9a2-b6e0beafe620"
+    assert {"Prospect ID", "Converted"}.isdisjoint(data.features.columns)
+    specialization = data.features["Specialization"]
+    assert specialization.isna().any() and not specialization.eq("Select").any()
+    assert data.features["TotalVisits"].dtype == "float64"
+    assert report.ignored_columns["table"] == ["(unnamed column 38)"]  # the header's trailing comma

@@ -1,0 +1,144 @@
+"""Specification of the vendor mappings (features/mappings.py): Salesforce and HubSpot exports loaded
+onto the contract.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.loading import DataContractError, load_event_data
+
+
+@pytest.fixture
+def make_columns(tmp_path: Path) -> Callable[[str, dict[str, list[str]]], Path]:
+    """Write a CSV given column by column (readable for wide vendor exports); return its path."""
+
+    def make(name: str, columns: dict[str, list[str]]) -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(zip(*columns.values(), strict=True))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def salesforce_leads(make_columns) -> Path:
+    """A Salesforce Lead export: two converted leads, one of them without a ConvertedDate."""
+    return make_columns(
+        "sf_leads.csv",
+        {
+            "Id": ["00Q5g000001AAA1", "00Q5g000001AAA2", "00Q5g000001AAA3"],
+            "CreatedDate": [
+                "2024-03-01T10:00:00.000+0000",
+                "2024-03-02T11:30:00.000+0000",
+                "2024-03-03T08:00:00.000+0000",
+            ],
+            "LeadSource": ["Web", "Purchased List", "Trade Show"],
+            "Email": ["anna@acme.de", "ben@beta.at", "cleo@gamma.ch"],
+            "Company": ["ACME GmbH", "Beta AG", "Gamma SA"],
+            "Industry": ["Manufacturing", "Retail", ""],
+            "NumberOfEmployees": ["120", "8", "45"],
+            "AnnualRevenue": ["5000000", "", ""],
+            "Country": ["Germany", "Austria", ""],
+            "CountryCode": ["DE", "", "CH"],
+            "Title": ["Head of Marketing", "CEO", "CTO"],
+            "Status": ["Open", "Qualified", "Qualified"],
+            "IsConverted": ["false", "true", "true"],
+            "ConvertedDate": ["", "2024-04-15", ""],
+        },
+    )
+
+
+def test_salesforce_lead_export_is_mapped_onto_the_contract(salesforce_leads):
+    data, report = load_event_data(salesforce_leads, mapping="salesforce")
+
+    leads = data.leads
+    assert leads["lead_id"].tolist() == ["00Q5g000001AAA1", "00Q5g000001AAA2", "00Q5g000001AAA3"]
+    assert leads["created_at"].tolist()[1] == pd.Timestamp("2024-03-02T11:30:00Z")
+    assert leads["lead_source"].tolist() == ["web_form", "outbound", "Trade Show"]  # value map, else as written
+    assert leads["country"].tolist() == ["DE", "Austria", "CH"]  # CountryCode preferred, Country as fallback
+    assert leads["job_title"].tolist() == ["Head of Marketing", "CEO", "CTO"]
+    assert report.ignored_columns["leads"] == ["Status"]
+
+
+def test_salesforce_conversions_come_from_the_lead_export(salesforce_leads):
+    data, report = load_event_data(salesforce_leads, mapping="salesforce", for_training=True)
+
+    assert data.conversions.values.tolist() == [["00Q5g000001AAA2", pd.Timestamp("2024-04-15", tz="UTC")]]
+    assert {"ConvertedDate", "IsConverted", "converted_at", "is_converted"}.isdisjoint(data.leads.columns)
+    [warning] = report.warnings
+    assert (warning.row, warning.field) == (3, "IsConverted")
+
+
+def test_salesforce_task_export_maps_who_dates_and_types(salesforce_leads, make_columns):
+    tasks = make_columns(
+        "sf_tasks.csv",
+        {
+            "Id": ["00T1", "00T2", "00T3"],
+            "WhoId": ["00Q5g000001AAA1", "00Q5g000001AAA1", "003000000000001"],
+            "Subject": ["Discovery", "Follow-up", "Hello"],
+            "Type": ["Meeting", "", "Email"],
+            "TaskSubtype": ["Task", "Call", "Email"],
+            "ActivityDate": ["2024-03-20", "2024-03-30", ""],
+            "CreatedDate": [
+                "2024-03-08T08:00:00.000+0000",
+                "2024-03-09T08:00:00.000+0000",
+                "2024-03-09T09:00:00.000+0000",
+            ],
+            "CompletedDateTime": ["2024-03-10T15:00:00.000+0000", "", ""],
+        },
+    )
+
+    data, report = load_event_data(salesforce_leads, tasks, mapping="salesforce")
+
+    assert data.activities.values.tolist() == [
+        ["00Q5g000001AAA1", pd.Timestamp("2024-03-10T15:00:00Z"), "meeting_held"],
+        ["00Q5g000001AAA1", pd.Timestamp("2024-03-09T08:00:00Z"), "sales_call"],
+    ]
+    assert report.unknown_lead_activities == 1  # a Contact's task is not a lead's
+    assert report.unknown_activity_types == {"sales_call": 1}
+
+
+def test_salesforce_missing_id_column_names_the_vendor_column(make_file):
+    leads = make_file("sf_leads.csv", "LeadId,CreatedDate\n1,2024-03-01\n")
+
+    with pytest.raises(DataContractError, match=r"sf_leads\.csv.*'lead_id'.*'Id'"):
+        load_event_data(leads, mapping="salesforce")
+
+
+def test_hubspot_contacts_export_is_mapped_with_sources_and_opportunity_dates(make_columns):
+    contacts = make_columns(
+        "hubspot.csv",
+        {
+            "Record ID": ["101", "102", "103"],
+            "First Name": ["Anna", "Ben", "Cleo"],
+            "Create Date": ["2024-03-01 10:00", "2024-03-02 12:00", "2024-03-03 08:00"],
+            "Original Source": ["ORGANIC_SEARCH", "Offline Sources", "Direct traffic"],
+            "Email": ["anna@acme.de", "ben@beta.at", "cleo@gamma.ch"],
+            "Company Name": ["ACME GmbH", "Beta AG", "Gamma SA"],
+            "Industry": ["SOFTWARE", "RETAIL", ""],
+            "Number of Employees": ["120", "8", ""],
+            "Annual Revenue": ["5000000", "", ""],
+            "Country/Region": ["Germany", "Austria", "Switzerland"],
+            "Job Title": ["Head of Marketing", "CEO", "CTO"],
+            "Lifecycle Stage": ["opportunity", "lead", "lead"],
+            "Became an Opportunity Date": ["2024-04-01 09:00", "", ""],
+        },
+    )
+
+    data, report = load_event_data(contacts, mapping="hubspot", for_training=True)
+
+    assert data.leads["lead_id"].tolist() == ["101", "102", "103"]
+    assert data.leads["lead_source"].tolist() == ["organic_search", "offline", "web_form"]
+    assert data.leads["company"].tolist() == ["ACME GmbH", "Beta AG", "Gamma SA"]
+    assert data.leads["employee_count"].tolist()[:2] == [120.0, 8.0]
+    assert data.conversions.values.tolist() == [["101", pd.Timestamp("2024-04-01T09:00:00Z")]]
+    assert report.ignored_columns["leads"] == ["First Name", "Lifecycle Stage"]

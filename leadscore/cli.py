@@ -6,6 +6,8 @@
     leadscore serve      the HTTP API (BentoML) on 127.0.0.1
     leadscore explain    an HTML score card for one lead
     leadscore models     registered versions, aliases and metrics
+    leadscore monitor    drift (PSI) and realised accuracy of the champion, as an HTML report (exit 3: drift)
+    leadscore retrain    train → gate → shadow-score on logged requests → promote or keep (for a scheduler)
     leadscore promote / rollback   move the champion alias by hand
     leadscore features   the feature catalogue (English or German)
     leadscore demo       everything above, end to end, on a small generated world
@@ -162,14 +164,7 @@ def train(
     = None,
 ) -> None:
     """Train a calibrated model, log it to MLflow, register it, promote it through the gate."""
-    from training.config import TrainConfig
-
-    config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name,
-                         search=search_seconds > 0, search_seconds=search_seconds,
-                         rules_file=str(rules) if rules else None, keep=tuple(keep or ()))
-    if extra:
-        config = dataclasses.replace(config, features=dataclasses.replace(config.features,
-                                                                          extra_columns=tuple(extra)))
+    config = _train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
     try:
         if table is not None:
             if label is None:
@@ -193,6 +188,19 @@ def train(
     from training.tracking import run_summary
 
     typer.echo(run_summary(logged))
+
+
+def _train_config(horizon_days: int, seed: int, promote: Promote, model_name: str | None, search_seconds: float,
+                  rules: Path | None, keep: list[str] | None, extra: list[str] | None):
+    from training.config import TrainConfig
+
+    config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name,
+                         search=search_seconds > 0, search_seconds=search_seconds,
+                         rules_file=str(rules) if rules else None, keep=tuple(keep or ()))
+    if extra:
+        config = dataclasses.replace(config, features=dataclasses.replace(config.features,
+                                                                          extra_columns=tuple(extra)))
+    return config
 
 
 def _progress() -> Progress:
@@ -361,6 +369,104 @@ def models(model_name: Annotated[str | None, typer.Option(
                       *(f"{s[k]:.4f}" if s[k] is not None else "–"
                         for k in ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")))
     Console(width=200).print(table)
+
+
+@app.command()
+def monitor(
+    report: Annotated[Path, typer.Option(help="HTML report to write (also logged to MLflow).")],
+    leads: Annotated[Path | None, typer.Option(help="The leads file (now), to score them or rebuild logged leads.")]
+    = None,
+    activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    conversions: Annotated[Path | None, typer.Option(help="A conversions file exported later: realised conversion "
+                                                          "per tier and calibration of the scores.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="The moment checked (default: now); with --from-log the "
+                                                        "end of the window.")] = None,
+    from_log: Annotated[bool, typer.Option("--from-log", help="Check the scores served, from the score log "
+                                                              "(LEADSCORE_SCORE_DB).")] = False,
+    since: Annotated[float, typer.Option(help="With --from-log: the days before --as-of to read.")] = 7.0,
+    score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
+                                                      "./scores.db).")] = None,
+    model_name: Annotated[str, typer.Option(help="Registered model name; its champion is checked.")] = MODEL_NAME,
+    threshold: Annotated[float, typer.Option(help="Exit 3 when the score's or any feature's PSI reaches this.")]
+    = 0.25,
+) -> None:
+    """Compare the leads scored now (or the scores served) with the champion's training window: PSI per
+    feature and on the score; with --conversions, realised rate per tier and calibration. Writes an HTML
+    report, logs it to MLflow. Exit codes: 0 no drift above --threshold, 3 drift, 2 bad input, 1 failure."""
+    from training.monitor import EXIT_DRIFT, run_monitor
+    from training.reference import NoReferenceProfile
+
+    for given in (leads, activities, conversions):
+        if given is not None and not given.is_file():
+            _fail(f"{given}: file not found", 2)
+    if report.suffix.lower() not in (".html", ".htm"):
+        _fail(f"--report {report.name}: name the report .html", 2)
+    if not report.parent.is_dir():
+        _fail(f"--report: folder {report.parent} does not exist", 2)
+    if activities is not None and leads is None:
+        _fail("--activities needs --leads", 2)
+    loaded = _load(f"models:/{model_name}@champion")
+    try:
+        result = run_monitor(loaded.bundle, loaded.name, loaded.version, report, as_of=as_of, leads=leads,
+                             activities=activities, conversions=conversions, from_log=from_log, since_days=since,
+                             score_db=score_db, threshold=threshold, progress=_say)
+    except NoReferenceProfile as exc:
+        _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    drift = result.drift
+    score = "" if drift.score is None else f"score PSI {drift.score.psi:.3f}, "
+    flagged = ", ".join(f"{d.name} {d.psi:.2f}" for d in drift.flagged[:5]) or "none"
+    _say(f"{drift.rows_current:,} leads: {score}largest PSI {drift.max_psi:.3f}; ≥ 0.1: {flagged}")
+    if result.realised is not None and result.realised.evaluated:
+        r = result.realised
+        tiers = ", ".join(f"{t.tier} {t.rate:.1%} (served {t.mean_probability:.1%})" for t in r.tiers)
+        _say(f"realised: {r.conversions:,} of {r.evaluated:,} converted; {tiers}; ECE {r.ece:.3f}")
+    _say(f"report → {report} (MLflow run {result.run_id})")
+    typer.echo(json.dumps(result.summary()))
+    if result.exceeded:
+        console.print(f"[bold red]drift:[/bold red] PSI ≥ {threshold} ({flagged})")
+        raise typer.Exit(EXIT_DRIFT)
+
+
+@app.command()
+def retrain(
+    leads: Annotated[Path, typer.Option(help="The leads file.")],
+    conversions: Annotated[Path, typer.Option(help="The conversions file.")],
+    activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    shadow_days: Annotated[float, typer.Option(help="Shadow-score the requests logged in the last N days.")] = 7.0,
+    score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
+                                                      "./scores.db).")] = None,
+    horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
+    keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
+                    ] = None,
+    truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
+    promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    model_name: Annotated[str | None, typer.Option(help=f"Registered model name (default: {MODEL_NAME}).")] = None,
+    search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
+    rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
+    = None,
+) -> None:
+    """Scheduled retraining: train (event mode) → gate → shadow-score the challenger on the requests logged in
+    the last --shadow-days → promote or keep. A retraining that fails or loses never moves the champion."""
+    from training.retrain import retrain as do_retrain
+
+    for given in (leads, activities, conversions, truth, rules):
+        if given is not None and not given.is_file():
+            _fail(f"{given}: file not found; the champion is unchanged", 2)
+    config = _train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
+    try:
+        result = do_retrain(leads, activities, conversions, config, shadow_days=shadow_days, score_db=score_db,
+                            mapping=mapping.value if mapping else None, truth=truth, progress=_say)
+    except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
+        _fail(f"retraining failed, the champion is unchanged: {exc}")
+    moved = (f"champion v{result.champion_before} → v{result.champion_after}"
+             if result.champion_before != result.champion_after else f"champion stays v{result.champion_after}")
+    _say(f"{moved}: {result.logged.decision} ({result.seconds:.0f} s)")
+    typer.echo(json.dumps(result.summary(), default=str))
 
 
 @app.command()

@@ -19,7 +19,7 @@ from scoring.bundle import ScoringBundle
 from training.config import TrainConfig
 from training.dataset import AS_OF
 from training.registry import configure
-from training.tracking import ChampionNotComparable, LoggedRun, log_and_register, training_run
+from training.tracking import ChampionNotComparable, LoggedRun, Review, log_and_register, training_run
 from training.train import train_event, truth_gap
 
 
@@ -53,6 +53,7 @@ def train_from_files(
     truth: str | Path | None = None,
     tracking_uri: str | None = None,
     progress: Callable[[str], None] = print,
+    review: Review | None = None,
 ) -> LoggedRun:
     """Train in event mode on contract files and register the result (see the module docstring). A failure
     leaves a FAILED MLflow run with the error and the champion as it was."""
@@ -89,5 +90,6 @@ def train_from_files(
             if path is not None:
                 inputs[name] = path
         return log_and_register(result, config, inputs, champion_features, _input_example(data.leads, data.activities),
-                                extra_metrics=extra, data_report=report.to_dict(), progress=progress)
+                                extra_metrics=extra, data_report=report.to_dict(), progress=progress,
+                                review=review)
 

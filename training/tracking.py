@@ -32,11 +32,15 @@ from training.environment import code_paths, pip_requirements
 from training.gate import GatePolicy, compare, intervals, verdict
 from training.model_card import model_card
 from training.plots import calibration_plot, lift_plot, shap_summary_plot
+from training.reference import log_reference_profile
 from training.registry import CHALLENGER, SHA_TAG, alias_version, load_version, record_contract, set_champion
 from training.train import TrainResult
 
 PYFUNC_CODE = Path(scoring.__file__).with_name("pyfunc.py")
 ChampionFeatures = Callable[[Any], pd.DataFrame]
+#: A last look before the champion moves (``leadscore retrain``'s shadow scoring): given the new bundle, the
+#: gate's (promote?, decision), returns them kept or vetoed; it may log metrics into the run.
+Review = Callable[[Any, bool, str], tuple[bool, str]]
 #: The run artifact holding the evaluation leads: id, snapshot moment, outcome and the model's probability.
 EVALUATION_FILE = "evaluation.parquet"
 #: The leakage screen's verdict on every screened column (flat tables; declared extras in event mode).
@@ -101,12 +105,13 @@ def log_and_register(
     extra_metrics: Mapping[str, float] | None = None,
     data_report: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    review: Review | None = None,
 ) -> LoggedRun:
     """Log ``result`` to MLflow, register the bundle, and apply the promotion policy.
 
     Logs into the active run (:func:`training_run`), or a run of its own. ``champion_features(bundle)`` must
     return the current champion's feature frame for the evaluation leads (so both models are judged on
-    exactly the same leads and labels), or raise :class:`ChampionNotComparable`.
+    exactly the same leads and labels), or raise :class:`ChampionNotComparable`. ``review``: see :data:`Review`.
     """
     client = MlflowClient()
     mode = result.bundle.mode
@@ -133,6 +138,7 @@ def log_and_register(
         if not evaluation.empty:  # the evaluation leads' outcomes and probabilities: plots, the gate, notebooks
             evaluation.to_parquet(scratch / EVALUATION_FILE, index=False)
             mlflow.log_artifact(str(scratch / EVALUATION_FILE))
+        log_reference_profile(result.bundle, result.test)  # what `leadscore monitor` compares later leads with
         prints = fingerprint(inputs)
         mlflow.set_tags({f"input_sha256.{k}": v for k, v in prints.items()})
         test = result.test
@@ -194,6 +200,8 @@ def log_and_register(
         client.set_registered_model_alias(name, CHALLENGER, version)
 
         promoted, decision, comparison = _decide(result, config, champion_features)
+        if review is not None:
+            promoted, decision = review(bundle, promoted, decision)
         mlflow.set_tag("promotion", decision)
         champion_metrics: dict[str, float] = {}
         if comparison is not None:

@@ -219,6 +219,15 @@ def test_the_leakage_report_is_logged_with_the_run(trained, registered):
     assert logged["rows"] > 0
 
 
+def test_the_reference_profile_of_the_held_out_rows_is_logged_with_the_run(trained, registered):
+    from training.reference import load_reference_profile
+
+    profile = load_reference_profile(trained.run_id, trained.model_version)
+    assert set(profile.features) == set(registered.catalogue.names)
+    assert profile.rows == trained.metrics["rows"]  # every held-out row: a flat table has no moments
+    assert profile.features["Country"].kind == "categorical"
+
+
 def test_a_time_column_makes_the_evaluation_forward_in_time(registered):
     assert registered.info["evaluation"] == "cross-fitted, forward in time"
 

@@ -306,6 +306,15 @@ def employee_range(value: object) -> object:
     return value
 
 
+def lead_key(mapping: str | None, lead_id: str) -> str:
+    """A lead id as the user typed it (``leadscore explain --lead-id``) in the form the mapped leads table
+    holds it (a 15-character Salesforce Id becomes the 18-character one)."""
+    spec = MAPPINGS.get(mapping or "", {}).get("leads", {})
+    if LEAD_ID in spec.get("salesforce_ids", ()):
+        return str(salesforce_id18(lead_id))
+    return lead_id
+
+
 def apply_mapping(
     frame: pd.DataFrame, mapping: str | None, table: str
 ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
@@ -348,3 +357,20 @@ def apply_mapping(
         if target in result.columns:
             result[target] = pd.Series(values.map_distinct(result[target], salesforce_id18), index=result.index)
     return result, sources
+
+
+def map_records(records: list[Mapping[str, object]], mapping: str, table: str = "leads") -> list[dict[str, object]]:
+    """Vendor records (a webhook's contact properties, an outbound message's Lead fields) in the contract's
+    names and values, by the same :func:`apply_mapping` a file goes through: one record per input record,
+    missing values left out. A conversion date or flag is dropped (it is the outcome, not a feature)."""
+    if not records:
+        return []
+    frame = pd.DataFrame([{key: value for key, value in record.items()} for record in records], dtype=object)
+    mapped, _ = apply_mapping(frame, mapping, table)
+    mapped = mapped.drop(columns=[c for c in (CONVERTED_AT, CONVERSION_FLAG) if c in mapped.columns])
+    return [{key: value for key, value in row.items() if not _missing(value)}
+            for row in mapped.to_dict(orient="records")]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)

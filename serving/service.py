@@ -23,6 +23,7 @@ from serving.auth import AuthMiddleware
 from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
+from serving.hooks import hooks
 from serving.loader import load_model
 from serving.schemas import ScoreResponse
 from serving.scoring import score_request, score_requests
@@ -40,6 +41,7 @@ class CardRequest(BaseModel):
 
 @bentoml.service(traffic={"timeout": 60}, workers=CONFIG.workers)
 @bentoml.asgi_app(extras, path="/")
+@bentoml.asgi_app(hooks, path="/hooks")  # CRM webhooks (serving/hooks.py), before "/" so it is matched first
 class LeadScoring:
     """Calibrated lead scores with reasons sales can read, in English or German."""
 

@@ -36,7 +36,8 @@ def contact(lead: dict) -> dict:
     properties = {"hs_object_id": lead["lead_id"], "createdate": str(created_ms), "firstname": "Anna",
                   "email": lead.get("email"), "company": lead.get("company"), "jobtitle": lead.get("job_title"),
                   "industry": lead.get("industry"), "country": lead.get("country"),
-                  "hs_analytics_source": lead.get("lead_source"), "annualrevenue": lead.get("annual_revenue")}
+                  "hs_analytics_source": lead.get("lead_source"), "annualrevenue": lead.get("annual_revenue"),
+                  "numemployees": f"{lead['employee_count']:.0f}" if "employee_count" in lead else None}
     return {"properties": {k: {"value": v} for k, v in properties.items() if v is not None}}
 
 

@@ -17,7 +17,7 @@ from serving.server import running_server
 
 TOKEN = "hooks-token-1"
 SECRET = "hubspot-client-secret-3b1e"
-ORG_ID = "00D5g000004ABCDEAU"
+ORG_ID = "00D5g000004ABCDEA4"  # a valid 18-character Id (its checksum fits its case)
 
 
 @pytest.fixture(scope="module")

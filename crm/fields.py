@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from features.mappings import salesforce_id18 as vendor_id18
+
 Crm = Literal["salesforce", "hubspot"]
 CRMS: tuple[Crm, ...] = ("salesforce", "hubspot")
 SEPARATOR = "; "
@@ -135,19 +137,13 @@ def join_reasons(reasons: Sequence[str], limit: int) -> str:
 
 
 def salesforce_id18(record_id: str) -> str | None:
-    """The 18-character form of a Salesforce record Id (a 15-character Id gets its three checksum
-    characters, which encode the case of the 15; an 18-character Id is returned as given), or ``None`` when
-    ``record_id`` is not an Id. Salesforce accepts both forms everywhere and answers with the 18."""
+    """The 18-character form of a Salesforce record Id (the loader's rule,
+    :func:`features.mappings.salesforce_id18`: checksum added to a 15-character Id, case restored in an
+    18-character one), or ``None`` when ``record_id`` is not an Id. Salesforce accepts both forms everywhere
+    and answers with the 18."""
     if not record_id.isascii() or not record_id.isalnum() or len(record_id) not in (15, 18):
         return None
-    if len(record_id) == 18:
-        return record_id
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    suffix = ""
-    for chunk in range(3):
-        bits = sum(1 << i for i, char in enumerate(record_id[chunk * 5:chunk * 5 + 5]) if char.isupper())
-        suffix += alphabet[bits]
-    return record_id + suffix
+    return str(vendor_id18(record_id))
 
 
 SALESFORCE_KEY = "Id"

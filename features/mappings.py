@@ -19,8 +19,9 @@ How a mapping is applied
 * A mapping may describe how the *leads* export itself records conversions (columns :data:`CONVERTED_AT`
   and :data:`CONVERSION_FLAG`). The loader derives the conversions table from them when no conversions
   file is given, and never keeps them as lead columns (they are the outcome, not a feature).
-* Tables without an entry (HubSpot activities, any vendor's conversions file) must already follow the
-  contract.
+* ``ranges`` (HubSpot's employee ranges) and ``salesforce_ids`` name contract columns whose values are
+  read by a vendor rule (:func:`employee_range`, :func:`salesforce_id18`) before the contract's rules.
+* Tables without an entry (any vendor's conversions file) must already follow the contract.
 
 Salesforce (Data Loader / report export of the standard Lead, Task and Event objects)
 ------------------------------------------------------------------------------------
@@ -50,19 +51,43 @@ Salesforce (Data Loader / report export of the standard Lead, Task and Event obj
   kept under explicit non-contract names ``sales_call``, ``sales_email`` (also ``ListEmail``),
   ``sales_cadence``, ``sales_linkedin``, ``sales_task`` (``Task``), ``sales_event`` (``Event``); the
   report lists them as unknown activity types and features count them as ``other``.
-* Salesforce Ids: a Task's ``WhoId`` must use the same Id form (15 or 18 characters) as the lead
-  export's ``Id``; a Task whose ``WhoId`` is a Contact (``003…``, e.g. after conversion) is an activity of
+* Salesforce Ids (``Id``, ``WhoId``) are read in their 18-character form (:func:`salesforce_id18`): a
+  report exports the case-sensitive 15-character Id, Data Loader and the APIs the 18-character one whose last
+  three characters are a checksum of the first fifteen's upper-case letters. A 15-character Id gets its
+  checksum computed; an 18-character Id whose case was lost (a spreadsheet upper-cased it) gets its case
+  back from the checksum. So a Task export with 15-character ``WhoId`` s matches a Lead export with
+  18-character ``Id`` s, and write-back files are keyed by the 18-character Id. A value of another length is
+  kept as written. A Task whose ``WhoId`` is a Contact (``003…``, e.g. after conversion) is an activity of
   an unknown lead and is reported and skipped.
 
-HubSpot (contacts export from the contacts index page)
------------------------------------------------------
+HubSpot (contacts export from the contacts index page, engagement export, workflow webhooks)
+------------------------------------------------------------------------------------------
 * ``Record ID``→lead_id (older exports: ``Contact ID``), ``Create Date``→created_at, ``Original
   Source``→lead_source (renamed ``Original Traffic Source`` in newer portals; both accepted), ``Email``,
   ``Company Name``→company, ``Industry``, ``Number of Employees``→employee_count, ``Annual
   Revenue``→annual_revenue, ``Country/Region`` (older: ``Country``)→country, ``Job Title``→job_title.
+  Each column also accepts the property's internal name (``hs_object_id``, ``createdate``,
+  ``hs_analytics_source``, ``email``, ``company``, ``industry``, ``numemployees``, ``annualrevenue``,
+  ``country``, ``jobtitle``), the names an API export and a workflow webhook (:mod:`serving.hooks`) use.
+* ``Number of Employees`` is a dropdown of ranges in HubSpot (``1-5``, ``5-25``, ``25-50``, ``50-100``,
+  ``100-500``, ``500-1000``, ``1,000+``; :func:`employee_range`): a range ``a-b`` becomes its midpoint
+  ``(a+b)/2`` (``25-50`` → 37.5) and an open range ``a+`` its lower bound (``1,000+`` → 1000: nothing says
+  how far above, and the lower bound is the one number the value states). Plain numbers are read as
+  numbers; the bounds follow the amount rules of :mod:`features.values` (``1.000`` and ``1,000`` alike).
 * Conversions from the contacts export: ``Became an Opportunity Date`` (the lifecycle-stage date
   ``hs_lifecyclestage_opportunity_date``; newer portals label it ``Date entered "Opportunity (Lifecycle
   Stage Pipeline)"``). A contact with that date became a sales opportunity then.
+* Activities (an engagement export: CRM v3 engagement objects or the engagements report, one row per
+  engagement and associated contact): ``Associated Contact ID`` (also ``contact_id``, ``contactId``,
+  ``Contact ID``)→lead_id; ``hs_timestamp`` (labelled ``Activity date``; also ``timestamp``)→occurred_at,
+  the moment the engagement took place; ``hs_engagement_type`` (labelled ``Activity type``; also ``type``,
+  ``Engagement type``)→activity_type.
+* Engagement types, by the same reasoning as Salesforce's: ``MEETING``→meeting_held (the contact met
+  sales); what a rep did stays under non-contract names counted as ``other``: ``CALL``→sales_call,
+  ``EMAIL`` and ``FORWARDED_EMAIL``→sales_email (an e-mail logged or sent by sales), ``NOTE``→sales_note,
+  ``TASK``→sales_task, ``LINKEDIN_MESSAGE``→sales_linkedin, ``SMS``/``WHATS_APP``→sales_message,
+  ``POSTAL_MAIL``→sales_mail. ``INCOMING_EMAIL`` is the contact writing to sales, kept as
+  ``email_reply`` (not a contract type either, so also counted as ``other``).
 * HubSpot writes dates in the portal's time zone without an offset; the contract reads a timestamp
   without an offset as UTC, so set the export (or portal) time zone to UTC, or accept an error of a few
   hours.
@@ -79,6 +104,7 @@ HubSpot (contacts export from the contacts index page)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -97,7 +123,8 @@ from features.contract import (
 CONVERSION_FLAG = "is_converted"
 
 #: Per contract table: ``{"columns": {contract column: (vendor column, ...)}, "values": {contract column:
-#: {snake-case vendor value: contract value}}}``.
+#: {snake-case vendor value: contract value}}}`` and optionally ``"ranges"`` / ``"salesforce_ids"``: contract
+#: columns read by :func:`employee_range` / :func:`salesforce_id18` first.
 SALESFORCE: dict[str, dict[str, dict]] = {
     "leads": {
         "columns": {
@@ -124,6 +151,7 @@ SALESFORCE: dict[str, dict[str, dict]] = {
                 "word_of_mouth": "referral",
             },
         },
+        "salesforce_ids": (LEAD_ID,),
     },
     "activities": {
         "columns": {
@@ -143,25 +171,27 @@ SALESFORCE: dict[str, dict[str, dict]] = {
                 "event": "sales_event",
             },
         },
+        "salesforce_ids": (LEAD_ID,),
     },
 }
 
 HUBSPOT: dict[str, dict[str, dict]] = {
     "leads": {
         "columns": {
-            LEAD_ID: ("Record ID", "Contact ID"),
-            CREATED_AT: ("Create Date",),
-            "lead_source": ("Original Source", "Original Traffic Source"),
+            LEAD_ID: ("Record ID", "Contact ID", "hs_object_id"),
+            CREATED_AT: ("Create Date", "createdate"),
+            "lead_source": ("Original Source", "Original Traffic Source", "hs_analytics_source"),
             "email": ("Email",),
             "company": ("Company Name",),
             "industry": ("Industry",),
-            "employee_count": ("Number of Employees",),
-            "annual_revenue": ("Annual Revenue",),
+            "employee_count": ("Number of Employees", "numemployees"),
+            "annual_revenue": ("Annual Revenue", "annualrevenue"),
             "country": ("Country/Region", "Country"),
-            "job_title": ("Job Title",),
+            "job_title": ("Job Title", "jobtitle"),
             CONVERTED_AT: (
                 "Became an Opportunity Date",
                 'Date entered "Opportunity (Lifecycle Stage Pipeline)"',
+                "hs_lifecyclestage_opportunity_date",
             ),
         },
         "values": {
@@ -178,6 +208,29 @@ HUBSPOT: dict[str, dict[str, dict]] = {
                 "offline": "offline",
                 "offline_sources": "offline",
                 "ai_referrals": "ai_referrals",
+            },
+        },
+        "ranges": ("employee_count",),
+    },
+    "activities": {
+        "columns": {
+            LEAD_ID: ("Associated Contact ID", "contact_id", "contactId", "Contact ID"),
+            OCCURRED_AT: ("hs_timestamp", "Activity date", "timestamp"),
+            ACTIVITY_TYPE: ("hs_engagement_type", "Activity type", "type", "Engagement type"),
+        },
+        "values": {
+            ACTIVITY_TYPE: {
+                "meeting": "meeting_held",
+                "call": "sales_call",
+                "email": "sales_email",
+                "forwarded_email": "sales_email",
+                "incoming_email": "email_reply",
+                "note": "sales_note",
+                "task": "sales_task",
+                "linkedin_message": "sales_linkedin",
+                "sms": "sales_message",
+                "whats_app": "sales_message",
+                "postal_mail": "sales_mail",
             },
         },
     },
@@ -203,6 +256,63 @@ def _translate(series: pd.Series, table: Mapping[str, str]) -> pd.Series:
     if not lookup:
         return series
     return series.map(lambda value: lookup.get(value, value) if isinstance(value, str) else value)
+
+
+_SALESFORCE_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_SALESFORCE_ID = re.compile(r"[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?", re.ASCII)
+
+
+def salesforce_id18(value: object) -> object:
+    """A Salesforce record Id in its 18-character form; any other value as it is.
+
+    The 18-character Id is the 15-character one plus three checksum characters, one per block of five:
+    bit ``i`` of a block's number is set when the block's ``i``-th character is an upper-case letter, and
+    the number (0–31) picks a character of ``A…Z0…5``. A 15-character Id gets the checksum appended; an
+    18-character one is given the case its checksum records (so an upper-cased copy is restored; one whose
+    checksum does not fit its characters is kept as written)."""
+    if not isinstance(value, str) or not _SALESFORCE_ID.fullmatch(value := value.strip()):
+        return value
+    head = value[:15]
+    if len(value) == 15:
+        return head + "".join(
+            _SALESFORCE_CHECKSUM[sum(1 << i for i, char in enumerate(head[block:block + 5]) if "A" <= char <= "Z")]
+            for block in (0, 5, 10))
+    restored = []
+    for block, check in zip((0, 5, 10), value[15:].upper(), strict=True):
+        bits = _SALESFORCE_CHECKSUM.find(check)
+        for i, char in enumerate(head[block:block + 5]):
+            upper = bool(bits >> i & 1)
+            if upper and not char.isalpha():
+                return value  # the checksum names a digit as an upper-case letter: not an Id we can restore
+            restored.append(char.upper() if upper else char.lower())
+    return "".join(restored) + value[15:].upper()
+
+
+_RANGE = re.compile(r"^\s*([0-9][0-9.,'\s]*?)\s*[-\u2013\u2014]\s*([0-9][0-9.,'\s]*?)\s*$")
+_OPEN_RANGE = re.compile(r"^\s*([0-9][0-9.,'\s]*?)\s*\+\s*$")
+
+
+def employee_range(value: object) -> object:
+    """A HubSpot "Number of Employees" value as a number: a range ``a-b`` its midpoint, ``a+`` its lower
+    bound; anything else (a plain number, a missing value, text) as it is, for the contract's amount rule."""
+    if not isinstance(value, str):
+        return value
+    if match := _RANGE.match(value):
+        low, high = (values.amount(bound)[0] for bound in match.groups())
+        return (low + high) / 2 if low is not None and high is not None and low <= high else value
+    if match := _OPEN_RANGE.match(value):
+        low = values.amount(match.group(1))[0]
+        return low if low is not None else value
+    return value
+
+
+def lead_key(mapping: str | None, lead_id: str) -> str:
+    """A lead id as the user typed it (``leadscore explain --lead-id``) in the form the mapped leads table
+    holds it (a 15-character Salesforce Id becomes the 18-character one)."""
+    spec = MAPPINGS.get(mapping or "", {}).get("leads", {})
+    if LEAD_ID in spec.get("salesforce_ids", ()):
+        return str(salesforce_id18(lead_id))
+    return lead_id
 
 
 def apply_mapping(
@@ -240,4 +350,27 @@ def apply_mapping(
     for target, value_map in spec.get("values", {}).items():
         if target in result.columns:
             result[target] = _translate(result[target], value_map)
+    for target in spec.get("ranges", ()):
+        if target in result.columns:
+            result[target] = pd.Series(values.map_distinct(result[target], employee_range), index=result.index)
+    for target in spec.get("salesforce_ids", ()):
+        if target in result.columns:
+            result[target] = pd.Series(values.map_distinct(result[target], salesforce_id18), index=result.index)
     return result, sources
+
+
+def map_records(records: list[Mapping[str, object]], mapping: str, table: str = "leads") -> list[dict[str, object]]:
+    """Vendor records (a webhook's contact properties, an outbound message's Lead fields) in the contract's
+    names and values, by the same :func:`apply_mapping` a file goes through: one record per input record,
+    missing values left out. A conversion date or flag is dropped (it is the outcome, not a feature)."""
+    if not records:
+        return []
+    frame = pd.DataFrame([{key: value for key, value in record.items()} for record in records], dtype=object)
+    mapped, _ = apply_mapping(frame, mapping, table)
+    mapped = mapped.drop(columns=[c for c in (CONVERTED_AT, CONVERSION_FLAG) if c in mapped.columns])
+    return [{key: value for key, value in row.items() if not _missing(value)}
+            for row in mapped.to_dict(orient="records")]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)

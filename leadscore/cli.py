@@ -330,6 +330,9 @@ def explain(
     loaded = _load(model)
     data, _ = load_event_data(leads, activities, None, mapping=mapping.value if mapping else None,
                               extra_columns=loaded.bundle.feature_config.extra_columns)
+    from features.mappings import lead_key
+
+    lead_id = lead_key(mapping.value if mapping else None, lead_id)
     match = data.leads[data.leads["lead_id"] == lead_id]
     if match.empty:
         _fail(f"lead {lead_id} is not in {leads}")

@@ -46,6 +46,9 @@ PUBLIC_PATHS = frozenset({"/", "/docs.json", "/metrics"})
 OWN_PATHS = LIVENESS_PATHS | {"/readyz", "/docs.json"}
 """Routes the gate answers itself."""
 PUBLIC_PREFIXES = ("/static_content/",)
+#: Routes a CRM calls (:mod:`serving.hooks`): they check the CRM's own signature or org Id instead of the
+#: token, and take the CRM's media types (Salesforce sends SOAP XML); the size limit and the drain still apply.
+HOOK_PREFIX = "/hooks/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_DEPTH = 64
 """Deepest JSON nesting read (a lead with its activities is 4 levels deep)."""
@@ -100,6 +103,8 @@ class Gate:
             await self._send_document(send)
         elif path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, self._closing_when_draining(send))
+        elif path.startswith(HOOK_PREFIX):
+            await self._hook(scope, receive, send)
         else:
             await self._guarded(scope, receive, send)
 
@@ -119,6 +124,20 @@ class Gate:
             lifecycle.release(leads)
             lifecycle.requests_in_flight -= 1
             lifecycle.last_request = time.monotonic()
+
+    async def _hook(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A CRM's call: no token and any media type, but the drain and the size limit hold."""
+        try:
+            if self.lifecycle.draining:
+                raise Rejected(503, "shutting down: send the request again (to another instance)",
+                               headers=[(b"retry-after", str(self.config.retry_after_seconds).encode()),
+                                        (b"connection", b"close")])
+            headers = dict(scope.get("headers") or [])
+            body = await self._read_body(receive, headers.get(b"content-length"))
+        except Rejected as rejected:
+            await self._reply(send, rejected.status, rejected.body, rejected.headers)
+            return
+        await self._forward(scope, receive, send, body, normalise=False)
 
     async def _admit(self, scope: Scope, receive: Receive) -> tuple[bytes | None, int]:
         """The request's body (None: not read) and the leads it takes into work, or :class:`Rejected`."""
@@ -173,8 +192,10 @@ class Gate:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, body: bytes | None) -> None:
-        """Run the request in the service with its body replayed; normalise its error bodies."""
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, body: bytes | None,
+                       normalise: bool = True) -> None:
+        """Run the request in the service with its body replayed; normalise its error bodies (not a hook's:
+        a CRM expects its own error shape, e.g. a SOAP fault)."""
         replayed = body is None
 
         async def replay() -> Message:
@@ -192,7 +213,7 @@ class Gate:
             nonlocal started, held
             if message["type"] == "http.response.start":
                 started = True
-                if message["status"] >= 400:
+                if message["status"] >= 400 and normalise:
                     held = message
                     return
                 await send(self._with_close(message))

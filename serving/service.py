@@ -25,6 +25,7 @@ from serving.card import render_card
 from serving.config import ServeConfig
 from serving.gate import Gate
 from serving.history import LeadScoreHistory
+from serving.hooks import hooks
 from serving.loader import LoadedModel, load_model
 from serving.openapi import contract_document
 from serving.schemas import AsOf, CardRequest, Lang, Leads, ScoreResponse, Suggest, TopK
@@ -37,7 +38,9 @@ extras.add_exception_handler(RequestValidationError, errors.validation_error)
 
 
 @bentoml.service(traffic={"timeout": 60}, workers=CONFIG.workers)
+@bentoml.asgi_app(hooks, path="/hooks")  # CRM webhooks (serving/hooks.py), before "/" so it is matched first
 @bentoml.asgi_app(extras, path="/")
+@bentoml.asgi_app(hooks, path="/hooks")  # CRM webhooks (serving/hooks.py), before "/" so it is matched first
 class LeadScoring:
     """Calibrated lead scores with reasons sales can read, in English or German."""
 

@@ -61,7 +61,7 @@ def test_salesforce_lead_export_is_mapped_onto_the_contract(salesforce_leads):
     data, report = load_event_data(salesforce_leads, mapping="salesforce")
 
     leads = data.leads
-    assert leads["lead_id"].tolist() == ["00Q5g000001AAA1", "00Q5g000001AAA2", "00Q5g000001AAA3"]
+    assert leads["lead_id"].tolist() == ["00Q5g000001AAA1EAO", "00Q5g000001AAA2EAO", "00Q5g000001AAA3EAO"]  # 18 chars
     assert leads["created_at"].tolist()[1] == pd.Timestamp("2024-03-02T11:30:00Z")
     assert leads["lead_source"].tolist() == ["web_form", "outbound", "Trade Show"]  # value map, else as written
     assert leads["country"].tolist() == ["DE", "Austria", "CH"]  # CountryCode preferred, Country as fallback
@@ -72,7 +72,7 @@ def test_salesforce_lead_export_is_mapped_onto_the_contract(salesforce_leads):
 def test_salesforce_conversions_come_from_the_lead_export(salesforce_leads):
     data, report = load_event_data(salesforce_leads, mapping="salesforce", for_training=True)
 
-    assert data.conversions.values.tolist() == [["00Q5g000001AAA2", pd.Timestamp("2024-04-15", tz="UTC")]]
+    assert data.conversions.values.tolist() == [["00Q5g000001AAA2EAO", pd.Timestamp("2024-04-15", tz="UTC")]]
     assert {"ConvertedDate", "IsConverted", "converted_at", "is_converted"}.isdisjoint(data.leads.columns)
     [warning] = report.warnings
     assert (warning.row, warning.field) == (3, "IsConverted")
@@ -100,8 +100,8 @@ def test_salesforce_task_export_maps_who_dates_and_types(salesforce_leads, make_
     data, report = load_event_data(salesforce_leads, tasks, mapping="salesforce")
 
     assert data.activities.values.tolist() == [
-        ["00Q5g000001AAA1", pd.Timestamp("2024-03-10T15:00:00Z"), "meeting_held"],
-        ["00Q5g000001AAA1", pd.Timestamp("2024-03-09T08:00:00Z"), "sales_call"],
+        ["00Q5g000001AAA1EAO", pd.Timestamp("2024-03-10T15:00:00Z"), "meeting_held"],
+        ["00Q5g000001AAA1EAO", pd.Timestamp("2024-03-09T08:00:00Z"), "sales_call"],
     ]
     assert report.unknown_lead_activities == 1  # a Contact's task is not a lead's
     assert report.unknown_activity_types == {"sales_call": 1}

@@ -183,7 +183,7 @@ def test_a_leads_history_comes_back_newest_first_and_an_unknown_lead_is_404(
     assert 400 <= bad.status_code < 500 and bad.json()["detail"][0]["loc"][-1] == "limit"
 
     unknown = httpx.get(f"{server}/leads/NEVER-SCORED/scores", headers=AUTH, timeout=10)
-    assert unknown.status_code == 404 and "NEVER-SCORED" in unknown.json()["detail"]
+    assert unknown.status_code == 404 and "NEVER-SCORED" in unknown.json()["error"]  # the one error body
     assert httpx.get(f"{server}/leads/{lead['lead_id']}/scores", timeout=10).status_code == 401
 
 

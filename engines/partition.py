@@ -153,7 +153,13 @@ def features_schema(as_of: datetime, config: FeatureConfig, extra: pa.Schema | N
     data, _ = load_event_data(raw_table(leads, "probe"), None, None, extra_columns=config.extra_columns,
                               extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical])
     schema = pa.Schema.from_pandas(feature_rows(data, as_of, config), preserve_index=False)
-    return pa.schema([pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type) for f in schema])
+    return pa.schema([pa.field(f.name, pa.string() if _is_text(f.type) else f.type) for f in schema])
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    """Text as Spark hands it over (``string``): pandas' text columns become ``large_string`` in Arrow, a
+    column of only missing values ``null``."""
+    return pa.types.is_null(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def _with_extras(probe: pa.Table, extra: pa.Schema | None) -> pa.Table:

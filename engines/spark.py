@@ -104,11 +104,11 @@ def score_spark(spark: SparkSession, bundle: ScoringBundle, leads: str, activiti
         _run(lead_rows, activity_rows, score_bucket, schema, out)
     finally:
         shared.destroy()
-    written = spark.read.parquet(out)
-    rows = written.count()
+    from pyspark.sql import functions as F
+
+    rows, errors = spark.read.parquet(out).agg(F.count("*"), F.count("error")).first()
     if rows != rows_read:
         raise RuntimeError(f"internal error: {rows_read} input rows but {rows} output rows")
-    errors = written.where(written["error"].isNotNull()).count()
     return SparkSummary(rows, rows - errors, errors, n_buckets, out)
 
 
@@ -142,18 +142,17 @@ def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, co
                      buckets: int | None) -> tuple[DataFrame, DataFrame, int, int]:
     """Leads and activities rows with their row numbers, keys and buckets; the number of buckets and of
     leads rows."""
-    lead_rows = _numbered(spark, leads)
+    lead_rows, rows_read = _numbered(spark, leads)
     require_columns(pd.DataFrame(columns=lead_rows.columns), leads, "leads", REQUIRED_LEAD_COLUMNS, None)
     wanted = [*LEAD_COLUMNS, *config.extra_columns]
     missing = [c for c in config.extra_columns if c not in lead_rows.columns]
     if missing:
         raise ValueError(f"{leads}: declared extra column {missing[0]!r} is missing from the leads table")
     lead_rows = lead_rows.select(*[c for c in wanted if c in lead_rows.columns], ROW)
-    rows_read = lead_rows.count()
     n = buckets or max(spark.sparkContext.defaultParallelism,
                        math.ceil(rows_read / int(os.environ.get("LEADSCORE_SPARK_LEADS_PER_BUCKET", LEADS_PER_BUCKET))))
     if activities:
-        activity_rows = _numbered(spark, activities)
+        activity_rows, _ = _numbered(spark, activities)
         require_columns(pd.DataFrame(columns=activity_rows.columns), activities, "activities", ACTIVITY_COLUMNS,
                         None)
         activity_rows = activity_rows.select(*ACTIVITY_COLUMNS, ROW)
@@ -163,9 +162,9 @@ def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, co
     return _bucket(_keyed(lead_rows), n), _bucket(_keyed(activity_rows), n), n, rows_read
 
 
-def _numbered(spark: SparkSession, uri: str) -> DataFrame:
-    """The rows of the Parquet input ``uri`` with :data:`~engines.partition.ROW`: 1-based, counted over its
-    files in path order, as a local run counts the rows of one file."""
+def _numbered(spark: SparkSession, uri: str) -> tuple[DataFrame, int]:
+    """The rows of the Parquet input ``uri`` with :data:`~engines.partition.ROW` (1-based, counted over its
+    files in path order, as a local run counts the rows of one file), and how many there are."""
     from pyspark.sql import functions as F
 
     frame = spark.read.parquet(uri).select("*", F.col("_metadata.file_path").alias(FILE),
@@ -176,8 +175,9 @@ def _numbered(spark: SparkSession, uri: str) -> DataFrame:
         offsets.append((file, start))
         start += count
     offset_frame = spark.createDataFrame(offsets or [("", 0)], f"{FILE} string, _offset long")
-    return (frame.join(F.broadcast(offset_frame), FILE)
-            .withColumn(ROW, F.col("_index") + F.col("_offset") + 1).drop("_index", "_offset", FILE))
+    numbered = (frame.join(F.broadcast(offset_frame), FILE)
+                .withColumn(ROW, F.col("_index") + F.col("_offset") + 1).drop("_index", "_offset", FILE))
+    return numbered, start
 
 
 def _keyed(frame: DataFrame) -> DataFrame:

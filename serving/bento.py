@@ -70,6 +70,7 @@ def build_bento(model_uri: str, tracking_uri: str | None = None, bentofile: Path
     """Build the service's Bento with the model at ``model_uri`` (``models:/NAME@ALIAS`` or
     ``models:/NAME/VERSION``) inside it, into the BentoML store (``BENTOML_HOME``)."""
     import bentoml
+    from bentoml._internal.bento.build_config import BentoEnvSchema  # what build() takes (dicts fail in 1.4)
 
     name, ref = parse_model_uri(model_uri)
     configure(tracking_uri)
@@ -79,6 +80,6 @@ def build_bento(model_uri: str, tracking_uri: str | None = None, bentofile: Path
     labels = {**(config.pop("labels", None) or {}), "model": model_tag.replace(":", "-")}
     config.pop("models", None)
     service = config.pop("service")
-    bento = bentoml.bentos.build(service, **config, labels=labels, envs=envs,
+    bento = bentoml.bentos.build(service, **config, labels=labels, envs=[BentoEnvSchema(**env) for env in envs],
                                  models=[{"tag": model_tag, "alias": BENTO_ALIAS}], build_ctx=str(PROJECT_DIR))
     return BuiltBento(str(bento.tag), model_tag, sha256, Path(bento.path), model_uri)

@@ -79,11 +79,14 @@ def spark_session(master: str | None = None) -> SparkSession:
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    return (SparkSession.builder.master(master).appName("leadscore")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "8" if master.startswith("local") else "200")
-            .getOrCreate())
+    session = (SparkSession.builder.master(master).appName("leadscore")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")  # our own lines say what happens
+               .config("spark.sql.shuffle.partitions", "8" if master.startswith("local") else "200")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def score_spark(spark: SparkSession, bundle: ScoringBundle, leads: str, activities: str | None, out: str,

@@ -30,6 +30,8 @@ from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 from serving.batch import score_event_file
 
+pytestmark = pytest.mark.slow  # a JVM and Python workers start: ~30 s and more on a shared 2-core machine
+
 AS_OF = pd.Timestamp("2026-01-15T00:00:00Z")
 NO_ACTIVITY_LEADS = 30
 UNKNOWN_LEAD_ACTIVITIES = 300

@@ -284,6 +284,17 @@ def score(
     typer.echo(json.dumps(result, default=str))
 
 
+def _spark_uri(path: Path | None) -> str | None:
+    """An option given as a path, back as the text Spark reads: ``Path`` turns ``s3a://bucket/x`` into
+    ``s3a:/bucket/x``, so the scheme's ``//`` is put back (``file:/x`` is a valid URI as it is)."""
+    if path is None:
+        return None
+    import re
+
+    text = str(path)
+    return text if text.startswith("file:") else re.sub(r"^([A-Za-z][\w+.-]*):/(?!/)", r"\1://", text)
+
+
 def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, table: Path | None, options,
                     model: str, mapping: Mapping | None, write_back: Crm | None, buckets: int | None) -> None:
     """``leadscore score --engine spark``: event mode, Parquet in (paths or URIs), a Parquet folder out."""
@@ -300,7 +311,7 @@ def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, tabl
         spark = spark_session()
     except SparkUnavailable as exc:
         _fail(str(exc), 2)
-    summary = score_spark(spark, loaded.bundle, str(leads), str(activities) if activities else None, str(out),
+    summary = score_spark(spark, loaded.bundle, _spark_uri(leads), _spark_uri(activities), _spark_uri(out),
                           options, loaded.version, buckets)
     _say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors, {summary.buckets} "
          f"buckets → {summary.out}")
@@ -485,7 +496,7 @@ def features(
             spark = spark_session()
         except SparkUnavailable as exc:
             _fail(str(exc), 2)
-        summary = features_spark(spark, str(leads), str(activities) if activities else None, str(out), moment,
+        summary = features_spark(spark, _spark_uri(leads), _spark_uri(activities), _spark_uri(out), moment,
                                  buckets=buckets)
         rows = summary.rows
     else:

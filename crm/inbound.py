@@ -40,7 +40,7 @@ _HUBSPOT_DECODED = {"%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND = "http://soap.sforce.com/2005/09/outbound"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-LEADSCORE_NS = "urn:leadscore:hooks"
+SCORES_NAMESPACE = "urn:leadscore:hooks"
 
 
 class Refused(Exception):
@@ -183,7 +183,7 @@ def soap_ack(scores: list[dict[str, object]]) -> str:
     leads = "".join(_score_element(score) for score in scores)
     return ('<?xml version="1.0" encoding="UTF-8"?>'
             f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}">'
-            f'<soapenv:Header><ls:scores xmlns:ls="{LEADSCORE_NS}">{leads}</ls:scores></soapenv:Header>'
+            f'<soapenv:Header><ls:scores xmlns:ls="{SCORES_NAMESPACE}">{leads}</ls:scores></soapenv:Header>'
             f'<soapenv:Body><notificationsResponse xmlns="{OUTBOUND}"><Ack>true</Ack></notificationsResponse>'
             '</soapenv:Body></soapenv:Envelope>')
 

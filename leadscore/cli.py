@@ -4,6 +4,7 @@
     leadscore train      train, evaluate, log to MLflow, register, promote through the gate
     leadscore score      batch-score a file (one output row per input row)
     leadscore serve      the HTTP API (BentoML) on 127.0.0.1
+    leadscore build      a deployable Bento with the verified model inside
     leadscore explain    an HTML score card for one lead
     leadscore models     registered versions, aliases and metrics
     leadscore monitor    drift (PSI) and realised accuracy of the champion, as an HTML report (exit 3: drift)
@@ -80,6 +81,11 @@ class Crm(StrEnum):
 class Lang(StrEnum):
     en = "en"
     de = "de"
+
+
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
 
 
 def _say(message: str) -> None:
@@ -235,6 +241,10 @@ def score(
     write_back: Annotated[Crm | None, typer.Option(help="Write --out as this CRM's import file (Salesforce Data "
                                                         "Loader upsert / HubSpot contacts import); the full "
                                                         "scores go beside it as <name>.scores.csv.")] = None,
+    engine: Annotated[Engine, typer.Option(help="local: this process; spark: Apache Spark (Parquet paths or URIs "
+                                                "in, a Parquet folder out; LEADSCORE_SPARK_MASTER).")] = Engine.local,
+    buckets: Annotated[int | None, typer.Option(min=1, help="Spark: buckets of leads scored together (default: "
+                                                            "one per 100,000 leads, at least the cores).")] = None,
 ) -> None:
     """Batch-score a file: exactly one output row per input row, errors named in an `error` column."""
     from scoring.options import ScoringOptions
@@ -242,6 +252,9 @@ def score(
     from serving.history import ScoreHistory
 
     options = ScoringOptions(as_of, lang.value, top_k, suggest).resolved()
+    if engine is Engine.spark:
+        _score_on_spark(out, leads, activities, table, options, model, mapping, write_back, buckets)
+        return
     scores_out = out.with_name(f"{out.stem}.scores{out.suffix}") if write_back else out
     if write_back and out.suffix.lower() != ".csv":
         _fail(f"--write-back writes a CSV import file: name --out *.csv, not {out.name}", 2)
@@ -284,6 +297,40 @@ def score(
     typer.echo(json.dumps(result, default=str))
 
 
+def _spark_uri(path: Path | None) -> str | None:
+    """An option given as a path, back as the text Spark reads: ``Path`` turns ``s3a://bucket/x`` into
+    ``s3a:/bucket/x``, so the scheme's ``//`` is put back (``file:/x`` is a valid URI as it is)."""
+    if path is None:
+        return None
+    import re
+
+    text = str(path)
+    return text if text.startswith("file:") else re.sub(r"^([A-Za-z][\w+.-]*):/(?!/)", r"\1://", text)
+
+
+def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, table: Path | None, options,
+                    model: str, mapping: Mapping | None, write_back: Crm | None, buckets: int | None) -> None:
+    """``leadscore score --engine spark``: event mode, Parquet in (paths or URIs), a Parquet folder out."""
+    if table is not None or leads is None:
+        _fail("--engine spark scores event-mode Parquet: give --leads (and --activities), not --table", 2)
+    if mapping is not None or write_back is not None:
+        _fail("--engine spark reads the contract's columns: --mapping and --write-back work with the local engine", 2)
+    loaded = _load(model)
+    if loaded.bundle.mode != "event":
+        _fail("this model was trained on a flat table: score with --table on the local engine", 2)
+    from engines.spark import SparkUnavailable, score_spark, spark_session
+
+    try:
+        spark = spark_session()
+    except SparkUnavailable as exc:
+        _fail(str(exc), 2)
+    summary = score_spark(spark, loaded.bundle, _spark_uri(leads), _spark_uri(activities), _spark_uri(out),
+                          options, loaded.version, buckets)
+    _say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors, {summary.buckets} "
+         f"buckets → {summary.out}")
+    typer.echo(json.dumps(dataclasses.asdict(summary)))
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -307,6 +354,25 @@ def serve(
         env["LEADSCORE_NO_AUTH"] = "1"
     command = serve_command(host, port)
     os.execvpe(command[0], command, env)
+
+
+@app.command()
+def build(model: Annotated[str, typer.Option(help="Registered model to pack (models:/NAME@ALIAS or "
+                                                  "models:/NAME/VERSION).")] = DEFAULT_MODEL_URI) -> None:
+    """Build a deployable Bento (bentofile.yaml) with the verified model inside; `bentoml containerize` makes
+    the image."""
+    from scoring.artifacts import IntegrityError
+    from serving.bento import build_bento
+    from serving.loader import ModelLoadError
+
+    try:
+        built = build_bento(model)
+    except (ModelLoadError, IntegrityError) as exc:
+        _fail(str(exc))
+    _say(f"model {built.model_tag} (sha256 {built.sha256[:12]}…) packed into Bento {built.tag} at {built.path}")
+    _say(f"serve it: bentoml serve {built.tag}  ·  image: bentoml containerize {built.tag}")
+    typer.echo(json.dumps({"bento": built.tag, "model": built.model_tag, "sha256": built.sha256,
+                           "path": str(built.path)}))
 
 
 @app.command()
@@ -513,11 +579,54 @@ def rollback(model_name: Annotated[str, typer.Option(help="Registered model name
 
 
 @app.command()
-def features(lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en) -> None:
-    """Print the feature catalogue as markdown (generated from the same declarations as the reasons)."""
-    from features.catalogue import build_catalogue
+def features(
+    lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
+    leads: Annotated[Path | None, typer.Option(help="Compute the features of these leads (instead of printing the "
+                                                    "catalogue).")] = None,
+    activities: Annotated[Path | None, typer.Option(help="Their activities.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Feature file (.csv/.parquet; with --engine spark a Parquet "
+                                                  "folder): lead_id and every feature, one row per lead that "
+                                                  "existed at --as-of.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="Features as of this moment (default: now).")] = None,
+    engine: Annotated[Engine, typer.Option(help="local or spark (Parquet paths or URIs).")] = Engine.local,
+    buckets: Annotated[int | None, typer.Option(min=1, help="Spark: buckets of leads.")] = None,
+) -> None:
+    """Print the feature catalogue as markdown (generated from the same declarations as the reasons), or with
+    --leads and --out write the features of those leads."""
+    if leads is None:
+        from features.catalogue import build_catalogue
 
-    typer.echo(build_catalogue().to_markdown(lang.value))
+        typer.echo(build_catalogue().to_markdown(lang.value))
+        return
+    if out is None:
+        _fail("--leads computes features: name the file to write with --out", 2)
+    from scoring.options import ScoringOptions
+
+    moment = ScoringOptions(as_of).resolved().as_of
+    if engine is Engine.spark:
+        from engines.spark import SparkUnavailable, features_spark, spark_session
+
+        try:
+            spark = spark_session()
+        except SparkUnavailable as exc:
+            _fail(str(exc), 2)
+        summary = features_spark(spark, _spark_uri(leads), _spark_uri(activities), _spark_uri(out), moment,
+                                 buckets=buckets)
+        rows = summary.rows
+    else:
+        from engines.partition import feature_rows
+        from features.config import FeatureConfig
+        from features.loading import load_event_data, write_table
+
+        for given in (leads, activities):
+            if given is not None and not given.is_file():
+                _fail(f"{given}: file not found", 2)
+        data, _ = load_event_data(leads, activities)
+        table = feature_rows(data, moment, FeatureConfig())
+        write_table(table, out)
+        rows = len(table)
+    _say(f"features of {rows:,} leads as of {moment.isoformat()} → {out}")
+    typer.echo(json.dumps({"rows": rows, "out": str(out), "as_of": moment.isoformat()}))
 
 
 @app.command()

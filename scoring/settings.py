@@ -33,7 +33,9 @@ DEFAULT_MODEL_URI = model_uri()
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     "MLFLOW_TRACKING_URI": ("sqlite:///<project>/mlflow.db", "MLflow tracking and registry store"),
     "LEADSCORE_HOME": ("the working directory", "project folder holding mlflow.db, scores.db and models/"),
-    "LEADSCORE_MODEL_URI": (DEFAULT_MODEL_URI, "the model the server serves"),
+    "LEADSCORE_MODEL_URI": (DEFAULT_MODEL_URI, "the model the server serves: models:/NAME@ALIAS, models:/NAME/VERSION "
+                            "or bento:NAME:VERSION (BentoML's store; inside a built Bento the default means its "
+                            "packed model)"),
     "LEADSCORE_MODEL_CACHE": ("models", "folder of verified model copies (used when the registry is down)"),
     "LEADSCORE_API_TOKEN": ("(none: serve refuses to start)", "bearer token every data route needs"),
     "LEADSCORE_NO_AUTH": ("", "1 serves without a token (local use only)"),
@@ -50,7 +52,32 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LEADSCORE_ALLOW_CONTRACT_CHANGE": ("", "1 lets the server follow the alias to a model with another contract"),
     "LEADSCORE_SCORE_LOG": ("on", "off: record no scores (benchmarks)"),
     "LEADSCORE_SCORE_DB": ("sqlite:///<project>/scores.db", "score log database (SQLAlchemy URL)"),
+    "LEADSCORE_HUBSPOT_CLIENT_SECRET": ("(none: /hooks/hubspot answers 403)", "HubSpot app client secret: verifies "
+                                        "the webhook's X-HubSpot-Signature-v3"),
+    "LEADSCORE_SALESFORCE_ORG_ID": ("(none: /hooks/salesforce answers 403)", "the org whose Outbound Messages "
+                                    "are accepted (15 or 18 characters)"),
+    "LEADSCORE_HOOKS_PUBLIC_URL": ("the URL the request names", "the URL HubSpot calls, when a proxy rewrites "
+                                   "scheme or host"),
+    "LEADSCORE_HUBSPOT_TOKEN": ("(none)", "HubSpot private app token for leadscore push"),
+    "LEADSCORE_SALESFORCE_TOKEN": ("(none)", "Salesforce access token for leadscore push"),
+    "LEADSCORE_SALESFORCE_API_VERSION": ("62.0", "Salesforce REST API version for leadscore push"),
+    "LEADSCORE_PUSH_MAX_ATTEMPTS": ("8", "push: attempts per batch"),
+    "LEADSCORE_PUSH_BACKOFF_S": ("1.0", "push: first retry wait"),
+    "LEADSCORE_PUSH_BACKOFF_CAP_S": ("60.0", "push: longest retry wait"),
+    "LEADSCORE_PUSH_MAX_WAIT_S": ("600.0", "push: a longer Retry-After stops the push"),
+    "LEADSCORE_PUSH_SETTLE_S": ("5.0", "push: a resumed push waits this long before reading back a batch"),
+    "LEADSCORE_PUSH_TIMEOUT_S": ("60.0", "push: per request"),
+    "LEADSCORE_PUSH_BATCH_SIZE": ("the CRM's limit", "push: leads per CRM call"),
+    "LEADSCORE_SPARK_MASTER": ("local[*]", "Spark master for --engine spark when no Spark session is running"),
+    "LEADSCORE_SPARK_LEADS_PER_BUCKET": ("100000", "--engine spark: leads scored together in one Python call"),
+    "BENTOML_HOME": ("~/bentoml", "BentoML's store of models and Bentos (leadscore build writes there)"),
 }
+
+
+def environment_table() -> str:
+    """:data:`ENVIRONMENT` as the README's markdown table."""
+    rows = [f"| `{name}` | {default} | {meaning} |" for name, (default, meaning) in ENVIRONMENT.items()]
+    return "\n".join(["| variable | default | meaning |", "| --- | --- | --- |", *rows])
 
 
 def project_dir() -> Path:

@@ -22,7 +22,8 @@ import pandas as pd
 from features import values
 from features.batch import LeadBatch
 from features.contract import LEAD_ID
-from features.loading import load_event_data, load_flat_table, write_table
+from features.loading import DataReport, EventData, load_event_data, load_flat_table, write_table
+from features.loading.files import RawTable
 from scoring.bundle import ScoringBundle
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 from scoring.suggest import suggestions
@@ -72,9 +73,31 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     ``score_log``, every scored lead is also recorded there (``source = batch``, with its input fingerprint)
     once the file is written."""
     options = options.resolved()
+    data, report = load_bundle_data(bundle, leads, activities, mapping)
+    result = score_event_data(bundle, data, report, options, model_version, progress)
+    summary = _write(result, out, report.rows_read.get("leads", len(data.leads)))
+    if score_log is not None and score_log.enabled:
+        summary = dataclasses.replace(summary, logged=score_log.record_batch(
+            result, model_version=model_version, as_of=options.as_of,  # type: ignore[arg-type]
+            leads=data.leads, activities=data.activities))
+    return summary
+
+
+def load_bundle_data(bundle: ScoringBundle, leads: Path | RawTable, activities: Path | RawTable | None,
+                     mapping: str | None = None) -> tuple[EventData, DataReport]:
+    """The leads and activities as the bundle's model reads them (its declared extra columns, numbers as
+    numbers where it was trained on numbers)."""
     config = bundle.feature_config
-    data, report = load_event_data(leads, activities, None, mapping=mapping, extra_columns=config.extra_columns,
-                                   extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical])
+    return load_event_data(leads, activities, None, mapping=mapping, extra_columns=config.extra_columns,
+                           extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical])
+
+
+def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport, options: ScoringOptions,
+                     model_version: str = "", progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """The score file's rows of loaded leads: one per leads row read (scored, or an ``error``), in row order.
+
+    ``options`` resolved (a fixed ``as_of``). The local batch and each partition of the Spark engine
+    (:mod:`engines.spark`) make their rows here."""
     batch = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
     exists = batch.created_us <= values.moment_us(options.as_of)
     features = bundle.features(batch, options.as_of)  # the existing leads, in the leads' order
@@ -96,20 +119,13 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
                                     "error": f"created_at: lead created after as_of {moment}"}))
     leads_file = report.files.get("leads")
     frames.extend(_rejected(report.rejected, leads_file))
-    summary, result = _write(frames, out, model_version, report.rows_read.get("leads", len(data.leads)),
-                             _warnings(report.warnings, leads_file))
-    if score_log is not None and score_log.enabled:
-        summary = dataclasses.replace(summary, logged=score_log.record_batch(
-            result, model_version=model_version, as_of=options.as_of,  # type: ignore[arg-type]
-            leads=data.leads, activities=data.activities))
-    return summary
+    return _assemble(frames, model_version, _warnings(report.warnings, leads_file))
 
 
 def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: ScoringOptions = DEFAULT_OPTIONS,
                     model_version: str = "", progress: Callable[[int, int], None] | None = None,
                     score_log: ScoreHistory | None = None) -> BatchSummary:
-    """Score a one-row-per-lead table with a flat-mode model, keyed by the model's id column (and record the
-    scores in ``score_log``, if given)."""
+    """Score a one-row-per-lead table with a flat-mode model, keyed by the model's id column."""
     options = options.resolved()
     id_column = bundle.info.get("id_column")
     flat, report = load_flat_table(table, label=None, id_column=id_column, drop=bundle.info.get("dropped", ()),
@@ -122,8 +138,8 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
         scored.insert(0, "row", flat.source_row)
         frames.append(scored.reset_index())
     frames.extend(_rejected(report.rejected, report.files.get("table")))
-    summary, result = _write(frames, out, model_version, report.rows_read.get("table", len(flat.ids)),
-                             _warnings(report.warnings, report.files.get("table")))
+    result = _assemble(frames, model_version, _warnings(report.warnings, report.files.get("table")))
+    summary = _write(result, out, report.rows_read.get("table", len(flat.ids)))
     if score_log is not None and score_log.enabled:
         summary = dataclasses.replace(summary, logged=score_log.record_batch(
             result, model_version=model_version, as_of=options.as_of))  # type: ignore[arg-type]
@@ -148,18 +164,21 @@ def _warnings(issues: list, file: str | None) -> dict[int, str]:
     return {row: "; ".join(texts) for row, texts in out.items()}
 
 
-def _write(frames: list[pd.DataFrame], out: Path, model_version: str, rows_read: int,
-           warnings: dict[int, str]) -> tuple[BatchSummary, pd.DataFrame]:
+def _assemble(frames: list[pd.DataFrame], model_version: str, warnings: dict[int, str]) -> pd.DataFrame:
+    """The score file's rows from its parts, in input row order, with the columns in the file's order."""
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row", LEAD_ID, "error"])
     if "error" not in result.columns:
         result["error"] = None
     result = result.sort_values("row", kind="stable").reset_index(drop=True)
     result["model_version"] = np.where(result["error"].isna(), model_version, None)
     result["warnings"] = result["row"].map(warnings).astype(object).where(lambda w: w.notna(), None)
+    first = ["row", LEAD_ID, "probability", "score", "tier", "grade", "error"]
+    return result[[c for c in first if c in result.columns] + [c for c in result.columns if c not in first]]
+
+
+def _write(result: pd.DataFrame, out: Path, rows_read: int) -> BatchSummary:
     if len(result) != rows_read:
         raise RuntimeError(f"internal error: {rows_read} input rows but {len(result)} output rows")
-    first = ["row", LEAD_ID, "probability", "score", "tier", "grade", "error"]
-    result = result[[c for c in first if c in result.columns] + [c for c in result.columns if c not in first]]
     write_table(result, out)
     errors = int(result["error"].notna().sum())
-    return BatchSummary(rows=len(result), scored=len(result) - errors, errors=errors, out=Path(out)), result
+    return BatchSummary(rows=len(result), scored=len(result) - errors, errors=errors, out=Path(out))

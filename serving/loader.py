@@ -5,6 +5,11 @@ against the registry's record, keep a copy under ``models/NAME/vVERSION/`` with 
 If the registry cannot be reached, the last verified copy for that alias is used (its checksum is
 checked again). A checksum mismatch anywhere stops start-up: serving a model we cannot vouch for is
 worse than not serving.
+
+A Bento built by ``leadscore build`` carries its model in BentoML's model store (:mod:`serving.bento`), with
+the checksum the registry recorded: ``bento:NAME:VERSION`` (or ``bento:`` for the model the running Bento
+packs) loads it from there, verified, without reaching MLflow; inside such a Bento the default registry
+alias means the packed model too.
 """
 
 from __future__ import annotations
@@ -14,14 +19,19 @@ import json
 import logging
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from scoring.artifacts import BUNDLE_FILE, IntegrityError, load_bundle
 from scoring.bundle import ScoringBundle
 from scoring.registry import configure, download_verified_bundle
+from scoring.settings import DEFAULT_MODEL_URI
 
 log = logging.getLogger(__name__)
+BENTO_PREFIX = "bento:"
+#: The alias under which a Bento declares the model it packs (bentofile ``models``).
+BENTO_ALIAS = "leadscore"
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))$")
 
 
@@ -36,7 +46,7 @@ class LoadedModel:
     version: str
     alias: str | None
     sha256: str
-    source: str  # "registry" or "cache"
+    source: str  # "registry", "cache" or "bento"
 
 
 def parse_model_uri(uri: str) -> tuple[str, str]:
@@ -53,6 +63,10 @@ def _pointer(cache_dir: Path, name: str, ref: str) -> Path:
 
 def load_model(uri: str, cache_dir: Path, tracking_uri: str | None = None) -> LoadedModel:
     """Resolve, verify and load the model at ``uri`` (see the module docstring)."""
+    packed = packed_model_tag()
+    if uri.startswith(BENTO_PREFIX) or (uri == DEFAULT_MODEL_URI and packed):
+        tag = uri[len(BENTO_PREFIX):] if uri.startswith(BENTO_PREFIX) else ""
+        return load_bento_model(tag or packed or "")
     name, ref = parse_model_uri(uri)
     configure(tracking_uri)
     try:
@@ -107,3 +121,36 @@ def _write_atomically(path: Path, text: str) -> None:
     scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     scratch.write_text(text)
     os.replace(scratch, path)
+
+
+def packed_model_tag() -> str | None:
+    """The tag of the model the running Bento packs (declared with alias :data:`BENTO_ALIAS`), None
+    outside a Bento (where BentoML is not even imported)."""
+    if "bentoml" not in sys.modules:
+        return None
+    try:
+        from bentoml._internal.configuration.containers import BentoMLContainer
+
+        return BentoMLContainer.model_aliases.get().get(BENTO_ALIAS)
+    except Exception:  # BentoML's container layout is internal: outside a Bento there is nothing to find
+        return None
+
+
+def load_bento_model(tag: str) -> LoadedModel:
+    """The scoring bundle stored under ``tag`` (``NAME:VERSION``, or ``NAME`` for the latest) in BentoML's
+    model store, verified against the SHA-256 kept in its metadata before it is unpickled."""
+    import bentoml
+    from bentoml.exceptions import BentoMLException
+
+    if not tag:
+        raise ModelLoadError("bento: names no model and this process runs in no Bento that packs one; "
+                             "use bento:NAME:VERSION (bentoml models list)")
+    try:
+        stored = bentoml.models.get(tag)
+    except (BentoMLException, ValueError) as exc:
+        raise ModelLoadError(f"cannot load bento:{tag}: {exc}. Build it with leadscore build, or list the "
+                             "store with bentoml models list") from exc
+    meta = stored.info.metadata
+    bundle = load_bundle(Path(stored.path) / BUNDLE_FILE, str(meta.get("sha256", "")))
+    return LoadedModel(bundle, str(meta.get("name", stored.tag.name)), str(meta.get("version", stored.tag.version)),
+                       None, str(meta["sha256"]), "bento")

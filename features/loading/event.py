@@ -40,7 +40,7 @@ from features.contract import (
     REQUIRED_LEAD_COLUMNS,
 )
 from features.ids import lead_rows
-from features.loading.files import read_raw
+from features.loading.files import RawTable, read_raw
 from features.loading.ledger import (
     Reason,
     RowLedger,
@@ -75,9 +75,9 @@ class EventData:
 
 
 def load_event_data(
-    leads: str | Path,
-    activities: str | Path | None = None,
-    conversions: str | Path | None = None,
+    leads: str | Path | RawTable,
+    activities: str | Path | RawTable | None = None,
+    conversions: str | Path | RawTable | None = None,
     *,
     mapping: str | None = None,
     extra_columns: Sequence[str] = (),
@@ -90,7 +90,9 @@ def load_event_data(
     conversions file, conversions come from the leads export itself. ``extra_columns`` are lead columns
     outside the contract to keep as fit features; ``extra_numeric`` names those among them a trained model
     reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
-    demands at least one conversion (there is nothing to learn otherwise).
+    demands at least one conversion (there is nothing to learn otherwise). A table may also be given as a
+    :class:`~features.loading.files.RawTable` already read (some rows of a file, with their row numbers):
+    the Spark engine loads each partition of leads with their activities this way, by these same rules.
     """
     if mapping is not None and mapping not in MAPPINGS:
         raise ValueError(f"unknown mapping {mapping!r}; known mappings: {', '.join(sorted(MAPPINGS))}")
@@ -127,7 +129,7 @@ def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
 
 
 def _load_leads(
-    path: str | Path, mapping: str | None, extra_columns: Sequence[str], extra_numeric: Sequence[str] | None,
+    path: str | Path | RawTable, mapping: str | None, extra_columns: Sequence[str], extra_numeric: Sequence[str] | None,
     derive: bool, report: DataReport,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, int]]:
     """Leads table, the conversions recorded in it (when ``derive`` and the vendor mapping provides
@@ -140,7 +142,7 @@ def _load_leads(
     if frame.empty:
         raise DataContractError(f"{name}: the leads file has a header but no rows")
 
-    rows = RowLedger(name, len(frame))
+    rows = RowLedger(name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)
     rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")
     ids = values.text_column(frame[LEAD_ID])
@@ -164,7 +166,7 @@ def _load_leads(
             columns[column] = pd.Series(amounts, index=frame.index)
         else:
             columns[column] = values.text_column(frame[column])
-    columns["source_row"] = pd.Series(np.arange(1, len(frame) + 1, dtype="int64"), index=frame.index)
+    columns["source_row"] = pd.Series(rows.numbers.astype("int64", copy=False), index=frame.index)
 
     derived = None
     if derive and CONVERTED_AT in frame.columns:
@@ -254,7 +256,8 @@ class _TimedTable:
 
 
 def _open_timed_table(
-    path: str | Path, mapping: str | None, table: str, columns: Sequence[str], time_column: str, known_ids: pd.Series,
+    path: str | Path | RawTable, mapping: str | None, table: str, columns: Sequence[str], time_column: str,
+    known_ids: pd.Series,
 ) -> _TimedTable:
     """Read an activities or conversions file: map, require its columns, and reject the rows every such
     table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
@@ -264,7 +267,7 @@ def _open_timed_table(
     raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
     require_columns(frame, raw.name, table, columns, mapping)
-    rows = RowLedger(raw.name, len(frame))
+    rows = RowLedger(raw.name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)
     rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")
     ids, lead_codes = _lead_ids(frame[LEAD_ID], known_ids)
@@ -279,7 +282,8 @@ def _open_timed_table(
 
 
 def _load_activities(
-    path: str | Path, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int], report: DataReport,
+    path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
+    report: DataReport,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``)."""
     table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids)
@@ -290,7 +294,7 @@ def _load_activities(
     unknown = rows.reject(table.lead_codes < 0, table.id_field, _unknown_lead(ids, rejected_ids), ids)
     kept = np.flatnonzero(rows.keep)
     repeat, first = repeated_rows(table.times.array.asi8[kept], table.lead_codes[kept], type_codes[kept])
-    first_row = dict(zip(kept[repeat].tolist(), (kept[first] + 1).tolist(), strict=True))
+    first_row = dict(zip(kept[repeat].tolist(), rows.numbers[kept[first]].tolist(), strict=True))
     duplicate = np.zeros(len(frame), dtype=bool)
     duplicate[kept[repeat]] = True
 
@@ -346,7 +350,8 @@ def repeated_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _load_conversions(
-    path: str | Path, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int], report: DataReport,
+    path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
+    report: DataReport,
 ) -> pd.DataFrame:
     table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids)
     frame, rows, ids = table.frame, table.rows, table.ids
@@ -356,7 +361,8 @@ def _load_conversions(
     kept = clean[rows.keep].sort_values(CONVERTED_AT, kind="stable")
     later = kept.duplicated(subset=LEAD_ID, keep="first").to_numpy()
     earliest = kept[~later & kept[LEAD_ID].isin(kept.loc[later, LEAD_ID]).to_numpy()]
-    earliest_row = dict(zip(earliest[LEAD_ID].tolist(), (earliest.index.to_numpy() + 1).tolist(), strict=True))
+    earliest_row = dict(zip(earliest[LEAD_ID].tolist(), rows.numbers[earliest.index.to_numpy()].tolist(),
+                            strict=True))
     earliest_at = dict(zip(earliest[LEAD_ID].tolist(), earliest[CONVERTED_AT], strict=True))
     repeat = np.zeros(len(frame), dtype=bool)
     repeat[kept.index[later].to_numpy()] = True

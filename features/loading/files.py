@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,6 +39,13 @@ class RawTable:
     separator: str | None
     unnamed: list[str]  #: columns whose header field was empty
     malformed: dict[int, str]  #: 0-based position → why the row could not be split into fields
+    #: each row's number in its file (1-based, ascending) when the frame holds only some of the file's rows,
+    #: as a partition of a distributed read does; None: the frame is the whole file, row i is number i + 1
+    rows: np.ndarray | None = None
+
+    def numbers(self) -> np.ndarray:
+        """Each row's number in its file (1-based)."""
+        return self.rows if self.rows is not None else np.arange(1, len(self.frame) + 1, dtype=np.int64)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -55,10 +63,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return raw.frame
 
 
-def read_raw(path: str | Path, picklists: Sequence[str] = ()) -> RawTable:
+def read_raw(path: str | Path | RawTable, picklists: Sequence[str] = ()) -> RawTable:
     """Read a file as it is. ``picklists`` name text columns with few distinct values (activity types):
     Parquet delivers them dictionary-encoded, as pandas categories, which spares hashing millions of
-    values to find their few distinct ones; CSV reads them as text like every other column."""
+    values to find their few distinct ones; CSV reads them as text like every other column. A
+    :class:`RawTable` (rows another reader has read, e.g. one partition of a Spark job) is taken as it is."""
+    if isinstance(path, RawTable):
+        return path
     name = str(path)
     file = Path(path)
     suffix = file.suffix.lower()

@@ -24,8 +24,10 @@ Reason = str | Callable[[np.ndarray], Sequence[str]]
 class RowLedger:
     """Which rows of one file are still in play, and the one issue of each row that is not."""
 
-    def __init__(self, file: str, count: int) -> None:
+    def __init__(self, file: str, count: int, numbers: np.ndarray | None = None) -> None:
         self.file = file
+        #: each row's number in its file (1-based), as issues name it
+        self.numbers = numbers if numbers is not None else np.arange(1, count + 1, dtype=np.int64)
         self.keep = np.ones(count, dtype=bool)
         self.rejected: list[RowIssue] = []
         self.warnings: list[RowIssue] = []
@@ -57,7 +59,7 @@ class RowLedger:
 
     def reject_malformed(self, malformed: dict[int, str]) -> None:
         for position, reason in malformed.items():
-            self.rejected.append(RowIssue(self.file, position + 1, WHOLE_ROW, reason, None, None))
+            self.rejected.append(RowIssue(self.file, int(self.numbers[position]), WHOLE_ROW, reason, None, None))
             self.keep[position] = False
 
     def sorted_rejected(self) -> list[RowIssue]:
@@ -81,7 +83,7 @@ class RowLedger:
         file = self.file
         return [
             RowIssue(file, row, column, text, value, lead)
-            for row, text, value, lead in zip((positions + 1).tolist(), texts, shown, leads, strict=True)
+            for row, text, value, lead in zip(self.numbers[positions].tolist(), texts, shown, leads, strict=True)
         ]
 
 def _values_at(series: pd.Series, positions: np.ndarray) -> list[Any]:
@@ -107,7 +109,7 @@ def reject_duplicates(rows: RowLedger, ids: pd.Series, column: str, what: str) -
     # name the first rows of the ids that repeat only (a dict over every id would cost more than the rest)
     twins = kept[kept.isin(kept[repeated]).to_numpy()]
     first = twins[~twins.duplicated().to_numpy()]
-    first_row = dict(zip(first.tolist(), (first.index.to_numpy() + 1).tolist(), strict=True))
+    first_row = dict(zip(first.tolist(), rows.numbers[first.index.to_numpy()].tolist(), strict=True))
     later = np.zeros(len(ids), dtype=bool)
     later[kept.index[repeated].to_numpy()] = True
     rows.reject(later, column, each(ids, lambda lead: f"duplicate {what} (first seen in row {first_row[lead]})"), ids)

@@ -12,7 +12,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from crm.inbound import LEADSCORE_NS, OUTBOUND, SOAP_ENV, hubspot_signature
+from crm.inbound import OUTBOUND, SCORES_NAMESPACE, SOAP_ENV, hubspot_signature
 from serving.server import running_server
 
 TOKEN = "hooks-token-1"
@@ -136,7 +136,7 @@ def post_salesforce(url: str, body: bytes) -> httpx.Response:
 def acked_scores(response: httpx.Response) -> list[dict]:
     root = ET.fromstring(response.content)
     assert root.findtext(f"{{{SOAP_ENV}}}Body/{{{OUTBOUND}}}notificationsResponse/{{{OUTBOUND}}}Ack") == "true"
-    return [dict(lead.attrib) for lead in root.iter(f"{{{LEADSCORE_NS}}}lead")]
+    return [dict(lead.attrib) for lead in root.iter(f"{{{SCORES_NAMESPACE}}}lead")]
 
 
 def test_an_outbound_message_is_acked_scored_and_a_repeated_notification_not_scored_again(server, crm_leads):

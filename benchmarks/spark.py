@@ -1,0 +1,125 @@
+"""Benchmark: batch scoring and features on Spark (local mode) against the local path, in one run.
+
+    .venv/bin/python benchmarks/spark.py                    # 100,000 leads (~2 M activities), Spark local[*]
+    .venv/bin/python benchmarks/spark.py --leads 1000000    # the issue's size (needs the machine to itself)
+
+What is measured, in one process so the ratio shares the machine's state:
+
+* **local** — ``serving.batch.score_event_file`` on the world's Parquet files (load, features, scores,
+  reasons, atomic write) and ``engines.partition.feature_rows`` after ``load_event_data`` (features only).
+* **spark** — ``engines.spark.score_spark`` / ``features_spark`` on the same files into a Parquet folder, in
+  a session started beforehand (its start-up is reported apart: a cluster job pays it once per job). The
+  outputs are compared with the local ones (same rows, every number with the same bits).
+* **per bucket** — leads per second of one bucket's Python call (``--buckets``), the figure a cluster
+  sizing divides by.
+
+Local mode on one machine runs the same Python work plus Spark's shuffle and Arrow transfers, so its ratio
+to the local path is the price of distribution, not a speed-up; the speed-up comes from executors. Results
+go to ``benchmarks/results/spark.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import machine
+import numpy as np
+import pandas as pd
+import report
+import worlds
+
+
+def _bitwise_equal(local: pd.DataFrame, spark: pd.DataFrame) -> bool:
+    if list(local.columns) != list(spark.columns) or len(local) != len(spark):
+        return False
+    for name in local.columns:
+        a, b = local[name], spark[name]
+        if not (a.isna().to_numpy() == b.isna().to_numpy()).all():
+            return False
+        present = a.notna().to_numpy()
+        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
+            if not np.array_equal(a.to_numpy(np.float64)[present].view(np.uint64),
+                                  b.to_numpy(np.float64)[present].view(np.uint64)):
+                return False
+        elif a[present].astype(str).tolist() != b[present].astype(str).tolist():
+            return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leads", type=int, default=100_000, help="leads in the scored world")
+    parser.add_argument("--train-leads", type=int, default=20_000, help="leads of the world the model learns from")
+    parser.add_argument("--master", default="local[*]")
+    parser.add_argument("--buckets", type=int, default=None)
+    parser.add_argument("--as-of", default="2026-06-30T00:00:00Z")
+    args = parser.parse_args()
+
+    info = machine.announce()
+    from engines.partition import feature_rows
+    from engines.spark import features_spark, score_spark, spark_session
+    from features.config import FeatureConfig
+    from features.loading import load_event_data
+    from scoring.options import ScoringOptions
+    from serving.batch import score_event_file
+
+    paths = worlds.cached_world(args.leads, 1)
+    bundle = worlds.load_bundle(worlds.cached_model(args.train_leads, 1))
+    options = ScoringOptions(pd.Timestamp(args.as_of).to_pydatetime()).resolved()
+    scratch = Path(tempfile.mkdtemp(prefix="spark-bench-"))
+
+    t0 = time.perf_counter()
+    local = score_event_file(bundle, paths["leads"], paths["activities"], scratch / "local.parquet", options, "b")
+    local_score_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    data, _ = load_event_data(paths["leads"], paths["activities"])
+    local_features = feature_rows(data, options.as_of, FeatureConfig())  # type: ignore[arg-type]
+    local_features_s = time.perf_counter() - t0
+    del data
+
+    t0 = time.perf_counter()
+    spark = spark_session(args.master)
+    spark.range(1).count()
+    session_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    summary = score_spark(spark, bundle, str(paths["leads"]), str(paths["activities"]), str(scratch / "scores"),
+                          options, "b", args.buckets)
+    spark_score_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    features_spark(spark, str(paths["leads"]), str(paths["activities"]), str(scratch / "features"),
+                   options.as_of, buckets=args.buckets)  # type: ignore[arg-type]
+    spark_features_s = time.perf_counter() - t0
+    cores = spark.sparkContext.defaultParallelism
+    spark.stop()
+
+    same_scores = _bitwise_equal(pd.read_parquet(scratch / "local.parquet"),
+                                 pd.read_parquet(scratch / "scores").sort_values("row").reset_index(drop=True))
+    got = pd.read_parquet(scratch / "features").set_index("lead_id").loc[local_features["lead_id"]].reset_index()
+    same_features = _bitwise_equal(local_features, got)
+    per_bucket = args.leads / summary.buckets / (spark_score_s / max(1, summary.buckets / cores))
+    results = {
+        "machine": info, "leads": args.leads, "rows": local.rows, "buckets": summary.buckets, "spark_cores": cores,
+        "local_score_s": local_score_s, "spark_score_s": spark_score_s, "score_ratio": spark_score_s / local_score_s,
+        "local_features_s": local_features_s, "spark_features_s": spark_features_s,
+        "features_ratio": spark_features_s / local_features_s, "session_start_s": session_s,
+        "scores_bit_for_bit": same_scores, "features_bit_for_bit": same_features,
+        "leads_per_second_per_core": per_bucket, "load_average_end": machine.load_average(),
+    }
+    rows = [("score (load → features → scores → file)", report.fmt_s(local_score_s), report.fmt_s(spark_score_s),
+             f"{spark_score_s / local_score_s:.2f}×", "yes" if same_scores else "NO"),
+            ("features", report.fmt_s(local_features_s), report.fmt_s(spark_features_s),
+             f"{spark_features_s / local_features_s:.2f}×", "yes" if same_features else "NO")]
+    table = report.md_table(["step", "local", f"Spark {args.master}", "Spark / local", "bit for bit"], rows)
+    report.print_table(["step", "local", f"Spark {args.master}", "Spark / local", "bit for bit"], rows)
+    markdown = (f"# Spark local mode vs the local path\n\n{args.leads:,} leads, {summary.buckets} buckets, "
+                f"{cores} Spark cores; session start {report.fmt_s(session_s)} (not included).\n\n{table}\n\n"
+                f"Scoring throughput per Spark core: {per_bucket:,.0f} leads/s.\n\n"
+                f"Machine: {machine.describe(info, 'pandas', 'pyspark')}; {machine.load_note()}\n")
+    report.write_results("spark", results, markdown)
+
+
+if __name__ == "__main__":
+    main()

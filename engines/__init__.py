@@ -1,0 +1,9 @@
+"""Engines that run the one feature and scoring definition on more than one machine.
+
+    partition.py   what one partition does: a bucket of leads with their activities, as Arrow tables, through
+                   the same loader, features and scoring bundle as the local batch (no Spark in here)
+    spark.py       the Apache Spark job around it: read the contract tables from Parquet, bucket leads and
+                   activities together by lead id, run :mod:`engines.partition` on each bucket, write Parquet
+
+PySpark is an optional extra (``pip install .[spark]``); nothing outside this package imports it.
+"""

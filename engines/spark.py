@@ -1,0 +1,207 @@
+"""Features and batch scores on Apache Spark, by the local path's own functions.
+
+The job reads the contract tables from Parquet (a file, a folder of part files or a glob, local or any URI
+Spark reads), numbers each row as a local run would (row 1 is the first row of the first file in path
+order), keys every leads and activities row by its lead id as the loader reads it, and hashes the key into
+buckets. Leads and activities are cogrouped by bucket and each bucket goes through
+:mod:`engines.partition` (``applyInArrow``): the same loader, feature and scoring functions as
+``leadscore score`` on one machine, with the scoring bundle broadcast once. The result is Parquet, one part
+file per bucket, with the local score file's columns and one row per input leads row.
+
+Configuration: ``LEADSCORE_SPARK_MASTER`` (default ``local[*]``) when no session is running;
+``LEADSCORE_SPARK_LEADS_PER_BUCKET`` (default 100,000) sizes the buckets.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+
+from engines.partition import (
+    BUCKET,
+    FILE,
+    KEY,
+    ROW,
+    features_partition,
+    features_schema,
+    lead_keys,
+    score_partition,
+    score_schema,
+)
+from features.config import FeatureConfig
+from features.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
+from features.loading.ledger import require_columns
+from scoring.bundle import ScoringBundle
+from scoring.options import ScoringOptions
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+#: Leads per bucket unless told otherwise: a bucket is loaded, featured and scored in one Python call.
+LEADS_PER_BUCKET = 100_000
+
+
+class SparkUnavailable(RuntimeError):
+    """PySpark is not installed (it is the optional extra ``spark``)."""
+
+
+@dataclass(frozen=True)
+class SparkSummary:
+    """What a Spark run wrote: ``rows`` output rows (one per input leads row for scores), ``errors`` of them
+    with an error, in ``buckets`` buckets, to the folder ``out``."""
+
+    rows: int
+    scored: int
+    errors: int
+    buckets: int
+    out: str
+
+
+def spark_session(master: str | None = None) -> SparkSession:
+    """The running Spark session, or a new one on ``master`` (``LEADSCORE_SPARK_MASTER``, default
+    ``local[*]``). A new session works in UTC; in local mode its Python workers run this interpreter."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise SparkUnavailable("PySpark is not installed: pip install 'leadscore[spark]' (needs Java 17+)") from exc
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    master = master or os.environ.get("LEADSCORE_SPARK_MASTER", "local[*]")
+    if master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    session = (SparkSession.builder.master(master).appName("leadscore")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")  # our own lines say what happens
+               .config("spark.sql.shuffle.partitions", "8" if master.startswith("local") else "200")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def score_spark(spark: SparkSession, bundle: ScoringBundle, leads: str, activities: str | None, out: str,
+                options: ScoringOptions, model_version: str = "", buckets: int | None = None) -> SparkSummary:
+    """Score the leads in ``leads`` (with ``activities``) into the Parquet folder ``out``: the local score
+    file's rows, one per input leads row, each bucket scored by :func:`engines.partition.score_partition`."""
+    options = options.resolved()
+    config = bundle.feature_config
+    lead_rows, activity_rows, n_buckets, rows_read = _bucketed_inputs(spark, leads, activities, config, buckets)
+    schema = score_schema(bundle, options, _arrow_schema(lead_rows))
+    shared = spark.sparkContext.broadcast(bundle)
+    names = (leads, activities or "")
+
+    def score_bucket(leads_part: pa.Table, activities_part: pa.Table) -> pa.Table:
+        return score_partition(leads_part, activities_part, shared.value, options, model_version, names, schema)
+
+    try:
+        _run(lead_rows, activity_rows, score_bucket, schema, out)
+    finally:
+        shared.destroy()
+    from pyspark.sql import functions as F
+
+    rows, errors = spark.read.parquet(out).agg(F.count("*"), F.count("error")).first()
+    if rows != rows_read:
+        raise RuntimeError(f"internal error: {rows_read} input rows but {rows} output rows")
+    return SparkSummary(rows, rows - errors, errors, n_buckets, out)
+
+
+def features_spark(spark: SparkSession, leads: str, activities: str | None, out: str, as_of: datetime,
+                   config: FeatureConfig | None = None, buckets: int | None = None) -> SparkSummary:
+    """The features of every lead that existed at ``as_of`` into the Parquet folder ``out``: ``lead_id``
+    and the catalogue's features, as :func:`engines.partition.feature_rows` computes them locally."""
+    config = config or FeatureConfig()
+    as_of = ScoringOptions(as_of).resolved().as_of  # type: ignore[assignment]
+    lead_rows, activity_rows, n_buckets, _ = _bucketed_inputs(spark, leads, activities, config, buckets)
+    schema = features_schema(as_of, config, _arrow_schema(lead_rows))
+    names = (leads, activities or "")
+
+    def featurise_bucket(leads_part: pa.Table, activities_part: pa.Table) -> pa.Table:
+        return features_partition(leads_part, activities_part, as_of, config, names, schema)
+
+    _run(lead_rows, activity_rows, featurise_bucket, schema, out)
+    rows = spark.read.parquet(out).count()
+    return SparkSummary(rows, rows, 0, n_buckets, out)
+
+
+def _run(lead_rows: DataFrame, activity_rows: DataFrame, per_bucket, schema: pa.Schema, out: str) -> None:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    result = (lead_rows.groupBy(BUCKET).cogroup(activity_rows.groupBy(BUCKET))
+              .applyInArrow(per_bucket, from_arrow_schema(schema)))
+    result.write.mode("overwrite").parquet(out)
+
+
+def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, config: FeatureConfig,
+                     buckets: int | None) -> tuple[DataFrame, DataFrame, int, int]:
+    """Leads and activities rows with their row numbers, keys and buckets; the number of buckets and of
+    leads rows."""
+    lead_rows, rows_read = _numbered(spark, leads)
+    require_columns(pd.DataFrame(columns=lead_rows.columns), leads, "leads", REQUIRED_LEAD_COLUMNS, None)
+    wanted = [*LEAD_COLUMNS, *config.extra_columns]
+    missing = [c for c in config.extra_columns if c not in lead_rows.columns]
+    if missing:
+        raise ValueError(f"{leads}: declared extra column {missing[0]!r} is missing from the leads table")
+    lead_rows = lead_rows.select(*[c for c in wanted if c in lead_rows.columns], ROW)
+    n = buckets or max(spark.sparkContext.defaultParallelism,
+                       math.ceil(rows_read / int(os.environ.get("LEADSCORE_SPARK_LEADS_PER_BUCKET", LEADS_PER_BUCKET))))
+    if activities:
+        activity_rows, _ = _numbered(spark, activities)
+        require_columns(pd.DataFrame(columns=activity_rows.columns), activities, "activities", ACTIVITY_COLUMNS,
+                        None)
+        activity_rows = activity_rows.select(*ACTIVITY_COLUMNS, ROW)
+    else:
+        activity_rows = spark.createDataFrame([], f"{LEAD_ID} string, occurred_at timestamp, "
+                                                  f"activity_type string, {ROW} long")
+    return _bucket(_keyed(lead_rows), n), _bucket(_keyed(activity_rows), n), n, rows_read
+
+
+def _numbered(spark: SparkSession, uri: str) -> tuple[DataFrame, int]:
+    """The rows of the Parquet input ``uri`` with :data:`~engines.partition.ROW` (1-based, counted over its
+    files in path order, as a local run counts the rows of one file), and how many there are."""
+    from pyspark.sql import functions as F
+
+    frame = spark.read.parquet(uri).select("*", F.col("_metadata.file_path").alias(FILE),
+                                           F.col("_metadata.row_index").alias("_index"))
+    counts = sorted((row[FILE], row["count"]) for row in frame.groupBy(FILE).count().collect())
+    offsets, start = [], 0
+    for file, count in counts:
+        offsets.append((file, start))
+        start += count
+    offset_frame = spark.createDataFrame(offsets or [("", 0)], f"{FILE} string, _offset long")
+    numbered = (frame.join(F.broadcast(offset_frame), FILE)
+                .withColumn(ROW, F.col("_index") + F.col("_offset") + 1).drop("_index", "_offset", FILE))
+    return numbered, start
+
+
+def _keyed(frame: DataFrame) -> DataFrame:
+    """``frame`` with :data:`~engines.partition.KEY`: the lead id as the loader reads it."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    def add_keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield pa.RecordBatch.from_arrays([*batch.columns, lead_keys(batch.column(LEAD_ID))],
+                                             names=[*batch.schema.names, KEY])
+
+    return frame.mapInArrow(add_keys, StructType([*frame.schema.fields, StructField(KEY, StringType())]))
+
+
+def _bucket(frame: DataFrame, n: int) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    return frame.withColumn(BUCKET, F.pmod(F.xxhash64(KEY), F.lit(n)))
+
+
+def _arrow_schema(frame: DataFrame) -> pa.Schema:
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(frame.schema, timezone="UTC")

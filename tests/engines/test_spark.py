@@ -1,0 +1,170 @@
+"""The Spark engine gives bit for bit the features and scores of the local path, because it runs the same
+functions on buckets of leads with all their activities (engines/partition.py).
+
+One SparkSession in local mode for the module; a small world with the rows real exports have (no id, a
+duplicate id, an unparseable date, leads created after the scoring moment, leads without activities,
+activities of unknown leads, exact duplicate activities), given to Spark as folders of part files and to the
+local path as the same rows in one file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+pytest.importorskip("pyspark", reason="PySpark is not installed: the Spark engine tests need the optional extra "
+                                      "(pip install '.[spark]') and Java 17")
+if shutil.which("java") is None:
+    pytest.skip("no Java on PATH: Spark local mode needs Java 17", allow_module_level=True)
+
+from engines.spark import score_spark, spark_session
+from leadscore.cli import app
+from scoring.bundle import ScoringBundle
+from scoring.options import ScoringOptions
+from serving.batch import score_event_file
+
+pytestmark = pytest.mark.slow  # a JVM and Python workers start: ~30 s and more on a shared 2-core machine
+
+AS_OF = pd.Timestamp("2026-01-15T00:00:00Z")
+NO_ACTIVITY_LEADS = 30
+UNKNOWN_LEAD_ACTIVITIES = 300
+DUPLICATE_ACTIVITIES = 50
+
+
+@dataclass
+class Inputs:
+    leads_file: Path  # every leads row in one file (the local path)
+    activities_file: Path
+    leads_dir: Path  # the same rows as part files (Spark)
+    activities_dir: Path
+    leads: pd.DataFrame
+    no_activity_ids: list[str]
+    unknown_ids: set[str]
+    created_after: int  # leads rows with a usable date after AS_OF
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+def _write_parts(frame: pd.DataFrame, folder: Path, parts: int) -> None:
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(frame)), parts)):
+        frame.iloc[part].to_parquet(folder / f"part-{i:02d}.parquet", index=False)
+
+
+@pytest.fixture(scope="module")
+def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Inputs:
+    """Every fifth lead of the small world (created across its whole history) with the mess added; leads
+    keep their values as text (created_at too, so one can be unparseable), activities have typed moments."""
+    every = pd.read_csv(world_files["leads"], dtype=str)
+    leads = every.iloc[::5].reset_index(drop=True)
+    broken = pd.DataFrame([
+        {**leads.iloc[0].to_dict(), "lead_id": ""},  # no id
+        {**leads.iloc[1].to_dict(), "lead_id": f"  {leads.iloc[1]['lead_id']} "},  # the same id, padded
+        {**leads.iloc[2].to_dict(), "lead_id": "BAD-DATE", "created_at": "31.02.2024"},
+    ])
+    leads = pd.concat([leads.iloc[:400], broken, leads.iloc[400:]], ignore_index=True)
+
+    activities = pd.read_csv(world_files["activities"], dtype=str)
+    activities["occurred_at"] = pd.to_datetime(activities["occurred_at"], utc=True, format="ISO8601")
+    ids = set(leads["lead_id"])
+    no_activity_ids = [i for i in leads["lead_id"].iloc[10:400] if i in set(activities["lead_id"])][
+        :NO_ACTIVITY_LEADS]
+    mine = activities[activities["lead_id"].isin(ids) & ~activities["lead_id"].isin(no_activity_ids)]
+    unknown = activities[~activities["lead_id"].isin(ids)].head(UNKNOWN_LEAD_ACTIVITIES)
+    activities = pd.concat([mine, unknown, mine.iloc[::97].head(DUPLICATE_ACTIVITIES)], ignore_index=True)
+
+    created = pd.to_datetime(leads["created_at"], utc=True, errors="coerce", format="ISO8601")
+    folder = tmp_path_factory.mktemp("spark_inputs")
+    leads.to_parquet(folder / "leads.parquet", index=False)
+    activities.to_parquet(folder / "activities.parquet", index=False)
+    _write_parts(leads, folder / "leads", 2)
+    _write_parts(activities, folder / "activities", 3)
+    return Inputs(folder / "leads.parquet", folder / "activities.parquet", folder / "leads", folder / "activities",
+                  leads, no_activity_ids, set(unknown["lead_id"]), int((created > AS_OF).sum()))
+
+
+def assert_bitwise_equal(local: pd.DataFrame, spark: pd.DataFrame) -> None:
+    """Same columns in the same order, same missing cells, every number with the same bits, same texts."""
+    assert list(spark.columns) == list(local.columns)
+    assert len(spark) == len(local)
+    for name in local.columns:
+        a, b = local[name], spark[name]
+        assert (a.isna().to_numpy() == b.isna().to_numpy()).all(), f"{name}: missing cells differ"
+        present = a.notna().to_numpy()
+        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
+            bits_a = a.to_numpy(dtype=np.float64)[present].view(np.uint64)
+            bits_b = b.to_numpy(dtype=np.float64)[present].view(np.uint64)
+            differ = np.flatnonzero(bits_a != bits_b)
+            assert differ.size == 0, f"{name}: {differ.size} values differ, first at row {differ[:1]}"
+        else:
+            assert a[present].astype(str).tolist() == b[present].astype(str).tolist(), f"{name}: values differ"
+
+
+@pytest.fixture(scope="module")
+def scored(spark, bundle: ScoringBundle, inputs: Inputs, tmp_path_factory: pytest.TempPathFactory):
+    options = ScoringOptions(AS_OF.to_pydatetime(), "de", 3)
+    out = tmp_path_factory.mktemp("spark_scores")
+    local = score_event_file(bundle, inputs.leads_file, inputs.activities_file, out / "local.parquet", options, "7")
+    summary = score_spark(spark, bundle, str(inputs.leads_dir), str(inputs.activities_dir), str(out / "spark"),
+                          options, "7", buckets=3)
+    return (local, pd.read_parquet(out / "local.parquet"),
+            summary, pd.read_parquet(out / "spark").sort_values("row").reset_index(drop=True))
+
+
+def test_spark_scores_are_the_local_scores_bit_for_bit(scored, inputs: Inputs) -> None:
+    local_summary, local, summary, spark = scored
+    assert summary.rows == local_summary.rows == len(inputs.leads)  # one row per input leads row
+    assert summary.buckets == 3
+    assert spark["row"].tolist() == list(range(1, len(inputs.leads) + 1))  # numbered across the part files
+    assert_bitwise_equal(local, spark)
+
+
+def test_every_kind_of_row_comes_out_as_locally(scored, inputs: Inputs) -> None:
+    _, _, summary, spark = scored
+    errors = spark.set_index("row")["error"]
+    assert errors[401].startswith("lead_id:")  # the row without an id
+    assert "duplicate" in errors[402] and "row 2" in errors[402]  # the padded id is lead 2's; its row is named
+    assert errors[403].startswith("created_at:")  # 31.02.2024
+    after = errors.str.contains("after as_of", na=False)
+    assert after.sum() == inputs.created_after > 100  # every lead created after the moment, as an error row
+    assert summary.errors == 3 + inputs.created_after
+    silent = spark[spark["lead_id"].isin(inputs.no_activity_ids)]
+    assert len(silent) == NO_ACTIVITY_LEADS and silent["score"].notna().all()  # scored on their fit alone
+    assert not set(spark["lead_id"].dropna()) & inputs.unknown_ids  # unknown leads' activities score nobody
+
+
+def test_features_on_spark_from_the_cli_equal_the_local_features(spark, inputs: Inputs, tmp_path: Path) -> None:
+    runner = CliRunner()
+    as_of = AS_OF.isoformat()
+    local = runner.invoke(app, ["features", "--leads", str(inputs.leads_file), "--activities",
+                                str(inputs.activities_file), "--out", str(tmp_path / "local.parquet"),
+                                "--as-of", as_of])
+    assert local.exit_code == 0, local.output
+    distributed = runner.invoke(app, ["features", "--engine", "spark", "--leads", str(inputs.leads_dir),
+                                      "--activities", str(inputs.activities_dir), "--out",
+                                      str(tmp_path / "spark"), "--as-of", as_of])
+    assert distributed.exit_code == 0, distributed.output
+    assert json.loads(distributed.stdout.strip().splitlines()[-1])["rows"] == json.loads(
+        local.stdout.strip().splitlines()[-1])["rows"]
+    expected = pd.read_parquet(tmp_path / "local.parquet")
+    got = pd.read_parquet(tmp_path / "spark").set_index("lead_id").loc[expected["lead_id"]].reset_index()
+    assert len(expected) == len(inputs.leads) - 3 - inputs.created_after  # the leads that existed, once each
+    assert_bitwise_equal(expected, got)
+
+
+def test_spark_refuses_what_it_cannot_read_in_one_line() -> None:
+    result = CliRunner().invoke(app, ["score", "--engine", "spark", "--table", "t.parquet", "--out", "o"])
+    assert result.exit_code == 2
+    assert "--engine spark scores event-mode Parquet" in result.output

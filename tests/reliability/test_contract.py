@@ -23,7 +23,8 @@ def test_the_document_is_leadscores_not_bentomls(document: dict) -> None:
     assert info["title"] == "leadscore" and info["version"] == serving.openapi.package_version() != "None"
     assert "BentoML" not in info["description"] and "contact" not in info
     assert {t["name"] for t in document["tags"]} == {"scoring", "model", "health"}
-    assert set(document["paths"]) == {"/score", "/card", "/model", "/livez", "/readyz", "/metrics"}
+    assert set(document["paths"]) == {"/score", "/card", "/leads/{lead_id}/scores", "/model", "/livez", "/readyz",
+                                      "/metrics"}
 
 
 def test_every_data_route_needs_the_bearer_token_and_documents_every_error(document: dict) -> None:

@@ -20,7 +20,7 @@ from vendor_exports import hubspot_exports, salesforce_exports
 from leadscore.cli import app
 from leadscore.synthetic import World
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from leadscore.synthetic import World, WorldConfig, generate_world
 from training.config import TrainConfig
 from training.train import TrainResult, train_event, truth_gap
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 CONFIG = TrainConfig(search_seconds=8)
 LEARNED = ("drifting", "strong_interaction", "low_base_rate")

@@ -73,6 +73,7 @@ def week(world_files: dict[str, Path], event_data: EventData, tmp_path_factory: 
     folder = tmp_path_factory.mktemp("guard")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     old = os.environ.get("MLFLOW_TRACKING_URI")
+    old_uri = mlflow.get_tracking_uri()
     os.environ["MLFLOW_TRACKING_URI"] = uri
     configure(uri)
     files = world_files
@@ -91,6 +92,7 @@ def week(world_files: dict[str, Path], event_data: EventData, tmp_path_factory: 
                                         **SILENT)
         yield Week(uri, first, shorter, flat, flat_own)
     finally:
+        configure(old_uri)
         if old is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
         else:

@@ -78,6 +78,7 @@ def checks(trained, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Check
 
 
 def test_the_training_run_logs_the_profile_of_its_latest_evaluation_leads(trained, bundle: ScoringBundle) -> None:
+    mlflow.set_tracking_uri(trained.tracking_uri)  # another module's store may be the current one
     profile = load_reference_profile(trained.run_id, trained.version)
     assert profile.rows == trained.metrics["rows"]  # the backtest's latest origin: its open leads, one moment
     assert set(profile.features) == set(bundle.catalogue.names)

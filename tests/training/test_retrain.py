@@ -95,6 +95,7 @@ def test_shadow_scoring_rebuilds_each_logged_request_and_compares_with_what_was_
 
 
 @pytest.mark.slow
+@pytest.mark.extended
 def test_a_retrain_on_the_same_data_follows_the_gate_and_logs_the_shadow_metrics(
         trained, registry_copy: str, score_log: str) -> None:
     before = alias_version("lead-scoring", "champion")
@@ -120,6 +121,7 @@ def test_a_retrain_on_the_same_data_follows_the_gate_and_logs_the_shadow_metrics
 
 
 @pytest.mark.slow
+@pytest.mark.extended
 def test_a_retrain_that_fails_leaves_the_champion_and_says_why_in_one_line(
         trained, registry_copy: str, score_log: str, tmp_path: Path) -> None:
     before = alias_version("lead-scoring", "champion")

@@ -170,6 +170,7 @@ def _raw_leads(crm_leads: list[dict]) -> list[dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.extended
 def test_the_model_loads_and_scores_in_a_fresh_environment_outside_the_checkout_as_in_process(
     trained, model_dir: Path, fresh_env: FreshEnv, crm_leads: list[dict], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -247,6 +248,7 @@ def mlflow_server(model_dir: Path, fresh_env: FreshEnv, tmp_path: Path) -> Itera
 
 
 @pytest.mark.slow
+@pytest.mark.extended
 def test_mlflow_models_serve_from_the_fresh_environment_answers_with_the_in_process_scores(
     trained, mlflow_server: str, crm_leads: list[dict], monkeypatch: pytest.MonkeyPatch,
 ) -> None:

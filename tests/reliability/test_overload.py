@@ -57,8 +57,9 @@ def test_overload_is_refused_at_once_and_probes_stay_fast(server: str, server_en
           f"{statistics.median(accepted):.3f} s (medians); probes: median {statistics.median(probes):.3f} s, "
           f"max {max(probes):.3f} s")
     assert set(statuses) == {200, 503} and statuses[503] > statuses[200]
-    # a refusal costs reading the body and a few lines, not a wait for the work ahead of it
-    assert statistics.median(refusals) < min(0.5, statistics.median(accepted))
+    # a refusal costs reading the body and a few lines, not a wait for the work ahead of it (before the gate,
+    # every request queued: 1.1-2.2 s each at this load); an accepted answer may be as quick when it came first
+    assert statistics.median(refusals) < 0.5
     # probes do not wait behind scoring work (a probe behind one request would take an answer's time); the
     # bounds leave room for the shared test machine's scheduler, which also delays the probing client
     probes.sort()

@@ -16,9 +16,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from features.batch import LeadBatch
 from features.contract import LEAD_ID
 from features.loading import load_event_data
 from leadscore.synthetic import WorldConfig, generate_world, write_world
+from scoring.options import ScoringOptions
 from scoring.registry import configure
 from scoring.settings import MODEL_NAME, default_tracking_uri
 from serving.server import running_server
@@ -57,7 +59,9 @@ def run_demo(leads: int, port: int, workdir: Path, say: Callable[[str], None] = 
 
     loaded = load_model(f"models:/{MODEL_NAME}/{logged.model_version}", Path("models"))
     as_of = pd.Timestamp(world.conversions["converted_at"].max()).ceil("D")
-    scored = loaded.bundle.score_leads(data.leads, data.activities, as_of)
+    features = loaded.bundle.features(LeadBatch.from_frames(data.leads, data.activities), as_of)
+    options = ScoringOptions(as_of.to_pydatetime(), "en", 1)
+    scored = loaded.bundle.score(features, options).frame(1).set_index(features.index)
     converted = set(world.conversions[LEAD_ID])
     scored = scored.loc[~scored.index.isin(converted)]
     ranked = scored.sort_values("score", ascending=False, kind="stable")

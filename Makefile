@@ -23,7 +23,7 @@ test: $(STAMP)
 
 # The slowest end-to-end checks, apart so that `make test` stays under 10 minutes on 2 cores: the model on
 # worlds of other shapes, Salesforce/HubSpot exports through train → score → explain, the registered model in
-# a fresh environment, scheduled retraining end to end (about 9 minutes more).
+# a fresh environment, scheduled retraining end to end, the demo, a Bento built and served (about 11 minutes).
 test-extended: $(STAMP)
 	$(VENV)/bin/python -m pytest -m extended
 

@@ -22,7 +22,7 @@ from scoring.options import ScoringOptions
 from serving.scoring import score_request
 from serving.server import PROJECT_DIR, free_port
 
-pytestmark = pytest.mark.slow  # a Bento is built and a BentoML server started
+pytestmark = [pytest.mark.slow, pytest.mark.extended]  # a Bento is built and a BentoML server started
 
 TOKEN = "bento-token-41c2"
 AS_OF = "2026-06-30T00:00:00Z"

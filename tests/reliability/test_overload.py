@@ -56,7 +56,8 @@ def test_overload_is_refused_at_once_and_probes_stay_fast(server: str, server_en
     print(dict(statuses), f"refused in {statistics.median(refusals):.3f} s, answered in "
           f"{statistics.median(accepted):.3f} s (medians); probes: median {statistics.median(probes):.3f} s, "
           f"max {max(probes):.3f} s")
-    assert set(statuses) == {200, 503} and statuses[503] > statuses[200]
+    # the bound was reached (how often depends on how fast this machine scores), and nothing else was answered
+    assert set(statuses) == {200, 503} and statuses[503] >= 10
     # a refusal costs reading the body and a few lines, not a wait for the work ahead of it (before the gate,
     # every request queued: 1.1-2.2 s each at this load); an accepted answer may be as quick when it came first
     assert statistics.median(refusals) < 0.5

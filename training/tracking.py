@@ -142,12 +142,14 @@ def log_and_register(
         prints = fingerprint(inputs)
         mlflow.set_tags({f"input_sha256.{k}": v for k, v in prints.items()})
         test = result.test
-        dataset = mlflow.data.from_pandas(
-            test.reset_index()[[c for c in test.reset_index().columns if c != "probability"]].head(50_000),
-            source=";".join(str(p) for p in inputs.values()), name="test_window", targets=LABEL,
-            digest=hashlib.sha256("".join(sorted(prints.values())).encode()).hexdigest()[:32],
-        )
-        mlflow.log_input(dataset, context="test")
+        judged = LABEL in test.columns and not test.empty  # a points model on a history with nothing labelled yet
+        if judged:
+            dataset = mlflow.data.from_pandas(
+                test.reset_index()[[c for c in test.reset_index().columns if c != "probability"]].head(50_000),
+                source=";".join(str(p) for p in inputs.values()), name="test_window", targets=LABEL,
+                digest=hashlib.sha256("".join(sorted(prints.values())).encode()).hexdigest()[:32],
+            )
+            mlflow.log_input(dataset, context="test")
 
         mlflow.log_metrics({k: v for k, v in result.metrics.items() if np.isfinite(v)})
         for baseline, values in result.baselines.items():
@@ -162,18 +164,19 @@ def log_and_register(
             mlflow.log_metrics({"leakage_flagged": len(result.leakage.flagged),
                                 "leakage_excluded": len(result.leakage.excluded)})
 
-        progress("plotting calibration, gains and SHAP summary")
-        y = test[LABEL].to_numpy()
         bundle = result.bundle
-        X_test = bundle.matrix(test)
-        predictions = {"leadscore": test["probability"].to_numpy()}
-        calibration_plot(y, predictions, scratch / "calibration_curve.png")
-        lift_plot(y, predictions, scratch / "gains_chart.png")
-        sample = np.random.default_rng(config.seed).permutation(len(X_test))[:2000]
-        shap_values = bundle.model.contributions(X_test[sample])[:, :-1]
-        shap_summary_plot(shap_values, X_test[sample], bundle.catalogue.names, scratch / "shap_summary.png")
-        for png in ("calibration_curve.png", "gains_chart.png", "shap_summary.png"):
-            mlflow.log_artifact(str(scratch / png), "plots")
+        if judged:  # plots of how the model did need leads it was judged on
+            progress("plotting calibration, gains and SHAP summary")
+            y = test[LABEL].to_numpy()
+            X_test = bundle.matrix(test)
+            predictions = {"leadscore": test["probability"].to_numpy()}
+            calibration_plot(y, predictions, scratch / "calibration_curve.png")
+            lift_plot(y, predictions, scratch / "gains_chart.png")
+            sample = np.random.default_rng(config.seed).permutation(len(X_test))[:2000]
+            shap_values = bundle.model.contributions(X_test[sample])[:, :-1]
+            shap_summary_plot(shap_values, X_test[sample], bundle.catalogue.names, scratch / "shap_summary.png")
+            for png in ("calibration_curve.png", "gains_chart.png", "shap_summary.png"):
+                mlflow.log_artifact(str(scratch / png), "plots")
         (scratch / "model_card.md").write_text(model_card(result, config, prints))
         mlflow.log_artifact(str(scratch / "model_card.md"))
         (scratch / "features.md").write_text(bundle.catalogue.to_markdown("en"))

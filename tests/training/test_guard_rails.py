@@ -179,3 +179,19 @@ def test_a_failed_run_is_recorded_as_failed_with_its_error(world_files: dict[str
     assert [r.info.status for r in runs] == ["FAILED"]
     assert "converted_at" in runs[0].data.tags["error"]
     assert runs[0].data.tags["mode"] == "event"
+
+
+def test_a_crm_with_nothing_labelled_yet_registers_its_points_model(tmp_path: Path) -> None:
+    """A CRM three months old whose every lead's horizon is still open: nothing to judge on, yet a model to
+    serve (found running `leadscore train` on such an export: it failed logging a test window it did not have)."""
+    from leadscore.synthetic import WorldConfig, generate_world, write_world
+
+    files = write_world(generate_world(WorldConfig.preset("short_crm", seed=11)), tmp_path / "crm", "csv")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    before = mlflow.get_tracking_uri()
+    try:
+        logged = train_from_files(files["leads"], files["activities"], files["conversions"], TrainConfig(),
+                                  tracking_uri=uri, **SILENT)
+    finally:
+        configure(before)
+    assert logged.promoted and "not evaluated" in logged.decision

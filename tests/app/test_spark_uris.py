@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from leadscore.cli import _spark_uri
+from leadscore.commands.scoring import spark_uri as _spark_uri
 
 
 @pytest.mark.parametrize(("given", "read"), [

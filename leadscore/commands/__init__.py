@@ -1,0 +1,1 @@
+"""The ``leadscore`` commands, one module per group; ``leadscore.cli`` wires them into one command line."""

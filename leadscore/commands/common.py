@@ -1,0 +1,85 @@
+"""What every ``leadscore`` command shares: the console, one-line messages and failures, the choices the
+options offer, and loading a verified model."""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+console = Console(stderr=True, soft_wrap=True)  # an error stays one line however narrow the terminal
+
+class Fmt(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Promote(StrEnum):
+    gate = "gate"
+    always = "always"
+    never = "never"
+
+
+class Mapping(StrEnum):
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+
+
+class Crm(StrEnum):
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+
+
+class Lang(StrEnum):
+    en = "en"
+    de = "de"
+
+
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
+def say(message: str) -> None:
+    """A progress line on stderr (stdout carries the command's JSON result)."""
+    console.print(f"[dim]·[/dim] {message}")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Stop the command with one line saying what went wrong and what to do (exit 2: bad input)."""
+    console.print(f"[bold red]error:[/bold red] {message}")
+    raise typer.Exit(code)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console)
+
+
+def load_verified(model: str):
+    """The model at a URI, its checksum verified, or a one-line failure."""
+    from scoring.artifacts import IntegrityError
+    from serving.config import ServeConfig
+    from serving.loader import ModelLoadError, load_model
+
+    try:
+        return load_model(model, ServeConfig.from_env().cache_dir)
+    except (ModelLoadError, IntegrityError) as exc:
+        fail(str(exc))
+
+
+def train_config(horizon_days: int, seed: int, promote: Promote, model_name: str | None, search_seconds: float,
+                  rules: Path | None, keep: list[str] | None, extra: list[str] | None):
+    from training.config import TrainConfig
+
+    config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name,
+                         search=search_seconds > 0, search_seconds=search_seconds,
+                         rules_file=str(rules) if rules else None, keep=tuple(keep or ()))
+    if extra:
+        config = dataclasses.replace(config, features=dataclasses.replace(config.features,
+                                                                          extra_columns=tuple(extra)))
+    return config

@@ -1,0 +1,71 @@
+"""``monitor``: drift of the leads scored now against the champion's training window, and realised accuracy once
+conversions are known."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadscore.commands.common import console, fail, load_verified, say
+from scoring.settings import MODEL_NAME
+
+
+def monitor(
+    report: Annotated[Path, typer.Option(help="HTML report to write (also logged to MLflow).")],
+    leads: Annotated[Path | None, typer.Option(help="The leads file (now), to score them or rebuild logged leads.")]
+    = None,
+    activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    conversions: Annotated[Path | None, typer.Option(help="A conversions file exported later: realised conversion "
+                                                          "per tier and calibration of the scores.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="The moment checked (default: now); with --from-log the "
+                                                        "end of the window.")] = None,
+    from_log: Annotated[bool, typer.Option("--from-log", help="Check the scores served, from the score log "
+                                                              "(LEADSCORE_SCORE_DB).")] = False,
+    since: Annotated[float, typer.Option(help="With --from-log: the days before --as-of to read.")] = 7.0,
+    score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
+                                                      "./scores.db).")] = None,
+    model_name: Annotated[str, typer.Option(help="Registered model name; its champion is checked.")] = MODEL_NAME,
+    threshold: Annotated[float, typer.Option(help="Exit 3 when the score's or any feature's PSI reaches this.")]
+    = 0.25,
+) -> None:
+    """Compare the leads scored now (or the scores served) with the champion's training window: PSI per
+    feature and on the score; with --conversions, realised rate per tier and calibration. Writes an HTML
+    report, logs it to MLflow. Exit codes: 0 no drift above --threshold, 3 drift, 2 bad input, 1 failure."""
+    from training.monitor import EXIT_DRIFT, run_monitor
+    from training.reference import NoReferenceProfile
+
+    for given in (leads, activities, conversions):
+        if given is not None and not given.is_file():
+            fail(f"{given}: file not found", 2)
+    if report.suffix.lower() not in (".html", ".htm"):
+        fail(f"--report {report.name}: name the report .html", 2)
+    if not report.parent.is_dir():
+        fail(f"--report: folder {report.parent} does not exist", 2)
+    if activities is not None and leads is None:
+        fail("--activities needs --leads", 2)
+    loaded = load_verified(f"models:/{model_name}@champion")
+    try:
+        result = run_monitor(loaded.bundle, loaded.name, loaded.version, report, as_of=as_of, leads=leads,
+                             activities=activities, conversions=conversions, from_log=from_log, since_days=since,
+                             score_db=score_db, threshold=threshold, progress=say)
+    except NoReferenceProfile as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc), 2)
+    drift = result.drift
+    score = "" if drift.score is None else f"score PSI {drift.score.psi:.3f}, "
+    flagged = ", ".join(f"{d.name} {d.psi:.2f}" for d in drift.flagged[:5]) or "none"
+    say(f"{drift.rows_current:,} leads: {score}largest PSI {drift.max_psi:.3f}; ≥ 0.1: {flagged}")
+    if result.realised is not None and result.realised.evaluated:
+        r = result.realised
+        tiers = ", ".join(f"{t.tier} {t.rate:.1%} (served {t.mean_probability:.1%})" for t in r.tiers)
+        say(f"realised: {r.conversions:,} of {r.evaluated:,} converted; {tiers}; ECE {r.ece:.3f}")
+    say(f"report → {report} (MLflow run {result.run_id})")
+    typer.echo(json.dumps(result.summary()))
+    if result.exceeded:
+        console.print(f"[bold red]drift:[/bold red] PSI ≥ {threshold} ({flagged})")
+        raise typer.Exit(EXIT_DRIFT)

@@ -1,0 +1,71 @@
+"""Commands on the model registry: list versions (``models``), move the champion alias (``promote``,
+``rollback``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from leadscore.commands.common import fail, say
+from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
+
+
+def models(model_name: Annotated[str | None, typer.Option(
+        help="Registered model name (default: both the event and the flat models).")] = None) -> None:
+    """Registered versions with their aliases, mode, horizon, regime and evaluation metrics."""
+    from training.registry import configure, list_versions, version_summary
+
+    configure()
+    names = [model_name] if model_name else [MODEL_NAME, FLAT_MODEL_NAME]
+    versions = [info for name in names for info in list_versions(name)]
+    if not versions:
+        fail(f"no versions of {' or '.join(map(repr, names))} registered yet: run leadscore train")
+    table = Table("model", "version", "aliases", "contract", "regime", "ROC AUC", "PR AUC", "log loss", "ECE",
+                  "lift top 10 %")
+    for info in versions:
+        s = version_summary(info)
+        table.add_row(info.name, s["version"], s["aliases"], s["contract"], s["regime"],
+                      *(f"{s[k]:.4f}" if s[k] is not None else "–"
+                        for k in ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")))
+    Console(width=200).print(table)
+
+
+def promote(
+    version: str,
+    model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME,
+    force: Annotated[bool, typer.Option(help="Promote even if its mode, horizon or inputs differ from the "
+                                             "champion's.")] = False,
+) -> None:
+    """Make VERSION the champion (a rollback returns to the one before)."""
+    from scoring.contract import ContractMismatch
+    from training.registry import configure, list_versions, set_champion
+
+    if not version.isdigit():
+        fail(f"VERSION is a version number (e.g. 3), not {version!r}; `leadscore models` lists them", 2)
+    configure()
+    known = {v.version for v in list_versions(model_name)}
+    if version not in known:
+        listed = ", ".join(sorted(known, key=int)) or "none yet"
+        fail(f"model {model_name!r} has no version {version} (versions: {listed}); `leadscore models` lists them",
+              2)
+    try:
+        old = set_champion(model_name, version, force=force)
+    except ContractMismatch as exc:
+        fail(f"not promoted: {exc} (--force)", 2)
+    say(f"champion: v{old} → v{version}" if old else f"champion: v{version}")
+
+
+def rollback(model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME) -> None:
+    """Put back the champion before the current one (one step further back on each call)."""
+    from training.registry import configure
+    from training.registry import rollback as do_rollback
+
+    configure()
+    try:
+        current, previous = do_rollback(model_name)
+    except LookupError as exc:
+        fail(str(exc))
+    say(f"champion: v{current} → v{previous}")

@@ -1,0 +1,163 @@
+"""Commands that score with a trained model: a file (``score``, locally or on Spark) and one lead's HTML score card
+(``explain``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadscore.commands.common import Crm, Engine, Lang, Mapping, fail, load_verified, progress_bar, say
+from scoring.settings import DEFAULT_MODEL_URI
+
+
+def score(
+    out: Annotated[Path, typer.Option(help="Output file (.csv or .parquet), written atomically.")],
+    leads: Annotated[Path | None, typer.Option(help="Event mode: the leads file.")] = None,
+    activities: Annotated[Path | None, typer.Option(help="Event mode: the activities file.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Flat mode: the table to score.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
+    lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
+    top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
+    model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    suggest: Annotated[bool, typer.Option(help="Event mode: add suggestions_json, the buying actions that would "
+                                               "raise each score (five more scorings per lead).")] = False,
+    write_back: Annotated[Crm | None, typer.Option(help="Write --out as this CRM's import file (Salesforce Data "
+                                                        "Loader upsert / HubSpot contacts import); the full "
+                                                        "scores go beside it as <name>.scores.csv.")] = None,
+    engine: Annotated[Engine, typer.Option(help="local: this process; spark: Apache Spark (Parquet paths or URIs "
+                                                "in, a Parquet folder out; LEADSCORE_SPARK_MASTER).")] = Engine.local,
+    buckets: Annotated[int | None, typer.Option(min=1, help="Spark: buckets of leads scored together (default: "
+                                                            "one per 100,000 leads, at least the cores).")] = None,
+) -> None:
+    """Batch-score a file: exactly one output row per input row, errors named in an `error` column."""
+    from scoring.options import ScoringOptions
+    from serving.batch import score_event_file, score_flat_file
+    from serving.history import ScoreHistory
+
+    options = ScoringOptions(as_of, lang.value, top_k, suggest).resolved()
+    if engine is Engine.spark:
+        _score_on_spark(out, leads, activities, table, options, model, mapping, write_back, buckets)
+        return
+    scores_out = out.with_name(f"{out.stem}.scores{out.suffix}") if write_back else out
+    if write_back and out.suffix.lower() != ".csv":
+        fail(f"--write-back writes a CSV import file: name --out *.csv, not {out.name}", 2)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        fail(f"--out {out.name}: name the score file .csv or .parquet", 2)
+    for given in (leads, activities, table):
+        if given is not None and not given.is_file():
+            fail(f"{given}: file not found", 2)
+
+    loaded = load_verified(model)
+    score_log = ScoreHistory.from_env()  # LEADSCORE_SCORE_LOG=off: none
+    with progress_bar() as bar:
+        task = bar.add_task("scoring", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        if table is not None:
+            summary = score_flat_file(loaded.bundle, table, scores_out, options, loaded.version, step,
+                                      score_log=score_log)
+        elif leads is not None:
+            if loaded.bundle.mode != "event":
+                fail("this model was trained on a flat table: score with --table", 2)
+            summary = score_event_file(loaded.bundle, leads, activities, scores_out, options, loaded.version, step,
+                                       mapping=mapping.value if mapping else None, score_log=score_log)
+        else:
+            fail("give --leads (and --activities) or --table", 2)
+    say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")
+    result = dataclasses.asdict(summary)
+    if write_back:
+        import pandas as pd
+
+        from crm.writeback import write_back as write_import_file
+
+        written = write_import_file(pd.read_csv(scores_out, dtype={"lead_id": str, "model_version": str}),
+                                    write_back.value, out)
+        say(f"{write_back.value} import file: {written.written:,} leads, {written.skipped:,} skipped → {out}")
+        result["write_back"] = {"crm": write_back.value, "written": written.written, "skipped": written.skipped,
+                                "out": str(out)}
+    typer.echo(json.dumps(result, default=str))
+
+
+def spark_uri(path: Path | None) -> str | None:
+    """An option given as a path, back as the text Spark reads: ``Path`` turns ``s3a://bucket/x`` into
+    ``s3a:/bucket/x``, so the scheme's ``//`` is put back (``file:/x`` is a valid URI as it is)."""
+    if path is None:
+        return None
+    import re
+
+    text = str(path)
+    return text if text.startswith("file:") else re.sub(r"^([A-Za-z][\w+.-]*):/(?!/)", r"\1://", text)
+
+
+def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, table: Path | None, options,
+                    model: str, mapping: Mapping | None, write_back: Crm | None, buckets: int | None) -> None:
+    """``leadscore score --engine spark``: event mode, Parquet in (paths or URIs), a Parquet folder out."""
+    if table is not None or leads is None:
+        fail("--engine spark scores event-mode Parquet: give --leads (and --activities), not --table", 2)
+    if mapping is not None or write_back is not None:
+        fail("--engine spark reads the contract's columns: --mapping and --write-back work with the local engine", 2)
+    loaded = load_verified(model)
+    if loaded.bundle.mode != "event":
+        fail("this model was trained on a flat table: score with --table on the local engine", 2)
+    from engines.spark import SparkUnavailable, score_spark, spark_session
+
+    try:
+        spark = spark_session()
+    except SparkUnavailable as exc:
+        fail(str(exc), 2)
+    summary = score_spark(spark, loaded.bundle, spark_uri(leads), spark_uri(activities), spark_uri(out),
+                          options, loaded.version, buckets)
+    say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors, {summary.buckets} "
+         f"buckets → {summary.out}")
+    typer.echo(json.dumps(dataclasses.asdict(summary)))
+
+
+def explain(
+    lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write.")],
+    leads: Annotated[Path, typer.Option(help="The leads file.")],
+    activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
+    lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
+    top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
+    model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+) -> None:
+    """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
+    from features.loading import load_event_data
+    from scoring.options import ScoringOptions
+    from serving.card import render_card
+    from serving.scoring import score_request
+
+    loaded = load_verified(model)
+    data, _ = load_event_data(leads, activities, None, mapping=mapping.value if mapping else None,
+                              extra_columns=loaded.bundle.feature_config.extra_columns)
+    from features.mappings import lead_key
+
+    lead_id = lead_key(mapping.value if mapping else None, lead_id)
+    match = data.leads[data.leads["lead_id"] == lead_id]
+    if match.empty:
+        fail(f"lead {lead_id} is not in {leads}")
+    record = {k: (None if _isna(v) else (v.isoformat() if hasattr(v, "isoformat") else v))
+              for k, v in match.drop(columns=["source_row"]).iloc[0].items()}
+    acts = data.activities[data.activities["lead_id"] == lead_id]
+    record["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
+                            for t, a in zip(acts["occurred_at"], acts["activity_type"], strict=True)]
+    response = score_request(loaded.bundle, [record], ScoringOptions(as_of, lang.value, top_k, suggest=True),
+                             loaded.version)
+    out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days, record), encoding="utf-8")
+    say(f"score card for {lead_id} → {out}")
+
+
+def _isna(value: object) -> bool:
+    import pandas as pd
+
+    return not isinstance(value, list | dict) and bool(pd.isna(value))

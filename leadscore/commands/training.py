@@ -1,0 +1,101 @@
+"""Commands that fit models: ``train`` once, ``retrain`` on a schedule (train → gate → shadow → promote)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadscore.commands.common import Mapping, Promote, fail, say, train_config
+from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
+
+
+def train(
+    leads: Annotated[Path | None, typer.Option(help="Event mode: the leads file.")] = None,
+    activities: Annotated[Path | None, typer.Option(help="Event mode: the activities file.")] = None,
+    conversions: Annotated[Path | None, typer.Option(help="Event mode: the conversions file.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Flat mode: one row per lead with a 0/1 outcome.")] = None,
+    label: Annotated[str | None, typer.Option(help="Flat mode: the outcome column.")] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Flat mode: the id column.")] = None,
+    time_column: Annotated[str | None, typer.Option("--time", help="Flat mode: column ordering rows in time.")] = None,
+    drop: Annotated[list[str] | None, typer.Option(help="Flat mode: columns to leave out (repeatable).")] = None,
+    keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
+                    ] = None,
+    horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
+    truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
+    promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    model_name: Annotated[str | None, typer.Option(
+        help=f"Registered model name (default: {MODEL_NAME}, flat mode {FLAT_MODEL_NAME}).")] = None,
+    search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
+    rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
+    = None,
+) -> None:
+    """Train a calibrated model, log it to MLflow, register it, promote it through the gate."""
+    config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
+    try:
+        if table is not None:
+            if label is None:
+                fail("flat mode needs --label (the outcome column)")
+            from training.flat import train_flat_from_file
+
+            logged = train_flat_from_file(table, config, label=label, id_column=id_column, time_column=time_column,
+                                          drop=tuple(drop or ()), keep=tuple(keep or ()), progress=say)
+        else:
+            if leads is None or (conversions is None and mapping is None):
+                fail("event mode needs --leads and --conversions (and usually --activities; with --mapping the "
+                      "conversions can come from the leads export); flat mode needs --table and --label", 2)
+            from training.run import train_from_files
+
+            logged = train_from_files(leads, activities, conversions, config,
+                                      mapping=mapping.value if mapping else None, truth=truth, progress=say)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
+        fail(f"training failed, the champion is unchanged: {exc}")
+    from training.tracking import run_summary
+
+    typer.echo(run_summary(logged))
+
+
+def retrain(
+    leads: Annotated[Path, typer.Option(help="The leads file.")],
+    conversions: Annotated[Path, typer.Option(help="The conversions file.")],
+    activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    shadow_days: Annotated[float, typer.Option(help="Shadow-score the requests logged in the last N days.")] = 7.0,
+    score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
+                                                      "./scores.db).")] = None,
+    horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
+    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
+    keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
+                    ] = None,
+    truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
+    promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    model_name: Annotated[str | None, typer.Option(help=f"Registered model name (default: {MODEL_NAME}).")] = None,
+    search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
+    rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
+    = None,
+) -> None:
+    """Scheduled retraining: train (event mode) → gate → shadow-score the challenger on the requests logged in
+    the last --shadow-days → promote or keep. A retraining that fails or loses never moves the champion."""
+    from training.retrain import retrain as do_retrain
+
+    for given in (leads, activities, conversions, truth, rules):
+        if given is not None and not given.is_file():
+            fail(f"{given}: file not found; the champion is unchanged", 2)
+    config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
+    try:
+        result = do_retrain(leads, activities, conversions, config, shadow_days=shadow_days, score_db=score_db,
+                            mapping=mapping.value if mapping else None, truth=truth, progress=say)
+    except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
+        fail(f"retraining failed, the champion is unchanged: {exc}")
+    moved = (f"champion v{result.champion_before} → v{result.champion_after}"
+             if result.champion_before != result.champion_after else f"champion stays v{result.champion_after}")
+    say(f"{moved}: {result.logged.decision} ({result.seconds:.0f} s)")
+    typer.echo(json.dumps(result.summary(), default=str))

@@ -25,6 +25,27 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 SMALL_WORLD = WorldConfig(n_leads=6_000, seed=3)
 
 
+#: The machine's PostgreSQL (trust auth, database ``test``), running before every session and CI run.
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL server's URL, after one real connection; a test needing it is skipped, saying why, only
+    when the server does not answer."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(PG_SERVER, connect_args={"connect_timeout": 2})
+        with engine.connect() as c:
+            c.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 (database test) is not reachable: {type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0]}")
+    return PG_SERVER
+
+
 @pytest.fixture(scope="session", autouse=True)
 def score_log_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Servers and batch runs started by tests record their scores in a temporary SQLite file, not in the

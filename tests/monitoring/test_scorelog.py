@@ -27,19 +27,10 @@ from monitoring.config import ScoreLogConfig, default_score_db_url
 from monitoring.fingerprint import fingerprint, frame_fingerprints
 from monitoring.scorelog import ScoreLog, ScoreRecord
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = datetime(2026, 3, 1, tzinfo=UTC)
 EMAIL = "anna.schmidt@beispiel-gmbh.de"
 
-
-def _pg_reachable() -> str | None:
-    try:
-        with sa.create_engine(PG_SERVER, connect_args={"connect_timeout": 2}).connect() as c:
-            c.execute(sa.text("select 1"))
-        return None
-    except Exception as exc:
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
 @dataclass
@@ -85,12 +76,10 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     if request.param == "sqlite":
         yield _sqlite_database(tmp_path)
         return
-    reason = _pg_reachable()
-    if reason:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 (database test) is not reachable: {reason}")
+    server = request.getfixturevalue("pg_server")
     schema = f"scorelog_test_{uuid.uuid4().hex[:10]}"
     app = f"leadscore-test-{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_SERVER)
+    admin = sa.create_engine(server)
 
     @contextmanager
     def outage(score_log: ScoreLog) -> Iterator[None]:
@@ -101,7 +90,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
             c.rollback()
 
     # the log waits at most 100 ms for a lock, so the held lock makes its writes fail (not just wait)
-    url = f"{PG_SERVER}?application_name={app}&options=-c%20lock_timeout%3D100"
+    url = f"{server}?application_name={app}&options=-c%20lock_timeout%3D100"
     config = ScoreLogConfig(schema=schema, retry_initial_s=0.02, retry_max_s=0.1)
     try:
         yield Database("postgresql", url, config, outage, [])
@@ -209,7 +198,7 @@ def test_postgresql_closing_the_logs_connections_loses_nothing(database: Databas
     score_log.record(_records(100))
     assert score_log.flush()
     app = database.url.split("application_name=")[1].split("&")[0]
-    with sa.create_engine(PG_SERVER).connect() as c:
+    with sa.create_engine(database.url.split("?")[0]).connect() as c:
         killed = c.execute(sa.text("select count(pg_terminate_backend(pid)) from pg_stat_activity "
                                    "where application_name = :app"), {"app": app}).scalar_one()
     assert killed >= 1
@@ -411,7 +400,8 @@ def test_the_same_lead_has_the_same_fingerprint_from_the_api_and_from_a_batch_fi
 def test_default_location_is_scores_db_in_the_project_folder_unless_the_environment_says_otherwise(
         tmp_path: Path) -> None:
     assert default_score_db_url(env={"LEADSCORE_HOME": str(tmp_path)}) == f"sqlite:///{tmp_path / 'scores.db'}"
-    assert default_score_db_url(env={"LEADSCORE_SCORE_DB": PG_SERVER, "LEADSCORE_HOME": "/x"}) == PG_SERVER
+    assert default_score_db_url(env={"LEADSCORE_SCORE_DB": "postgresql+psycopg://crm@db.example/leads",
+                                     "LEADSCORE_HOME": "/x"}) == "postgresql+psycopg://crm@db.example/leads"
 
 
 def test_a_served_result_is_recorded_with_its_reasons_and_its_leads_fingerprint(tmp_path: Path) -> None:

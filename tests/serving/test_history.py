@@ -29,16 +29,7 @@ from serving.server import running_server
 TOKEN = "history-token-5b21"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 AS_OF = "2026-06-30T00:00:00Z"
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
-
-def _pg_reachable() -> str | None:
-    try:
-        with sa.create_engine(PG_SERVER, connect_args={"connect_timeout": 2}).connect() as c:
-            c.execute(sa.text("select 1"))
-        return None
-    except Exception as exc:
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
 @dataclass
@@ -66,15 +57,13 @@ def place(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         path = tmp_path_factory.mktemp("scorelog") / "scores.db"
         yield Place("sqlite", f"sqlite:///{path}", [path, path.with_name("scores.db-wal")])
         return
-    reason = _pg_reachable()
-    if reason:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 (database test) is not reachable: {reason}")
+    server = request.getfixturevalue("pg_server")
     schema = f"history_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_SERVER)
+    admin = sa.create_engine(server)
     with admin.begin() as c:
         c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:  # the server's log creates its table in the schema first on its search path
-        yield Place("postgresql", f"{PG_SERVER}?options=-csearch_path%3D{schema}", [])
+        yield Place("postgresql", f"{server}?options=-csearch_path%3D{schema}", [])
     finally:
         with admin.begin() as c:
             c.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

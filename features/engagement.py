@@ -54,7 +54,7 @@ def type_code_of(activity_type: object) -> int:
 
 def type_codes(activity_types: values.Column) -> np.ndarray:
     """:func:`type_code_of` of every value, once per distinct value."""
-    return values.map_distinct(activity_types, type_code_of).astype(np.int16)
+    return values.map_distinct(activity_types, type_code_of, np.int16)
 
 
 @dataclass(frozen=True)

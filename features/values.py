@@ -123,23 +123,25 @@ def text_column(values: Column) -> pd.Series:
     return pd.Series(map_distinct(series, text), index=series.index, dtype="str")
 
 
-def map_distinct(values: Column, rule: Callable[[object], object]) -> np.ndarray:
+def map_distinct(values: Column, rule: Callable[[object], object], dtype: np.dtype | type = object) -> np.ndarray:
     """``rule`` applied to each distinct value of a column (missing values included): the column form of a
-    scalar rule, with exactly its results."""
+    scalar rule, with exactly its results, as an array of ``dtype`` (a rule giving numbers: a numeric one)."""
     array = values.array if isinstance(values, pd.Series) else values
     if len(array) <= FEW_VALUES:
-        return _object_array([rule(v) for v in np.asarray(array, dtype=object)])
+        return _array([rule(v) for v in np.asarray(array, dtype=object)], dtype)
     try:
         codes, uniques = pd.factorize(array, use_na_sentinel=True)
     except TypeError:  # an unhashable value (a list from JSON …): one call per value
-        return _object_array([rule(v) for v in np.asarray(array, dtype=object)])
+        return _array([rule(v) for v in np.asarray(array, dtype=object)], dtype)
     if isinstance(uniques, pd.api.extensions.ExtensionArray) or uniques.dtype != object:
         uniques = np.asarray(uniques, dtype=object)
-    mapped = _object_array([rule(v) for v in uniques] + [rule(None)])
+    mapped = _array([rule(v) for v in uniques] + [rule(None)], dtype)
     return mapped[codes]  # code -1 (missing) picks the trailing rule(None)
 
 
-def _object_array(items: list[object]) -> np.ndarray:
+def _array(items: list[object], dtype: np.dtype | type = object) -> np.ndarray:
+    if dtype is not object:
+        return np.asarray(items, dtype=dtype)
     out = np.empty(len(items), dtype=object)
     out[:] = items
     return out
@@ -335,7 +337,9 @@ def moments(values: Sequence[object] | Column) -> tuple[np.ndarray, np.ndarray, 
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
         micro = parsed.dt.tz_convert("UTC").dt.as_unit("us").array.asi8
-        shown = pd.Series(np.where(parsed.isna(), None, "(timestamp)"), index=series.index, dtype="str")
+        # the text for messages: one category, not a string per row (a typed moment is never unparseable)
+        shown = pd.Series(pd.Categorical.from_codes(np.where(parsed.isna(), -1, 0), ["(timestamp)"]),
+                          index=series.index)
         return micro, np.zeros(len(series), dtype=bool), shown
     if series.dtype == object and len(series) and all(isinstance(v, datetime) for v in series.array):
         return moments(pd.Series(pd.to_datetime(list(series.array), utc=True), index=series.index))

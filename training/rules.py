@@ -147,7 +147,8 @@ def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]],
     fitted = minimize(negative_log_likelihood, np.array([base, 0.0, 0.0, 0.0]), method="L-BFGS-B",
                       bounds=[(None, None), (0.0, None), (-3.0, 3.0), (-3.0, 1.0)])
     a, b, e, d = (float(v) for v in fitted.x)
-    progress(f"points model: {int(events.sum())} conversions over {watched.sum():,.0f} lead-days watched; each "
+    progress(f"points model: {int(events.sum())} conversion events in {len(events):,} overlapping snapshot windows "
+             f"({watched.sum():,.0f} lead-days watched; a conversion counts once in each window that saw it); each "
              f"point multiplies the conversion rate by {np.exp(b):.4f}; rate × (1 + age) ** {e:.2f}, intent fades "
              f"as (1 + days) ** {d:.2f}")
     intercept = a - b * float(points.mean()) - e * float(log_age.mean()) + float(np.log(window(config.horizon_days, d)))

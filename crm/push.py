@@ -42,6 +42,7 @@ import httpx
 from crm.fields import Crm, LeadUpdate
 from crm.journal import BatchState, Journal
 from crm.vendors import Api, RejectedBatch, Request, make_api
+from scoring.settings import env_number, env_text
 
 TOKEN_ENV: dict[Crm, str] = {"salesforce": "LEADSCORE_SALESFORCE_TOKEN", "hubspot": "LEADSCORE_HUBSPOT_TOKEN"}
 
@@ -81,28 +82,18 @@ class PushConfig:
         keep their defaults. A value that is not a number raises ``ValueError`` naming the variable."""
         default = cls()
 
-        def number(name: str, kind: type, fallback: float | None) -> Any:
-            text = os.environ.get(f"LEADSCORE_PUSH_{name}", "").strip()
-            if not text:
-                return fallback
-            try:
-                value = kind(text)
-            except ValueError:
-                raise ValueError(f"LEADSCORE_PUSH_{name}={text!r} is not a number") from None
+        def number(name: str, fallback: float | None, kind: type = float) -> Any:
             smallest = 0 if name == "SETTLE_S" else 1e-9  # only the settle time may be 0
-            if value < smallest:
-                raise ValueError(f"LEADSCORE_PUSH_{name}={text!r} is too small")
-            return value
+            return env_number(f"LEADSCORE_PUSH_{name}", fallback, kind, smallest=smallest)
 
-        return cls(max_attempts=number("MAX_ATTEMPTS", int, default.max_attempts),
-                   backoff_s=number("BACKOFF_S", float, default.backoff_s),
-                   backoff_cap_s=number("BACKOFF_CAP_S", float, default.backoff_cap_s),
-                   max_wait_s=number("MAX_WAIT_S", float, default.max_wait_s),
-                   settle_s=number("SETTLE_S", float, default.settle_s),
-                   timeout_s=number("TIMEOUT_S", float, default.timeout_s),
-                   salesforce_api_version=os.environ.get("LEADSCORE_SALESFORCE_API_VERSION", "").strip()
-                   or default.salesforce_api_version,
-                   batch_size=number("BATCH_SIZE", int, None))
+        return cls(max_attempts=number("MAX_ATTEMPTS", default.max_attempts, int),
+                   backoff_s=number("BACKOFF_S", default.backoff_s),
+                   backoff_cap_s=number("BACKOFF_CAP_S", default.backoff_cap_s),
+                   max_wait_s=number("MAX_WAIT_S", default.max_wait_s),
+                   settle_s=number("SETTLE_S", default.settle_s),
+                   timeout_s=number("TIMEOUT_S", default.timeout_s),
+                   salesforce_api_version=env_text("LEADSCORE_SALESFORCE_API_VERSION", default.salesforce_api_version),
+                   batch_size=number("BATCH_SIZE", None, int))
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@ thresholds drift is judged by."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from scoring.settings import env_text
+from scoring.settings import project_dir as settings_project_dir
 
 SCORE_DB_ENV = "LEADSCORE_SCORE_DB"
 SCORE_DB_FILE = "scores.db"
@@ -15,11 +17,10 @@ SCORE_DB_FILE = "scores.db"
 def default_score_db_url(project_dir: str | Path | None = None, env: Mapping[str, str] | None = None) -> str:
     """``LEADSCORE_SCORE_DB`` if set, else an SQLite file ``scores.db`` in the project folder
     (``LEADSCORE_HOME``, else the working directory), the same folder that holds ``mlflow.db``."""
-    env = os.environ if env is None else env
-    url = env.get(SCORE_DB_ENV)
+    url = env_text(SCORE_DB_ENV, env=env)
     if url:
         return url
-    folder = Path(project_dir or env.get("LEADSCORE_HOME") or Path.cwd()).resolve()
+    folder = Path(project_dir).resolve() if project_dir else settings_project_dir(env)
     return f"sqlite:///{folder / SCORE_DB_FILE}"
 
 

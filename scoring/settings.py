@@ -9,7 +9,11 @@ so a name is written once. Every environment variable leadscore reads is listed 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 #: Registered model names: event-mode models (leads + activities) and flat-mode models (one row per lead)
 #: are different products with different inputs, so they are registered apart.
@@ -80,14 +84,54 @@ def environment_table() -> str:
     return "\n".join(["| variable | default | meaning |", "| --- | --- | --- |", *rows])
 
 
-def project_dir() -> Path:
+def project_dir(env: Mapping[str, str] | None = None) -> Path:
     """The folder holding the embedded stores (``LEADSCORE_HOME``, else the working directory)."""
-    return Path(os.environ.get("LEADSCORE_HOME") or Path.cwd()).resolve()
+    return Path(env_text("LEADSCORE_HOME", env=env) or Path.cwd()).resolve()
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the environment: one set of rules for every layer (an empty variable is an unset one)
+
+
+def env_text(name: str, default: str | None = None, env: Mapping[str, str] | None = None) -> str | None:
+    """The variable's text, stripped; ``default`` when it is unset or empty."""
+    text = (os.environ if env is None else env).get(name, "").strip()
+    return text or default
+
+
+def env_number(name: str, default: N, kind: type[N] | None = None, *, smallest: float | None = None,
+               env: Mapping[str, str] | None = None) -> N:
+    """The variable as a number of ``kind`` (the default's type), ``default`` when unset; ``ValueError``
+    naming the variable when it is not such a number or is below ``smallest``."""
+    text = env_text(name, env=env)
+    if text is None:
+        return default
+    kind = kind or type(default)
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number" + (" (a whole one is needed)" if kind is int else "")
+                         ) from None
+    if smallest is not None and value < smallest:
+        raise ValueError(f"{name}={text!r} is too small (at least {smallest})")
+    return value
+
+
+def env_flag(name: str, default: bool, env: Mapping[str, str] | None = None) -> bool:
+    """The variable as yes (1, true, yes, on) or no (0, false, no, off), ``default`` when unset."""
+    text = env_text(name, env=env)
+    if text is None:
+        return default
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={text!r} is neither yes (1, true, yes, on) nor no (0, false, no, off)")
 
 
 def default_tracking_uri() -> str:
     """``MLFLOW_TRACKING_URI`` if set, else a SQLite store ``mlflow.db`` in the project folder."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_dir() / 'mlflow.db'}"
+    return env_text("MLFLOW_TRACKING_URI") or f"sqlite:///{project_dir() / 'mlflow.db'}"
 
 
 def quiet_telemetry() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scoring.settings import DEFAULT_MODEL_URI
+from scoring.settings import DEFAULT_MODEL_URI, env_flag, env_number, env_text
 
 
 def usable_cores() -> int:
@@ -68,16 +68,15 @@ class ServeConfig:
         """The configuration the environment gives (``scoring.settings.ENVIRONMENT`` lists the variables);
         anything unset keeps the default above."""
         default = cls.__dataclass_fields__
-        env = os.environ
 
-        def number(name: str, attribute: str) -> int:
-            return int(env.get(name) or default[attribute].default)
+        def number(name: str, attribute: str) -> float:
+            return env_number(name, default[attribute].default, smallest=0)
 
         return cls(
-            model_uri=env.get("LEADSCORE_MODEL_URI") or DEFAULT_MODEL_URI,
-            cache_dir=Path(env.get("LEADSCORE_MODEL_CACHE") or default["cache_dir"].default),
-            api_token=env.get("LEADSCORE_API_TOKEN") or None,
-            auth=env.get("LEADSCORE_NO_AUTH", "") not in ("1", "true", "yes"),
+            model_uri=env_text("LEADSCORE_MODEL_URI", DEFAULT_MODEL_URI),
+            cache_dir=Path(env_text("LEADSCORE_MODEL_CACHE") or default["cache_dir"].default),
+            api_token=env_text("LEADSCORE_API_TOKEN"),
+            auth=not env_flag("LEADSCORE_NO_AUTH", False),
             max_leads=number("LEADSCORE_MAX_LEADS", "max_leads"),
             max_body_bytes=number("LEADSCORE_MAX_BODY_BYTES", "max_body_bytes"),
             inline_leads=number("LEADSCORE_INLINE_LEADS", "inline_leads"),
@@ -85,19 +84,14 @@ class ServeConfig:
             batch_leads=number("LEADSCORE_BATCH_LEADS", "batch_leads"),
             max_leads_in_flight=number("LEADSCORE_MAX_LEADS_IN_FLIGHT", "max_leads_in_flight"),
             retry_after_seconds=number("LEADSCORE_RETRY_AFTER", "retry_after_seconds"),
-            drain_seconds=float(env.get("LEADSCORE_DRAIN_SECONDS") or default["drain_seconds"].default),
-            workers=int(env.get("LEADSCORE_WORKERS") or usable_cores()),
-            watch_seconds=float(env.get("LEADSCORE_WATCH_SECONDS") or default["watch_seconds"].default),
-            allow_contract_change=_yes(env.get("LEADSCORE_ALLOW_CONTRACT_CHANGE")),
-            score_log=score_log_enabled(env),
+            drain_seconds=number("LEADSCORE_DRAIN_SECONDS", "drain_seconds"),
+            workers=env_number("LEADSCORE_WORKERS", usable_cores(), smallest=1),
+            watch_seconds=number("LEADSCORE_WATCH_SECONDS", "watch_seconds"),
+            allow_contract_change=env_flag("LEADSCORE_ALLOW_CONTRACT_CHANGE", False),
+            score_log=score_log_enabled(),
         )
-
-
-def _yes(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def score_log_enabled(env: Mapping[str, str] | None = None) -> bool:
     """Whether scores are recorded: ``LEADSCORE_SCORE_LOG`` is on unless set to ``off`` (or 0, false, no)."""
-    value = (os.environ if env is None else env).get("LEADSCORE_SCORE_LOG", "").strip().lower()
-    return value not in ("off", "0", "false", "no")
+    return env_flag("LEADSCORE_SCORE_LOG", True, env)

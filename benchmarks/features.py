@@ -118,7 +118,7 @@ def breakdown(leads: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp
     Wraps whatever the pipeline currently calls (missing names are skipped), so the breakdown follows the
     code as it is refactored. Rows starting with "of which" are inside the row above."""
 
-    def mapped(column: object, rule: object) -> str:
+    def mapped(column: object, rule: object, *_: object) -> str:
         name = getattr(rule, "__name__", rule)
         return "  (type codes)" if name == "type_code_of" else f"    of which map_distinct({name})"
 

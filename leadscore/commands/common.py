@@ -24,12 +24,9 @@ class Promote(StrEnum):
     never = "never"
 
 
-class Mapping(StrEnum):
-    salesforce = "salesforce"
-    hubspot = "hubspot"
-
-
 class Crm(StrEnum):
+    """A CRM whose exports leadscore reads (``--mapping``) and whose import files it writes (``--write-back``)."""
+
     salesforce = "salesforce"
     hubspot = "hubspot"
 

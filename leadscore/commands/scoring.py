@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import Crm, Engine, Lang, Mapping, fail, load_verified, progress_bar, say
+from leadscore.commands.common import Crm, Engine, Lang, fail, load_verified, progress_bar, say
 from scoring.settings import DEFAULT_MODEL_URI
 
 
@@ -24,7 +24,7 @@ def score(
     lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
-    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
     suggest: Annotated[bool, typer.Option(help="Event mode: add suggestions_json, the buying actions that would "
                                                "raise each score (five more scorings per lead).")] = False,
     write_back: Annotated[Crm | None, typer.Option(help="Write --out as this CRM's import file (Salesforce Data "
@@ -98,7 +98,7 @@ def spark_uri(path: Path | None) -> str | None:
 
 
 def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, table: Path | None, options,
-                    model: str, mapping: Mapping | None, write_back: Crm | None, buckets: int | None) -> None:
+                    model: str, mapping: Crm | None, write_back: Crm | None, buckets: int | None) -> None:
     """``leadscore score --engine spark``: event mode, Parquet in (paths or URIs), a Parquet folder out."""
     if table is not None or leads is None:
         fail("--engine spark scores event-mode Parquet: give --leads (and --activities), not --table", 2)
@@ -129,7 +129,7 @@ def explain(
     lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
-    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
 ) -> None:
     """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
     from features.loading import load_event_data

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import Mapping, Promote, fail, say, train_config
+from leadscore.commands.common import Crm, Promote, fail, say, train_config
 from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
 
 
@@ -24,7 +24,7 @@ def train(
     keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
                     ] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
-    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
     promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
@@ -70,7 +70,7 @@ def retrain(
     score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
                                                       "./scores.db).")] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
-    mapping: Annotated[Mapping | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
                     ] = None,

@@ -65,7 +65,8 @@ _CACHE_SIZE = 65536
 _TRUE = frozenset({"1", "1.0", "true", "yes", "ja"})
 _FALSE = frozenset({"0", "0.0", "false", "no", "nein"})
 _CONTRACT_TYPES = frozenset(ACTIVITY_TYPES)
-#: Up to this many values (a request's leads) a plain loop costs less than hashing a column.
+#: Up to this many values (a request's leads) a plain loop costs less than hashing a column (14 % of a request).
+#: See benchmarks/DECISIONS.md R9.
 FEW_VALUES = 64
 
 Column = np.ndarray | pd.api.extensions.ExtensionArray | pd.Series

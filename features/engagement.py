@@ -22,7 +22,7 @@ from features.config import DAY_US, ENGAGEMENT_TYPES, FeatureConfig
 _TYPE_CODE: dict[str, int] = {name: code for code, name in enumerate(ENGAGEMENT_TYPES)}
 OTHER_CODE = _TYPE_CODE["other"]
 
-_BLOCK = 1 << 16  # activities per pass over the history: its temporaries stay small however long the history
+_BLOCK = 1 << 16  # activities per pass over the history: small temporaries, 2.2x faster at 1M (DECISIONS R8)
 
 
 @dataclass(frozen=True)

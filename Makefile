@@ -23,7 +23,8 @@ test: $(STAMP)
 
 # The slowest end-to-end checks, apart so that `make test` stays under 10 minutes on 2 cores: the model on
 # worlds of other shapes, Salesforce/HubSpot exports through train → score → explain, the registered model in
-# a fresh environment, scheduled retraining end to end, the demo, a Bento built and served (about 11 minutes).
+# a fresh environment, scheduled retraining end to end, the demo, a Bento built and served, the Spark
+# engine's score checks (about 12 minutes).
 test-extended: $(STAMP)
 	$(VENV)/bin/python -m pytest -m extended
 
@@ -32,7 +33,7 @@ lint: $(STAMP)
 
 # Re-resolve the pinned versions (needs uv: pip install uv).
 lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements.lock
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/features.py

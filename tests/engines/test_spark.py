@@ -31,6 +31,9 @@ from scoring.options import ScoringOptions
 from serving.batch import score_event_file
 
 pytestmark = pytest.mark.slow  # a JVM and Python workers start: ~30 s and more on a shared 2-core machine
+#: Scoring on Spark and locally adds ~75 s to `make test` on a loaded 2-core machine: the score checks run in
+#: `make test-extended`; the features check (the same cogrouped buckets through the same loader) in `make test`.
+extended = pytest.mark.extended
 
 AS_OF = pd.Timestamp("2026-01-15T00:00:00Z")
 NO_ACTIVITY_LEADS = 30
@@ -123,6 +126,7 @@ def scored(spark, bundle: ScoringBundle, inputs: Inputs, tmp_path_factory: pytes
             summary, pd.read_parquet(out / "spark").sort_values("row").reset_index(drop=True))
 
 
+@extended
 def test_spark_scores_are_the_local_scores_bit_for_bit(scored, inputs: Inputs) -> None:
     local_summary, local, summary, spark = scored
     assert summary.rows == local_summary.rows == len(inputs.leads)  # one row per input leads row
@@ -131,6 +135,7 @@ def test_spark_scores_are_the_local_scores_bit_for_bit(scored, inputs: Inputs) -
     assert_bitwise_equal(local, spark)
 
 
+@extended
 def test_every_kind_of_row_comes_out_as_locally(scored, inputs: Inputs) -> None:
     _, _, summary, spark = scored
     errors = spark.set_index("row")["error"]

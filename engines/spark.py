@@ -41,6 +41,7 @@ from features.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, LEAD_ID, REQUIRED_
 from features.loading.ledger import require_columns
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
+from scoring.settings import env_number, env_text
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -75,7 +76,7 @@ def spark_session(master: str | None = None) -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    master = master or os.environ.get("LEADSCORE_SPARK_MASTER", "local[*]")
+    master = master or env_text("LEADSCORE_SPARK_MASTER", "local[*]")
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -152,8 +153,8 @@ def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, co
     if missing:
         raise ValueError(f"{leads}: declared extra column {missing[0]!r} is missing from the leads table")
     lead_rows = lead_rows.select(*[c for c in wanted if c in lead_rows.columns], ROW)
-    n = buckets or max(spark.sparkContext.defaultParallelism,
-                       math.ceil(rows_read / int(os.environ.get("LEADSCORE_SPARK_LEADS_PER_BUCKET", LEADS_PER_BUCKET))))
+    per_bucket = env_number("LEADSCORE_SPARK_LEADS_PER_BUCKET", LEADS_PER_BUCKET, smallest=1)
+    n = buckets or max(spark.sparkContext.defaultParallelism, math.ceil(rows_read / per_bucket))
     if activities:
         activity_rows, _ = _numbered(spark, activities)
         require_columns(pd.DataFrame(columns=activity_rows.columns), activities, "activities", ACTIVITY_COLUMNS,

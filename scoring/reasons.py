@@ -208,6 +208,15 @@ def _when_key(days: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(d), -1, key).astype(np.int64)
 
 
+def _lead_age_key(days: np.ndarray) -> np.ndarray:
+    """An integer that determines :func:`features.phrases.lead_age` (NaN: −1): whole days below 60 days, then
+    the month count however old the lead is (the sentence names the months: "for 22 months"), so that two
+    leads share a sentence only when they would each be given the same one, whatever else is in the batch."""
+    d = np.asarray(days, dtype=float)
+    key = np.where(d < 60, np.floor(d), 1000 + np.round(d / 30.44))
+    return np.where(np.isnan(d), -1, key).astype(np.int64)
+
+
 def group_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: Lang, config: FeatureConfig,
                 n: int) -> tuple[np.ndarray, np.ndarray]:
     """The sentence and the shown value of ``group`` for the leads at ``rows``."""
@@ -231,7 +240,7 @@ def group_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: La
         return _render(count, lambda i: phrases.earlier_evaluation(int(count[i]), lang), count)
     if group.key == "lead_age":
         age = _column(columns, "lead_age_days", n).astype(float)[rows]
-        return _render(_when_key(age), lambda i: phrases.lead_age(age[i], lang), np.round(age, 1))
+        return _render(_lead_age_key(age), lambda i: phrases.lead_age(age[i], lang), np.round(age, 1))
     return _fit_texts(group, rows, columns, lang, n)
 
 

@@ -72,6 +72,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LEADSCORE_PUSH_SETTLE_S": ("5.0", "push: a resumed push waits this long before reading back a batch"),
     "LEADSCORE_PUSH_TIMEOUT_S": ("60.0", "push: per request"),
     "LEADSCORE_PUSH_BATCH_SIZE": ("the CRM's limit", "push: leads per CRM call"),
+    "LEADSCORE_BATCH_CHUNK_LEADS": ("200000", "leadscore score on Parquet: leads read, scored and written together "
+                                    "(memory follows this, not the file's size)"),
     "LEADSCORE_SPARK_MASTER": ("local[*]", "Spark master for --engine spark when no Spark session is running"),
     "LEADSCORE_SPARK_LEADS_PER_BUCKET": ("100000", "--engine spark: leads scored together in one Python call"),
     "BENTOML_HOME": ("~/bentoml", "BentoML's store of models and Bentos (leadscore build writes there)"),

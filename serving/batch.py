@@ -26,12 +26,16 @@ from features.loading import DataReport, EventData, load_event_data, load_flat_t
 from features.loading.files import RawTable
 from scoring.bundle import ScoringBundle
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
+from scoring.settings import env_number
 from scoring.suggest import suggestions
 
 if TYPE_CHECKING:
     from serving.history import ScoreHistory
 
 CHUNK = 50_000
+#: Leads rows of a Parquet export read, scored and written together unless ``LEADSCORE_BATCH_CHUNK_LEADS``
+#: says otherwise (:mod:`serving.stream`).
+CHUNK_LEADS = 200_000
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,18 @@ def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, options: Sco
 def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None, out: Path,
                      options: ScoringOptions = DEFAULT_OPTIONS, model_version: str = "",
                      progress: Callable[[int, int], None] | None = None, mapping: str | None = None,
-                     score_log: ScoreHistory | None = None) -> BatchSummary:
+                     score_log: ScoreHistory | None = None, chunk: int | None = None) -> BatchSummary:
     """Score an event-mode export (see the module docstring); ``mapping`` reads a vendor's export. With
     ``score_log``, every scored lead is also recorded there (``source = batch``, with its input fingerprint)
-    once the file is written."""
+    once the file is written. A Parquet export with more leads rows than ``chunk`` (default
+    ``LEADSCORE_BATCH_CHUNK_LEADS``) is scored chunk by chunk (:mod:`serving.stream`), to the same rows."""
+    from serving.stream import score_event_stream, streamable
+
     options = options.resolved()
+    chunk = chunk or env_number("LEADSCORE_BATCH_CHUNK_LEADS", CHUNK_LEADS, smallest=1)
+    if mapping is None and streamable(Path(leads), Path(activities) if activities is not None else None, chunk):
+        return score_event_stream(bundle, Path(leads), Path(activities) if activities is not None else None,
+                                  Path(out), options, model_version, chunk, progress, score_log)
     data, report = load_bundle_data(bundle, leads, activities, mapping)
     result = score_event_data(bundle, data, report, options, model_version, progress)
     summary = _write(result, out, report.rows_read.get("leads", len(data.leads)))

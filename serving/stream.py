@@ -1,0 +1,285 @@
+"""Batch scoring of a Parquet export larger than memory: leads in chunks, each with all its activities.
+
+``leadscore score`` on a leads Parquet file with more rows than ``LEADSCORE_BATCH_CHUNK_LEADS`` runs here,
+so that memory follows the chunk, not the file. Every chunk is consecutive leads rows, put through the very
+functions of the whole-file path (:func:`features.loading.load_event_data` by way of
+:func:`serving.batch.load_bundle_data`, then :func:`serving.batch.score_event_data`), and its rows are
+appended to one score file. The rows come out as a whole-file run gives them, because each chunk holds what
+its leads' rows depend on:
+
+* **its leads' activities**: one pass over the activities file sends each row to the chunk of its lead (its
+  lead id as the loader reads it, :func:`engines.partition.lead_keys`) in a temporary Parquet file per chunk,
+  in input order with its row number; activities of no lead in the file go nowhere (the whole-file path
+  rejects them, and they change no score);
+* **the earlier rows carrying an id of its rows**: a lead id seen in an earlier chunk is a duplicate only
+  if an earlier row with that id was kept, so those rows are read again with the chunk (they are few: only
+  ids that occur more than once) and their own result rows are left out.
+
+Rows are numbered as in the file (:class:`features.loading.files.RawTable`), so errors name the same rows.
+The score file has the columns and types a Spark run writes (:func:`engines.partition.score_schema`:
+``score`` as a float, as in a whole-file run with error rows); it is written to a temporary file and
+renamed into place. Inputs this path cannot read as it reads them (no ``lead_id`` text column, a missing
+required column) go to the whole-file path, whose loader names the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from engines.partition import ROW, lead_keys, raw_table, score_schema, to_arrow
+from features.contract import ACTIVITY_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
+from scoring.bundle import ScoringBundle
+from scoring.options import ScoringOptions
+
+if TYPE_CHECKING:
+    from serving.batch import BatchSummary
+    from serving.history import ScoreHistory
+
+#: Rows read from a Parquet file at a time while routing (the chunks themselves are sized by the setting).
+READ_ROWS = 262_144
+
+
+class _Leads:
+    """The leads file's ids, read once: which chunk each row is in and which rows share an id."""
+
+    def __init__(self, path: Path, chunk: int) -> None:
+        keys = pa.chunked_array([lead_keys(batch.column(0)) for batch in
+                                 pq.ParquetFile(path).iter_batches(READ_ROWS, columns=[LEAD_ID])], pa.string())
+        encoded = keys.combine_chunks().dictionary_encode()
+        self.rows = len(keys)
+        self.chunk = chunk
+        self.ids: pa.Array = encoded.dictionary  #: every distinct id (as the loader reads it)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        codes = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes).astype(np.int64)
+        self.codes = codes  #: each row's id among :attr:`ids` (-1: no id)
+        present = codes >= 0
+        counts = np.bincount(codes[present], minlength=len(self.ids))
+        #: rows whose id occurs more than once, in file order
+        self.repeated = np.flatnonzero(present & (counts[np.maximum(codes, 0)] > 1))
+        positions = np.flatnonzero(present)
+        first = np.full(len(self.ids), self.rows, dtype=np.int64)
+        np.minimum.at(first, codes[positions], positions)
+        #: the chunk of each id's first row: where its activities go (also to later chunks holding its id)
+        self.home = first // chunk
+        repeated_chunks = pd.DataFrame({"code": codes[self.repeated], "chunk": self.repeated // chunk})
+        later = repeated_chunks.drop_duplicates()
+        later = later[later["chunk"].to_numpy() != self.home[later["code"].to_numpy()]]
+        #: id → the other chunks its activities are needed in (an id in rows of more than one chunk)
+        self.also: dict[int, list[int]] = later.groupby("code")["chunk"].agg(list).to_dict()
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.rows // self.chunk)
+
+
+def streamable(leads: Path, activities: Path | None, chunk: int) -> bool:
+    """Whether ``leads`` (and ``activities``) are Parquet files this path reads as the loader does, with more
+    leads rows than one chunk."""
+    files = [leads] if activities is None else [leads, activities]
+    if any(Path(f).suffix.lower() != ".parquet" or not Path(f).is_file() for f in files):
+        return False
+    try:
+        lead_file = pq.ParquetFile(leads)
+        schemas = [lead_file.schema_arrow] + ([pq.read_schema(activities)] if activities is not None else [])
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    if any(c not in schemas[0].names for c in REQUIRED_LEAD_COLUMNS):
+        return False
+    if activities is not None and any(c not in schemas[1].names for c in ACTIVITY_COLUMNS):
+        return False
+    for schema in schemas:
+        kind = schema.field(LEAD_ID).type
+        kind = kind.value_type if pa.types.is_dictionary(kind) else kind
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return False
+    return lead_file.metadata.num_rows > chunk
+
+
+def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | None, out: Path,
+                       options: ScoringOptions, model_version: str, chunk: int,
+                       progress: Callable[[int, int], None] | None = None,
+                       score_log: ScoreHistory | None = None) -> BatchSummary:
+    """Score ``leads`` chunk by chunk into ``out`` (``.csv`` or ``.parquet``), one row per leads row, the
+    rows :func:`serving.batch.score_event_file` gives. ``options`` resolved. With ``score_log``, each
+    chunk's scored leads are recorded as the chunk is written."""
+    from serving.batch import BatchSummary, load_bundle_data, score_event_data
+
+    ids = _Leads(leads, chunk)
+    schema = score_schema(bundle, options, pq.read_schema(leads))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = errors = 0
+    with tempfile.TemporaryDirectory(prefix=".leadscore-chunks-", dir=out.parent) as scratch:
+        routed = _route_activities(activities, ids, Path(scratch)) if activities is not None else None
+        with _ScoreFile(out, schema) as sink:
+            for number, part in _lead_chunks(leads, ids):
+                first_row = number * chunk + 1
+                acts = raw_table(pq.read_table(routed[number]), str(activities)) if routed else None
+                data, report = load_bundle_data(bundle, raw_table(part, str(leads)), acts)
+                result = score_event_data(bundle, data, report, options, model_version)
+                result = result[result["row"].to_numpy() >= first_row].reset_index(drop=True)
+                if not set(result.columns) <= set(schema.names):
+                    raise RuntimeError(f"internal error: unexpected score columns "
+                                       f"{sorted(set(result.columns) - set(schema.names))}")
+                sink.write(to_arrow(result, schema))
+                rows += len(result)
+                errors += int(result["error"].notna().sum())
+                if score_log is not None and score_log.enabled:
+                    score_log.record_batch(result, model_version=model_version, as_of=options.as_of,  # type: ignore[arg-type]
+                                           leads=data.leads, activities=data.activities)
+                if progress:
+                    progress(rows, ids.rows)
+            if rows != ids.rows:
+                raise RuntimeError(f"internal error: {ids.rows} input rows but {rows} output rows")
+    return BatchSummary(rows=rows, scored=rows - errors, errors=errors, out=out)
+
+
+def _lead_chunks(path: Path, ids: _Leads) -> Iterator[tuple[int, pa.Table]]:
+    """Each chunk's leads rows (numbered, :data:`~engines.partition.ROW`), after the earlier rows that carry
+    one of its ids more than once in the file."""
+    buffered: list[pa.RecordBatch] = []
+    held = 0
+    start = 0
+    number = 0
+    earlier: list[pa.Table] = []  # rows of repeated ids, from chunks already scored
+
+    def emit(rows: pa.Table) -> pa.Table:
+        end = start + rows.num_rows
+        rows = rows.append_column(ROW, pa.array(np.arange(start + 1, end + 1, dtype=np.int64)))
+        mine = ids.repeated[(ids.repeated >= start) & (ids.repeated < end)]
+        before = pa.concat_tables(earlier) if earlier else None
+        if before is not None and mine.size:
+            wanted = np.isin(ids.codes[before.column(ROW).to_numpy() - 1], ids.codes[mine])
+            rows = pa.concat_tables([before.filter(pa.array(wanted)), rows])
+        if mine.size:
+            earlier.append(rows.take(pa.array(np.flatnonzero(np.isin(rows.column(ROW).to_numpy() - 1, mine)))))
+        return rows
+
+    for batch in pq.ParquetFile(path).iter_batches(READ_ROWS):
+        buffered.append(batch)
+        held += batch.num_rows
+        while held >= ids.chunk or (held and start + held == ids.rows):
+            table = pa.Table.from_batches(buffered)
+            take = min(ids.chunk, held)
+            part = emit(table.slice(0, take))
+            rest = table.slice(take)
+            buffered, held = rest.to_batches(), rest.num_rows
+            yield number, part
+            start += take
+            number += 1
+
+
+def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
+    """One temporary Parquet file per chunk with the activities of its leads, in input order, numbered."""
+    source = pq.ParquetFile(path)
+    columns = list(ACTIVITY_COLUMNS)
+    files = [scratch / f"activities-{i:05d}.parquet" for i in range(ids.chunks)]
+    writers: list[pq.ParquetWriter | None] = [None] * ids.chunks
+    start = 0
+    try:
+        for batch in source.iter_batches(READ_ROWS, columns=columns):
+            n = batch.num_rows
+            batch = pa.RecordBatch.from_arrays(
+                [*batch.columns, pa.array(np.arange(start + 1, start + n + 1, dtype=np.int64))],
+                names=[*batch.schema.names, ROW])
+            start += n
+            codes = _codes(batch.column(LEAD_ID), ids.ids)
+            found = np.flatnonzero(codes >= 0)
+            targets = [(found, ids.home[codes[found]])]
+            if ids.also:
+                extra = [(p, c) for p in found[np.isin(codes[found], list(ids.also))].tolist()
+                         for c in ids.also[int(codes[p])]]
+                if extra:
+                    targets.append((np.array([p for p, _ in extra], dtype=np.int64),
+                                    np.array([c for _, c in extra], dtype=np.int64)))
+            positions = np.concatenate([t[0] for t in targets])
+            chunks = np.concatenate([t[1] for t in targets])
+            order = np.lexsort((positions, chunks))  # by chunk, each in input order
+            positions, chunks = positions[order], chunks[order]
+            bounds = np.flatnonzero(np.diff(chunks)) + 1
+            for piece, where in zip(np.split(positions, bounds), np.split(chunks, bounds), strict=True):
+                if not piece.size:
+                    continue
+                target = int(where[0])
+                rows = batch.take(pa.array(piece))
+                if writers[target] is None:
+                    writers[target] = pq.ParquetWriter(files[target], rows.schema)
+                writers[target].write_batch(rows)  # type: ignore[union-attr]
+        for i, writer in enumerate(writers):
+            if writer is None:  # no activity for this chunk's leads: an empty file with the columns
+                pq.write_table(source.schema_arrow.empty_table().select(columns).append_column(
+                    ROW, pa.array([], pa.int64())), files[i])
+    finally:
+        for writer in writers:
+            if writer is not None:
+                writer.close()
+    return files
+
+
+def _codes(raw: pa.Array | pa.ChunkedArray, known: pa.Array) -> np.ndarray:
+    """Each activity's lead among ``known`` (-1: none). Ids are looked up as written first, and only those
+    not found are read as the loader reads them (stripped, missing markers) and looked up again, as
+    :func:`features.loading.event._lead_ids` does."""
+    if pa.types.is_dictionary(raw.type):
+        raw = raw.cast(raw.type.value_type)
+    found = pc.index_in(raw, value_set=known)
+    codes = np.where(found.is_null().to_numpy(zero_copy_only=False), -1,
+                     found.fill_null(0).to_numpy(zero_copy_only=False)).astype(np.int64)
+    others = np.flatnonzero(codes < 0)
+    if others.size:
+        cleaned = pc.index_in(lead_keys(raw.take(pa.array(others))), value_set=known)
+        codes[others] = np.where(cleaned.is_null().to_numpy(zero_copy_only=False), -1,
+                                 cleaned.fill_null(0).to_numpy(zero_copy_only=False))
+    return codes
+
+
+class _ScoreFile:
+    """The score file being written: a temporary file beside ``out``, renamed into place when complete."""
+
+    def __init__(self, out: Path, schema: pa.Schema) -> None:
+        self.out, self.schema = out, schema
+        suffix = out.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            raise ValueError(f"{out}: name the score file .csv or .parquet")
+        self.csv = suffix == ".csv"
+        handle, self.temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        os.close(handle)
+        self.writer: pq.ParquetWriter | None = None
+        self.first = True
+
+    def __enter__(self) -> _ScoreFile:
+        if not self.csv:
+            self.writer = pq.ParquetWriter(self.temporary, self.schema)
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        if self.writer is not None:
+            self.writer.write_table(table)
+            return
+        with open(self.temporary, "a", encoding="utf-8", newline="") as handle:
+            table.to_pandas().to_csv(handle, index=False, header=self.first)
+        self.first = False
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if kind is not None:
+            Path(self.temporary).unlink(missing_ok=True)
+            return
+        if self.csv and self.first:  # no rows at all: the header alone
+            self.schema.empty_table().to_pandas().to_csv(self.temporary, index=False)
+        mode = self.out.stat().st_mode & 0o777 if self.out.exists() else 0o644
+        with open(self.temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(self.temporary, mode)
+        os.replace(self.temporary, self.out)

@@ -45,8 +45,10 @@ if TYPE_CHECKING:
     from serving.batch import BatchSummary
     from serving.history import ScoreHistory
 
-#: Rows read from a Parquet file at a time while routing (the chunks themselves are sized by the setting).
+#: Rows read from a Parquet file at a time (the chunks themselves are sized by the setting).
 READ_ROWS = 262_144
+#: Activities routed at a time: each batch's lead ids are matched against every lead id once.
+ROUTE_ROWS = 2_097_152
 
 
 class _Leads:
@@ -187,7 +189,7 @@ def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
     writers: list[pq.ParquetWriter | None] = [None] * ids.chunks
     start = 0
     try:
-        for batch in source.iter_batches(READ_ROWS, columns=columns):
+        for batch in source.iter_batches(ROUTE_ROWS, columns=columns):
             n = batch.num_rows
             batch = pa.RecordBatch.from_arrays(
                 [*batch.columns, pa.array(np.arange(start + 1, start + n + 1, dtype=np.int64))],
@@ -232,14 +234,36 @@ def _codes(raw: pa.Array | pa.ChunkedArray, known: pa.Array) -> np.ndarray:
     :func:`features.loading.event._lead_ids` does."""
     if pa.types.is_dictionary(raw.type):
         raw = raw.cast(raw.type.value_type)
-    found = pc.index_in(raw, value_set=known)
-    codes = np.where(found.is_null().to_numpy(zero_copy_only=False), -1,
-                     found.fill_null(0).to_numpy(zero_copy_only=False)).astype(np.int64)
-    others = np.flatnonzero(codes < 0)
+    encoded = pc.dictionary_encode(raw.cast(known.type))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    found = _positions(encoded.dictionary, known)
+    others = np.flatnonzero(found < 0)
     if others.size:
-        cleaned = pc.index_in(lead_keys(raw.take(pa.array(others))), value_set=known)
-        codes[others] = np.where(cleaned.is_null().to_numpy(zero_copy_only=False), -1,
-                                 cleaned.fill_null(0).to_numpy(zero_copy_only=False))
+        found[others] = _positions(lead_keys(encoded.dictionary.take(pa.array(others))), known)
+    return _expand(found, encoded.indices)
+
+
+def _positions(values: pa.Array, known: pa.Array) -> np.ndarray:
+    """The position of each of ``values`` (repeats and nulls allowed) among the distinct ``known`` (-1: none).
+    ``known`` is probed into the set of ``values``, not the other way round: the set of a batch's few
+    distinct ids is built at once, the set of millions of known ids would be built again for every batch."""
+    encoded = pc.dictionary_encode(values.cast(known.type))
+    distinct = encoded.dictionary
+    hit = pc.index_in(known, value_set=distinct)
+    at = np.flatnonzero(hit.is_valid().to_numpy(zero_copy_only=False))
+    where = np.full(len(distinct), -1, dtype=np.int64)
+    where[hit.filter(hit.is_valid()).to_numpy(zero_copy_only=False)] = at
+    return _expand(where, encoded.indices)
+
+
+def _expand(per_value: np.ndarray, indices: pa.Array) -> np.ndarray:
+    """``per_value`` looked up by dictionary ``indices`` (a null index: -1)."""
+    if len(indices) == 0:
+        return np.zeros(0, dtype=np.int64)
+    codes = per_value[indices.fill_null(0).to_numpy(zero_copy_only=False)] if len(per_value) else \
+        np.full(len(indices), -1, dtype=np.int64)
+    codes[indices.is_null().to_numpy(zero_copy_only=False)] = -1
     return codes
 
 

@@ -183,6 +183,8 @@ def _assemble(frames: list[pd.DataFrame], model_version: str, warnings: dict[int
     result = result.sort_values("row", kind="stable").reset_index(drop=True)
     result["model_version"] = np.where(result["error"].isna(), model_version, None)
     result["warnings"] = result["row"].map(warnings).astype(object).where(lambda w: w.notna(), None)
+    if "score" in result.columns:  # one type whatever the rows: an error row has no score (as Spark and chunks write)
+        result["score"] = result["score"].astype(np.float64)
     first = ["row", LEAD_ID, "probability", "score", "tier", "grade", "error"]
     return result[[c for c in first if c in result.columns] + [c for c in result.columns if c not in first]]
 

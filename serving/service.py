@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from scoring.options import ScoringOptions
-from serving import errors, history
+from serving import errors, heap, history
 from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
@@ -27,6 +27,7 @@ from serving.gate import Gate
 from serving.history import LeadScoreHistory
 from serving.hooks import hooks
 from serving.loader import LoadedModel, load_model
+from serving.offloop import json_response, validate_big_bodies_in_threads
 from serving.openapi import contract_document
 from serving.schemas import AsOf, CardRequest, Lang, Leads, ScoreResponse, Suggest, TopK
 from serving.scoring import score_request, score_requests
@@ -50,6 +51,7 @@ class LeadScoring:
         self.follower.start()
         self.history = history.shared()
         self.batcher = RequestBatcher(self._score_together, max_leads=CONFIG.batch_leads)
+        heap.settle()  # the model and libraries are never walked by the garbage collector again
 
     @property
     def loaded(self) -> LoadedModel:
@@ -81,11 +83,15 @@ class LeadScoring:
         options = ScoringOptions(as_of, lang, top_k, suggest)
         if _small(leads):  # on the event loop, together with the small requests that arrived with it
             response = await self.batcher.submit(options, leads)
-        else:
-            loaded = self.loaded
-            response = await anyio.to_thread.run_sync(score_request, loaded.bundle, leads, options, loaded.version)
+            self.history.record(response, leads=leads)
+            return response
+        # scored, logged and written as JSON in a worker thread: none of it holds up the event loop
+        return await anyio.to_thread.run_sync(self._score_big, self.loaded, leads, options)
+
+    def _score_big(self, loaded: LoadedModel, leads: list[Any], options: ScoringOptions) -> Response:
+        response = score_request(loaded.bundle, leads, options, loaded.version)
         self.history.record(response, leads=leads)
-        return response
+        return json_response(response)
 
     @extras.get("/model")
     def model(self) -> dict[str, Any]:
@@ -150,4 +156,5 @@ def _document() -> dict[str, Any]:
     return contract_document(LeadScoring.openapi_spec.asdict())
 
 
+validate_big_bodies_in_threads(LeadScoring.apis["score"].input_spec)
 LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document)

@@ -140,8 +140,11 @@ def probe_process(url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         started = time.monotonic()
-        conn.request("GET", "/livez")
-        conn.getresponse().read()
+        try:
+            conn.request("GET", "/livez")
+            conn.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            conn.close()  # counted at the time it took to fail; the next probe reconnects
         latencies.append(1000 * (time.monotonic() - started))
         time.sleep(0.05)
     print(json.dumps(latencies))
@@ -211,20 +214,24 @@ def overload(url: str, body: bytes, clients: int, seconds: float) -> dict[str, A
     own = subprocess.Popen([*me, url], stdout=subprocess.PIPE)
     bare = subprocess.Popen([*me, f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE)
     probes: list[float] = []
-    with httpx.Client(timeout=30) as probe:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            started = time.monotonic()
-            probe.get(f"{url}/livez")
-            probes.append(time.monotonic() - started)
-            time.sleep(0.05)
-    own_process = json.loads(own.communicate()[0])
-    bare_server = json.loads(bare.communicate()[0])
-    floor.terminate()
-    floor.wait()
-    stop.set()
-    for t in threads:
-        t.join()
+    try:
+        with httpx.Client(timeout=30) as probe:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                started = time.monotonic()
+                probe.get(f"{url}/livez")
+                probes.append(time.monotonic() - started)
+                time.sleep(0.05)
+        own_process = json.loads(own.communicate(timeout=seconds + 60)[0])
+        bare_server = json.loads(bare.communicate(timeout=seconds + 60)[0])
+    finally:
+        for process in (own, bare, floor):
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        stop.set()
+        for t in threads:
+            t.join()
     return {"statuses": dict(statuses), "seconds": seconds, "clients": clients,
             "refusal_s_median": statistics.median(refusals) if refusals else None,
             "accepted_s_median": statistics.median(accepted) if accepted else None,

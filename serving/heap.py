@@ -3,9 +3,9 @@ worker, and many short-lived objects per request (a 1,000-lead request is ~100,0
 objects, freed by reference counting when it is answered).
 
 Python's cyclic collector stops every thread of the worker while it runs, the event loop that answers health
-probes included. With its defaults a worker under load ran a full collection every half second, each walking
-the whole heap (the model, the libraries and every request in flight): that, not the scoring, was what made a
-probe wait hundreds of milliseconds (``benchmarks/DECISIONS.md``). So, once the model is loaded:
+probes included. With its defaults a busy worker runs full collections often, each walking the whole heap (the
+model, the libraries and every request in flight): that, more than the scoring, kept probes waiting
+(``benchmarks/DECISIONS.md``, section 4). So, once the model is loaded:
 
 * everything alive then (model, libraries, service) is *frozen* (:func:`gc.freeze`): never walked again;
 * a full collection waits for :data:`FULL_AFTER` collections of the middle generation instead of 10. Young
@@ -23,8 +23,8 @@ import threading
 
 YOUNG, MIDDLE = gc.get_threshold()[:2]
 FULL_AFTER = 1000
-"""Collections of the middle generation before a full one (Python's default: 10). At a worker's rate under
-overload that is a full collection about every half minute instead of twice a second."""
+"""Collections of the middle generation before a full one (Python's default: 10): a hundredth as many full
+collections."""
 
 _lock = threading.Lock()
 

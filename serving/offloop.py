@@ -2,8 +2,8 @@
 behind it.
 
 The event loop of a worker serves every connection; whatever runs on it runs alone. BentoML validates a request
-body against the API's pydantic model, and serialises the response, on the loop: for a 1,000-lead request that
-is tens of milliseconds each (more on a busy machine) during which a probe cannot be answered. Here a body
+body against the API's pydantic model, and serialises the response, on the loop: for a 1,000-lead request a
+probe cannot be answered meanwhile. Here a body
 bigger than :data:`serving.gate.PARSE_ON_LOOP_BYTES` is validated in a worker thread instead, with the same
 model, the same errors and the same 400 for a body that does not match; the service serialises a big response
 in the thread that scored it (:func:`json_response`). Small requests (a CRM scoring one lead) stay on the loop:

@@ -1,7 +1,8 @@
 """A minute of steady traffic at a fixed rate, as a CRM integration sends it all day: no request fails, the
 latency does not creep up, and the workers do not grow (a leak shows as memory that only goes up).
 
-Marked ``reliability``: it takes ~1.5 minutes, so ``make test`` leaves it out and ``make reliability`` runs it.
+Marked ``reliability``: a minute of traffic by design, so ``make test`` leaves it out and ``make reliability``
+runs it.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ test-extended: $(STAMP)
 	$(VENV)/bin/python -m pytest -m extended
 
 # The whole reliability suite against a real server over HTTP (tests/reliability: contract, schemathesis, fuzz,
-# overload, SIGTERM drain and the one-minute soak at a fixed rate; about 5 minutes). `make test` runs all of it but
+# overload, SIGTERM drain, extra fields and the one-minute soak at a fixed rate; about 4 minutes). `make test` runs all of it but
 # the soak. The overload figures of the README come from `benchmarks/reliability.py`.
 reliability: $(STAMP)
 	$(VENV)/bin/python -m pytest tests/reliability -m 'not extended' -s -q

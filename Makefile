@@ -27,9 +27,9 @@ test: $(STAMP)
 test-extended: $(STAMP)
 	$(VENV)/bin/python -m pytest -m extended
 
-# The whole reliability suite against a real server over HTTP (tests/reliability: contract, schemathesis, fuzz,
-# overload, SIGTERM drain, extra fields and the one-minute soak at a fixed rate; about 4 minutes). `make test` runs all of it but
-# the soak. The overload figures of the README come from `benchmarks/reliability.py`.
+# The whole reliability suite against real servers over HTTP (tests/reliability: contract, schemathesis, fuzz,
+# overload, SIGTERM drain, extra fields and the one-minute soak at a fixed rate; about 4 minutes). `make test`
+# runs all of it but the soak. The README's overload figures come from `benchmarks/reliability.py`.
 reliability: $(STAMP)
 	$(VENV)/bin/python -m pytest tests/reliability -m 'not extended' -s -q
 

@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 export MLFLOW_DISABLE_TELEMETRY := true
 export BENTOML_DO_NOT_TRACK := true
 
-.PHONY: demo test test-extended lint lock bench clean
+.PHONY: demo test test-extended reliability lint lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: $(STAMP)
 # engine's score checks (about 12 minutes).
 test-extended: $(STAMP)
 	$(VENV)/bin/python -m pytest -m extended
+
+# The whole reliability suite against real servers over HTTP (tests/reliability: contract, schemathesis, fuzz,
+# overload, SIGTERM drain, extra fields and the one-minute soak at a fixed rate; about 4 minutes). `make test`
+# runs all of it but the soak. The README's overload figures come from `benchmarks/reliability.py`.
+reliability: $(STAMP)
+	$(VENV)/bin/python -m pytest tests/reliability -m 'not extended' -s -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

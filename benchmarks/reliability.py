@@ -12,7 +12,11 @@ checkout too: run it with that checkout's interpreter and ``--project DIR``.
    connection was closed or reset.
 2. **Overload**: ``--clients`` clients (default 32) post 1,000-lead requests for ``--seconds`` (a client that
    gets 503 waits its ``Retry-After``, as a well-behaved client does) while a probe asks ``/livez`` every 50 ms:
-   statuses, time to a refusal, probe latency p50/p99/max.
+   statuses, time to a refusal, probe latency p50/p99/max. Three probes run side by side: one thread of this
+   process (``livez_ms``: it shares this process's interpreter lock with the 32 client threads, so it also
+   measures the client), one process of its own as a kubelet is (``livez_ms_own_process``), and the same probe
+   against a bare asyncio server that does nothing else (``floor_ms``): what the machine's scheduler alone costs a
+   probe at that moment, the least any server could reach.
 3. **SIGTERM**: 8 clients send on kept-alive connections (two of them 100-lead requests, so that work is in
    flight); after 3 s the server's process group gets SIGTERM. A request is *lost* when it was sent and got
    no response (reset, or the connection dropped); a refused connection sent nothing and is not lost.
@@ -127,6 +131,54 @@ def fuzz(url: str) -> dict[str, Any]:
     return out
 
 
+def probe_process(url: str, seconds: float) -> None:
+    """``--probe``: ask ``url``/livez every 50 ms for ``seconds`` on one kept-alive connection; print the
+    latencies (ms) as JSON."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    latencies = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            conn.request("GET", "/livez")
+            conn.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            conn.close()  # counted at the time it took to fail; the next probe reconnects
+        latencies.append(1000 * (time.monotonic() - started))
+        time.sleep(0.05)
+    print(json.dumps(latencies))
+
+
+def floor_server(port: int) -> None:
+    """``--floor-server``: a bare asyncio HTTP server answering every request at once (nothing else to do)."""
+    import asyncio
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = b'{"status":"alive"}'
+        while True:
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                         % (len(body), body))
+            await writer.drain()
+
+    async def main() -> None:
+        server = await asyncio.start_server(answer, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+def _spread(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {"p50": ordered[len(ordered) // 2], "p99": ordered[int(0.99 * (len(ordered) - 1))], "max": ordered[-1],
+            "probes": len(ordered)}
+
+
 def overload(url: str, body: bytes, clients: int, seconds: float) -> dict[str, Any]:
     statuses: Counter = Counter()
     refusals: list[float] = []
@@ -150,26 +202,41 @@ def overload(url: str, body: bytes, clients: int, seconds: float) -> dict[str, A
                 else:
                     accepted.append(elapsed)
 
+    from serving.server import free_port
+
+    port = free_port()
+    floor = subprocess.Popen([sys.executable, __file__, "--floor-server", str(port)])
+    me = [sys.executable, __file__, "--probe-seconds", str(seconds), "--probe"]
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
         t.start()
+    time.sleep(0.5)
+    own = subprocess.Popen([*me, url], stdout=subprocess.PIPE)
+    bare = subprocess.Popen([*me, f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE)
     probes: list[float] = []
-    with httpx.Client(timeout=30) as probe:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            started = time.monotonic()
-            probe.get(f"{url}/livez")
-            probes.append(time.monotonic() - started)
-            time.sleep(0.05)
-    stop.set()
-    for t in threads:
-        t.join()
-    probes.sort()
+    try:
+        with httpx.Client(timeout=30) as probe:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                started = time.monotonic()
+                probe.get(f"{url}/livez")
+                probes.append(time.monotonic() - started)
+                time.sleep(0.05)
+        own_process = json.loads(own.communicate(timeout=seconds + 60)[0])
+        bare_server = json.loads(bare.communicate(timeout=seconds + 60)[0])
+    finally:
+        for process in (own, bare, floor):
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        stop.set()
+        for t in threads:
+            t.join()
     return {"statuses": dict(statuses), "seconds": seconds, "clients": clients,
             "refusal_s_median": statistics.median(refusals) if refusals else None,
             "accepted_s_median": statistics.median(accepted) if accepted else None,
-            "livez_ms": {"p50": 1000 * probes[len(probes) // 2], "p99": 1000 * probes[int(0.99 * (len(probes) - 1))],
-                         "max": 1000 * probes[-1], "probes": len(probes)}}
+            "livez_ms": _spread([1000 * p for p in probes]), "livez_ms_own_process": _spread(own_process),
+            "floor_ms": _spread(bare_server), "loadavg_after": Path("/proc/loadavg").read_text().split()[:3]}
 
 
 def sigterm(url: str, process: subprocess.Popen, small: bytes, big: bytes, clients: int = 8) -> dict[str, Any]:
@@ -216,14 +283,22 @@ def main() -> None:
     parser.add_argument("--model-uri", default="models:/lead-scoring@champion")
     parser.add_argument("--only", choices=["fuzz", "overload", "sigterm"], action="append")
     parser.add_argument("--label", default="this checkout")
+    parser.add_argument("--probe", help=argparse.SUPPRESS)
+    parser.add_argument("--probe-seconds", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:
+        return probe_process(args.probe, args.probe_seconds)
+    if args.floor_server:
+        return floor_server(args.floor_server)
     parts = set(args.only or ["fuzz", "overload", "sigterm"])
     model = ({"tracking_uri": args.tracking_uri, "model_uri": args.model_uri} if args.tracking_uri
              else worlds.cached_model(args.train_leads, seed=1))
     single, batch = request_bodies(worlds.cached_world(args.train_leads, 1), n_batch=1000)
     small = json.dumps({"leads": single["leads"], "as_of": AS_OF}).encode()
     big = json.dumps({"leads": batch["leads"][:100], "as_of": AS_OF}).encode()
-    results: dict[str, Any] = {"label": args.label, "project": str(args.project), "workers": args.workers}
+    results: dict[str, Any] = {"label": args.label, "project": str(args.project), "workers": args.workers,
+                               "loadavg_before": Path("/proc/loadavg").read_text().split()[:3]}
     log = CACHE_DIR / "reliability-server.log"
     if parts & {"fuzz", "overload"}:
         with server(model, args.project, args.workers, log) as (url, _):
@@ -233,8 +308,9 @@ def main() -> None:
                     f"{r['connection_lost']} connections lost")
             if "overload" in parts:
                 results["overload"] = r = overload(url, json.dumps(batch).encode(), args.clients, args.seconds)
-                say(f"overload: {r['statuses']}, livez p50 {r['livez_ms']['p50']:.0f} ms, p99 "
-                    f"{r['livez_ms']['p99']:.0f} ms, max {r['livez_ms']['max']:.0f} ms")
+                for name in ("livez_ms", "livez_ms_own_process", "floor_ms"):
+                    say(f"overload: {r['statuses']}, {name} p50 {r[name]['p50']:.0f} ms, p99 "
+                        f"{r[name]['p99']:.0f} ms, max {r[name]['max']:.0f} ms")
     if "sigterm" in parts:
         results["sigterm"] = []
         for _ in range(args.sigterm_runs):

@@ -13,7 +13,8 @@ In order:
   sent in chunks), UTF-8, well-formed, without ``NaN``/``Infinity`` and not nested absurdly deep (400), with
   at most ``max_leads`` leads (413). The JSON is only checked here; what its values mean is the rulebook's.
 * **Load**: a worker works on at most ``max_leads_in_flight`` leads; a request beyond that gets 503 with
-  ``Retry-After`` at once rather than a place in a queue that only grows.
+  ``Retry-After`` at once rather than a place in a queue that only grows. When the worker is already full the
+  request is refused before its body is read, so a refusal costs the worker next to nothing.
 
 Every error leaving the service, whoever produced it, carries the documented body (:mod:`serving.errors`),
 and the connection stays usable after it.
@@ -153,9 +154,11 @@ class Gate:
         if scope["method"] not in BODY_METHODS:
             return None, 0
         _check_media_type(headers.get(b"content-type"))
-        body = await self._read_body(receive, headers.get(b"content-length"))
-        if self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight:  # full: not even parsed
-            raise self._busy(retry)
+        length = headers.get(b"content-length")
+        self._check_length(length)
+        if self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight:
+            raise self._busy(retry)  # full: refused before its body is read (the server discards it unread)
+        body = await self._read_body(receive, length)
         if len(body) > PARSE_ON_LOOP_BYTES:  # a 1,000-lead body takes tens of ms: not on the loop the probes use
             count = _lead_count(await anyio.to_thread.run_sync(_parse, body))
         else:
@@ -173,12 +176,19 @@ class Gate:
         return Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads in work; send the request again "
                              f"after {self.config.retry_after_seconds} s", headers=retry)
 
+    def _too_big(self) -> Rejected:
+        limit = self.config.max_body_bytes
+        return Rejected(413, f"request body over the limit of {limit:,} bytes: send fewer leads per request",
+                        [errors.issue(["body"], f"at most {limit} bytes", "too_large")])
+
+    def _check_length(self, length: bytes | None) -> None:
+        """413 at once for a declared ``Content-Length`` over the limit."""
+        if length is not None and length.isdigit() and int(length) > self.config.max_body_bytes:
+            raise self._too_big()
+
     async def _read_body(self, receive: Receive, length: bytes | None) -> bytes:
         limit = self.config.max_body_bytes
-        too_big = Rejected(413, f"request body over the limit of {limit:,} bytes: send fewer leads per request",
-                           [errors.issue(["body"], f"at most {limit} bytes", "too_large")])
-        if length is not None and length.isdigit() and int(length) > limit:
-            raise too_big
+        self._check_length(length)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -187,7 +197,7 @@ class Gate:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                raise too_big
+                raise self._too_big()
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)

@@ -11,6 +11,7 @@ and batch machinery, which this service does not use, is left out. The schemas a
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -65,8 +66,10 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def contract_document(generated: dict[str, Any]) -> dict[str, Any]:
-    """leadscore's API document from the one BentoML generated for the service."""
+def contract_document(generated: dict[str, Any], extra_fields: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """leadscore's API document from the one BentoML generated for the service. ``extra_fields``: the lead
+    fields beyond the documented ones that the served model was trained on (:func:`serving.fields.extra_fields`);
+    a lead may carry those and no others."""
     doc = copy.deepcopy(generated)
     doc["openapi"] = "3.1.0"  # the schemas are pydantic's JSON Schema 2020-12 (null types, examples): OpenAPI 3.1
     doc["info"] = {"title": "leadscore", "version": package_version(), "description": DESCRIPTION,
@@ -80,6 +83,8 @@ def contract_document(generated: dict[str, Any]) -> dict[str, Any]:
     error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(error_schema.pop("$defs", {}))
     schemas["ErrorBody"] = error_schema
+    if "Lead" in schemas:
+        _close_lead(schemas["Lead"], extra_fields or {})
     schemas["Liveness"] = Liveness.model_json_schema()
     schemas["Readiness"] = Readiness.model_json_schema()
     components["securitySchemes"] = {"bearerAuth": {"type": "http", "scheme": "bearer",
@@ -131,6 +136,20 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> dict[str, Any]:
             media["example"] = example
         op["requestBody"]["required"] = True
     return op
+
+
+EXTRA_KINDS = {"number": [{"type": "number"}, {"type": "string"}, {"type": "null"}],
+               "text": [{"type": "string"}, {"type": "null"}]}
+
+
+def _close_lead(lead: dict[str, Any], extra_fields: Mapping[str, str]) -> None:
+    """The lead schema with the served model's extra fields and no others."""
+    properties = lead.setdefault("properties", {})
+    for name, kind in extra_fields.items():
+        read_as = "a number, or text as CRM exports format amounts" if kind == "number" else "a label"
+        properties[name] = {"anyOf": EXTRA_KINDS[kind], "title": name,
+                            "description": f"An extra column the served model was trained on, read as {read_as}."}
+    lead["additionalProperties"] = False
 
 
 def _nullable_defaults(schema: dict[str, Any]) -> None:

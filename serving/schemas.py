@@ -48,8 +48,8 @@ class Lead(TypedDict, total=False):
 
     `lead_id` and `created_at` are required: a lead without them (or with an unreadable `created_at`) comes
     back with `status: "error"` and the field named, while the request's other leads are scored. Further
-    fields are allowed; they are used only when the model was trained on them (`GET /model` names its
-    features), otherwise ignored."""
+    fields only where the served model was trained on them (extra columns: `GET /model` lists them as
+    `extra_fields`); any other field is refused with 400 naming it."""
 
     __pydantic_config__ = ConfigDict(extra="allow", title="Lead")  # type: ignore[misc]
 

@@ -17,16 +17,19 @@ import bentoml
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
 
 from scoring.options import ScoringOptions
-from serving import errors, history
+from serving import errors, heap, history
 from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
+from serving.fields import check_fields, extra_fields
 from serving.gate import Gate
 from serving.history import LeadScoreHistory
 from serving.hooks import hooks
 from serving.loader import LoadedModel, load_model
+from serving.offloop import json_response, validate_big_bodies_in_threads
 from serving.openapi import contract_document
 from serving.schemas import AsOf, CardRequest, Lang, Leads, ScoreResponse, Suggest, TopK
 from serving.scoring import score_request, score_requests
@@ -50,6 +53,8 @@ class LeadScoring:
         self.follower.start()
         self.history = history.shared()
         self.batcher = RequestBatcher(self._score_together, max_leads=CONFIG.batch_leads)
+        _RUNNING.append(self)
+        heap.settle()  # the model and libraries are never walked by the garbage collector again
 
     @property
     def loaded(self) -> LoadedModel:
@@ -80,16 +85,25 @@ class LeadScoring:
         """Score leads as of a moment (default now): one result per lead, in request order."""
         options = ScoringOptions(as_of, lang, top_k, suggest)
         if _small(leads):  # on the event loop, together with the small requests that arrived with it
-            response = await self.batcher.submit(options, leads)
-        else:
             loaded = self.loaded
-            response = await anyio.to_thread.run_sync(score_request, loaded.bundle, leads, options, loaded.version)
+            check_fields(leads, loaded.bundle, loaded.version)
+            response = await self.batcher.submit(options, leads)
+            self.history.record(response, leads=leads)
+            return response
+        # scored, logged and written as JSON in a worker thread: none of it holds up the event loop
+        return await anyio.to_thread.run_sync(self._score_big, self.loaded, leads, options)
+
+    def _score_big(self, loaded: LoadedModel, leads: list[Any], options: ScoringOptions) -> Response:
+        check_fields(leads, loaded.bundle, loaded.version)
+        response = score_request(loaded.bundle, leads, options, loaded.version)
         self.history.record(response, leads=leads)
-        return response
+        return json_response(response)
 
     @extras.get("/model")
     def model(self) -> dict[str, Any]:
-        """What is being served: version, alias, training window, metrics, tiers."""
+        """What is being served: version, alias, training window, metrics, tiers, and the lead fields beyond the
+        documented ones that the model was trained on (``extra_fields``: name → number or text); a lead may
+        carry those and no others."""
         loaded = self.loaded
         info = loaded.bundle.info
         return {
@@ -107,6 +121,7 @@ class LeadScoring:
             "metrics": info.get("metrics"),
             "tiers": info.get("tiers"),
             "features": loaded.bundle.catalogue.names,
+            "extra_fields": extra_fields(loaded.bundle),
             **self.follower.status().model_dump(mode="json"),
             "score_log": self.history.counters(),
         }
@@ -125,6 +140,10 @@ class LeadScoring:
     def card(self, request: CardRequest) -> Response:
         """An HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
         loaded = self.loaded
+        try:
+            check_fields(request.leads, loaded.bundle, loaded.version)
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
         response = score_request(loaded.bundle, request.leads,
                                  ScoringOptions(request.as_of, request.lang, request.top_k, suggest=True),
                                  loaded.version)
@@ -146,8 +165,14 @@ def _small(leads: list[dict[str, Any]]) -> bool:
     return activities <= CONFIG.inline_activities
 
 
+_RUNNING: list[LeadScoring] = []
+"""This worker's service instance (the document names the extra fields of the model it serves)."""
+
+
 def _document() -> dict[str, Any]:
-    return contract_document(LeadScoring.openapi_spec.asdict())
+    fields = extra_fields(_RUNNING[-1].loaded.bundle) if _RUNNING else {}
+    return contract_document(LeadScoring.openapi_spec.asdict(), fields)
 
 
+validate_big_bodies_in_threads(LeadScoring.apis["score"].input_spec)
 LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document)

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from scoring.contract import ModelContract
 from scoring.registry import alias_version
+from serving import heap
 from serving.loader import LoadedModel, fetch_verified, remember_alias
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class ModelFollower:
         self.refused_switch: Switch | None = None
         self.last_error: str | None = None
         self._refused: str | None = None  # a version refused for its contract: not downloaded again
+        self._heap_stale = False  # the worker's frozen heap (serving.heap) still holds a replaced model
         self._lock = threading.Lock()  # one check at a time (the thread and a caller of check())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -115,6 +117,9 @@ class ModelFollower:
         if self.alias is None:
             return None
         with self._lock:
+            if self._heap_stale:
+                heap.resettle()  # the replaced model's cycles collected, the heap frozen again
+                self._heap_stale = False
             current = self._served.model
             try:
                 version = alias_version(current.name, self.alias)
@@ -151,6 +156,7 @@ class ModelFollower:
         self.last_switch = Switch(from_version=current.version, to_version=new.version, at=self._served.loaded_at,
                                   accepted=True, reason="; ".join(differences) or None)
         log.warning("now serving %s v%s (was v%s)", new.name, new.version, current.version)
+        self._heap_stale = True  # at the next check, when requests no longer hold the old model
         return self.last_switch
 
     def _refuse(self, current: LoadedModel, version: str, reason: str, remember: bool) -> Switch:

@@ -92,7 +92,8 @@ def test_only_small_requests_are_scored_on_the_event_loop() -> None:
 
 def test_a_bad_lead_is_an_error_a_bad_activity_a_warning_and_the_rest_is_scored(server: str, leads: list[dict]) -> None:
     bad = [{**leads[0], "created_at": "not a date"}, leads[1],
-           {**leads[2], "activities": [{"occurred_at": "2026-01-01T00:00:00Z"}]}, {"no_id": True}]
+           {**leads[2], "activities": [{"occurred_at": "2026-01-01T00:00:00Z"}]},
+           {"created_at": "2026-05-02T09:00:00Z"}]  # no lead_id (an unknown field would refuse the request)
     body = _score(server, {"leads": bad, "as_of": AS_OF}).json()
     assert (body["scored"], body["failed"]) == (2, 2)
     results = body["results"]

@@ -66,7 +66,7 @@ def malformed_requests() -> list[tuple[str | None, bytes]]:
 
 @contextmanager
 def server(model: dict[str, Any], project: Path, workers: int, log: Path, extra: dict[str, str] | None = None):
-    from serving.server import free_port, serve_command, serve_env
+    from serving.server import free_port, serve_command, serve_env, stop, wait_until_ready
 
     port = free_port()
     env = {**os.environ, **serve_env(workers), "LEADSCORE_API_TOKEN": TOKEN, "LEADSCORE_MODEL_URI": model["model_uri"],
@@ -78,26 +78,11 @@ def server(model: dict[str, Any], project: Path, workers: int, log: Path, extra:
         process = subprocess.Popen(command, env=env, cwd=project, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"server did not start: see {log}")
-        time.sleep(0.5)
     try:
+        wait_until_ready(url, process, 240, log)
         yield url, process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process, grace_seconds=30)
 
 
 def fuzz(url: str) -> dict[str, Any]:

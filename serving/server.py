@@ -68,29 +68,42 @@ def server_process(env: Mapping[str, str], port: int | None = None, workers: int
                                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise ServerFailed(f"server exited with code {process.returncode}{_tail(log_path)}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise ServerFailed(f"server not ready after {timeout:.0f} s{_tail(log_path)}")
-            time.sleep(0.25)
+        wait_until_ready(url, process, timeout, log_path)
         yield url, process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process)
         if log_path:
             log_file.close()  # type: ignore[union-attr]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float, log_path: Path | None = None,
+                     ) -> None:
+    """Poll ``/readyz`` until it answers 200; :class:`ServerFailed` with the log's tail if the server exits
+    or is not ready within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise ServerFailed(f"server exited with code {process.returncode}{_tail(log_path)}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise ServerFailed(f"server not ready after {timeout:.0f} s{_tail(log_path)}")
+        time.sleep(0.25)
+
+
+def stop(process: subprocess.Popen[bytes], grace_seconds: float = 15.0) -> None:
+    """Stop a server started in its own process group: SIGTERM (it drains), SIGKILL after the grace period."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _tail(log_path: Path | None, lines: int = 30) -> str:

@@ -7,10 +7,8 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 
 from scoring.options import ScoringOptions
 from serving.scoring import score_request
-from serving.server import PROJECT_DIR, free_port
+from serving.server import PROJECT_DIR, free_port, stop, wait_until_ready
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]  # a Bento is built and a BentoML server started
 
@@ -59,24 +57,10 @@ def bento_server(built: dict, tmp_path_factory: pytest.TempPathFactory) -> Itera
                                    stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
-            time.sleep(0.5)
+        wait_until_ready(url, process, 120, log)
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process, grace_seconds=20)
 
 
 def test_build_packs_the_registered_bundle_with_its_checksum(built: dict, trained) -> None:

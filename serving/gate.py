@@ -15,6 +15,8 @@ In order:
 * **Load**: a worker works on at most ``max_leads_in_flight`` leads; a request beyond that gets 503 with
   ``Retry-After`` at once rather than a place in a queue that only grows. When the worker is already full the
   request is refused before its body is read, so a refusal costs the worker next to nothing.
+* **Elsewhere**: an admitted request that ``offload`` takes (a big ``/score`` body: :mod:`serving.offload`)
+  is answered with what it returns, without passing through BentoML.
 
 Every error leaving the service, whoever produced it, carries the documented body (:mod:`serving.errors`),
 and the connection stays usable after it.
@@ -41,6 +43,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: Answers an admitted request elsewhere (status, body, headers), or None to let the service answer it.
+Offload = Callable[[Scope, bytes], Awaitable[tuple[int, bytes, list[tuple[bytes, bytes]]] | None]]
 
 LIVENESS_PATHS = frozenset({"/livez", "/healthz"})
 PUBLIC_PATHS = frozenset({"/", "/docs.json", "/metrics"})
@@ -73,11 +77,13 @@ class Gate:
     """See the module docstring. ``document``: the OpenAPI document served at ``/docs.json``."""
 
     def __init__(self, app: App, config: ServeConfig, document: Callable[[], dict[str, Any]],
-                 lifecycle: Lifecycle | None = None) -> None:
+                 lifecycle: Lifecycle | None = None, offload: Offload | None = None) -> None:
         self.app = app
         self.config = config
         self.token = (config.api_token or "").encode()
         self.document = document
+        self.offload = offload
+        self._parse_lock: anyio.Lock | None = None
         self.lifecycle = lifecycle or Lifecycle()
         self._document_bytes: bytes | None = None
 
@@ -120,6 +126,10 @@ class Gate:
             except Rejected as rejected:
                 await self._reply(send, rejected.status, rejected.body, rejected.headers)
                 return
+            answer = await self.offload(scope, body) if self.offload and body is not None else None
+            if answer is not None:
+                await self._reply_bytes(send, *answer)
+                return
             await self._forward(scope, receive, send, body)
         finally:
             lifecycle.release(leads)
@@ -160,7 +170,10 @@ class Gate:
             raise self._busy(retry)  # full: refused before its body is read (the server discards it unread)
         body = await self._read_body(receive, length)
         if len(body) > PARSE_ON_LOOP_BYTES:  # a 1,000-lead body takes tens of ms: not on the loop the probes use
-            count = _lead_count(await anyio.to_thread.run_sync(_parse, body))
+            async with self._one_parse():  # one at a time: more threads would keep the lock from the loop longer
+                if self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight:
+                    raise self._busy(retry)  # it filled up while this request waited: no need to read it
+                count = _lead_count(await anyio.to_thread.run_sync(_parse, body))
         else:
             count = _lead_count(_parse(body)) if body.strip() else 0
         if count > self.config.max_leads:
@@ -171,6 +184,12 @@ class Gate:
         if not self.lifecycle.admit(leads, self.config.max_leads_in_flight):
             raise self._busy(retry)
         return body, leads
+
+    def _one_parse(self) -> anyio.Lock:
+        """The lock a big body's JSON check takes (made on the event loop, on first use)."""
+        if self._parse_lock is None:
+            self._parse_lock = anyio.Lock()
+        return self._parse_lock
 
     def _busy(self, retry: list[tuple[bytes, bytes]]) -> Rejected:
         return Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads in work; send the request again "

@@ -47,6 +47,7 @@ class LoadedModel:
     alias: str | None
     sha256: str
     source: str  # "registry", "cache" or "bento"
+    path: Path  #: the verified file the bundle was read from
 
 
 def parse_model_uri(uri: str) -> tuple[str, str]:
@@ -84,7 +85,7 @@ def load_model(uri: str, cache_dir: Path, tracking_uri: str | None = None) -> Lo
         path = cache_dir / name / f"v{manifest['version']}" / BUNDLE_FILE
         bundle = load_bundle(path, manifest["sha256"])
         return LoadedModel(bundle, name, manifest["version"], None if ref.isdigit() else ref, manifest["sha256"],
-                           "cache")
+                           "cache", path)
 
 
 def fetch_verified(name: str, ref: str, cache_dir: Path) -> LoadedModel:
@@ -106,7 +107,8 @@ def fetch_verified(name: str, ref: str, cache_dir: Path) -> LoadedModel:
     _write_atomically(target / "manifest.json", text)
     bundle = load_bundle(path, verified.sha256)
     _write_atomically(_pointer(cache_dir, name, ref), text)
-    return LoadedModel(bundle, name, verified.version, None if ref.isdigit() else ref, verified.sha256, "registry")
+    return LoadedModel(bundle, name, verified.version, None if ref.isdigit() else ref, verified.sha256, "registry",
+                       path)
 
 
 def remember_alias(cache_dir: Path, loaded: LoadedModel, alias: str) -> None:
@@ -151,6 +153,7 @@ def load_bento_model(tag: str) -> LoadedModel:
         raise ModelLoadError(f"cannot load bento:{tag}: {exc}. Build it with leadscore build, or list the "
                              "store with bentoml models list") from exc
     meta = stored.info.metadata
-    bundle = load_bundle(Path(stored.path) / BUNDLE_FILE, str(meta.get("sha256", "")))
+    path = Path(stored.path) / BUNDLE_FILE
+    bundle = load_bundle(path, str(meta.get("sha256", "")))
     return LoadedModel(bundle, str(meta.get("name", stored.tag.name)), str(meta.get("version", stored.tag.version)),
-                       None, str(meta["sha256"]), "bento")
+                       None, str(meta["sha256"]), "bento", path)

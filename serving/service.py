@@ -25,11 +25,11 @@ from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
 from serving.fields import check_fields, extra_fields
-from serving.gate import Gate
+from serving.gate import PARSE_ON_LOOP_BYTES, Gate, Scope
 from serving.history import LeadScoreHistory
 from serving.hooks import hooks
 from serving.loader import LoadedModel, load_model
-from serving.offloop import json_response, validate_big_bodies_in_threads
+from serving.offload import Answer, ModelFile, ScoringProcess
 from serving.openapi import contract_document
 from serving.schemas import AsOf, CardRequest, Lang, Leads, ScoreResponse, Suggest, TopK
 from serving.scoring import score_request, score_requests
@@ -41,7 +41,6 @@ extras.add_exception_handler(RequestValidationError, errors.validation_error)
 
 
 @bentoml.service(traffic={"timeout": 60}, workers=CONFIG.workers)
-@bentoml.asgi_app(hooks, path="/hooks")  # CRM webhooks (serving/hooks.py), before "/" so it is matched first
 @bentoml.asgi_app(extras, path="/")
 @bentoml.asgi_app(hooks, path="/hooks")  # CRM webhooks (serving/hooks.py), before "/" so it is matched first
 class LeadScoring:
@@ -53,6 +52,8 @@ class LeadScoring:
         self.follower.start()
         self.history = history.shared()
         self.batcher = RequestBatcher(self._score_together, max_leads=CONFIG.batch_leads)
+        self.scorer = ScoringProcess(CONFIG.retry_after_seconds)
+        self.scorer.start(self._model_file())
         _RUNNING.append(self)
         heap.settle()  # the model and libraries are never walked by the garbage collector again
 
@@ -71,6 +72,7 @@ class LeadScoring:
     @bentoml.on_shutdown
     def _shutdown(self) -> None:
         self.follower.stop()
+        self.scorer.stop()
         self.history.close()
 
     @bentoml.api(route="/score")
@@ -90,14 +92,23 @@ class LeadScoring:
             response = await self.batcher.submit(options, leads)
             self.history.record(response, leads=leads)
             return response
+        # (a body over 64 KB never gets here: the scoring process answers it, see _offload below)
         # scored, logged and written as JSON in a worker thread: none of it holds up the event loop
-        return await anyio.to_thread.run_sync(self._score_big, self.loaded, leads, options)
+        return await anyio.to_thread.run_sync(self._score_in_thread, self.loaded, leads, options)
 
-    def _score_big(self, loaded: LoadedModel, leads: list[Any], options: ScoringOptions) -> Response:
+    def _score_in_thread(self, loaded: LoadedModel, leads: list[Any], options: ScoringOptions) -> Response:
         check_fields(leads, loaded.bundle, loaded.version)
         response = score_request(loaded.bundle, leads, options, loaded.version)
         self.history.record(response, leads=leads)
-        return json_response(response)
+        return Response(response.model_dump_json().encode(), media_type="application/json")
+
+    async def offload(self, body: bytes) -> Answer:
+        """A big ``/score`` request answered by this worker's scoring process (:mod:`serving.offload`)."""
+        return await self.scorer.score(body, self._model_file())
+
+    def _model_file(self) -> ModelFile:
+        loaded = self.loaded
+        return ModelFile(loaded.path, loaded.sha256, loaded.version)
 
     @extras.get("/model")
     def model(self) -> dict[str, Any]:
@@ -174,5 +185,11 @@ def _document() -> dict[str, Any]:
     return contract_document(LeadScoring.openapi_spec.asdict(), fields)
 
 
-validate_big_bodies_in_threads(LeadScoring.apis["score"].input_spec)
-LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document)
+async def _offload(scope: Scope, body: bytes) -> Answer | None:
+    """The gate's hand-off: a ``/score`` body too big for the event loop goes to the scoring process."""
+    if scope["path"] != "/score" or len(body) <= PARSE_ON_LOOP_BYTES or not _RUNNING:
+        return None
+    return await _RUNNING[-1].offload(body)
+
+
+LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document, offload=_offload)

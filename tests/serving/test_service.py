@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import httpx
 import pytest
 
 from features.batch import LeadBatch
+from serving import errors
 from serving.server import running_server
 
 TOKEN = "test-token-7f3a"
@@ -78,6 +81,77 @@ def test_a_request_too_big_for_the_event_loop_is_scored_in_a_thread_with_the_sam
         for i in range(2):
             same = threaded[n * len(leads) + i]
             assert {**same, "index": i, "lead_id": inline[i]["lead_id"]} == inline[i]
+
+
+def _big(leads: list[dict], copies: int = 4) -> list[dict]:
+    """``copies`` renamed copies of each lead, each with a long note: a body over the event loop's 64 KB."""
+    return [{**lead, "lead_id": f"{lead['lead_id']}-big{n}", "job_title": lead.get("job_title", "") + " " * 1500}
+            for n in range(copies) for lead in leads]
+
+
+def test_a_body_over_64_kb_is_answered_by_the_scoring_process_with_the_same_scores_errors_and_log(
+    server: str, leads: list[dict]
+) -> None:
+    """serving/offload.py: a big /score body never touches the worker's interpreter lock; what it answers must
+    be what the worker answers for the same leads: results, a 400 for a field the model does not know, and the
+    scores in the score log."""
+    from serving.gate import PARSE_ON_LOOP_BYTES
+
+    big = _big(leads)
+    assert len(json.dumps({"leads": big, "as_of": AS_OF})) > PARSE_ON_LOOP_BYTES
+    alone = _score(server, {"leads": big[:3], "as_of": AS_OF}).json()["results"]  # small: the worker
+    answered = _score(server, {"leads": big, "as_of": AS_OF, "lang": "de"})
+    assert answered.status_code == 200, answered.text
+    results = answered.json()["results"]
+    assert len(results) == 40 and all(r["status"] == "ok" for r in results)
+    for i in range(3):
+        assert results[i]["probability"] == alone[i]["probability"] and results[i]["score"] == alone[i]["score"]
+    assert [r["lead_id"] for r in results] == [lead["lead_id"] for lead in big]
+    logged = _logged(server, big[-1]["lead_id"])
+    assert logged["scores"][0]["score"] == results[-1]["score"]
+
+    typo = [*big[:30], {**big[30], "anual_revenue": 5}, *big[31:]]
+    refused = _score(server, {"leads": typo, "as_of": AS_OF, "top_k": "many"})
+    small = _score(server, {"leads": [typo[30]], "as_of": AS_OF, "top_k": "many"})
+    assert refused.status_code == small.status_code == 400, refused.text
+    assert refused.json()["error"].startswith(errors.SCHEMA_MISMATCH)
+    assert [d["loc"] for d in refused.json()["detail"]] == [["body", "top_k"]]  # the input model first, as BentoML
+    fields_only = _score(server, {"leads": typo, "as_of": AS_OF})
+    assert fields_only.status_code == 400
+    assert [(d["loc"], d["type"]) for d in fields_only.json()["detail"]] == [
+        (["body", "leads", 30, "anual_revenue"], "extra_forbidden")]
+
+
+def test_a_scoring_process_that_dies_costs_one_503_and_is_started_again(server: str, leads: list[dict]) -> None:
+    import psutil
+
+    big = {"leads": _big(leads), "as_of": AS_OF}
+    assert _score(server, big).status_code == 200  # the processes are up
+    port = int(server.rsplit(":", 1)[1])
+    owners = {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port and c.pid}
+    scorers = [child for pid in owners for child in psutil.Process(pid).children(recursive=True)
+               if "spawn_main" in " ".join(child.cmdline())]
+    assert scorers
+    for process in scorers:
+        process.kill()
+    statuses = []
+    while statuses[-4:] != [200] * 4 and len(statuses) < 20:
+        response = _score(server, big)
+        statuses.append(response.status_code)
+        if response.status_code == 503:
+            assert response.headers["retry-after"] and "scoring process" in response.json()["error"]
+    assert statuses[0] == 503 and set(statuses) <= {200, 503} and statuses[-4:] == [200] * 4, statuses
+
+
+def _logged(server: str, lead_id: str) -> dict:
+    """The lead's score log (the writer records off the request path: wait for it, briefly)."""
+    deadline = time.monotonic() + 10
+    while True:
+        response = httpx.get(f"{server}/leads/{lead_id}/scores", headers=AUTH, timeout=10)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            assert response.status_code == 200, response.text
+            return response.json()
+        time.sleep(0.2)
 
 
 def test_only_small_requests_are_scored_on_the_event_loop() -> None:

@@ -366,9 +366,30 @@ def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, pd.Se
     trimmed = [None if t is None else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t else t for t in shown]
     if not trimmed:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), pd.Series([], dtype=object)
-    micro = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce").as_unit("us").asi8
+    read = [NOT_A_MOMENT if t is None else _plain_iso_us(t) for t in trimmed]
+    if None in read:  # a form the plain reading leaves to pandas' ISO 8601 parser: all of them go there
+        micro = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce").as_unit("us").asi8
+    else:  # pandas' parser has a fixed cost of ~0.2 ms per call, more than a request's few moments take
+        micro = np.array(read, dtype=np.int64)
     bad = np.array([t is not None for t in shown]) & (micro == NOT_A_MOMENT)
     return micro, bad, pd.Series(shown, dtype=object)
+
+
+_PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+                        r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?)?", re.ASCII)
+
+
+def _plain_iso_us(shown: str) -> int | None:
+    """The most common ISO 8601 forms (``2024-03-01``, ``2024-03-01T10:00[:00[.123456]]`` with ``T`` or a space,
+    then ``Z``, ``±hh:mm`` or no offset) as microseconds, exactly as pandas' ISO 8601 parser reads them
+    (a property test compares the two); ``None`` for any other text, which pandas then reads."""
+    if _PLAIN_ISO.fullmatch(shown) is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(shown)
+    except ValueError:  # no such day, time or offset: pandas' parser decides
+        return None
+    return _datetime_us(moment)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -76,10 +76,9 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
     micro, unparseable, text = values.moments([lead.get(CREATED_AT) for lead in leads] +
                                               [a.get(OCCURRED_AT) for _, _, a in flat])
     n_leads = len(leads)
-    created, bad, shown = micro[:n_leads], unparseable[:n_leads], text.iloc[:n_leads]
-    occurred, bad_occurred, shown_occurred = micro[n_leads:], unparseable[n_leads:], text.iloc[n_leads:]
+    created, bad, shown_created = micro[:n_leads], unparseable[:n_leads], text[:n_leads]
+    occurred, bad_occurred, shown_occurred = micro[n_leads:], unparseable[n_leads:], text[n_leads:]
     seen_ids: dict[str, int] = {}
-    shown_created = shown.tolist()
     for i, (check, lead) in enumerate(zip(checks, leads, strict=True)):
         if not check.ok:
             continue
@@ -145,11 +144,10 @@ def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], ex
 
 
 def _activity_arrays(flat: list[tuple[int, int, Mapping[str, object]]], occurred: np.ndarray, bad: np.ndarray,
-                     shown: object, position: np.ndarray, checks: list[RecordCheck]) -> ActivityArrays:
+                     shown_text: list[str | None], position: np.ndarray, checks: list[RecordCheck]) -> ActivityArrays:
     """The usable activities of the usable leads; the others named in their lead's warnings."""
     lead_index, moments, codes = [], [], []
     seen: dict[tuple[int, int, str], int] = {}
-    shown_text = shown.tolist()  # type: ignore[attr-defined]
     for k, (i, j, activity) in enumerate(flat):
         if position[i] < 0 or not activity:
             continue

@@ -16,6 +16,7 @@ Which groups are shown: the ``top_k`` with the most points and the ``top_k`` wit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -57,78 +58,132 @@ def group_points(points_exact: np.ndarray, totals: np.ndarray, columns: Columns,
                  groups: tuple[ReasonGroup, ...], config: FeatureConfig) -> GroupedPoints:
     """Points per group (see the module docstring); ``totals`` are ``score − base_score`` per lead."""
     n = len(points_exact)
-    index = {name: j for j, name in enumerate(catalogue.names)}
-    position = {g.key: i for i, g in enumerate(groups)}
+    plan = _plan(catalogue, groups, config.windows_days, config.high_intent_days_window, config.active_days_window,
+                 config.trend_days)
     exact = np.zeros((n, len(groups)))
-    for i, group in enumerate(groups):
-        for member in group.members:
-            if member in index:
-                exact[:, i] += points_exact[:, index[member]]
-    if "recent_activity" in position:
-        _apportion_shared(exact, points_exact, index, position, columns, config, n)
+    for targets, members in plan.members:  # each group's members added in its order, as a sum over them would
+        exact[:, targets] += points_exact[:, members]
+    if plan.spreads:
+        _apportion_shared(exact, points_exact, plan, columns, n)
     points = largest_remainder(exact, totals)
     may_raise, may_lower = _eligibility(groups, columns, n)
     return GroupedPoints(exact, points, may_raise, may_lower)
 
 
-def _apportion_shared(exact: np.ndarray, points_exact: np.ndarray, index: dict[str, int], position: dict[str, int],
-                      columns: Columns, config: FeatureConfig, n: int) -> None:
-    rest = position["recent_activity"]
+@dataclass(frozen=True)
+class _Spread:
+    """A shared signal apportioned over activity groups by weights read from the lead's columns."""
+
+    signal: int  # the signal's catalogue index
+    targets: np.ndarray  # the groups it is spread over
+    weights: np.ndarray  # their weight columns, as positions in :attr:`_Plan.weight_names`
+    kind: str  # "clip": weights below 0 count as 0; "latest": weight 1 for the group whose type is the column's
+    codes: np.ndarray  # "latest": the activity type code of each target
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which catalogue signals make each group's points, worked out once per model, so that a lead's points
+    are a few array operations whatever the number of groups (one lead per request is the API's usual case)."""
+
+    members: tuple[tuple[np.ndarray, np.ndarray], ...]  # per member rank: (groups, catalogue indices)
+    rest: int  # the "recent activity" group: what a lead that did nothing gets from the shared signals
+    spreads: tuple[_Spread, ...]
+    weight_names: tuple[str, ...]
+    weight_defaults: np.ndarray
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(catalogue: Catalogue, groups: tuple[ReasonGroup, ...], windows_days: tuple[int, ...],
+          high_intent_days_window: int, active_days_window: int, trend_days: int) -> _Plan:
+    index = {name: j for j, name in enumerate(catalogue.names)}
+    position = {g.key: i for i, g in enumerate(groups)}
+    owned = [[(i, index[m]) for m in g.members if m in index] for i, g in enumerate(groups)]
+    members = tuple((np.array([o[rank][0] for o in owned if len(o) > rank], dtype=np.intp),
+                     np.array([o[rank][1] for o in owned if len(o) > rank], dtype=np.intp))
+                    for rank in range(max(map(len, owned), default=0)))
+    if "recent_activity" not in position:
+        return _Plan(members, -1, (), (), np.zeros(0))
+    names: dict[str, float] = {}
+
+    def columns_of(column_names: list[str], default: float) -> np.ndarray:
+        for name in column_names:
+            names.setdefault(name, default)
+        return np.array([list(names).index(name) for name in column_names], dtype=np.intp)
+
     types = [t for t in ENGAGEMENT_TYPES if t in position]
-    codes = np.array([ENGAGEMENT_TYPES.index(t) for t in types])
-
-    def matrix(names: list[str], default: float = 0.0) -> np.ndarray:
-        return np.nan_to_num(np.column_stack([_column(columns, name, n, default).astype(float) for name in names]))
-
-    def spread(signal: str, weights: np.ndarray, activities: list[str]) -> None:
-        if signal not in index:
-            return
-        share = points_exact[:, index[signal]]
-        total = weights.sum(axis=1)
-        has = total > 0
-        targets = [position[a] for a in activities]
-        exact[np.ix_(has, targets)] += share[has, None] * weights[has] / total[has, None]
-        exact[~has, rest] += share[~has]
-
-    spread("engagement_score", np.maximum(matrix([f"_score_{t}" for t in types]), 0.0), types)
-    latest_high = matrix(["_last_high_intent_type"], -1.0)
-    spread("days_since_last_high_intent", (latest_high == codes[None, :]).astype(float), types)
-    latest = matrix(["_last_activity_type"], -1.0)
-    spread("days_since_last_activity", (latest == codes[None, :]).astype(float), types)
+    high = [t for t in HIGH_INTENT_ACTIVITIES if t in position]
 
     def counts(days: int, activities: list[str]) -> np.ndarray:
-        window = min(config.windows_days, key=lambda w: abs(w - days))
-        return matrix([f"n_{t}_{window}d" for t in activities])
+        window = min(windows_days, key=lambda w: abs(w - days))
+        return columns_of([f"n_{t}_{window}d" for t in activities], 0.0)
 
-    high = [t for t in HIGH_INTENT_ACTIVITIES if t in position]
-    spread(f"high_intent_days_{config.high_intent_days_window}d", counts(config.high_intent_days_window, high), high)
-    spread(f"active_days_{config.active_days_window}d", counts(config.active_days_window, types), types)
-    spread(f"activity_trend_{config.trend_days}d", counts(config.trend_days, types), types)
+    declared = [  # (signal, activities, weight columns, kind): the module docstring's apportioning, in order
+        ("engagement_score", types, columns_of([f"_score_{t}" for t in types], 0.0), "clip"),
+        ("days_since_last_high_intent", types, columns_of(["_last_high_intent_type"], -1.0), "latest"),
+        ("days_since_last_activity", types, columns_of(["_last_activity_type"], -1.0), "latest"),
+        (f"high_intent_days_{high_intent_days_window}d", high, counts(high_intent_days_window, high), "count"),
+        (f"active_days_{active_days_window}d", types, counts(active_days_window, types), "count"),
+        (f"activity_trend_{trend_days}d", types, counts(trend_days, types), "count"),
+    ]
+    spreads = tuple(_Spread(index[signal], np.array([position[a] for a in activities], dtype=np.intp), weights,
+                            kind, np.array([ENGAGEMENT_TYPES.index(a) for a in activities], dtype=float))
+                    for signal, activities, weights, kind in declared if signal in index)
+    return _Plan(members, position["recent_activity"], spreads, tuple(names),
+                 np.array(list(names.values()), dtype=float))
+
+
+def _apportion_shared(exact: np.ndarray, points_exact: np.ndarray, plan: _Plan, columns: Columns, n: int) -> None:
+    table = np.nan_to_num(_matrix(columns, plan.weight_names, n, plan.weight_defaults.tolist()))
+    for spread in plan.spreads:
+        if spread.kind == "latest":
+            weights = (table[:, spread.weights] == spread.codes[None, :]).astype(float)
+        else:
+            weights = table[:, spread.weights]
+            if spread.kind == "clip":
+                weights = np.maximum(weights, 0.0)
+        share = points_exact[:, spread.signal]
+        total = weights.sum(axis=1)
+        has = total > 0  # weights are never negative: a lead without any gives its share to "recent activity"
+        exact[:, spread.targets] += share[:, None] * weights / np.where(has, total, 1.0)[:, None]
+        exact[:, plan.rest] += np.where(has, 0.0, share)
 
 
 def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int) -> tuple[np.ndarray, np.ndarray]:
     may_raise = np.ones((n, len(groups)), dtype=bool)
     may_lower = np.ones((n, len(groups)), dtype=bool)
-    ever = np.zeros(n, dtype=bool)
+    acts = [i for i, group in enumerate(groups) if group.activity is not None]
+    kinds = [groups[i].activity for i in acts]
+    happened = ~np.isnan(_matrix(columns, [f"_days_since_{kind}" for kind in kinds], n))
+    recorded = np.array([_has(columns, f"_days_since_{kind}") for kind in kinds], dtype=bool)
+    if not recorded.all():  # columns without the explain-only ones: what the windows saw
+        seen = np.nan_to_num(_matrix(columns, [f"n_{kind}_90d" for kind in kinds], n, 0.0)) > 0
+        happened = np.where(recorded, happened, seen)
+    bad_news = np.array([kind in NEGATIVE_TYPES for kind in kinds], dtype=bool)
+    # bad news: shown only against a lead, only when it happened; done: only ever a reason for; not done: only
+    # ever against
+    may_raise[:, acts] = happened & ~bad_news
+    may_lower[:, acts] = np.where(bad_news, happened, ~happened)
     for i, group in enumerate(groups):
-        if group.activity is not None:
-            if _has(columns, f"_days_since_{group.activity}"):
-                happened = ~np.isnan(_column(columns, f"_days_since_{group.activity}", n).astype(float))
-            else:  # columns without the explain-only ones: what the windows saw
-                happened = np.nan_to_num(_column(columns, f"n_{group.activity}_90d", n, 0.0).astype(float)) > 0
-            ever |= happened
-            if group.activity in NEGATIVE_TYPES:  # bad news: shown only against a lead, only when it happened
-                may_raise[:, i] = False
-                may_lower[:, i] = happened
-            else:  # done: only ever a reason for; not done: only ever against
-                may_raise[:, i] = happened
-                may_lower[:, i] = ~happened
-        elif group.group == "fit":
+        if group.activity is None and group.group == "fit":
             may_raise[:, i] = ~_unknown(group, columns, n)
     if any(g.key == "recent_activity" for g in groups):
         i = next(i for i, g in enumerate(groups) if g.key == "recent_activity")
+        ever = happened.any(axis=1)
         may_raise[:, i] = ever | ~np.isnan(_column(columns, "days_since_last_activity", n).astype(float))
     return may_raise, may_lower
+
+
+def _matrix(columns: Columns, names: list[str] | tuple[str, ...], n: int, default: float | list[float] = np.nan,
+            ) -> np.ndarray:
+    """The named columns as one float matrix (n × len(names)); an absent column is all ``default`` (one value,
+    or one per name)."""
+    defaults = default if isinstance(default, list) else [default] * len(names)
+    present = set(columns.columns) if isinstance(columns, pd.DataFrame) else columns
+    arrays = [np.asarray(columns[name]) if name in present else np.full(n, d)
+              for name, d in zip(names, defaults, strict=True)]
+    # one array call for all columns (a request's lead: one call instead of one per column), rows contiguous
+    return np.ascontiguousarray(np.array(arrays, dtype=float).reshape(len(names), n).T)
 
 
 def _unknown(group: ReasonGroup, columns: Columns, n: int) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 Load and validate the files (``features.loading``), train (``training.train``), log and register
 (``training.tracking``). Any exception before the last step leaves the champion alias untouched.
+:func:`train_from_spark` is the same with the examples built on Spark (``leadscore train --engine spark``).
 """
 
 from __future__ import annotations

@@ -266,3 +266,16 @@ def test_sampled_training_is_logged_and_scores_close_to_the_full_one(spark, trai
     full, sampled = local_result.bundle.probability(held_out), sampled_bundle.probability(held_out)
     assert abs(sampled.mean() / full.mean() - 1) < 4 * se / rate, (sampled.mean(), full.mean(), se / rate)
     assert pd.Series(full).corr(pd.Series(sampled), method="spearman") > 0.8
+
+
+def test_the_gate_gets_the_local_features_of_the_evaluation_leads(tables: SparkTables, local) -> None:
+    """A champion that shares no backtest origin scores this run's evaluation leads: their features at the
+    evaluation moment by the champion's configuration, from Spark, are the local ones."""
+    from features.pipeline import build_features
+
+    data, _, moments, _ = local
+    every = build_features(data.leads, data.activities, moments[-1], CONFIG.features, None, data.activity_rows)
+    ids = every.index[::7][::-1]  # some leads, in an order of their own
+    got = tables.features(ids, moments[-1], CONFIG.features)
+    assert len(got) == len(ids) > 100
+    assert_bitwise_equal(every.loc[ids], got)

@@ -137,7 +137,11 @@ def main() -> None:
 def examples_benchmark(args: argparse.Namespace) -> None:
     """Training examples built locally and on Spark from the same Parquet files, in one run."""
     import dataclasses
+    import os
 
+    # the driver holds every example (~1.5 GB of Arrow at 2M): Spark's default 1 GB driver would not
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
+                          "--driver-memory 8g --conf spark.driver.maxResultSize=6g pyspark-shell")
     info = machine.announce()
     from engines.spark import spark_session
     from engines.spark_examples import SparkTables

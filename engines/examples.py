@@ -36,6 +36,9 @@ TABLE = "_leadscore_table"
 #: The conversions' columns on the other side of the cogroup (renamed so no type meets another table's).
 CONVERSION_ID = "_leadscore_conversion_lead_id"
 CONVERSION_AT = "_leadscore_converted_at"
+#: Rows per Arrow batch handed back to Spark: a bucket's examples (its leads × the snapshots) in one batch
+#: overflow the JVM's direct memory (a 600 MB batch at 100,000 leads per bucket); Spark's own batch size.
+ROWS_PER_BATCH = 10_000
 #: Per-bucket counts and moments (:func:`history_partition`): one row per bucket.
 HISTORY_SCHEMA = pa.schema([
     ("leads_read", pa.int64()), ("leads_kept", pa.int64()), ("activities_read", pa.int64()),
@@ -99,7 +102,47 @@ def examples_partition(leads: pa.Table, others: pa.Table, moments: tuple[pd.Time
     rows = data.leads.set_index(LEAD_ID)["source_row"]
     frame = examples.reset_index()
     frame[ROW] = rows.reindex(frame[LEAD_ID]).to_numpy(dtype=np.int64)
-    return to_arrow(frame, schema)
+    return batched(to_arrow(frame, schema))
+
+
+#: The points model's rows (:func:`censored_partition`): snapshot moment (µs), days watched, converted.
+MOMENT, EXPOSURE, CONVERTED = "_leadscore_moment", "_leadscore_exposure_days", "_leadscore_converted"
+
+
+def censored_schema(config: TrainConfig, extra: pa.Schema | None = None) -> pa.Schema:
+    """``lead_id``, the catalogue's features and the censored watch of each open lead at each moment."""
+    features = features_schema(pd.Timestamp("2000-01-01", tz="UTC").to_pydatetime(), config.features, extra)
+    return pa.schema([*features, pa.field(MOMENT, pa.int64()), pa.field(EXPOSURE, pa.float64()),
+                      pa.field(CONVERTED, pa.bool_()), pa.field(ROW, pa.int64())])
+
+
+def censored_partition(leads: pa.Table, others: pa.Table, data_start: pd.Timestamp, cutoff: pd.Timestamp,
+                       names: tuple[str, str, str], config: TrainConfig, schema: pa.Schema) -> pa.Table:
+    """:func:`training.rules.censored_examples` of the bucket's leads as known at ``cutoff`` (leads created and
+    conversions made by then), the snapshots starting after the whole history's ``data_start``."""
+    from training.rules import censored_examples
+
+    if leads.num_rows == 0:
+        return schema.empty_table()
+    activities, conversions = split_others(others)
+    data = _load(leads, activities, conversions, names, config)
+    known = data.leads[data.leads[CREATED_AT] <= cutoff]
+    if known.empty:
+        return schema.empty_table()
+    converted = data.conversions[data.conversions[CONVERTED_AT] <= cutoff]
+    censored = censored_examples(known, data.activities, converted, cutoff, build_catalogue(config.features),
+                                 config, data_start=data_start)
+    frame = censored.features.reset_index()
+    frame[MOMENT] = censored.moments
+    frame[EXPOSURE] = censored.exposure_days
+    frame[CONVERTED] = censored.converted
+    frame[ROW] = data.leads.set_index(LEAD_ID)["source_row"].reindex(frame[LEAD_ID]).to_numpy(dtype=np.int64)
+    return batched(to_arrow(frame, schema))
+
+
+def batched(table: pa.Table) -> pa.Table:
+    """``table`` in batches of :data:`ROWS_PER_BATCH` rows (Spark sends each batch to the JVM apart)."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=ROWS_PER_BATCH), table.schema)
 
 
 def local_frame(table: pa.Table, schema: pa.Schema) -> pd.DataFrame:
@@ -109,7 +152,7 @@ def local_frame(table: pa.Table, schema: pa.Schema) -> pd.DataFrame:
     frame = table.to_pandas()
     out = {}
     for field in schema:
-        if field.name == ROW:
+        if field.name in (ROW, MOMENT, EXPOSURE, CONVERTED):
             continue
         column = frame[field.name]
         if field.name == AS_OF:
@@ -128,6 +171,17 @@ def local_examples(table: pa.Table, schema: pa.Schema) -> pd.DataFrame:
     snapshot, leads in input order (:func:`local_frame`'s types)."""
     order = pa.compute.sort_indices(table, [(AS_OF, "ascending"), (ROW, "ascending")])
     return local_frame(table.take(order), schema)
+
+
+def local_censored(table: pa.Table, schema: pa.Schema):
+    """The points model's rows collected from the buckets as :func:`training.rules.censored_examples` gives
+    them: snapshot by snapshot, leads in input order."""
+    from training.rules import CensoredExamples
+
+    table = table.take(pa.compute.sort_indices(table, [(MOMENT, "ascending"), (ROW, "ascending")]))
+    return CensoredExamples(local_frame(table, schema), table.column(EXPOSURE).to_numpy(),
+                            table.column(CONVERTED).to_numpy(zero_copy_only=False),
+                            table.column(MOMENT).to_numpy())
 
 
 def _load(leads: pa.Table, activities: pa.Table, conversions: pa.Table, names: tuple[str, str, str],

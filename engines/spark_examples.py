@@ -16,9 +16,12 @@ over the buckets (:mod:`engines.examples`):
    without bias. The examples (sampled or all) are collected to the driver in the order a local run builds
    them, where the booster is fitted (:func:`training.train.train_history`).
 
-What needs the raw tables on one machine is not done here: the leakage screen of declared extra columns and
-the points model (the regime for a history with too few conversions, and the comparison that serves it
-when it beats the learned model). See :func:`spark_history`.
+The points model (the regime of a history with too few conversions, and the comparison that serves it when
+it beats the learned model) is fitted on the driver too: its rows (:func:`training.rules.censored_examples`,
+open leads at weekly or monthly snapshots with the days they were watched) are built per bucket as known at
+the cutoff, of the leads the examples kept, and collected in local order (:meth:`SparkTables.points`). Not
+done here: the leakage screen of declared extra columns, which reads every lead's extra values and outcome on
+one machine (refused, :data:`NOT_ON_SPARK`).
 """
 
 from __future__ import annotations
@@ -35,9 +38,12 @@ from engines.examples import (
     CONVERSION_ID,
     HISTORY_SCHEMA,
     TABLE,
+    censored_partition,
+    censored_schema,
     examples_partition,
     examples_schema,
     history_partition,
+    local_censored,
     local_examples,
     local_frame,
 )
@@ -48,9 +54,12 @@ from features.config import FeatureConfig
 from features.contract import CONVERSION_COLUMNS, CONVERTED_AT, LEAD_ID
 from features.loading.ledger import require_columns
 from features.loading.report import DataContractError
+from scoring.bundle import ScoringBundle
+from scoring.calibration import Calibrator
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL
-from training.train import History
+from training.rules import NO_MOMENT, RulesError, censored_moments
+from training.train import History, points_bundle
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -58,9 +67,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 #: Resolution of the lead sampling hash: a lead is kept when its hash modulo this is below share × this.
 HASH_STEPS = 1_000_000
-#: Why the parts of training that read the raw tables on one machine do not run on Spark.
+#: Why the leakage screen of declared extra columns does not run on Spark.
 NOT_ON_SPARK = ("with --engine spark the raw tables stay on the cluster; train with --engine local for the "
-                "points model and the leakage screen of --extra columns")
+                "leakage screen of --extra columns")
 
 
 @dataclass
@@ -102,7 +111,8 @@ class SparkTables:
     others: DataFrame
     buckets: int
     report: dict[str, object] = field(default_factory=dict)
-    sampling: Sampling = field(default_factory=Sampling)
+    sampling: Sampling = field(default_factory=Sampling)  #: of the examples
+    _span: tuple[pd.Timestamp, pd.Timestamp] | None = None  #: data start and end, once :meth:`history` ran
 
     @classmethod
     def read(cls, spark: SparkSession, leads: str, activities: str | None, conversions: str,
@@ -149,13 +159,12 @@ class SparkTables:
         for column in ("last_activity", "last_conversion"):
             if parts[column].notna().any():
                 latest.append(parts[column].max())
-        return History(pd.Timestamp(parts["first_created"].min()), pd.Timestamp(max(latest)).ceil("D"),
-                       self.examples, unavailable=NOT_ON_SPARK)
+        self._span = (pd.Timestamp(parts["first_created"].min()), pd.Timestamp(max(latest)).ceil("D"))
+        return History(*self._span, self.examples, self.points, unavailable=NOT_ON_SPARK)
 
     def examples(self, moments: tuple[pd.Timestamp, ...], config: TrainConfig, catalogue: Catalogue,
                  progress: Progress) -> pd.DataFrame:
         """Pass 2: the examples at ``moments``, sampled by lead beyond ``config.max_examples``, on the driver."""
-        from pyspark.sql import functions as F
 
         schema = examples_schema(moments, config, _arrow_schema(self.leads))
         names = self.uris
@@ -163,18 +172,7 @@ class SparkTables:
         def examples_bucket(leads: pa.Table, others: pa.Table) -> pa.Table:
             return examples_partition(leads, others, moments, names, config, schema)
 
-        built = self._cogrouped(examples_bucket, schema).cache()  # counted, maybe sampled, then collected
-        try:
-            total, leads = built.agg(F.count("*"), F.countDistinct(LEAD_ID)).first()
-            sampling, kept = Sampling(total, total, leads, leads), built
-            if total > config.max_examples:
-                share = config.max_examples / total
-                kept = built.where(lead_hash(config.seed) < F.lit(int(share * HASH_STEPS)))
-                kept_rows, kept_leads = kept.agg(F.count("*"), F.countDistinct(LEAD_ID)).first()
-                sampling = Sampling(total, kept_rows, leads, kept_leads, share)
-            table = _collect(kept, schema)
-        finally:
-            built.unpersist()
+        table, sampling = self._sampled(self._cogrouped(examples_bucket, schema), schema, config)
         self.sampling = sampling
         progress(sampling.text())
         examples = local_examples(table, schema)
@@ -182,6 +180,46 @@ class SparkTables:
             progress(f"snapshot {pd.Timestamp(as_of).date()}: {len(part):,} open leads, "
                      f"{int(part[LABEL].sum()):,} convert")
         return examples
+
+    def _sampled(self, built: DataFrame, schema: pa.Schema, config: TrainConfig, share: float | None = None,
+                 ) -> tuple[pa.Table, Sampling]:
+        """``built``'s rows on the driver; beyond ``config.max_examples`` (or given a ``share`` below 1), only
+        those of a hash-chosen share of the leads (:func:`lead_hash`), each kept lead with all its rows."""
+        from pyspark.sql import functions as F
+
+        built = built.cache()  # counted, maybe sampled, then collected
+        try:
+            total, leads = built.agg(F.count("*"), F.countDistinct(LEAD_ID)).first()
+            sampling, kept = Sampling(total, total, leads, leads), built
+            share = share if share is not None else min(1.0, config.max_examples / max(total, 1))
+            if share < 1.0:
+                kept = built.where(lead_hash(config.seed) < F.lit(int(share * HASH_STEPS)))
+                kept_rows, kept_leads = kept.agg(F.count("*"), F.countDistinct(LEAD_ID)).first()
+                sampling = Sampling(total, kept_rows, leads, kept_leads, share)
+            return _collect(kept, schema), sampling
+        finally:
+            built.unpersist()
+
+    def points(self, cutoff: pd.Timestamp, catalogue: Catalogue, config: TrainConfig, progress: Progress,
+               ) -> tuple[ScoringBundle, Calibrator]:
+        """The points model on what was known at ``cutoff`` (:func:`training.train.points_bundle`), its rows
+        (:func:`training.rules.censored_examples`) built per bucket, of the leads the examples kept."""
+        data_start, data_end = self._span
+        cutoff = min(cutoff, data_end)
+        if not censored_moments(data_start, cutoff, config):
+            raise RulesError(NO_MOMENT)
+        schema = censored_schema(config, _arrow_schema(self.leads))
+        names = self.uris
+
+        def censored_bucket(leads: pa.Table, others: pa.Table) -> pa.Table:
+            return censored_partition(leads, others, data_start, cutoff, names, config, schema)
+
+        table, sampling = self._sampled(self._cogrouped(censored_bucket, schema), schema, config,
+                                        share=self.sampling.share)  # the leads the examples kept
+        if sampling.sampled:
+            progress(f"points model on the sampled leads: {sampling.examples_kept:,} of {sampling.examples_total:,} "
+                     "snapshot rows")
+        return points_bundle(local_censored(table, schema), catalogue, config, progress)
 
     def features(self, ids: pd.Index, as_of: pd.Timestamp, config: FeatureConfig) -> pd.DataFrame:
         """The features of the leads ``ids`` at ``as_of`` by ``config`` (the champion's, for the gate), as

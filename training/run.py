@@ -113,7 +113,7 @@ def train_from_spark(
     ``config.max_examples``) and the booster is fitted here, on the driver, by :func:`training.train.train_history`
     as a local run fits it. The sampling is logged (params ``examples_sampled``, ``leads_sampled_share``;
     metrics ``examples_total``, ``examples_kept``, ``leads_sampled_fraction``). Not on Spark: declared extra
-    columns and the points model (:data:`engines.spark_examples.NOT_ON_SPARK`)."""
+    columns (:data:`engines.spark_examples.NOT_ON_SPARK`)."""
     import mlflow
 
     from engines.spark import spark_session

@@ -36,7 +36,7 @@ from training.dataset import AS_OF, LABEL, build_examples, data_end_of, labelled
 from training.leakage import LeakageReport, screen_leakage
 from training.metrics import classification_metrics
 from training.procedure import Fitted, fit_procedure
-from training.rules import censored_examples, fit_points_model, read_rules
+from training.rules import CensoredExamples, censored_examples, fit_points_model, read_rules
 from training.tiers import choose_grades, choose_tiers
 
 Progress = Callable[[str], None]
@@ -297,6 +297,13 @@ def _points_bundle(leads: pd.DataFrame, activities: pd.DataFrame | None, convers
                    data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig, progress: Progress,
                    ) -> tuple[ScoringBundle, Calibrator]:
     censored = censored_examples(leads, activities, conversions, data_end, catalogue, config)
+    return points_bundle(censored, catalogue, config, progress)
+
+
+def points_bundle(censored: CensoredExamples, catalogue: Catalogue, config: TrainConfig, progress: Progress,
+                  ) -> tuple[ScoringBundle, Calibrator]:
+    """The points model fitted on ``censored`` (:func:`training.rules.fit_points_model`) as a scoring bundle,
+    its tiers and grades cut on the same rows."""
     model, calibrator, encoder = fit_points_model(censored, read_rules(config.rules_file), catalogue, config, progress)
     X = encoder.transform(censored.features)
     probability = calibrator.probability(model.decision_function(X))

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/spark.py                    # 100,000 leads (~2 M activities), Spark local[*]
     .venv/bin/python benchmarks/spark.py --leads 1000000    # the issue's size (needs the machine to itself)
+    .venv/bin/python benchmarks/spark.py --step examples --leads 200000   # training examples, Spark vs local
 
 What is measured, in one process so the ratio shares the machine's state:
 
@@ -12,6 +13,12 @@ What is measured, in one process so the ratio shares the machine's state:
   outputs are compared with the local ones (same rows, every number with the same bits).
 * **per bucket** — leads per second of one bucket's Python call (``--buckets``), the figure a cluster
   sizing divides by.
+
+``--step examples`` measures instead the training examples (``leadscore train``'s input): locally
+``load_event_data`` → ``training.train.local_history`` → ``build_examples`` at the labelled snapshot moments;
+on Spark ``engines.spark_examples.SparkTables`` (both passes: the history's span, then the examples collected
+to the driver, no sampling below ``--max-examples``), compared bit for bit. Results go to
+``benchmarks/results/spark_examples.{md,json}``.
 
 Local mode on one machine runs the same Python work plus Spark's shuffle and Arrow transfers, so its ratio
 to the local path is the price of distribution, not a speed-up; the speed-up comes from executors. Results
@@ -56,7 +63,13 @@ def main() -> None:
     parser.add_argument("--master", default="local[*]")
     parser.add_argument("--buckets", type=int, default=None)
     parser.add_argument("--as-of", default="2026-06-30T00:00:00Z")
+    parser.add_argument("--step", choices=("score", "examples"), default="score",
+                        help="score: scores and features; examples: training examples")
+    parser.add_argument("--max-examples", type=int, default=None, help="examples: sample leads beyond this")
     args = parser.parse_args()
+    if args.step == "examples":
+        examples_benchmark(args)
+        return
 
     info = machine.announce()
     from engines.partition import feature_rows
@@ -119,6 +132,75 @@ def main() -> None:
                 f"Scoring throughput per Spark core: {per_bucket:,.0f} leads/s.\n\n"
                 f"Machine: {machine.describe(info, 'pandas', 'pyspark')}; {machine.load_note()}\n")
     report.write_results("spark", results, markdown)
+
+
+def examples_benchmark(args: argparse.Namespace) -> None:
+    """Training examples built locally and on Spark from the same Parquet files, in one run."""
+    import dataclasses
+    import os
+
+    # the driver holds every example (~1.5 GB of Arrow at 2M): Spark's default 1 GB driver would not
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
+                          "--driver-memory 8g --conf spark.driver.maxResultSize=6g pyspark-shell")
+    info = machine.announce()
+    from engines.spark import spark_session
+    from engines.spark_examples import SparkTables
+    from features.catalogue import build_catalogue
+    from features.loading import load_event_data
+    from training.config import TrainConfig
+    from training.dataset import labelled_moments
+    from training.train import local_history
+
+    paths = worlds.cached_world(args.leads, 1)
+    config = TrainConfig()
+    if args.max_examples:
+        config = dataclasses.replace(config, max_examples=args.max_examples)
+    catalogue = build_catalogue(config.features)
+
+    def quiet(_: str) -> None:
+        return None
+
+    t0 = time.perf_counter()
+    data, _ = load_event_data(paths["leads"], paths["activities"], paths["conversions"], for_training=True)
+    history = local_history(data.leads, data.activities, data.conversions)
+    moments = labelled_moments(history.data_start, history.data_end, config)
+    local = history.examples(moments, config, catalogue, quiet)
+    local_s = time.perf_counter() - t0
+    del data
+
+    t0 = time.perf_counter()
+    spark = spark_session(args.master)
+    spark.range(1).count()
+    session_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tables = SparkTables.read(spark, str(paths["leads"]), str(paths["activities"]), str(paths["conversions"]),
+                              config.features, args.buckets)
+    spark_history = tables.history(config, quiet)
+    history_s = time.perf_counter() - t0
+    got = spark_history.examples(moments, config, catalogue, quiet)
+    spark_s = time.perf_counter() - t0
+    cores = spark.sparkContext.defaultParallelism
+    spark.stop()
+
+    sampling = tables.sampling
+    same = (not sampling.sampled and got.index.equals(local.index)
+            and _bitwise_equal(local.reset_index(), got.reset_index()))
+    results = {
+        "machine": info, "leads": args.leads, "examples": len(local), "snapshots": len(moments),
+        "buckets": tables.buckets, "spark_cores": cores, "local_s": local_s, "spark_s": spark_s,
+        "spark_history_pass_s": history_s, "ratio": spark_s / local_s, "session_start_s": session_s,
+        "bit_for_bit": same, "sampling": sampling.metrics(), "load_average_end": machine.load_average(),
+    }
+    headers = ["step", "local", f"Spark {args.master}", "Spark / local", "bit for bit"]
+    rows = [(f"training examples ({len(local):,} at {len(moments)} snapshots)", report.fmt_s(local_s),
+             report.fmt_s(spark_s), f"{spark_s / local_s:.2f}×", "yes" if same else "NO")]
+    report.print_table(headers, rows)
+    markdown = (f"# Training examples: Spark local mode vs the local path\n\n{args.leads:,} leads, "
+                f"{tables.buckets} buckets, {cores} Spark cores; session start {report.fmt_s(session_s)} (not "
+                f"included); of the Spark time the first pass (the history's span) took {report.fmt_s(history_s)}."
+                f"\n\n{report.md_table(headers, rows)}\n\n{sampling.text()}.\n\n"
+                f"Machine: {machine.describe(info, 'pandas', 'pyspark')}; {machine.load_note()}\n")
+    report.write_results("spark_examples", results, markdown)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
                                     "(memory follows this, not the file's size)"),
     "LEADSCORE_SPARK_MASTER": ("local[*]", "Spark master for --engine spark when no Spark session is running"),
     "LEADSCORE_SPARK_LEADS_PER_BUCKET": ("100000", "--engine spark: leads scored together in one Python call"),
+    "LEADSCORE_SPARK_MAX_EXAMPLES": ("2000000", "train --engine spark: examples collected to the driver at most; "
+                                                "beyond, leads are sampled"),
     "BENTOML_HOME": ("~/bentoml", "BentoML's store of models and Bentos (leadscore build writes there)"),
 }
 

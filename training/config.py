@@ -93,6 +93,9 @@ class TrainConfig:
     gate_min_conversions: int = 100  #: the gate compares models only on windows with this many conversions
     gate_resamples: int = 1000  #: bootstrap resamples for the gate's intervals
     max_fit_rows: int = 400_000
+    #: ``--engine spark``: at most this many examples reach the driver; beyond it, leads are sampled with all
+    #: their snapshots (:mod:`engines.spark_examples`). ~2 GB of examples at ~40 features.
+    max_examples: int = 2_000_000
     features: FeatureConfig = field(default_factory=FeatureConfig)
     booster: BoosterParams = field(default_factory=BoosterParams)
     tiers: TierPolicy = field(default_factory=TierPolicy)

@@ -35,6 +35,10 @@ PRIOR_SLOPE_SD = np.log(2) / 25
 _LOG_FEATURES = {"employees": "employee_count_log", "revenue_eur": "annual_revenue_log"}
 
 
+#: Why the points model cannot be fitted on a history of less than a week.
+NO_MOMENT = "the history holds no snapshot moment: add leads from more than a week"
+
+
 class RulesError(ValueError):
     """A rules file that cannot be used: unreadable, or a rule naming an unknown feature or no condition."""
 
@@ -46,6 +50,7 @@ class CensoredExamples:
     features: pd.DataFrame
     exposure_days: np.ndarray
     converted: np.ndarray
+    moments: np.ndarray | None = None  #: each row's snapshot moment (microseconds since the epoch)
 
 
 def read_rules(path: str | Path | None = None) -> list[dict[str, object]]:
@@ -88,16 +93,24 @@ def compile_rules(spec: list[dict[str, object]], catalogue: Catalogue, encoder: 
     return tuple(out)
 
 
+def censored_moments(data_start: pd.Timestamp, data_end: pd.Timestamp, config: TrainConfig) -> list[pd.Timestamp]:
+    """The points model's snapshot moments: weekly over a history shorter than half a year, else every
+    ``snapshot_every_days``, from the day after the first lead to the day before the data end."""
+    start = data_start.ceil("D")
+    step = pd.Timedelta(days=7 if data_end - start < pd.Timedelta(days=180) else config.snapshot_every_days)
+    return list(pd.date_range(start + step, data_end - pd.Timedelta(days=1), freq=step))
+
+
 def censored_examples(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame,
-                      data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig) -> CensoredExamples:
+                      data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig,
+                      data_start: pd.Timestamp | None = None) -> CensoredExamples:
     """Open leads at weekly (short history) or monthly snapshots, each watched until it converted, the horizon
-    ended or the data ended, whichever came first."""
-    start = pd.Timestamp(leads[CREATED_AT].min()).ceil("D")
-    span = data_end - start
-    step = pd.Timedelta(days=7 if span < pd.Timedelta(days=180) else config.snapshot_every_days)
-    moments = list(pd.date_range(start + step, data_end - pd.Timedelta(days=1), freq=step))
+    ended or the data ended, whichever came first. The snapshots start after ``data_start``, by default the
+    first lead's creation (a part of the leads, e.g. a Spark bucket, passes the whole history's)."""
+    moments = censored_moments(pd.Timestamp(leads[CREATED_AT].min() if data_start is None else data_start),
+                               data_end, config)
     converted_at = conversions.set_index(LEAD_ID)[CONVERTED_AT]
-    frames, exposure, event = [], [], []
+    frames, exposure, event, at = [], [], [], []
     horizon = pd.Timedelta(days=config.horizon_days)
     batch = LeadBatch.from_frames(leads, activities)
     for moment, features in snapshot_features(batch, moments, config.features, catalogue):
@@ -110,9 +123,10 @@ def censored_examples(leads: pd.DataFrame, activities: pd.DataFrame | None, conv
         frames.append(features)
         exposure.append(np.maximum(watched, 1e-3))
         event.append(hit)
+        at.append(np.full(len(features), moment.value // 1000, dtype=np.int64))
     if not frames:
-        raise RulesError("the history holds no snapshot moment: add leads from more than a week")
-    return CensoredExamples(pd.concat(frames), np.concatenate(exposure), np.concatenate(event))
+        raise RulesError(NO_MOMENT)
+    return CensoredExamples(pd.concat(frames), np.concatenate(exposure), np.concatenate(event), np.concatenate(at))
 
 
 def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]], catalogue: Catalogue,

@@ -2,6 +2,7 @@
 
 Load and validate the files (``features.loading``), train (``training.train``), log and register
 (``training.tracking``). Any exception before the last step leaves the champion alias untouched.
+:func:`train_from_spark` is the same with the examples built on Spark (``leadscore train --engine spark``).
 """
 
 from __future__ import annotations
@@ -93,3 +94,60 @@ def train_from_files(
                                 extra_metrics=extra, data_report=report.to_dict(), progress=progress,
                                 review=review)
 
+
+
+def train_from_spark(
+    leads: str,
+    activities: str | None,
+    conversions: str,
+    config: TrainConfig,
+    *,
+    tracking_uri: str | None = None,
+    progress: Callable[[str], None] = print,
+    review: Review | None = None,
+    buckets: int | None = None,
+    spark=None,
+) -> LoggedRun:
+    """Train in event mode on contract tables in Parquet read by Spark (paths or URIs) and register the
+    result: the examples are built on Spark (:mod:`engines.spark_examples`, sampled by lead beyond
+    ``config.max_examples``) and the booster is fitted here, on the driver, by :func:`training.train.train_history`
+    as a local run fits it. The sampling is logged (params ``examples_sampled``, ``leads_sampled_share``;
+    metrics ``examples_total``, ``examples_kept``, ``leads_sampled_fraction``). Not on Spark: declared extra
+    columns (:data:`engines.spark_examples.NOT_ON_SPARK`)."""
+    import mlflow
+
+    from engines.spark import spark_session
+    from engines.spark_examples import NOT_ON_SPARK, SparkTables
+    from training.train import train_history
+
+    if config.features.extra_columns:
+        raise ValueError(f"--extra cannot be screened for leakage: {NOT_ON_SPARK}")
+    configure(tracking_uri)
+    with training_run(config, "event"):
+        spark = spark or spark_session()
+        tables = SparkTables.read(spark, leads, activities, conversions, config.features, buckets)
+        history = tables.history(config, progress)
+        result = train_history(history, config, progress)
+        sampling = tables.sampling
+        mlflow.log_params({"engine": "spark", "spark_buckets": tables.buckets,
+                           "examples_sampled": sampling.sampled, "leads_sampled_share": round(sampling.share, 6)})
+        mlflow.log_metrics(sampling.metrics())
+        test_ids = result.test.index
+        test_as_of = result.test[AS_OF].max() if AS_OF in result.test else None
+
+        def champion_features(champion: ScoringBundle) -> pd.DataFrame:
+            if champion.mode != "event":
+                raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
+            if test_as_of is None:
+                raise ChampionNotComparable("this run has no evaluation leads (the points model was not evaluated)")
+            if champion.feature_config.extra_columns:
+                raise ChampionNotComparable("the champion reads extra lead columns, which Spark training does not read")
+            return tables.features(test_ids, pd.Timestamp(test_as_of), champion.feature_config)
+
+        first_leads, first_activities = tables.first_leads(config.features)
+        inputs: dict[str, str | Path] = {"leads": leads, "conversions": conversions}
+        if activities:
+            inputs["activities"] = activities
+        return log_and_register(result, config, inputs, champion_features,
+                                _input_example(first_leads, first_activities), data_report=tables.report,
+                                progress=progress, review=review)

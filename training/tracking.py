@@ -79,13 +79,24 @@ class LoggedRun:
 
 
 def fingerprint(paths: Mapping[str, str | Path]) -> dict[str, str]:
-    """SHA-256 of each whole input file (MLflow's own dataset digest only looks at the first rows)."""
+    """SHA-256 of each whole input (MLflow's own dataset digest only looks at the first rows): a file's bytes;
+    a folder of part files (``--engine spark``), every file's path inside it and bytes, in path order. An
+    input on a remote store (``s3a://…``) is not read again here: its value says so."""
     out = {}
-    for name, path in paths.items():
+    for name, given in paths.items():
+        text = str(given)
+        if "://" in text and not text.startswith("file:"):
+            out[name] = f"not hashed (remote input {text})"
+            continue
+        path = Path(text.removeprefix("file:"))
         digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        files = ([(p.relative_to(path).as_posix(), p) for p in sorted(path.rglob("*"))
+                  if p.is_file() and not p.name.startswith((".", "_"))] if path.is_dir() else [("", path)])
+        for inside, file in files:
+            digest.update(inside.encode())
+            with open(file, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
         out[name] = digest.hexdigest()
     return out
 

@@ -36,7 +36,7 @@ from training.dataset import AS_OF, LABEL, build_examples, data_end_of, labelled
 from training.leakage import LeakageReport, screen_leakage
 from training.metrics import classification_metrics
 from training.procedure import Fitted, fit_procedure
-from training.rules import censored_examples, fit_points_model, read_rules
+from training.rules import CensoredExamples, censored_examples, fit_points_model, read_rules
 from training.tiers import choose_grades, choose_tiers
 
 Progress = Callable[[str], None]
@@ -114,24 +114,75 @@ def describe_tiers(bundle: ScoringBundle, y: np.ndarray, probability: np.ndarray
         metrics[f"share_{tier}"] = bundle.tiers.share[tier]
 
 
+@dataclass(frozen=True)
+class History:
+    """A CRM history as training reads it, wherever its tables live: its span, its examples at given snapshot
+    moments, and, when the raw tables are at hand on this machine, the points model and the leakage screen.
+
+    ``examples(moments, config, catalogue, progress)`` is :func:`training.dataset.build_examples` on the
+    loaded tables (:func:`local_history`) or the same per bucket on Spark (:mod:`engines.spark_examples`).
+    ``points(cutoff, catalogue, config, progress)`` fits the points model on what was known at ``cutoff``;
+    ``screen(config)`` screens the declared extra columns and names those that hold text. Either may be
+    None, ``unavailable`` saying why."""
+
+    data_start: pd.Timestamp
+    data_end: pd.Timestamp
+    examples: Callable[[tuple[pd.Timestamp, ...], TrainConfig, Catalogue, Progress], pd.DataFrame]
+    points: Callable[[pd.Timestamp, Catalogue, TrainConfig, Progress], tuple[ScoringBundle, Calibrator]] | None = None
+    screen: Callable[[TrainConfig], tuple[LeakageReport, tuple[str, ...]]] | None = None
+    unavailable: str = ""
+
+
+def local_history(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame) -> History:
+    """The history of the loaded tables on this machine (everything available)."""
+    data_start = pd.Timestamp(leads[CREATED_AT].min())
+    data_end = data_end_of(leads, activities, conversions)
+
+    def examples(moments: tuple[pd.Timestamp, ...], config: TrainConfig, catalogue: Catalogue,
+                 progress: Progress) -> pd.DataFrame:
+        return build_examples(leads, activities, conversions, moments, config, catalogue, progress)
+
+    def points(cutoff: pd.Timestamp, catalogue: Catalogue, config: TrainConfig, progress: Progress,
+               ) -> tuple[ScoringBundle, Calibrator]:
+        if cutoff >= data_end:
+            return _points_bundle(leads, activities, conversions, data_end, catalogue, config, progress)
+        known = conversions[conversions[CONVERTED_AT] <= cutoff]
+        return _points_bundle(leads[leads[CREATED_AT] <= cutoff], activities, known, cutoff, catalogue, config,
+                              progress)
+
+    def screen(config: TrainConfig) -> tuple[LeakageReport, tuple[str, ...]]:
+        report = screen_extras(leads, conversions, data_end, config)
+        text = tuple(c for c in config.features.extra_columns if not pd.api.types.is_numeric_dtype(leads[c]))
+        return report, text
+
+    return History(data_start, data_end, examples, points, screen)
+
+
 def train_event(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame,
                 config: TrainConfig | None = None, progress: Progress = _quiet) -> TrainResult:
     """Train on a CRM history in the contract's event mode (see the module docstring)."""
+    return train_history(local_history(leads, activities, conversions), config, progress)
+
+
+def train_history(history: History, config: TrainConfig | None = None, progress: Progress = _quiet) -> TrainResult:
+    """Train on ``history``: screen the extras, build the examples, choose the regime, fit (see the module
+    docstring)."""
     config = config or TrainConfig()
-    data_start = pd.Timestamp(leads[CREATED_AT].min())
-    data_end = data_end_of(leads, activities, conversions)
+    data_start, data_end = history.data_start, history.data_end
     leakage = None
     if config.features.extra_columns:
-        leakage = screen_extras(leads, conversions, data_end, config)
+        if history.screen is None:
+            raise ValueError(f"the extra columns {', '.join(config.features.extra_columns)} cannot be screened for "
+                             f"leakage: {history.unavailable}")
+        leakage, text = history.screen(config)
         progress(leakage.to_text())
         extras = tuple(c for c in config.features.extra_columns if c not in leakage.excluded)
-        categorical = tuple(c for c in extras if not pd.api.types.is_numeric_dtype(leads[c]))
+        categorical = tuple(c for c in extras if c in text)
         config = dataclasses.replace(config, features=dataclasses.replace(
             config.features, extra_columns=extras, extra_categorical=categorical))
     catalogue = build_catalogue(config.features)
     moments = labelled_moments(data_start, data_end, config)
-    examples = (build_examples(leads, activities, conversions, moments, config, catalogue, progress) if moments
-                else pd.DataFrame())
+    examples = history.examples(moments, config, catalogue, progress) if moments else pd.DataFrame()
     conversions_seen = int(examples[LABEL].sum()) if len(examples) else 0
     origins = feasible_origins(examples, config) if conversions_seen >= config.min_conversions_learned else []
     windows = {"data_start": data_start.isoformat(), "data_end": data_end.isoformat(),
@@ -144,9 +195,12 @@ def train_event(leads: pd.DataFrame, activities: pd.DataFrame | None, conversion
         result = _train_cross_validated(examples, catalogue, config, progress)
     else:
         progress(f"{conversions_seen} labelled conversions (< {config.min_conversions_learned}): the points model")
-        result = _train_rules(leads, activities, conversions, examples, data_end, catalogue, config, progress)
+        if history.points is None:
+            raise ValueError(f"{conversions_seen} labelled conversions (< {config.min_conversions_learned}) are too "
+                             f"few to learn from and the points model is not available: {history.unavailable}")
+        result = _train_rules(history, examples, catalogue, config, progress)
     if result.regime != "rules":
-        result = _rules_if_better(result, leads, activities, conversions, data_end, catalogue, config, progress)
+        result = _rules_if_better(result, history, catalogue, config, progress)
     result.windows = windows
     result.leakage = leakage
     result.bundle.info.update({
@@ -243,6 +297,13 @@ def _points_bundle(leads: pd.DataFrame, activities: pd.DataFrame | None, convers
                    data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig, progress: Progress,
                    ) -> tuple[ScoringBundle, Calibrator]:
     censored = censored_examples(leads, activities, conversions, data_end, catalogue, config)
+    return points_bundle(censored, catalogue, config, progress)
+
+
+def points_bundle(censored: CensoredExamples, catalogue: Catalogue, config: TrainConfig, progress: Progress,
+                  ) -> tuple[ScoringBundle, Calibrator]:
+    """The points model fitted on ``censored`` (:func:`training.rules.fit_points_model`) as a scoring bundle,
+    its tiers and grades cut on the same rows."""
     model, calibrator, encoder = fit_points_model(censored, read_rules(config.rules_file), catalogue, config, progress)
     X = encoder.transform(censored.features)
     probability = calibrator.probability(model.decision_function(X))
@@ -254,10 +315,9 @@ def _points_bundle(leads: pd.DataFrame, activities: pd.DataFrame | None, convers
     return bundle, calibrator
 
 
-def _train_rules(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame,
-                 examples: pd.DataFrame, data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig,
+def _train_rules(history: History, examples: pd.DataFrame, catalogue: Catalogue, config: TrainConfig,
                  progress: Progress) -> TrainResult:
-    bundle, calibrator = _points_bundle(leads, activities, conversions, data_end, catalogue, config, progress)
+    bundle, calibrator = history.points(history.data_end, catalogue, config, progress)  # type: ignore[misc]
     choice = CalibrationChoice(calibrator.method, {}, 0, 0)
     labelled = examples if len(examples) and examples[LABEL].nunique() == 2 else None
     if labelled is None:
@@ -272,15 +332,15 @@ def _train_rules(leads: pd.DataFrame, activities: pd.DataFrame | None, conversio
                        evaluation="in sample on the labelled snapshots (two fitted parameters)")
 
 
-def _rules_if_better(result: TrainResult, leads: pd.DataFrame, activities: pd.DataFrame | None,
-                     conversions: pd.DataFrame, data_end: pd.Timestamp, catalogue: Catalogue, config: TrainConfig,
+def _rules_if_better(result: TrainResult, history: History, catalogue: Catalogue, config: TrainConfig,
                      progress: Progress) -> TrainResult:
     """The points model judged on the learned model's evaluation leads; served instead when it does better."""
+    if history.points is None:
+        progress(f"points model not compared: {history.unavailable}")
+        return result
     try:
-        cutoff = result.origins[-1].moment if result.origins else data_end
-        known = conversions[conversions["converted_at"] <= cutoff]
-        rules_bundle, _ = _points_bundle(leads[leads[CREATED_AT] <= cutoff], activities, known, cutoff, catalogue,
-                                         config, _quiet)
+        cutoff = result.origins[-1].moment if result.origins else history.data_end
+        rules_bundle, _ = history.points(cutoff, catalogue, config, _quiet)
     except ValueError as exc:
         progress(f"points model not compared: {exc}")
         return result
@@ -291,7 +351,7 @@ def _rules_if_better(result: TrainResult, leads: pd.DataFrame, activities: pd.Da
     if rules["log_loss"] < result.metrics["log_loss"]:
         progress(f"the points model beats the learned model (log loss {rules['log_loss']:.4f} < "
                  f"{result.metrics['log_loss']:.4f}): it is served")
-        bundle, calibrator = _points_bundle(leads, activities, conversions, data_end, catalogue, config, progress)
+        bundle, calibrator = history.points(history.data_end, catalogue, config, progress)
         test = result.test.copy()
         test["probability"] = rules_bundle.probability(test)
         describe_tiers(bundle, y, test["probability"].to_numpy(), rules)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import Crm, Promote, fail, say, train_config
+from leadscore.commands.common import Crm, Engine, Promote, fail, say, train_config
 from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
 
 
@@ -34,9 +34,19 @@ def train(
     search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
     rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
     = None,
+    engine: Annotated[Engine, typer.Option(help="local, or spark: examples built on Apache Spark from Parquet "
+                                                "paths or URIs, the booster fitted here.")] = Engine.local,
+    buckets: Annotated[int | None, typer.Option(min=1, help="Spark: buckets of leads.")] = None,
+    max_examples: Annotated[int | None, typer.Option(min=1, help="Spark: examples collected at most; beyond, leads "
+                                                                 "are sampled (default: "
+                                                                 "LEADSCORE_SPARK_MAX_EXAMPLES or 2,000,000).")]
+    = None,
 ) -> None:
     """Train a calibrated model, log it to MLflow, register it, promote it through the gate."""
     config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
+    if engine is Engine.spark:
+        _train_on_spark(config, leads, activities, conversions, table, mapping, extra, truth, buckets, max_examples)
+        return
     try:
         if table is not None:
             if label is None:
@@ -60,6 +70,51 @@ def train(
     from training.tracking import run_summary
 
     typer.echo(run_summary(logged))
+
+
+def _train_on_spark(config, leads: Path | None, activities: Path | None, conversions: Path | None,
+                    table: Path | None, mapping: Crm | None, extra: list[str] | None, truth: Path | None,
+                    buckets: int | None, max_examples: int | None) -> None:
+    """``leadscore train --engine spark``: event-mode Parquet read by Spark, the booster fitted here."""
+    import dataclasses
+
+    from leadscore.commands.scoring import spark_uri
+    from scoring.settings import env_number
+
+    if table is not None or leads is None or conversions is None:
+        fail("--engine spark trains in event mode: give --leads, --conversions (and --activities) as Parquet, "
+             "not --table", 2)
+    if mapping is not None or extra or truth is not None:
+        fail("--engine spark reads the contract's columns and leaves the raw tables on the cluster: --mapping, "
+             "--extra (its leakage screen) and --truth work with the local engine", 2)
+    try:
+        limit = max_examples or env_number("LEADSCORE_SPARK_MAX_EXAMPLES", config.max_examples, smallest=1)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    config = dataclasses.replace(config, max_examples=limit)
+    from engines.spark import SparkUnavailable, spark_session
+
+    try:
+        spark = spark_session()
+    except SparkUnavailable as exc:
+        fail(str(exc), 2)
+    from training.run import train_from_spark
+
+    try:
+        logged = train_from_spark(spark_uri(leads), spark_uri(activities), spark_uri(conversions), config,
+                                  progress=say, buckets=buckets, spark=spark)
+    except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
+        fail(f"training failed, the champion is unchanged: {_first_line(exc)}")
+    from training.tracking import run_summary
+
+    typer.echo(run_summary(logged))
+
+
+def _first_line(exc: Exception) -> str:
+    """An error in one line (a Python worker's failure arrives from Spark with the worker's traceback)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    worker = [line for line in lines if not line.startswith(("File ", "Traceback", "^"))]
+    return (worker[-1] if len(lines) > 1 and worker else lines[0] if lines else type(exc).__name__)[:500]
 
 
 def retrain(

@@ -24,7 +24,7 @@ pytest.importorskip("pyspark", reason="PySpark is not installed: the Spark engin
 if shutil.which("java") is None:
     pytest.skip("no Java on PATH: Spark local mode needs Java 17", allow_module_level=True)
 
-from engines.spark import score_spark, spark_session
+from engines.spark import score_spark
 from leadscore.cli import app
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
@@ -51,13 +51,6 @@ class Inputs:
     no_activity_ids: list[str]
     unknown_ids: set[str]
     created_after: int  # leads rows with a usable date after AS_OF
-
-
-@pytest.fixture(scope="module")
-def spark():
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 def _write_parts(frame: pd.DataFrame, folder: Path, parts: int) -> None:

@@ -21,7 +21,7 @@ from training.config import TrainConfig
 from training.dataset import AS_OF
 from training.registry import configure
 from training.tracking import ChampionNotComparable, LoggedRun, Review, log_and_register, training_run
-from training.train import train_event, truth_gap
+from training.train import TrainResult, train_event, truth_gap
 
 
 def _input_example(leads: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
@@ -74,14 +74,8 @@ def train_from_files(
             if extra:
                 progress(f"truth file: best achievable AUC {extra['truth_auc']:.4f}, model "
                          f"{extra['model_auc_on_truth_leads']:.4f} (gap {extra['auc_gap_to_truth']:.4f})")
-        test_ids = result.test.index
-        test_as_of = result.test[AS_OF].max() if AS_OF in result.test else None
-
         def champion_features(champion: ScoringBundle) -> pd.DataFrame:
-            if champion.mode != "event":
-                raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
-            if test_as_of is None:
-                raise ChampionNotComparable("this run has no evaluation leads (the points model was not evaluated)")
+            test_ids, test_as_of = _evaluation_leads(result, champion)
             frame = build_features(data.leads, data.activities, test_as_of, champion.feature_config, champion.catalogue,
                                    data.activity_rows)
             return frame.loc[test_ids]
@@ -132,17 +126,11 @@ def train_from_spark(
         mlflow.log_params({"engine": "spark", "spark_buckets": tables.buckets,
                            "examples_sampled": sampling.sampled, "leads_sampled_share": round(sampling.share, 6)})
         mlflow.log_metrics(sampling.metrics())
-        test_ids = result.test.index
-        test_as_of = result.test[AS_OF].max() if AS_OF in result.test else None
-
         def champion_features(champion: ScoringBundle) -> pd.DataFrame:
-            if champion.mode != "event":
-                raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
-            if test_as_of is None:
-                raise ChampionNotComparable("this run has no evaluation leads (the points model was not evaluated)")
+            test_ids, test_as_of = _evaluation_leads(result, champion)
             if champion.feature_config.extra_columns:
                 raise ChampionNotComparable("the champion reads extra lead columns, which Spark training does not read")
-            return tables.features(test_ids, pd.Timestamp(test_as_of), champion.feature_config)
+            return tables.features(test_ids, test_as_of, champion.feature_config)
 
         first_leads, first_activities = tables.first_leads(config.features)
         inputs: dict[str, str | Path] = {"leads": leads, "conversions": conversions}
@@ -151,3 +139,13 @@ def train_from_spark(
         return log_and_register(result, config, inputs, champion_features,
                                 _input_example(first_leads, first_activities), data_report=tables.report,
                                 progress=progress, review=review)
+
+
+def _evaluation_leads(result: TrainResult, champion: ScoringBundle) -> tuple[pd.Index, pd.Timestamp]:
+    """The leads (and their moment) on which the champion is judged beside the new model, or
+    :class:`ChampionNotComparable` when it cannot be."""
+    if champion.mode != "event":
+        raise ChampionNotComparable(f"the champion is a {champion.mode}-mode model")
+    if AS_OF not in result.test or result.test.empty:
+        raise ChampionNotComparable("this run has no evaluation leads (the points model was not evaluated)")
+    return result.test.index, pd.Timestamp(result.test[AS_OF].max())

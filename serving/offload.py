@@ -8,8 +8,9 @@ garbage collection, so under overload a ``/livez`` probe waited 200–380 ms at 
 validated against the API's own input model, scored, recorded in the score log and written as JSON by one
 scoring process per worker; the worker only passes it the body and the model's file, and sends back the bytes.
 
-* The process is *spawned* (it shares nothing with the worker but its arguments) when the worker starts, and
-  reads the model at once, so that the first big request does not wait for its start (about 4 s of CPU).
+* The process is *spawned* (it shares nothing with the worker but its arguments) by the worker's first big
+  request, which waits for its start (about 4 s of CPU); a worker that never gets one never pays for it (nor
+  does every start and stop of a server in the tests). :meth:`ScoringProcess.start` starts it ahead.
 * It loads a model only from a file whose SHA-256 matches the one recorded when the worker verified it, and
   keeps the last one loaded: when the worker switches versions (:mod:`serving.watch`) the next request names
   the new file.

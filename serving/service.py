@@ -52,8 +52,7 @@ class LeadScoring:
         self.follower.start()
         self.history = history.shared()
         self.batcher = RequestBatcher(self._score_together, max_leads=CONFIG.batch_leads)
-        self.scorer = ScoringProcess(CONFIG.retry_after_seconds)
-        self.scorer.start(self._model_file())
+        self.scorer = ScoringProcess(CONFIG.retry_after_seconds)  # started by the first big request
         _RUNNING.append(self)
         heap.settle()  # the model and libraries are never walked by the garbage collector again
 

@@ -14,7 +14,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -23,6 +22,9 @@ pytest.importorskip("pyspark", reason="PySpark is not installed: the Spark engin
                                       "(pip install '.[spark]') and Java 17")
 if shutil.which("java") is None:
     pytest.skip("no Java on PATH: Spark local mode needs Java 17", allow_module_level=True)
+
+from frames import assert_bitwise_equal
+from messy_world import messy_activities, messy_leads, write_parts
 
 from engines.spark import score_spark
 from leadscore.cli import app
@@ -53,59 +55,21 @@ class Inputs:
     created_after: int  # leads rows with a usable date after AS_OF
 
 
-def _write_parts(frame: pd.DataFrame, folder: Path, parts: int) -> None:
-    folder.mkdir()
-    for i, part in enumerate(np.array_split(np.arange(len(frame)), parts)):
-        frame.iloc[part].to_parquet(folder / f"part-{i:02d}.parquet", index=False)
-
-
 @pytest.fixture(scope="module")
 def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Inputs:
     """Every fifth lead of the small world (created across its whole history) with the mess added; leads
     keep their values as text (created_at too, so one can be unparseable), activities have typed moments."""
-    every = pd.read_csv(world_files["leads"], dtype=str)
-    leads = every.iloc[::5].reset_index(drop=True)
-    broken = pd.DataFrame([
-        {**leads.iloc[0].to_dict(), "lead_id": ""},  # no id
-        {**leads.iloc[1].to_dict(), "lead_id": f"  {leads.iloc[1]['lead_id']} "},  # the same id, padded
-        {**leads.iloc[2].to_dict(), "lead_id": "BAD-DATE", "created_at": "31.02.2024"},
-    ])
-    leads = pd.concat([leads.iloc[:400], broken, leads.iloc[400:]], ignore_index=True)
-
-    activities = pd.read_csv(world_files["activities"], dtype=str)
-    activities["occurred_at"] = pd.to_datetime(activities["occurred_at"], utc=True, format="ISO8601")
-    ids = set(leads["lead_id"])
-    no_activity_ids = [i for i in leads["lead_id"].iloc[10:400] if i in set(activities["lead_id"])][
-        :NO_ACTIVITY_LEADS]
-    mine = activities[activities["lead_id"].isin(ids) & ~activities["lead_id"].isin(no_activity_ids)]
-    unknown = activities[~activities["lead_id"].isin(ids)].head(UNKNOWN_LEAD_ACTIVITIES)
-    activities = pd.concat([mine, unknown, mine.iloc[::97].head(DUPLICATE_ACTIVITIES)], ignore_index=True)
-
+    leads = messy_leads(world_files["leads"], every=5)
+    activities, no_activity_ids, unknown_ids = messy_activities(
+        world_files["activities"], leads, NO_ACTIVITY_LEADS, UNKNOWN_LEAD_ACTIVITIES, DUPLICATE_ACTIVITIES)
     created = pd.to_datetime(leads["created_at"], utc=True, errors="coerce", format="ISO8601")
     folder = tmp_path_factory.mktemp("spark_inputs")
     leads.to_parquet(folder / "leads.parquet", index=False)
     activities.to_parquet(folder / "activities.parquet", index=False)
-    _write_parts(leads, folder / "leads", 2)
-    _write_parts(activities, folder / "activities", 3)
+    write_parts(leads, folder / "leads", 2)
+    write_parts(activities, folder / "activities", 3)
     return Inputs(folder / "leads.parquet", folder / "activities.parquet", folder / "leads", folder / "activities",
-                  leads, no_activity_ids, set(unknown["lead_id"]), int((created > AS_OF).sum()))
-
-
-def assert_bitwise_equal(local: pd.DataFrame, spark: pd.DataFrame) -> None:
-    """Same columns in the same order, same missing cells, every number with the same bits, same texts."""
-    assert list(spark.columns) == list(local.columns)
-    assert len(spark) == len(local)
-    for name in local.columns:
-        a, b = local[name], spark[name]
-        assert (a.isna().to_numpy() == b.isna().to_numpy()).all(), f"{name}: missing cells differ"
-        present = a.notna().to_numpy()
-        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
-            bits_a = a.to_numpy(dtype=np.float64)[present].view(np.uint64)
-            bits_b = b.to_numpy(dtype=np.float64)[present].view(np.uint64)
-            differ = np.flatnonzero(bits_a != bits_b)
-            assert differ.size == 0, f"{name}: {differ.size} values differ, first at row {differ[:1]}"
-        else:
-            assert a[present].astype(str).tolist() == b[present].astype(str).tolist(), f"{name}: values differ"
+                  leads, no_activity_ids, unknown_ids, int((created > AS_OF).sum()))
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,9 @@ pytest.importorskip("pyspark", reason="PySpark is not installed: the Spark engin
 if shutil.which("java") is None:
     pytest.skip("no Java on PATH: Spark local mode needs Java 17", allow_module_level=True)
 
+from frames import assert_bitwise_equal
+from messy_world import messy_activities, messy_leads, write_parts
+
 from engines.spark_examples import SparkTables
 from features.catalogue import build_catalogue
 from features.loading import load_event_data
@@ -49,31 +52,12 @@ class Inputs:
     no_activity_ids: list[str]
 
 
-def _write_parts(frame: pd.DataFrame, folder: Path, parts: int) -> None:
-    folder.mkdir()
-    for i, part in enumerate(np.array_split(np.arange(len(frame)), parts)):
-        frame.iloc[part].to_parquet(folder / f"part-{i:02d}.parquet", index=False)
-
-
 @pytest.fixture(scope="module")
 def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Inputs:
-    every = pd.read_csv(world_files["leads"], dtype=str)
-    leads = every.iloc[::4].reset_index(drop=True)
-    broken = pd.DataFrame([
-        {**leads.iloc[0].to_dict(), "lead_id": ""},  # no id
-        {**leads.iloc[1].to_dict(), "lead_id": f"  {leads.iloc[1]['lead_id']} "},  # the same id, padded
-        {**leads.iloc[2].to_dict(), "lead_id": "BAD-DATE", "created_at": "31.02.2024"},
-    ])
-    leads = pd.concat([leads.iloc[:400], broken, leads.iloc[400:]], ignore_index=True)
+    leads = messy_leads(world_files["leads"], every=4)
     ids = set(leads["lead_id"])
-
-    activities = pd.read_csv(world_files["activities"], dtype=str)
-    activities["occurred_at"] = pd.to_datetime(activities["occurred_at"], utc=True, format="ISO8601")
-    no_activity_ids = [i for i in leads["lead_id"].iloc[10:400] if i in set(activities["lead_id"])][
-        :NO_ACTIVITY_LEADS]
-    mine = activities[activities["lead_id"].isin(ids) & ~activities["lead_id"].isin(no_activity_ids)]
-    unknown = activities[~activities["lead_id"].isin(ids)].head(UNKNOWN_LEAD_ACTIVITIES)
-    activities = pd.concat([mine, unknown, mine.iloc[::97].head(DUPLICATE_ACTIVITIES)], ignore_index=True)
+    activities, no_activity_ids, _ = messy_activities(
+        world_files["activities"], leads, NO_ACTIVITY_LEADS, UNKNOWN_LEAD_ACTIVITIES, DUPLICATE_ACTIVITIES)
 
     conversions = pd.read_csv(world_files["conversions"], dtype=str)
     conversions["converted_at"] = pd.to_datetime(conversions["converted_at"], utc=True, format="ISO8601")
@@ -88,7 +72,7 @@ def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
         files[name] = folder / f"{name}.parquet"
         frame.to_parquet(files[name], index=False)
         dirs[name] = folder / name
-        _write_parts(frame, dirs[name], parts)
+        write_parts(frame, dirs[name], parts)
     return Inputs(files, dirs, no_activity_ids)
 
 
@@ -107,23 +91,6 @@ def local(inputs: Inputs):
     return data, history, moments, history.examples(moments, CONFIG, build_catalogue(CONFIG.features), print)
 
 
-def assert_bitwise_equal(local: pd.DataFrame, spark: pd.DataFrame) -> None:
-    """Same index, columns and dtypes, same missing cells, every number with the same bits, same texts."""
-    assert spark.index.equals(local.index) and spark.index.name == local.index.name
-    assert list(spark.columns) == list(local.columns)
-    assert spark.dtypes.astype(str).to_dict() == local.dtypes.astype(str).to_dict()
-    for name in local.columns:
-        a, b = local[name], spark[name]
-        assert (a.isna().to_numpy() == b.isna().to_numpy()).all(), f"{name}: missing cells differ"
-        present = a.notna().to_numpy()
-        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
-            bits_a = a.to_numpy(dtype=np.float64)[present].view(np.uint64)
-            bits_b = b.to_numpy(dtype=np.float64)[present].view(np.uint64)
-            assert (bits_a == bits_b).all(), f"{name}: {int((bits_a != bits_b).sum())} values differ"
-        else:
-            assert a[present].astype(str).tolist() == b[present].astype(str).tolist(), f"{name}: values differ"
-
-
 def test_spark_examples_are_the_local_examples_bit_for_bit(tables: SparkTables, local, inputs: Inputs) -> None:
     data, local_history_, moments, expected = local
     history = tables.history(CONFIG, print)
@@ -132,7 +99,7 @@ def test_spark_examples_are_the_local_examples_bit_for_bit(tables: SparkTables, 
     assert len(moments) >= 10  # monthly snapshots over the world's history: leads are created after most of them
     got = history.examples(moments, CONFIG, build_catalogue(CONFIG.features), print)
     assert tables.sampling.examples_total == len(expected) and not tables.sampling.sampled
-    assert_bitwise_equal(expected, got)
+    assert_bitwise_equal(expected, got, index=True, dtypes=True)
     # the messy rows counted as the loader counts them, over all buckets
     assert tables.report["leads_kept"] == len(data.leads) == tables.report["leads_read"] - 3  # no id, dup, bad date
     assert tables.report["activities_kept"] == len(data.activities)
@@ -154,7 +121,7 @@ def test_sampling_keeps_whole_leads_and_the_conversion_rate(tables: SparkTables,
     kept = sampled.index.unique()
     # whole leads: a kept lead has every snapshot it has in the full examples, with the same rows
     whole = full.loc[full.index.isin(kept)]
-    assert_bitwise_equal(whole, sampled)
+    assert_bitwise_equal(whole, sampled, index=True, dtypes=True)
     # a hash-chosen share of the leads: binomial, so within 4 standard deviations of the share
     leads = full.index.nunique()
     assert sampling.leads_total == leads and sampling.leads_kept == len(kept)
@@ -298,7 +265,7 @@ def test_the_gate_gets_the_local_features_of_the_evaluation_leads(tables: SparkT
     ids = every.index[::7][::-1]  # some leads, in an order of their own
     got = tables.features(ids, moments[-1], CONFIG.features)
     assert len(got) == len(ids) > 100
-    assert_bitwise_equal(every.loc[ids], got)
+    assert_bitwise_equal(every.loc[ids], got, index=True, dtypes=True)
 
 
 def test_the_points_model_on_spark_is_the_local_one(tables: SparkTables, local) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from frames import assert_bitwise_equal
 
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
@@ -70,22 +71,6 @@ def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     activities.to_parquet(folder / "activities.parquet", index=False, row_group_size=5_000)
     return Inputs(folder / "leads.parquet", folder / "activities.parquet", leads, no_activity_ids,
                   set(unknown["lead_id"]), r + 1)
-
-
-def assert_bitwise_equal(whole: pd.DataFrame, chunked: pd.DataFrame) -> None:
-    """Same columns in order, same missing cells, every number with the same bits, the same texts."""
-    assert list(chunked.columns) == list(whole.columns)
-    assert len(chunked) == len(whole)
-    for name in whole.columns:
-        a, b = whole[name], chunked[name]
-        assert (a.isna().to_numpy() == b.isna().to_numpy()).all(), f"{name}: missing cells differ"
-        present = a.notna().to_numpy()
-        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
-            bits_a = a.to_numpy(dtype=np.float64)[present].view(np.uint64)
-            bits_b = b.to_numpy(dtype=np.float64)[present].view(np.uint64)
-            assert (bits_a == bits_b).all(), f"{name}: {(bits_a != bits_b).sum()} values differ"
-        else:
-            assert a[present].astype(str).tolist() == b[present].astype(str).tolist(), f"{name}: values differ"
 
 
 @pytest.fixture(scope="module")

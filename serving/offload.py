@@ -10,7 +10,7 @@ scoring process per worker; the worker only passes it the body and the model's f
 
 * The process is *spawned* (it shares nothing with the worker but its arguments) by the worker's first big
   request, which waits for its start (about 4 s of CPU); a worker that never gets one never pays for it (nor
-  does every start and stop of a server in the tests). :meth:`ScoringProcess.start` starts it ahead.
+  does every start and stop of a server in the tests).
 * It loads a model only from a file whose SHA-256 matches the one recorded when the worker verified it, and
   keeps the last one loaded: when the worker switches versions (:mod:`serving.watch`) the next request names
   the new file.
@@ -62,18 +62,14 @@ class ScoringProcess:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def start(self, model: ModelFile) -> None:
-        """Start the process and load ``model`` in it, without waiting for either."""
-        self._executor().submit(_bundle, model)
-
     async def score(self, body: bytes, model: ModelFile) -> Answer:
         """Answer a ``/score`` request whose body is ``body`` with ``model``."""
+        pool = self._executor()
         try:
-            status, payload = await asyncio.get_running_loop().run_in_executor(self._executor(), score_body,
-                                                                               body, model)
+            status, payload = await asyncio.get_running_loop().run_in_executor(pool, score_body, body, model)
         except BrokenProcessPool:
             logger.error("the scoring process stopped; the next big request starts a new one")
-            self._discard()
+            self._forget(pool)
             payload = json.dumps(errors.body("the scoring process stopped: send the request again")).encode()
             return 503, payload, [(b"retry-after", self.retry_after)]
         except Exception:  # e.g. the model file changed on disk since the worker verified it
@@ -88,18 +84,19 @@ class ScoringProcess:
         if pool is not None:
             pool.shutdown(wait=True)
 
+    def _forget(self, broken: ProcessPoolExecutor) -> None:
+        """Let the next request start a new process, unless one already did."""
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
                                                  initializer=_start)
             return self._pool
-
-    def _discard(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
 # ---- in the scoring process ----------------------------------------------------------------------------------
@@ -140,7 +137,6 @@ def score_body(body: bytes, model: ModelFile) -> tuple[int, bytes]:
 def _bundle(model: ModelFile) -> Any:
     """The bundle in ``model.path``, verified against its recorded SHA-256 before it is unpickled."""
     from scoring.artifacts import load_bundle
-    from serving.service import LeadScoring  # noqa: F401  (the API's input model, imported once and early)
 
     if _loaded.get("sha256") != model.sha256:
         first = not _loaded

@@ -16,6 +16,7 @@ scoring process per worker; the worker only passes it the body and the model's f
   the new file.
 * It ignores SIGTERM and SIGINT: the worker drains (:mod:`serving.lifecycle`), waits for the requests in flight,
   then stops the process, which flushes its score log on the way out.
+* If the worker dies without stopping it, it exits within a second.
 * If it dies (out of memory, killed), the request gets 503 with ``Retry-After`` and the next one starts a new
   process.
 """
@@ -26,8 +27,10 @@ import asyncio
 import atexit
 import json
 import logging
+import os
 import signal
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -110,6 +113,15 @@ def _start() -> None:
     from serving import history
 
     atexit.register(history.shared().close)
+    threading.Thread(target=_exit_with_worker, args=(os.getppid(),), name="exit-with-worker", daemon=True).start()
+
+
+def _exit_with_worker(worker: int) -> None:
+    """Exit once the worker is gone without stopping this process (killed, out of memory): nothing else would
+    ever stop it, and it ignores SIGTERM."""
+    while os.getppid() == worker:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def score_body(body: bytes, model: ModelFile) -> tuple[int, bytes]:

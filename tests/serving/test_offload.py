@@ -55,3 +55,30 @@ def test_a_model_file_that_changed_since_it_was_verified_is_never_loaded(process
     path.write_bytes(path.read_bytes() + b"tampered")
     status, payload, _ = asyncio.run(process.score(json.dumps({"leads": crm_leads[:1]}).encode(), model))
     assert status == 500 and json.loads(payload)["error"].startswith("internal error")
+
+
+def test_the_process_exits_when_its_worker_is_gone_without_stopping_it(tmp_path) -> None:
+    """A worker killed outright (SIGKILL, out of memory) never stops its scoring process, which ignores SIGTERM:
+    it must notice and exit by itself rather than hold its memory forever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    script = ("import time\nfrom serving.offload import ScoringProcess\n"
+              "p = ScoringProcess()\np._executor().submit(time.sleep, 0).result()\n"
+              "print(list(p._pool._processes), flush=True)\ntime.sleep(60)\n")
+    env = {**os.environ, "LEADSCORE_SCORE_LOG": "off", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    worker = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+                              env=env)
+    scorer = psutil.Process(int(worker.stdout.readline().strip("[]\n")))
+    assert scorer.is_running()
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    deadline = time.monotonic() + 10
+    while scorer.is_running() and scorer.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not scorer.is_running() or scorer.status() == psutil.STATUS_ZOMBIE

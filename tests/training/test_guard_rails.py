@@ -8,6 +8,7 @@ the registry holds afterwards, and on what ``leadscore promote / rollback / mode
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from training.config import TrainConfig
 from training.flat import train_flat_from_file
 from training.registry import CHAMPION, alias_version, champion_history, configure, rollback, set_champion
 from training.run import train_from_files
-from training.tracking import LoggedRun
+from training.tracking import LoggedRun, run_summary
 from training.train import screen_extras
 
 QUIET = dataclasses.replace(TrainConfig(), search=False,
@@ -195,3 +196,5 @@ def test_a_crm_with_nothing_labelled_yet_registers_its_points_model(tmp_path: Pa
     finally:
         configure(before)
     assert logged.promoted and "not evaluated" in logged.decision
+    summary = json.loads(run_summary(logged))  # what `leadscore train` prints last (it failed on the missing AUC)
+    assert summary["promoted"] and summary["model_version"] == logged.model_version and summary["metrics"] == {}

@@ -9,14 +9,18 @@ In order:
   describe the service, they expose no lead data. ``/docs.json`` is :func:`serving.openapi.contract_document`.
 * **Token**: every other route needs ``Authorization: Bearer <token>`` (401), compared in constant time.
 * **Shutdown**: while draining (:mod:`serving.lifecycle`), 503 with ``Retry-After`` and ``Connection: close``.
-* **Body**: a body must be JSON (415 for another media type), at most ``max_body_bytes`` (413, also when
-  sent in chunks), UTF-8, well-formed, without ``NaN``/``Infinity`` and not nested absurdly deep (400), with
-  at most ``max_leads`` leads (413). The JSON is only checked here; what its values mean is the rulebook's.
-* **Load**: a worker works on at most ``max_leads_in_flight`` leads; a request beyond that gets 503 with
-  ``Retry-After`` at once rather than a place in a queue that only grows. When the worker is already full the
-  request is refused before its body is read, so a refusal costs the worker next to nothing.
-* **Elsewhere**: an admitted request that ``offload`` takes (a big ``/score`` body: :mod:`serving.offload`)
-  is answered with what it returns, without passing through BentoML.
+* **Body**: a body must be JSON (415 for another media type) and at most ``max_body_bytes`` (413, also when
+  sent in chunks); what else it must be is :mod:`serving.body`'s (400, or 413 for too many leads), checked
+  here for a small body.
+* **Elsewhere**: a body that ``offload`` takes (a big ``/score`` body: :mod:`serving.offload`) is not parsed
+  here at all: the scoring process checks it as above, scores it and the gate sends back its answer, without
+  passing through BentoML. Parsing a 1,000-lead body holds the interpreter lock for 10–30 ms, which is what a
+  probe waited behind (``benchmarks/DECISIONS.md`` §4).
+* **Load**, two bounds per worker, each answered with 503 and ``Retry-After`` at once rather than a place in
+  a queue that only grows: the requests it answers itself hold at most ``max_leads_in_flight`` leads; its
+  scoring process has at most ``big_requests_in_flight`` big requests (one scored, the others waiting).
+  When the worker is already full a request is refused before its body is read, so a refusal costs next to
+  nothing.
 
 Every error leaving the service, whoever produced it, carries the documented body (:mod:`serving.errors`),
 and the connection stays usable after it.
@@ -26,15 +30,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
-import anyio
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from serving import errors
 from serving.auth import CHALLENGE, authorised
+from serving.body import Rejected, checked_lead_count
 from serving.config import ServeConfig
 from serving.lifecycle import Lifecycle, install_drain
 
@@ -43,8 +46,20 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
-#: Answers an admitted request elsewhere (status, body, headers), or None to let the service answer it.
-Offload = Callable[[Scope, bytes], Awaitable[tuple[int, bytes, list[tuple[bytes, bytes]]] | None]]
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+"""Status, JSON body, extra headers."""
+
+
+class Offload(Protocol):
+    """Where a request the worker should not parse is answered (:mod:`serving.offload`)."""
+
+    def takes(self, scope: Scope, size: int) -> bool:
+        """Whether a request with a body of ``size`` bytes is answered elsewhere (its body is then never parsed
+        by the worker)."""
+
+    async def answer(self, body: bytes) -> Answer:
+        """The answer to it, its body checked as :mod:`serving.body` checks."""
+
 
 LIVENESS_PATHS = frozenset({"/livez", "/healthz"})
 PUBLIC_PATHS = frozenset({"/", "/docs.json", "/metrics"})
@@ -55,22 +70,20 @@ PUBLIC_PREFIXES = ("/static_content/",)
 #: token, and take the CRM's media types (Salesforce sends SOAP XML); the size limit and the drain still apply.
 HOOK_PREFIX = "/hooks/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-MAX_DEPTH = 64
-"""Deepest JSON nesting read (a lead with its activities is 4 levels deep)."""
 PARSE_ON_LOOP_BYTES = 65_536
-"""Bigger bodies are checked in a worker thread."""
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""Bigger ``/score`` bodies go to the scoring process unparsed."""
 
 logger = logging.getLogger("leadscore.serving")
 
 
-class Rejected(Exception):
-    """A request answered by the gate: status, error body, extra headers."""
+@dataclass(frozen=True)
+class Admitted:
+    """A request taken into work: its body (None: not read), the leads it counts for, and whether the scoring
+    process answers it."""
 
-    def __init__(self, status: int, error: str, detail: list[dict[str, Any]] | None = None,
-                 headers: list[tuple[bytes, bytes]] | None = None) -> None:
-        super().__init__(error)
-        self.status, self.body, self.headers = status, errors.body(error, detail), headers or []
+    body: bytes | None = None
+    leads: int = 0
+    elsewhere: bool = False
 
 
 class Gate:
@@ -83,7 +96,6 @@ class Gate:
         self.token = (config.api_token or "").encode()
         self.document = document
         self.offload = offload
-        self._parse_lock: anyio.Lock | None = None
         self.lifecycle = lifecycle or Lifecycle()
         self._document_bytes: bytes | None = None
 
@@ -119,20 +131,20 @@ class Gate:
         lifecycle = self.lifecycle
         lifecycle.last_request = time.monotonic()
         lifecycle.requests_in_flight += 1
-        leads = 0
+        admitted = Admitted()
         try:
             try:
-                body, leads = await self._admit(scope, receive)
+                admitted = await self._admit(scope, receive)
             except Rejected as rejected:
                 await self._reply(send, rejected.status, rejected.body, rejected.headers)
                 return
-            answer = await self.offload(scope, body) if self.offload and body is not None else None
-            if answer is not None:
-                await self._reply_bytes(send, *answer)
+            if admitted.elsewhere and self.offload is not None and admitted.body is not None:
+                await self._reply_bytes(send, *await self.offload.answer(admitted.body))
                 return
-            await self._forward(scope, receive, send, body)
+            await self._forward(scope, receive, send, admitted.body)
         finally:
-            lifecycle.release(leads)
+            lifecycle.release(admitted.leads)
+            lifecycle.big_in_flight -= admitted.elsewhere
             lifecycle.requests_in_flight -= 1
             lifecycle.last_request = time.monotonic()
 
@@ -150,8 +162,8 @@ class Gate:
             return
         await self._forward(scope, receive, send, body, normalise=False)
 
-    async def _admit(self, scope: Scope, receive: Receive) -> tuple[bytes | None, int]:
-        """The request's body (None: not read) and the leads it takes into work, or :class:`Rejected`."""
+    async def _admit(self, scope: Scope, receive: Receive) -> Admitted:
+        """The request as taken into work, or :class:`Rejected`."""
         headers = dict(scope.get("headers") or [])
         if self.config.auth and not authorised(headers.get(b"authorization", b""), self.token):
             raise Rejected(401, "missing or invalid bearer token: send 'Authorization: Bearer <token>'",
@@ -162,38 +174,38 @@ class Gate:
             raise Rejected(503, "shutting down: send the request again (to another instance)",
                            headers=[*retry, (b"connection", b"close")])
         if scope["method"] not in BODY_METHODS:
-            return None, 0
+            return Admitted()
         _check_media_type(headers.get(b"content-type"))
         length = headers.get(b"content-length")
         self._check_length(length)
-        if self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight:
+        if self._full(scope, int(length) if length is not None and length.isdigit() else None):
             raise self._busy(retry)  # full: refused before its body is read (the server discards it unread)
         body = await self._read_body(receive, length)
-        if len(body) > PARSE_ON_LOOP_BYTES:  # a 1,000-lead body takes tens of ms: not on the loop the probes use
-            async with self._one_parse():  # one at a time: more threads would keep the lock from the loop longer
-                if self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight:
-                    raise self._busy(retry)  # it filled up while this request waited: no need to read it
-                count = _lead_count(await anyio.to_thread.run_sync(_parse, body))
-        else:
-            count = _lead_count(_parse(body)) if body.strip() else 0
-        if count > self.config.max_leads:
-            raise Rejected(413, f"{count} leads in one request; the limit is {self.config.max_leads}: "
-                                "send them in several requests",
-                           [errors.issue(["body", "leads"], f"at most {self.config.max_leads} items", "too_long")])
-        leads = max(count, 1)
+        if self._elsewhere(scope, len(body)):
+            if not self.lifecycle.admit_big(self.config.big_requests_in_flight):
+                raise self._busy(retry)
+            return Admitted(body, elsewhere=True)
+        leads = max(checked_lead_count(body, self.config.max_leads), 1)
         if not self.lifecycle.admit(leads, self.config.max_leads_in_flight):
             raise self._busy(retry)
-        return body, leads
+        return Admitted(body, leads)
 
-    def _one_parse(self) -> anyio.Lock:
-        """The lock a big body's JSON check takes (made on the event loop, on first use)."""
-        if self._parse_lock is None:
-            self._parse_lock = anyio.Lock()
-        return self._parse_lock
+    def _elsewhere(self, scope: Scope, size: int) -> bool:
+        return self.offload is not None and self.offload.takes(scope, size)
+
+    def _full(self, scope: Scope, size: int | None) -> bool:
+        """Whether the bound a request of ``size`` bytes counts against is reached (both, when the size is not
+        declared: it may fit the other)."""
+        big = self.lifecycle.big_in_flight >= self.config.big_requests_in_flight
+        leads = self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight
+        if size is None:
+            return big and leads
+        return big if self._elsewhere(scope, size) else leads
 
     def _busy(self, retry: list[tuple[bytes, bytes]]) -> Rejected:
-        return Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads in work; send the request again "
-                             f"after {self.config.retry_after_seconds} s", headers=retry)
+        return Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads and {self.lifecycle.big_in_flight} big "
+                             f"requests in work; send the request again after {self.config.retry_after_seconds} s",
+                        headers=retry)
 
     def _too_big(self) -> Rejected:
         limit = self.config.max_body_bytes
@@ -302,78 +314,3 @@ def _check_media_type(content_type: bytes | None) -> None:
     shown = media.decode("latin-1")[:100]
     raise Rejected(415, f"unsupported media type '{shown}': send JSON with 'Content-Type: application/json'",
                    [errors.issue(["header", "Content-Type"], "expected application/json", "unsupported_media_type")])
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON: send null for a missing number")
-
-
-def _parse(body: bytes) -> object:
-    """The body as JSON, or :class:`Rejected` (400) saying where it stops being JSON."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Rejected(400, "the body is not UTF-8 text: send JSON encoded as UTF-8",
-                       [errors.issue(["body"], f"invalid UTF-8 at byte {exc.start}", "unicode_decode_error")]) from None
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise Rejected(400, f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                       [errors.issue(["body"], f"{exc.msg} (character {exc.pos})", "json_invalid")]) from None
-    except ValueError as exc:
-        raise Rejected(400, f"the body is not JSON: {exc}",
-                       [errors.issue(["body"], str(exc), "json_invalid")]) from None
-    except RecursionError:
-        data = None
-    if data is None or _depth(data) > MAX_DEPTH:
-        if data is None and body.strip() == b"null":
-            return None
-        raise Rejected(400, f"the body is nested more than {MAX_DEPTH} levels deep",
-                       [errors.issue(["body"], f"at most {MAX_DEPTH} levels of nesting", "json_too_deep")])
-    if _SURROGATE_ESCAPE.search(body) and not _encodable(data):
-        raise Rejected(400, "the body holds a lone UTF-16 surrogate (\\ud800-\\udfff): it is not text",
-                       [errors.issue(["body"], "lone surrogate escape", "unicode_surrogate")])
-    return data
-
-
-def _encodable(value: object) -> bool:
-    """Whether every text in a JSON value is Unicode text (a lone surrogate escape is not)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        texts: list[object] = []
-        if isinstance(item, dict):
-            texts = list(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        else:
-            texts = [item]
-        for text in texts:
-            if isinstance(text, str):
-                try:
-                    text.encode("utf-8")
-                except UnicodeEncodeError:
-                    return False
-    return True
-
-
-def _depth(value: object, limit: int = MAX_DEPTH) -> int:
-    """How deep ``value`` nests (stops counting past ``limit``)."""
-    depth, level = 0, [value]
-    while level and depth <= limit:
-        depth += 1
-        nxt: list[object] = []
-        for item in level:
-            if isinstance(item, dict):
-                nxt.extend(v for v in item.values() if isinstance(v, dict | list))
-            elif isinstance(item, list):
-                nxt.extend(v for v in item if isinstance(v, dict | list))
-        level = nxt
-    return depth
-
-
-def _lead_count(data: object) -> int:
-    leads = data.get("leads") if isinstance(data, dict) else None
-    return len(leads) if isinstance(leads, list) else 0
-

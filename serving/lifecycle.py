@@ -28,11 +28,13 @@ logger = logging.getLogger("leadscore.serving")
 
 @dataclass
 class Lifecycle:
-    """``leads_in_flight``: leads in the requests being answered (the load bound counts these);
+    """``leads_in_flight``: leads in the requests the worker answers itself (one load bound counts these);
+    ``big_in_flight``: big requests given to its scoring process (the other bound counts these);
     ``requests_in_flight``: requests being answered on any route behind the gate."""
 
     draining: bool = False
     leads_in_flight: int = 0
+    big_in_flight: int = 0
     requests_in_flight: int = 0
     last_request: float = field(default_factory=time.monotonic)
     drain_installed: bool = False
@@ -47,6 +49,13 @@ class Lifecycle:
 
     def release(self, leads: int) -> None:
         self.leads_in_flight -= leads
+
+    def admit_big(self, limit: int) -> bool:
+        """Take a big request for the scoring process unless ``limit`` of them are already there."""
+        if self.big_in_flight >= limit:
+            return False
+        self.big_in_flight += 1
+        return True
 
 
 def install_drain(lifecycle: Lifecycle, drain_seconds: float, quiet_seconds: float = 0.5) -> None:

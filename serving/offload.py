@@ -8,6 +8,8 @@ garbage collection, so under overload a ``/livez`` probe waited 200–380 ms at 
 validated against the API's own input model, scored, recorded in the score log and written as JSON by one
 scoring process per worker; the worker only passes it the body and the model's file, and sends back the bytes.
 
+* The worker does not even parse the body: the checks the gate makes of a small body (:mod:`serving.body`)
+  are made here, with the same 400 and 413 answers.
 * The process is *spawned* (it shares nothing with the worker but its arguments) by the worker's first big
   request, which waits for its start (about 4 s of CPU); a worker that never gets one never pays for it (nor
   does every start and stop of a server in the tests).
@@ -41,12 +43,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from serving import errors, heap
+from serving.gate import Answer
 
 logger = logging.getLogger("leadscore.serving")
-
-Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
-"""Status, JSON body, extra headers."""
-
 
 @dataclass(frozen=True)
 class ModelFile:
@@ -65,11 +64,12 @@ class ScoringProcess:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    async def score(self, body: bytes, model: ModelFile) -> Answer:
+    async def score(self, body: bytes, model: ModelFile, max_leads: int) -> Answer:
         """Answer a ``/score`` request whose body is ``body`` with ``model``."""
         pool = self._executor()
         try:
-            status, payload = await asyncio.get_running_loop().run_in_executor(pool, score_body, body, model)
+            status, payload = await asyncio.get_running_loop().run_in_executor(pool, score_body, body, model,
+                                                                               max_leads)
         except BrokenProcessPool:
             logger.error("the scoring process stopped; the next big request starts a new one")
             self._forget(pool)
@@ -124,15 +124,21 @@ def _exit_with_worker(worker: int) -> None:
     os._exit(0)
 
 
-def score_body(body: bytes, model: ModelFile) -> tuple[int, bytes]:
-    """A ``/score`` body answered as the service answers it: 200 and the response, or 400 with field-level
-    detail for a body that does not match the API's input model or names a field the model does not know."""
+def score_body(body: bytes, model: ModelFile, max_leads: int) -> tuple[int, bytes]:
+    """A ``/score`` body answered as the gate and the service answer it: 200 and the response; 400 with
+    field-level detail for a body that is not JSON as :mod:`serving.body` wants it, does not match the API's
+    input model or names a field the model does not know; 413 for more than ``max_leads`` leads."""
     from scoring.options import ScoringOptions
     from serving import history
+    from serving.body import Rejected, checked_lead_count
     from serving.fields import check_fields
     from serving.scoring import score_request
     from serving.service import LeadScoring
 
+    try:
+        checked_lead_count(body, max_leads)
+    except Rejected as rejected:
+        return rejected.status, json.dumps(rejected.body).encode()
     bundle = _bundle(model)
     try:
         request = LeadScoring.apis["score"].input_spec.model_validate_json(body)

@@ -25,11 +25,11 @@ from serving.batcher import RequestBatcher
 from serving.card import render_card
 from serving.config import ServeConfig
 from serving.fields import check_fields, extra_fields
-from serving.gate import PARSE_ON_LOOP_BYTES, Gate, Scope
+from serving.gate import PARSE_ON_LOOP_BYTES, Answer, Gate, Scope
 from serving.history import LeadScoreHistory
 from serving.hooks import hooks
 from serving.loader import LoadedModel, load_model
-from serving.offload import Answer, ModelFile, ScoringProcess
+from serving.offload import ModelFile, ScoringProcess
 from serving.openapi import contract_document
 from serving.schemas import AsOf, CardRequest, Lang, Leads, ScoreResponse, Suggest, TopK
 from serving.scoring import score_request, score_requests
@@ -103,7 +103,7 @@ class LeadScoring:
 
     async def offload(self, body: bytes) -> Answer:
         """A big ``/score`` request answered by this worker's scoring process (:mod:`serving.offload`)."""
-        return await self.scorer.score(body, self._model_file())
+        return await self.scorer.score(body, self._model_file(), CONFIG.max_leads)
 
     def _model_file(self) -> ModelFile:
         loaded = self.loaded
@@ -184,11 +184,15 @@ def _document() -> dict[str, Any]:
     return contract_document(LeadScoring.openapi_spec.asdict(), fields)
 
 
-async def _offload(scope: Scope, body: bytes) -> Answer | None:
-    """The gate's hand-off: a ``/score`` body too big for the event loop goes to the scoring process."""
-    if scope["path"] != "/score" or len(body) <= PARSE_ON_LOOP_BYTES or not _RUNNING:
-        return None
-    return await _RUNNING[-1].offload(body)
+class _ToScoringProcess:
+    """The gate's hand-off (:class:`serving.gate.Offload`): a ``/score`` body too big for the event loop goes
+    to this worker's scoring process unparsed."""
+
+    def takes(self, scope: Scope, size: int) -> bool:
+        return scope["path"] == "/score" and size > PARSE_ON_LOOP_BYTES and bool(_RUNNING)
+
+    async def answer(self, body: bytes) -> Answer:
+        return await _RUNNING[-1].offload(body)
 
 
-LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document, offload=_offload)
+LeadScoring.add_asgi_middleware(Gate, config=CONFIG, document=_document, offload=_ToScoringProcess())

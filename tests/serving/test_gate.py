@@ -99,3 +99,34 @@ def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives() -> None:
 
     response = _call(_gate(_echo), "POST", "/score", content=chunks(), headers=TOKEN)
     assert response.status_code == 413 and response.json()["detail"][0]["type"] == "too_large"
+
+
+class _Elsewhere:
+    """A stand-in for the scoring process (serving/offload.py, tested over HTTP in test_service.py): takes /score
+    bodies over 100 bytes and answers with their length, so a test sees what reached it unparsed."""
+
+    def takes(self, scope, size: int) -> bool:
+        return scope["path"] == "/score" and size > 100
+
+    async def answer(self, body: bytes):
+        return 200, json.dumps({"bytes": len(body)}).encode(), []
+
+
+def test_a_big_body_goes_to_the_scoring_process_unparsed_under_a_bound_of_its_own() -> None:
+    gate = Gate(_echo, ServeConfig(api_token="t", max_leads=3, max_body_bytes=1000, max_leads_in_flight=5,
+                                   big_requests_in_flight=1),
+                document=lambda: {}, offload=_Elsewhere())
+    not_json = b'{"leads": [' + b"x" * 200  # the gate would answer 400 had it parsed it: the scoring process does
+    response = _call(gate, "POST", "/score", content=not_json, headers=TOKEN)
+    assert response.status_code == 200 and response.json() == {"bytes": len(not_json)}
+    assert gate.lifecycle.big_in_flight == 0 and gate.lifecycle.requests_in_flight == 0  # released
+
+    gate.lifecycle.admit_big(1)  # another big request holds the scoring process
+    busy = _call(gate, "POST", "/score", content=not_json, headers=TOKEN)
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1" and busy.json()["error"].startswith("busy")
+    # the worker's own work has its own bound: a small request is still answered, and still checked here
+    assert _call(gate, "POST", "/score", json={"leads": [1]}, headers=TOKEN).status_code == 200
+    assert _call(gate, "POST", "/score", json={"leads": [1, 2, 3, 4]}, headers=TOKEN).status_code == 413
+    gate.lifecycle.admit(5, limit=5)  # and when that one is full too, nothing is read
+    assert _call(gate, "POST", "/score", json={"leads": [1]}, headers=TOKEN).status_code == 503
+    assert gate.lifecycle.big_in_flight == 1 and gate.lifecycle.leads_in_flight == 5  # only what the test holds

@@ -33,7 +33,7 @@ def _file(bundle, path: Path, version: str) -> ModelFile:
 def test_it_scores_with_the_file_it_is_given_and_follows_a_new_version(process, bundle, crm_leads, tmp_path) -> None:
     body = json.dumps({"leads": crm_leads[:3], "as_of": AS_OF}).encode()
     first = _file(bundle, tmp_path / "v1.pkl", "1")
-    status, payload, _ = asyncio.run(process.score(body, first))
+    status, payload, _ = asyncio.run(process.score(body, first, 1000))
     assert status == 200
     answer = json.loads(payload)
     assert answer["model_version"] == "1" and answer["scored"] == 3
@@ -42,7 +42,7 @@ def test_it_scores_with_the_file_it_is_given_and_follows_a_new_version(process, 
 
     # another version: a bundle whose hot tier starts at 0 calls every lead hot
     hot = dataclasses.replace(bundle, tiers=dataclasses.replace(bundle.tiers, hot_threshold=0.0, warm_threshold=0.0))
-    status, payload, _ = asyncio.run(process.score(body, _file(hot, tmp_path / "v2.pkl", "2")))
+    status, payload, _ = asyncio.run(process.score(body, _file(hot, tmp_path / "v2.pkl", "2"), 1000))
     second = json.loads(payload)
     assert status == 200 and second["model_version"] == "2"
     assert {r["tier"] for r in second["results"]} == {"hot"}
@@ -53,7 +53,7 @@ def test_a_model_file_that_changed_since_it_was_verified_is_never_loaded(process
     path = tmp_path / "v3.pkl"
     model = _file(bundle, path, "3")
     path.write_bytes(path.read_bytes() + b"tampered")
-    status, payload, _ = asyncio.run(process.score(json.dumps({"leads": crm_leads[:1]}).encode(), model))
+    status, payload, _ = asyncio.run(process.score(json.dumps({"leads": crm_leads[:1]}).encode(), model, 1000))
     assert status == 500 and json.loads(payload)["error"].startswith("internal error")
 
 

@@ -122,6 +122,33 @@ def test_a_body_over_64_kb_is_answered_by_the_scoring_process_with_the_same_scor
         (["body", "leads", 30, "anual_revenue"], "extra_forbidden")]
 
 
+def test_a_bad_big_body_gets_from_the_scoring_process_what_a_small_one_gets_from_the_gate(
+    server: str, leads: list[dict]
+) -> None:
+    """The worker never parses a body over 64 KB; the scoring process checks it (serving/body.py) and answers
+    malformed JSON, NaN, bytes that are not UTF-8 and too many leads as the gate answers a small body."""
+    big, small = _big(leads), leads[:1]
+
+    def both(make) -> tuple[httpx.Response, httpx.Response]:
+        return tuple(httpx.post(f"{server}/score", content=make(body), timeout=30,
+                                headers={**AUTH, "Content-Type": "application/json"}) for body in (big, small))
+
+    for make, kind in [(lambda b: json.dumps({"leads": b}).encode()[:-2], "json_invalid"),
+                       (lambda b: json.dumps({"leads": [{**b[0], "annual_revenue": float("nan")}, *b[1:]]}).encode(),
+                        "json_invalid"),
+                       (lambda b: json.dumps({"leads": b}).encode().replace(b"lead_id", b"lead_\xff", 1),
+                        "unicode_decode_error")]:
+        large, little = both(make)
+        assert large.status_code == little.status_code == 400, (kind, large.text)
+        assert large.json()["detail"][0]["type"] == little.json()["detail"][0]["type"] == kind
+    too_many = [{**lead, "lead_id": f"{lead['lead_id']}-{n}"} for n in range(3) for lead in big]  # over 50 leads
+    over = _score(server, {"leads": too_many})
+    assert over.status_code == 413 and over.json()["error"].startswith(f"{len(too_many)} leads in one request")
+    gate_says = _score(server, {"leads": [{"lead_id": "x"}] * 51}).json()  # a small body: the gate's own check
+    assert gate_says["error"] == "51 leads in one request; the limit is 50: send them in several requests"
+    assert over.json()["detail"] == gate_says["detail"]
+
+
 def test_a_scoring_process_that_dies_costs_one_503_and_is_started_again(server: str, leads: list[dict]) -> None:
     import psutil
 

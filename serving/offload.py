@@ -16,6 +16,7 @@ scoring process per worker; the worker only passes it the body and the model's f
 * It loads a model only from a file whose SHA-256 matches the one recorded when the worker verified it, and
   keeps the last one loaded: when the worker switches versions (:mod:`serving.watch`) the next request names
   the new file.
+* It runs at a lower CPU priority (:data:`NICENESS`): probes and small requests on the worker's loop come first.
 * It ignores SIGTERM and SIGINT: the worker drains (:mod:`serving.lifecycle`), waits for the requests in flight,
   then stops the process, which flushes its score log on the way out.
 * If the worker dies without stopping it, it exits within a second.
@@ -104,12 +105,15 @@ class ScoringProcess:
 
 # ---- in the scoring process ----------------------------------------------------------------------------------
 _loaded: dict[str, Any] = {}
+NICENESS = 10
+"""The scoring process yields the cores to its worker, whose event loop answers probes and small requests."""
 
 
 def _start() -> None:
     """The scoring process's set-up: the worker decides when it stops, and the score log is flushed then."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(NICENESS)
     from serving import history
 
     atexit.register(history.shared().close)

@@ -49,8 +49,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LEADSCORE_INLINE_ACTIVITIES": ("2000", "… and up to this many activities"),
     "LEADSCORE_BATCH_LEADS": ("64", "small requests arriving together are scored in one call of up to this many"),
     "LEADSCORE_MAX_LEADS_IN_FLIGHT": ("2000", "leads a worker works on at once; beyond, 503 with Retry-After"),
-    "LEADSCORE_BIG_REQUESTS_IN_FLIGHT": ("2", "big /score requests (over 64 KB) a worker's scoring process takes at "
-                                         "once; beyond, 503 with Retry-After"),
+    "LEADSCORE_MAX_BIG_BYTES_IN_FLIGHT": ("4000000", "bytes of big /score bodies (over 64 KB) waiting for or in a "
+                                          "worker's scoring process; beyond, 503 with Retry-After"),
     "LEADSCORE_RETRY_AFTER": ("1", "seconds a refused client is asked to wait (Retry-After)"),
     "LEADSCORE_DRAIN_SECONDS": ("5", "after SIGTERM, answer (503, Connection: close) for at most this long"),
     "LEADSCORE_WORKERS": ("one per usable core", "server worker processes"),

@@ -34,10 +34,10 @@ class ServeConfig:
     * ``max_leads_in_flight``: a worker works on at most this many leads at once (across requests); a request
       that would pass it is answered 503 with ``Retry-After: retry_after_seconds`` at once instead of waiting
       in a queue (a request bigger than the bound alone is taken when the worker is idle).
-    * ``big_requests_in_flight``: a worker's scoring process (:mod:`serving.offload`) takes at most this many
-      big ``/score`` requests (bodies over 64 KB, each at most ``max_leads`` leads) at once: one scored, the
-      others waiting; one more gets 503 with ``Retry-After`` at once. The default keeps the process busy
-      between two requests without a queue.
+    * ``max_big_bytes_in_flight``: the big ``/score`` bodies (over 64 KB) waiting for or in a worker's scoring
+      process (:mod:`serving.offload`) add up to at most this many bytes; one more gets 503 with ``Retry-After``
+      at once. The default holds two 1,000-lead requests with 50 activities each (1.8 MB each), or twenty
+      100-lead ones: about the work ``max_leads_in_flight`` allows in the worker itself.
     * ``drain_seconds``: how long, at most, a worker keeps answering after SIGTERM (:mod:`serving.lifecycle`).
     * ``workers``: server processes, each with its own copy of the model (~0.3 GB); by default one per core
       the service may use (:func:`usable_cores`). BentoML 1.4 takes this from the service's own settings:
@@ -60,7 +60,7 @@ class ServeConfig:
     inline_activities: int = 2_000
     batch_leads: int = 64
     max_leads_in_flight: int = 2000
-    big_requests_in_flight: int = 2
+    max_big_bytes_in_flight: int = 4_000_000
     retry_after_seconds: int = 1
     drain_seconds: float = 5.0
     workers: int = field(default_factory=usable_cores)
@@ -88,8 +88,7 @@ class ServeConfig:
             inline_activities=number("LEADSCORE_INLINE_ACTIVITIES", "inline_activities"),
             batch_leads=number("LEADSCORE_BATCH_LEADS", "batch_leads"),
             max_leads_in_flight=number("LEADSCORE_MAX_LEADS_IN_FLIGHT", "max_leads_in_flight"),
-            big_requests_in_flight=env_number("LEADSCORE_BIG_REQUESTS_IN_FLIGHT",
-                                              default["big_requests_in_flight"].default, smallest=1),
+            max_big_bytes_in_flight=number("LEADSCORE_MAX_BIG_BYTES_IN_FLIGHT", "max_big_bytes_in_flight"),
             retry_after_seconds=number("LEADSCORE_RETRY_AFTER", "retry_after_seconds"),
             drain_seconds=number("LEADSCORE_DRAIN_SECONDS", "drain_seconds"),
             workers=env_number("LEADSCORE_WORKERS", usable_cores(), smallest=1),

@@ -17,8 +17,9 @@ In order:
   passing through BentoML. Parsing a 1,000-lead body holds the interpreter lock for 10–30 ms, which is what a
   probe waited behind (``benchmarks/DECISIONS.md`` §4).
 * **Load**, two bounds per worker, each answered with 503 and ``Retry-After`` at once rather than a place in
-  a queue that only grows: the requests it answers itself hold at most ``max_leads_in_flight`` leads; its
-  scoring process has at most ``big_requests_in_flight`` big requests (one scored, the others waiting).
+  a queue that only grows: the requests it answers itself hold at most ``max_leads_in_flight`` leads; the
+  big bodies waiting for or in its scoring process add up to at most ``max_big_bytes_in_flight`` bytes (their
+  size is what the worker knows of them without parsing; it follows their leads and activities).
   When the worker is already full a request is refused before its body is read, so a refusal costs next to
   nothing.
 
@@ -85,6 +86,10 @@ class Admitted:
     leads: int = 0
     elsewhere: bool = False
 
+    @property
+    def big_bytes(self) -> int:
+        return len(self.body or b"") if self.elsewhere else 0
+
 
 class Gate:
     """See the module docstring. ``document``: the OpenAPI document served at ``/docs.json``."""
@@ -144,7 +149,7 @@ class Gate:
             await self._forward(scope, receive, send, admitted.body)
         finally:
             lifecycle.release(admitted.leads)
-            lifecycle.big_in_flight -= admitted.elsewhere
+            lifecycle.big_bytes_in_flight -= admitted.big_bytes
             lifecycle.requests_in_flight -= 1
             lifecycle.last_request = time.monotonic()
 
@@ -182,7 +187,7 @@ class Gate:
             raise self._busy(retry)  # full: refused before its body is read (the server discards it unread)
         body = await self._read_body(receive, length)
         if self._elsewhere(scope, len(body)):
-            if not self.lifecycle.admit_big(self.config.big_requests_in_flight):
+            if not self.lifecycle.admit_big(len(body), self.config.max_big_bytes_in_flight):
                 raise self._busy(retry)
             return Admitted(body, elsewhere=True)
         leads = max(checked_lead_count(body, self.config.max_leads), 1)
@@ -196,15 +201,18 @@ class Gate:
     def _full(self, scope: Scope, size: int | None) -> bool:
         """Whether the bound a request of ``size`` bytes counts against is reached (both, when the size is not
         declared: it may fit the other)."""
-        big = self.lifecycle.big_in_flight >= self.config.big_requests_in_flight
+        in_process = self.lifecycle.big_bytes_in_flight
         leads = self.lifecycle.leads_in_flight >= self.config.max_leads_in_flight
         if size is None:
-            return big and leads
-        return big if self._elsewhere(scope, size) else leads
+            return leads and in_process >= self.config.max_big_bytes_in_flight
+        if self._elsewhere(scope, size):
+            return bool(in_process) and in_process + size > self.config.max_big_bytes_in_flight
+        return leads
 
     def _busy(self, retry: list[tuple[bytes, bytes]]) -> Rejected:
-        return Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads and {self.lifecycle.big_in_flight} big "
-                             f"requests in work; send the request again after {self.config.retry_after_seconds} s",
+        return Rejected(503, f"busy: {self.lifecycle.leads_in_flight} leads and {self.lifecycle.big_bytes_in_flight:,} "
+                             f"bytes of big requests in work; send the request again after "
+                             f"{self.config.retry_after_seconds} s",
                         headers=retry)
 
     def _too_big(self) -> Rejected:

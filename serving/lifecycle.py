@@ -29,12 +29,12 @@ logger = logging.getLogger("leadscore.serving")
 @dataclass
 class Lifecycle:
     """``leads_in_flight``: leads in the requests the worker answers itself (one load bound counts these);
-    ``big_in_flight``: big requests given to its scoring process (the other bound counts these);
+    ``big_bytes_in_flight``: bytes of the big request bodies given to its scoring process (the other bound);
     ``requests_in_flight``: requests being answered on any route behind the gate."""
 
     draining: bool = False
     leads_in_flight: int = 0
-    big_in_flight: int = 0
+    big_bytes_in_flight: int = 0
     requests_in_flight: int = 0
     last_request: float = field(default_factory=time.monotonic)
     drain_installed: bool = False
@@ -50,11 +50,12 @@ class Lifecycle:
     def release(self, leads: int) -> None:
         self.leads_in_flight -= leads
 
-    def admit_big(self, limit: int) -> bool:
-        """Take a big request for the scoring process unless ``limit`` of them are already there."""
-        if self.big_in_flight >= limit:
+    def admit_big(self, size: int, limit: int) -> bool:
+        """Take a big body of ``size`` bytes for the scoring process unless that would pass ``limit`` bytes
+        there (one bigger than the limit alone is taken when the process has nothing else)."""
+        if self.big_bytes_in_flight and self.big_bytes_in_flight + size > limit:
             return False
-        self.big_in_flight += 1
+        self.big_bytes_in_flight += size
         return True
 
 

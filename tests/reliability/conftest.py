@@ -3,6 +3,7 @@ tests, called over HTTP as a CRM calls it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -16,11 +17,13 @@ MAX_LEADS_IN_FLIGHT = 300
 
 
 @pytest.fixture(scope="session")
-def server_env(trained, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def server_env(trained, crm_leads: list[dict], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     cache = tmp_path_factory.mktemp("reliability-models")
+    biggest = len(json.dumps({"leads": crm_leads[:MAX_LEADS]}))  # the scoring process holds one such body at a time
     return {"LEADSCORE_API_TOKEN": TOKEN, "MLFLOW_TRACKING_URI": trained.tracking_uri,
             "LEADSCORE_MODEL_CACHE": str(cache), "LEADSCORE_MAX_LEADS": str(MAX_LEADS),
-            "LEADSCORE_MAX_LEADS_IN_FLIGHT": str(MAX_LEADS_IN_FLIGHT), "LEADSCORE_MAX_BODY_BYTES": "2000000"}
+            "LEADSCORE_MAX_LEADS_IN_FLIGHT": str(MAX_LEADS_IN_FLIGHT), "LEADSCORE_MAX_BODY_BYTES": "2000000",
+            "LEADSCORE_MAX_BIG_BYTES_IN_FLIGHT": str(int(1.5 * biggest))}
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ def test_overload_is_refused_at_once_and_probes_stay_fast(server: str, server_en
                                                           auth: dict) -> None:
     max_leads = int(server_env["LEADSCORE_MAX_LEADS"])
     body = {"leads": crm_leads[:max_leads], "as_of": AS_OF}
-    assert len(json.dumps(body)) > PARSE_ON_LOOP_BYTES  # for the scoring process (2 at a time), never parsed here
+    assert len(json.dumps(body)) > PARSE_ON_LOOP_BYTES  # for the scoring process, never parsed here
     one_lead = {"leads": crm_leads[:1], "as_of": AS_OF}
     statuses: Counter = Counter()
     refusals: list[float] = []

@@ -114,14 +114,16 @@ class _Elsewhere:
 
 def test_a_big_body_goes_to_the_scoring_process_unparsed_under_a_bound_of_its_own() -> None:
     gate = Gate(_echo, ServeConfig(api_token="t", max_leads=3, max_body_bytes=1000, max_leads_in_flight=5,
-                                   big_requests_in_flight=1),
+                                   max_big_bytes_in_flight=300),
                 document=lambda: {}, offload=_Elsewhere())
     not_json = b'{"leads": [' + b"x" * 200  # the gate would answer 400 had it parsed it: the scoring process does
     response = _call(gate, "POST", "/score", content=not_json, headers=TOKEN)
     assert response.status_code == 200 and response.json() == {"bytes": len(not_json)}
-    assert gate.lifecycle.big_in_flight == 0 and gate.lifecycle.requests_in_flight == 0  # released
+    assert gate.lifecycle.big_bytes_in_flight == 0 and gate.lifecycle.requests_in_flight == 0  # released
 
-    gate.lifecycle.admit_big(1)  # another big request holds the scoring process
+    assert gate.lifecycle.admit_big(150, limit=300)  # another big request of 150 bytes is in the scoring process
+    assert _call(gate, "POST", "/score", content=not_json[:140], headers=TOKEN).status_code == 200  # 290 fit
+    gate.lifecycle.admit_big(100, limit=300)  # and one more: 250 bytes there
     busy = _call(gate, "POST", "/score", content=not_json, headers=TOKEN)
     assert busy.status_code == 503 and busy.headers["retry-after"] == "1" and busy.json()["error"].startswith("busy")
     # the worker's own work has its own bound: a small request is still answered, and still checked here
@@ -129,4 +131,4 @@ def test_a_big_body_goes_to_the_scoring_process_unparsed_under_a_bound_of_its_ow
     assert _call(gate, "POST", "/score", json={"leads": [1, 2, 3, 4]}, headers=TOKEN).status_code == 413
     gate.lifecycle.admit(5, limit=5)  # and when that one is full too, nothing is read
     assert _call(gate, "POST", "/score", json={"leads": [1]}, headers=TOKEN).status_code == 503
-    assert gate.lifecycle.big_in_flight == 1 and gate.lifecycle.leads_in_flight == 5  # only what the test holds
+    assert gate.lifecycle.big_bytes_in_flight == 250 and gate.lifecycle.leads_in_flight == 5  # what the test holds

@@ -3,10 +3,11 @@
 A CRM scores leads one at a time as they change, often several at once. Most of a one-lead request's cost is
 per call rather than per lead (building the feature arrays, one TreeSHAP call, choosing reasons; figures in
 ``benchmarks/DECISIONS.md``). So the service hands its small requests to
-a :class:`RequestBatcher` on the event loop. A request that finds nobody waiting is scored as soon as the
-event loop has finished what was already ready; requests that arrived meanwhile (read and parsed in the same
-turn) are scored with it, in one :func:`serving.scoring.score_requests` call. Nothing waits for a batch to
-fill: a lone request is scored at once, and every request gets exactly the response it would get alone.
+a :class:`RequestBatcher` on the event loop. A request that finds nobody waiting is scored once the event loop
+has run :data:`TURNS` more turns; requests that reach the batcher meanwhile (read with it, a few steps of the
+framework behind it) are scored with it, in one :func:`serving.scoring.score_requests` call. Nothing waits for
+a batch to fill: a lone request waits only for those turns (microseconds when nothing else is ready), and
+every request gets exactly the response it would get alone.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ import asyncio
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+TURNS = 3
+"""Turns of the event loop a request waits for others: requests read together reach the batcher a few turns apart
+(each ``await`` inside the framework is one); with 3, 8 clients' calls held 7–8 requests, not 1–3 (DECISIONS K26)."""
+
 Score = Callable[[Hashable, Sequence[Sequence[Any]]], list[Any]]
 """``score(key, requests)``: the responses to requests sharing ``key`` (their as_of, lang, top_k), in order."""
 
 
 class RequestBatcher:
-    """Collects the requests submitted during one turn of the event loop and scores those with equal keys in
-    one call of at most ``max_leads`` leads. If a call fails, its requests are scored one by one, so that an
-    error reaches only the request it belongs to. Runs on the event loop only (no locks)."""
+    """Collects the requests submitted during :data:`TURNS` turns of the event loop and scores those with equal
+    keys in one call of at most ``max_leads`` leads. If a call fails, its requests are scored one by one, so that
+    an error reaches only the request it belongs to. Runs on the event loop only (no locks)."""
 
     def __init__(self, score: Score, max_leads: int) -> None:
         self.score = score
@@ -33,9 +38,15 @@ class RequestBatcher:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self._pending:
-            loop.call_soon(self._flush)
+            loop.call_soon(self._flush_after, loop, TURNS - 1)
         self._pending.append((key, leads, future))
         return await future
+
+    def _flush_after(self, loop: asyncio.AbstractEventLoop, turns: int) -> None:
+        if turns > 0:
+            loop.call_soon(self._flush_after, loop, turns - 1)
+        else:
+            self._flush()
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []

@@ -64,6 +64,26 @@ def test_requests_submitted_in_one_turn_of_the_event_loop_are_scored_in_one_call
         [score_request(bundle, leads, Options(AS_OF, "en", 5), "7").model_dump_json() for leads in requests]
 
 
+def test_requests_a_turn_or_two_of_the_event_loop_apart_are_scored_in_one_call(bundle, requests) -> None:
+    # in the server, requests read together reach the batcher a few turns apart (each await of the framework
+    # is a turn): up to two turns behind the first, they are still scored with it, each answered as alone
+    scorer = _Counting(bundle)
+    batcher = RequestBatcher(scorer, max_leads=64)
+
+    async def after(turns: int, leads: list[Any]) -> Any:
+        for _ in range(turns):
+            await asyncio.sleep(0)  # one turn of the event loop
+        return await batcher.submit(Options(AS_OF, "en", 5), leads)
+
+    async def staggered() -> list[Any]:
+        return await asyncio.gather(*(after(i % 3, leads) for i, leads in enumerate(requests)))
+
+    responses = asyncio.run(staggered())
+    assert scorer.sizes == [len(requests)]
+    assert [r.model_dump_json() for r in responses] == \
+        [score_request(bundle, leads, Options(AS_OF, "en", 5), "7").model_dump_json() for leads in requests]
+
+
 def test_a_lone_request_is_scored_at_once_and_alone(bundle, crm_leads) -> None:
     scorer = _Counting(bundle)
     batcher = RequestBatcher(scorer, max_leads=64)

@@ -4,8 +4,9 @@
 so that memory follows the chunk, not the file. Every chunk is consecutive leads rows, put through the very
 functions of the whole-file path (:func:`features.loading.load_event_data` by way of
 :func:`serving.batch.load_bundle_data`, then :func:`serving.batch.score_event_data`), and its rows are
-appended to one score file. The rows come out as a whole-file run gives them, because each chunk holds what
-its leads' rows depend on:
+appended to one score file; the next chunk is loaded (and its features built) on a thread while one is
+scored, so two chunks are in memory at a time. The rows come out as a whole-file run gives them, because each
+chunk holds what its leads' rows depend on:
 
 * **its leads' activities**: one pass over the activities file sends each row to the chunk of its lead (its
   lead id as the loader reads it, :func:`engines.partition.lead_keys`) in a temporary Arrow file per chunk,

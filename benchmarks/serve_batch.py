@@ -43,6 +43,8 @@ SCORE = "  of which bundle.score (choosing reasons, their sentences)"
 FRAME = "  of which ResultTable.frame (reason columns + reasons_json)"
 EXPLAIN = "  bundle.explain (matrix + TreeSHAP + calibration + points), on the worker thread, beside the two above"
 WRITE = "_write (concat, sort, write parquet)"
+ROUTE = "routing activities to chunk files (Parquet exports over one chunk of leads)"
+CHUNK_WRITE = "writing each chunk's rows (Parquet exports over one chunk of leads)"
 REST = "rest of score_event_file (future-lead check, joins)"
 
 
@@ -50,6 +52,7 @@ def batch_suite(bundle: Any, n_leads: int, seed: int, keep_output: bool) -> dict
     """score_event_file end to end (steps timed by wrapping its callees), then the bare model on the
     same features, in the same process."""
     import serving.batch as sb
+    import serving.stream as stream
     from features.batch import LeadBatch
     from scoring.options import ScoringOptions
     from scoring.results import ResultTable
@@ -59,26 +62,40 @@ def batch_suite(bundle: Any, n_leads: int, seed: int, keep_output: bool) -> dict
     options = ScoringOptions(pd.Timestamp(AS_OF).to_pydatetime(), "en", 5)
     targets = [(sb, "load_event_data", LOAD), (LeadBatch, "from_frames", BATCH), (bundle, "features", FEATURES),
                (sb, "_score_in_chunks", CHUNKS), (bundle, "score", SCORE), (ResultTable, "frame", FRAME),
-               (bundle, "explain", EXPLAIN), (sb, "_write", WRITE)]
+               (bundle, "explain", EXPLAIN), (sb, "_write", WRITE), (stream, "_route_activities", ROUTE),
+               (stream._ScoreFile, "write", CHUNK_WRITE)]
     say(f"batch: score_event_file on {n_leads:,} leads (top-5 reasons) → {out_path.name}")
-    with measure.wrapped(targets, keep=(FEATURES,)) as timed:
-        m, summary = measure.measure("score_event_file", lambda: sb.score_event_file(
-            bundle, paths["leads"], paths["activities"], out_path, options, "1",
-            lambda done, total: say(f"    scored {done:,}/{total:,}")), 1, progress=False)
+    kept_features: list[pd.DataFrame] = []  # every chunk's, when a Parquet export is scored in chunks
+    features_of = bundle.features
+
+    def keeping_features(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        kept_features.append(features_of(*args, **kwargs))
+        return kept_features[-1]
+
+    bundle.features = keeping_features
+    try:
+        with measure.wrapped(targets) as timed:
+            m, summary = measure.measure("score_event_file", lambda: sb.score_event_file(
+                bundle, paths["leads"], paths["activities"], out_path, options, "1",
+                lambda done, total: say(f"    scored {done:,}/{total:,}")), 1, progress=False)
+    finally:
+        del bundle.features
     total, peak = m.median, m.peak_rss
-    times = timed.times
+    times = {label: timed.times.get(label, 0.0) for label in (*(t[2] for t in targets), CHUNKS)}
     chunks = times[CHUNKS]
     steps = {LOAD: times[LOAD], BATCH: times[BATCH], FEATURES: times[FEATURES], CHUNKS: chunks,
              WAITING: chunks - times[SCORE] - times[FRAME], SCORE: times[SCORE], FRAME: times[FRAME],
              EXPLAIN: times[EXPLAIN], WRITE: times[WRITE]}
-    steps[REST] = total - sum(times[k] for k in (LOAD, BATCH, FEATURES, CHUNKS, WRITE))
+    steps.update({label: times[label] for label in (ROUTE, CHUNK_WRITE) if times[label]})
+    steps[REST] = total - sum(times[k] for k in (LOAD, BATCH, FEATURES, CHUNKS, WRITE, ROUTE, CHUNK_WRITE))
     say(f"  score_event_file: {total:.1f} s ({summary.scored:,} scored, {summary.errors:,} errors), "
         f"peak RSS {report.gb(peak):.2f} GB")
     if not keep_output:
         out_path.unlink(missing_ok=True)
 
-    features = timed.results.pop(FEATURES)
+    features = pd.concat(kept_features) if len(kept_features) > 1 else kept_features[0]
     del summary
+    kept_features.clear()
     gc.collect()
     say(f"bare model on the same {len(features):,} × {features.shape[1]} features")
     m_matrix, X = measure.measure("bundle.matrix", lambda: bundle.matrix(features), 1)

@@ -24,6 +24,7 @@ from features.catalogue import Catalogue
 from features.config import FeatureConfig
 from features.contract import DEFAULT_HORIZON_DAYS
 from features.pipeline import Columns, batch_features, feature_columns
+from features.values import FEW_VALUES
 from scoring.booster import LeadBooster
 from scoring.calibration import Calibrator, from_sklearn
 from scoring.encoding import FeatureEncoder
@@ -132,14 +133,12 @@ class ScoringBundle:
             at = np.flatnonzero(group == g)
             texts, shown_values = group_texts(groups[g], lead[at], columns, options.lang, self.feature_config, n)
             # one entry per distinct (sentence, value): each lead's reason carries its own value
-            distinct: dict[tuple[str, str], int] = {}
-            codes = np.array([distinct.setdefault((t, repr(v)), len(distinct))
-                              for t, v in zip(texts.tolist(), shown_values.tolist(), strict=True)], dtype=np.intp)
+            codes, kinds = distinct_pairs(texts, shown_values)
             entry[at] = offset + codes
-            offset += len(distinct)
-            first = np.zeros(len(distinct), dtype=np.int64)
+            offset += kinds
+            first = np.zeros(kinds, dtype=np.int64)
             first[codes[::-1]] = np.arange(len(codes))[::-1]
-            entry_group.append(np.full(len(distinct), g, dtype=np.intp))
+            entry_group.append(np.full(kinds, g, dtype=np.intp))
             entry_value.append(shown_values[first])
             entry_text.append(texts[first])
         reasons = ReasonTable(
@@ -178,6 +177,37 @@ class ScoringBundle:
         for level in LEVELS:
             summary[f"level_{level}"] = grouped.points[:, [g.level == level for g in groups]].sum(axis=1)
         return summary
+
+
+def distinct_pairs(texts: np.ndarray, shown_values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each reason's number among the distinct (sentence, value) pairs, numbered in order of first appearance,
+    and how many there are. Two values are the same when they print alike (``repr``: ``1`` is not ``1.0``,
+    ``-0.0`` is not ``0.0``), as a result shows them."""
+    value_codes = _value_codes(shown_values) if len(texts) > FEW_VALUES else None
+    if value_codes is None:  # a request's few leads, or values of mixed kinds: one key per reason
+        distinct: dict[tuple[str, str], int] = {}
+        codes = np.array([distinct.setdefault((t, repr(v)), len(distinct))
+                          for t, v in zip(texts.tolist(), shown_values.tolist(), strict=True)], dtype=np.intp)
+        return codes, len(distinct)
+    text_codes = pd.factorize(texts)[0].astype(np.int64)
+    codes, pairs = pd.factorize(text_codes * (int(value_codes.max(initial=0)) + 1) + value_codes)
+    return codes.astype(np.intp), len(pairs)
+
+
+def _value_codes(shown_values: np.ndarray) -> np.ndarray | None:
+    """A code per value, equal exactly for values that print alike, when the values are all texts or all
+    floats (``None`` among them); None for any other mix, which :func:`distinct_pairs` keys by ``repr``."""
+    items = shown_values.tolist()
+    kinds = set(map(type, items)) - {type(None)}
+    none = np.equal(shown_values, None)
+    if kinds <= {str}:
+        return pd.factorize(shown_values, use_na_sentinel=False)[0].astype(np.int64)
+    if kinds != {float}:
+        return None
+    numbers = np.where(none, 0.0, shown_values).astype(np.float64)
+    if np.isnan(numbers).any():  # every NaN prints alike, whatever its bits
+        return None
+    return np.where(none, 0, pd.factorize(numbers.view(np.int64))[0] + 1).astype(np.int64)  # a float's repr: its bits
 
 
 @functools.lru_cache(maxsize=16)

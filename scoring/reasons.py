@@ -332,10 +332,19 @@ def _fit_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: Lan
         return render(i) or unknown_text[0 if lang == "en" else 1]
 
     key = np.column_stack([_codes(v) for v in values.values()])
-    plain = np.array([None if (v is None or (isinstance(v, float) and np.isnan(v))) else
-                      (v.item() if isinstance(v, np.generic) else v) for v in np.asarray(shown_value).tolist()],
-                     dtype=object)
-    return _render(key, text, plain)
+    return _render(key, text, _plain(np.asarray(shown_value)))
+
+
+def _plain(values: np.ndarray) -> np.ndarray:
+    """The values as plain Python objects, missing ones (``None``, NaN) as ``None``."""
+    items = values.tolist()
+    if len(items) > FEW_VALUES and (values.dtype != object or set(map(type, items)) <= {str, float, type(None)}):
+        # column-wise where every missing value is a None or a float NaN (what pd.isna finds in such a column)
+        plain = np.array(items, dtype=object) if values.dtype != object else values.copy()
+        plain[pd.isna(values)] = None
+        return plain
+    return np.array([None if (v is None or (isinstance(v, float) and np.isnan(v))) else
+                     (v.item() if isinstance(v, np.generic) else v) for v in items], dtype=object)
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -343,6 +352,8 @@ def _codes(values: np.ndarray) -> np.ndarray:
     if len(values) <= FEW_VALUES:  # a request's few leads: a dict costs less than hashing a column
         seen: dict[str, int] = {}
         return np.array([seen.setdefault(str(v), len(seen)) for v in np.asarray(values).tolist()], dtype=np.int64)
+    if values.dtype.kind == "f":  # floats print alike when their bits are equal (every NaN prints "nan")
+        return pd.factorize(np.where(np.isnan(values), np.nan, values).astype(np.float64).view(np.int64))[0]
     return pd.factorize(pd.Series(values, dtype=object).astype(str))[0]
 
 
@@ -351,13 +362,31 @@ def _render(key: np.ndarray, text: Callable[[int], str], shown_value: np.ndarray
     matrix, share a sentence)."""
     key = np.asarray(key).reshape(len(key), -1)
     array = np.asarray(shown_value)
-    values = array.astype(object) if array.dtype == object else \
-        np.array([None if np.isnan(v) else float(v) for v in array.astype(float).tolist()], dtype=object)
     if len(key) <= FEW_VALUES:  # a request's few leads: a dict costs less than sorting the keys
+        values = array.astype(object) if array.dtype == object else \
+            np.array([None if np.isnan(v) else float(v) for v in array.astype(float).tolist()], dtype=object)
         sentences: dict[tuple[int, ...], str] = {}
         rendered = [sentences.setdefault(row, text(i)) if row not in sentences else sentences[row]
                     for i, row in enumerate(map(tuple, key.tolist()))]
         return np.array(rendered, dtype=object), values
-    _, first, codes = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    if array.dtype == object:
+        values = array.astype(object)
+    else:
+        numbers = array.astype(float)
+        values = numbers.astype(object)
+        values[np.isnan(numbers)] = None
+    codes, first = _distinct_rows(key)
     sentences_of = np.array([text(int(i)) for i in first], dtype=object)
-    return sentences_of[codes.reshape(-1)], values
+    return sentences_of[codes], values
+
+
+def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct rows of the integer matrix ``key`` (in order of first appearance),
+    and the first row of each."""
+    codes = np.zeros(len(key), dtype=np.int64)
+    for column in key.T:  # one column at a time: the pair (rows so far, this column) renumbered by hashing
+        column_codes, distinct = pd.factorize(column)
+        codes = pd.factorize(codes * len(distinct) + column_codes)[0]
+    first = np.zeros(codes.max(initial=-1) + 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return codes, first

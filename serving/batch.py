@@ -9,6 +9,7 @@ temporary file and renamed into place: a crashed run never leaves a half-written
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from serving.history import ScoreHistory
 
 CHUNK = 50_000
+#: The smallest chunk the last leads are split into (see :func:`_chunk_bounds`).
+LAST_CHUNK = 5_000
 #: Leads rows of a Parquet export read, scored and written together unless ``LEADSCORE_BATCH_CHUNK_LEADS``
 #: says otherwise (:mod:`serving.stream`).
 CHUNK_LEADS = 200_000
@@ -53,7 +56,8 @@ def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, options: Sco
     explanation into reasons and columns (Python), a worker thread explains the next chunk (the encoder,
     then LightGBM's TreeSHAP and the calibration: native code that lets go of the GIL), so the model's
     work and ours overlap on the machine's cores instead of taking turns."""
-    chunks = [features.iloc[start:start + CHUNK] for start in range(0, len(features), CHUNK)]
+    bounds = _chunk_bounds(len(features))
+    chunks = [features.iloc[start:end] for start, end in itertools.pairwise(bounds)]
     parts = []
     done = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadscore-explain") as pool:
@@ -67,6 +71,17 @@ def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, options: Sco
             if progress:
                 progress(done, len(features))
     return pd.concat(parts) if parts else pd.DataFrame()
+
+
+def _chunk_bounds(n: int) -> list[int]:
+    """Where the chunks of ``n`` leads start and end: ``CHUNK`` leads each, then each half of what is left,
+    down to ``LAST_CHUNK``. The last chunk's reasons are written after the model is done with every lead, so
+    the run ends sooner the smaller that chunk is; big chunks before it cost less per lead."""
+    bounds = [0]
+    while bounds[-1] < n:
+        left = n - bounds[-1]
+        bounds.append(bounds[-1] + min(left, CHUNK, max(LAST_CHUNK, left // 2)))
+    return bounds
 
 
 def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None, out: Path,
@@ -103,15 +118,33 @@ def load_bundle_data(bundle: ScoringBundle, leads: Path | RawTable, activities: 
                            extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical])
 
 
-def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport, options: ScoringOptions,
-                     model_version: str = "", progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """The score file's rows of loaded leads: one per leads row read (scored, or an ``error``), in row order.
+@dataclass(frozen=True)
+class LeadFeatures:
+    """Loaded leads made ready to score: their arrays, which of them exist at ``as_of``, and the features of
+    those (in the leads' order)."""
 
-    ``options`` resolved (a fixed ``as_of``). The local batch and each partition of the Spark engine
-    (:mod:`engines.spark`) make their rows here."""
+    batch: LeadBatch
+    exists: np.ndarray
+    features: pd.DataFrame
+
+
+def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOptions) -> LeadFeatures:
+    """The first step of :func:`score_event_data` (``options`` resolved)."""
     batch = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
     exists = batch.created_us <= values.moment_us(options.as_of)
-    features = bundle.features(batch, options.as_of)  # the existing leads, in the leads' order
+    return LeadFeatures(batch, exists, bundle.features(batch, options.as_of))
+
+
+def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport, options: ScoringOptions,
+                     model_version: str = "", progress: Callable[[int, int], None] | None = None,
+                     ready: LeadFeatures | None = None) -> pd.DataFrame:
+    """The score file's rows of loaded leads: one per leads row read (scored, or an ``error``), in row order.
+
+    ``options`` resolved (a fixed ``as_of``); ``ready``: :func:`lead_features` of ``data`` when the caller
+    made them already. The local batch and each partition of the Spark engine (:mod:`engines.spark`) make
+    their rows here."""
+    ready = ready or lead_features(bundle, data, options)
+    batch, exists, features = ready.batch, ready.exists, ready.features
     scored = _score_in_chunks(bundle, features, options, progress)
     if options.suggest and len(scored):
         found = suggestions(bundle, batch.take(exists), options.as_of,  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from typing import Any
 
 TURNS = 3
 """Turns of the event loop a request waits for others: requests read together reach the batcher a few turns apart
-(each ``await`` inside the framework is one); with 3, 8 clients' calls held 7–8 requests, not 1–3 (DECISIONS K26)."""
+(each ``await`` inside the framework is one); with 3, 8 clients' calls held 7–8 requests, not 1–3 (DECISIONS K31)."""
 
 Score = Callable[[Hashable, Sequence[Sequence[Any]]], list[Any]]
 """``score(key, requests)``: the responses to requests sharing ``key`` (their as_of, lang, top_k), in order."""

@@ -4,11 +4,12 @@
 so that memory follows the chunk, not the file. Every chunk is consecutive leads rows, put through the very
 functions of the whole-file path (:func:`features.loading.load_event_data` by way of
 :func:`serving.batch.load_bundle_data`, then :func:`serving.batch.score_event_data`), and its rows are
-appended to one score file. The rows come out as a whole-file run gives them, because each chunk holds what
-its leads' rows depend on:
+appended to one score file; the next chunk is loaded (and its features built) on a thread while one is
+scored, so two chunks are in memory at a time. The rows come out as a whole-file run gives them, because each
+chunk holds what its leads' rows depend on:
 
 * **its leads' activities**: one pass over the activities file sends each row to the chunk of its lead (its
-  lead id as the loader reads it, :func:`engines.partition.lead_keys`) in a temporary Parquet file per chunk,
+  lead id as the loader reads it, :func:`engines.partition.lead_keys`) in a temporary Arrow file per chunk,
   in input order with its row number; activities of no lead in the file go nowhere (the whole-file path
   rejects them, and they change no score);
 * **the earlier rows carrying an id of its rows**: a lead id seen in an earlier chunk is a duplicate only
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +44,8 @@ from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 
 if TYPE_CHECKING:
-    from serving.batch import BatchSummary
+    from features.loading import DataReport, EventData
+    from serving.batch import BatchSummary, LeadFeatures
     from serving.history import ScoreHistory
 
 #: Rows read from a Parquet file at a time (the chunks themselves are sized by the setting).
@@ -114,7 +117,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
     """Score ``leads`` chunk by chunk into ``out`` (``.csv`` or ``.parquet``), one row per leads row, the
     rows :func:`serving.batch.score_event_file` gives. ``options`` resolved. With ``score_log``, each
     chunk's scored leads are recorded as the chunk is written."""
-    from serving.batch import BatchSummary, load_bundle_data, score_event_data
+    from serving.batch import BatchSummary, lead_features, load_bundle_data, score_event_data
 
     ids = _Leads(leads, chunk)
     schema = score_schema(bundle, options, pq.read_schema(leads))
@@ -123,12 +126,28 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
     rows = errors = 0
     with tempfile.TemporaryDirectory(prefix=".leadscore-chunks-", dir=out.parent) as scratch:
         routed = _route_activities(activities, ids, Path(scratch)) if activities is not None else None
-        with _ScoreFile(out, schema) as sink:
-            for number, part in _lead_chunks(leads, ids):
+        parts = _lead_chunks(leads, ids)
+
+        def load_next() -> tuple[int, EventData, DataReport, LeadFeatures] | None:
+            """The next chunk's number with its leads and activities loaded and their features (None after the
+            last chunk)."""
+            item = next(parts, None)
+            if item is None:
+                return None
+            number, part = item
+            acts = raw_table(_read_routed(routed[number]), str(activities)) if routed else None
+            data, report = load_bundle_data(bundle, raw_table(part, str(leads)), acts)
+            return number, data, report, lead_features(bundle, data, options)
+
+        with _ScoreFile(out, schema) as sink, ThreadPoolExecutor(1, thread_name_prefix="leadscore-load") as loader:
+            ahead = loader.submit(load_next)
+            while (loaded := ahead.result()) is not None:
+                # the next chunk is loaded while this one is scored: the main thread mostly waits for the
+                # model's worker thread then, and the loader's work fills that time
+                ahead = loader.submit(load_next)
+                number, data, report, ready = loaded
                 first_row = number * chunk + 1
-                acts = raw_table(pq.read_table(routed[number]), str(activities)) if routed else None
-                data, report = load_bundle_data(bundle, raw_table(part, str(leads)), acts)
-                result = score_event_data(bundle, data, report, options, model_version)
+                result = score_event_data(bundle, data, report, options, model_version, ready=ready)
                 result = result[result["row"].to_numpy() >= first_row].reset_index(drop=True)
                 if not set(result.columns) <= set(schema.names):
                     raise RuntimeError(f"internal error: unexpected score columns "
@@ -182,11 +201,12 @@ def _lead_chunks(path: Path, ids: _Leads) -> Iterator[tuple[int, pa.Table]]:
 
 
 def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
-    """One temporary Parquet file per chunk with the activities of its leads, in input order, numbered."""
+    """One temporary file per chunk with the activities of its leads, in input order, numbered. The files are
+    Arrow IPC, read back once: Parquet's encoding and compression cost more than they save here."""
     source = pq.ParquetFile(path)
     columns = list(ACTIVITY_COLUMNS)
-    files = [scratch / f"activities-{i:05d}.parquet" for i in range(ids.chunks)]
-    writers: list[pq.ParquetWriter | None] = [None] * ids.chunks
+    files = [scratch / f"activities-{i:05d}.arrow" for i in range(ids.chunks)]
+    writers: list[pa.ipc.RecordBatchStreamWriter | None] = [None] * ids.chunks
     start = 0
     try:
         for batch in source.iter_batches(ROUTE_ROWS, columns=columns):
@@ -215,17 +235,24 @@ def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
                 target = int(where[0])
                 rows = batch.take(pa.array(piece))
                 if writers[target] is None:
-                    writers[target] = pq.ParquetWriter(files[target], rows.schema)
+                    writers[target] = pa.ipc.new_stream(files[target], rows.schema)
                 writers[target].write_batch(rows)  # type: ignore[union-attr]
         for i, writer in enumerate(writers):
             if writer is None:  # no activity for this chunk's leads: an empty file with the columns
-                pq.write_table(source.schema_arrow.empty_table().select(columns).append_column(
-                    ROW, pa.array([], pa.int64())), files[i])
+                empty = source.schema_arrow.empty_table().select(columns).append_column(ROW, pa.array([], pa.int64()))
+                with pa.ipc.new_stream(files[i], empty.schema) as empty_file:
+                    empty_file.write_table(empty)
     finally:
         for writer in writers:
             if writer is not None:
                 writer.close()
     return files
+
+
+def _read_routed(path: Path) -> pa.Table:
+    """A chunk's activities as :func:`_route_activities` wrote them."""
+    with pa.ipc.open_stream(path) as routed:
+        return routed.read_all()
 
 
 def _codes(raw: pa.Array | pa.ChunkedArray, known: pa.Array) -> np.ndarray:

@@ -202,7 +202,8 @@ def _lead_chunks(path: Path, ids: _Leads) -> Iterator[tuple[int, pa.Table]]:
 
 def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
     """One temporary file per chunk with the activities of its leads, in input order, numbered. The files are
-    Arrow IPC, read back once: Parquet's encoding and compression cost more than they save here."""
+    Arrow IPC, read back once (Parquet's encoding costs more than it saves here), zstd-compressed: a fifth of
+    the disk of uncompressed files for ~3 % of the run (DECISIONS K29)."""
     source = pq.ParquetFile(path)
     columns = list(ACTIVITY_COLUMNS)
     files = [scratch / f"activities-{i:05d}.arrow" for i in range(ids.chunks)]
@@ -235,18 +236,21 @@ def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
                 target = int(where[0])
                 rows = batch.take(pa.array(piece))
                 if writers[target] is None:
-                    writers[target] = pa.ipc.new_stream(files[target], rows.schema)
+                    writers[target] = pa.ipc.new_stream(files[target], rows.schema, options=_SCRATCH)
                 writers[target].write_batch(rows)  # type: ignore[union-attr]
         for i, writer in enumerate(writers):
             if writer is None:  # no activity for this chunk's leads: an empty file with the columns
                 empty = source.schema_arrow.empty_table().select(columns).append_column(ROW, pa.array([], pa.int64()))
-                with pa.ipc.new_stream(files[i], empty.schema) as empty_file:
+                with pa.ipc.new_stream(files[i], empty.schema, options=_SCRATCH) as empty_file:
                     empty_file.write_table(empty)
     finally:
         for writer in writers:
             if writer is not None:
                 writer.close()
     return files
+
+
+_SCRATCH = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
 def _read_routed(path: Path) -> pa.Table:

@@ -19,6 +19,14 @@ ODD = [None, 0.0, -0.0, 1.0, 1, True, 2.5, float("nan"), "None", "1", "a", "Zür
 _many = st.integers(FEW_VALUES + 1, 4 * FEW_VALUES)
 
 
+def _odd_column(data, n: int) -> np.ndarray:
+    """``n`` values drawn from a few of :data:`ODD`, as an object column."""
+    pool = data.draw(st.lists(st.sampled_from(ODD), min_size=1, max_size=6, unique_by=repr))
+    column = np.empty(n, dtype=object)
+    column[:] = data.draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    return column
+
+
 def _same_partition(codes: np.ndarray, reference: np.ndarray) -> None:
     """Rows share a code exactly when they share a reference code (the numbering itself may differ)."""
     pairs = set(zip(codes.tolist(), reference.tolist(), strict=True))
@@ -28,9 +36,7 @@ def _same_partition(codes: np.ndarray, reference: np.ndarray) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.data(), _many)
 def test_distinct_pairs_are_the_pairs_whose_sentence_and_printed_value_are_equal(data, n: int) -> None:
-    pool = data.draw(st.lists(st.sampled_from(ODD), min_size=1, max_size=6, unique_by=repr))
-    values = np.empty(n, dtype=object)
-    values[:] = data.draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    values = _odd_column(data, n)
     texts = np.array(data.draw(st.lists(st.sampled_from(["A", "B", "C"]), min_size=n, max_size=n)), dtype=object)
     distinct: dict[tuple[str, str], int] = {}
     reference = [distinct.setdefault((t, repr(v)), len(distinct)) for t, v in zip(texts, values, strict=True)]
@@ -65,9 +71,7 @@ def test_distinct_rows_group_the_rows_np_unique_groups(data, n: int, width: int)
 @settings(max_examples=300, deadline=None)
 @given(st.data(), _many)
 def test_plain_values_are_the_per_value_rule(data, n: int) -> None:
-    pool = data.draw(st.lists(st.sampled_from(ODD), min_size=1, max_size=6, unique_by=repr))
-    column = np.empty(n, dtype=object)
-    column[:] = data.draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    column = _odd_column(data, n)
     floats = np.array(data.draw(st.lists(st.sampled_from([0.0, -0.0, 1.5, np.nan]), min_size=n, max_size=n)))
     for values in (column, floats, floats.astype(np.float32), np.arange(n)):
         reference = [None if (v is None or (isinstance(v, float) and np.isnan(v))) else

@@ -48,6 +48,7 @@ from serving.gate import Answer
 
 logger = logging.getLogger("leadscore.serving")
 
+
 @dataclass(frozen=True)
 class ModelFile:
     """The served model as the scoring process loads it: its verified file and what the worker calls it."""

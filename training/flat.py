@@ -218,13 +218,14 @@ def _out_of_fold_logreg(frame: pd.DataFrame, folds: list[tuple[np.ndarray, np.nd
     return classification_metrics(frame[LABEL].to_numpy()[held], p.to_numpy()[held])
 
 
-def champion_features_for(test_table: pd.DataFrame, label: str) -> ChampionFeatures:
+def champion_features_for(test_table: pd.DataFrame, label: str, converted: Sequence[str] = ()) -> ChampionFeatures:
     """What ``log_and_register`` calls to score the current champion on this run's test rows.
 
     ``test_table`` is the loaded table's test rows with every column (also the ones this run excluded,
     since a champion may have kept one). Raises :class:`ChampionNotComparable` when the champion is not a
-    flat model of the same label, or uses a column the table does not have (it would be scored on
-    invented missing values, and the gate would compare unlike with unlike).
+    flat model of the same label read the same way (the same ``converted`` values), or uses a column the
+    table does not have (it would be scored on invented missing values, and the gate would compare unlike
+    with unlike).
     """
 
     def build(champion: Any) -> pd.DataFrame:
@@ -234,6 +235,10 @@ def champion_features_for(test_table: pd.DataFrame, label: str) -> ChampionFeatu
             raise ChampionNotComparable(f"the champion is a {mode}-mode model: it cannot be scored on a flat table")
         if info.get("label") != label:
             raise ChampionNotComparable(f"the champion predicts {info.get('label')!r}, this run {label!r}")
+        theirs = sorted(v.casefold() for v in (info.get("outcome_values") or {}).get("converted", []))
+        if theirs != sorted(v.strip().casefold() for v in converted):
+            raise ChampionNotComparable(f"the champion counts {theirs or '1/true/yes'} of {label!r} as converted, "
+                                        f"this run {list(converted) or '1/true/yes'}")
         missing = [name for name in champion.catalogue.names if name not in test_table.columns]
         if missing:
             shown = ", ".join(map(repr, missing))
@@ -271,25 +276,30 @@ def train_flat_from_file(
     time_column: str | None = None,
     drop: Sequence[str] = (),
     keep: Sequence[str] = (),
+    converted: Sequence[str] = (),
+    still_open: Sequence[str] = (),
     tracking_uri: str | None = None,
     progress: Progress = print,
 ) -> LoggedRun:
     """Train in flat mode on ``table`` and register the result: what ``leadscore train --table`` runs.
 
     ``keep`` names columns the leakage screen flags that the user knows were filled in before the
-    outcome. Any exception before registration leaves the champion alias untouched.
+    outcome; ``converted`` and ``still_open`` read a status column as the outcome
+    (:func:`features.loading.load_flat_table`). Any exception before registration leaves the champion alias
+    untouched.
     """
     configure(tracking_uri)
     with training_run(config, "flat"):
         data, report = load_flat_table(table, label=label, id_column=id_column, time_column=time_column, drop=drop,
-                                       for_training=True)
+                                       for_training=True, converted=converted, still_open=still_open)
         progress(report.to_text())
         training = train_flat(data, config, label=label, id_column=id_column, time_column=time_column, drop=drop,
                               keep=keep, progress=progress)
+        training.result.bundle.info["outcome_values"] = {"converted": list(converted), "open": list(still_open)}
         result = training.result
         test_table = data.features.iloc[training.held].set_axis(result.test.index, axis=0)
         logged = log_and_register(
-            result, config, {"table": table}, champion_features_for(test_table, label),
+            result, config, {"table": table}, champion_features_for(test_table, label, converted),
             _input_example(data.features, result.bundle.catalogue.names),
             data_report=report.to_dict(max_issues=1000), progress=progress,
         )

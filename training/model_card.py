@@ -26,8 +26,8 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         (f"The probability that an open lead becomes a sales opportunity within **{config.horizon_days} days** "
          "of the scoring moment, calibrated so that 0.30 means 30 of 100 such leads convert."
          if b.mode == "event" else
-         f"The probability that a lead's `{b.info.get('label')}` is 1 (flat mode: one row per lead, the outcome "
-         "as the export records it), calibrated so that 0.30 means 30 of 100 such leads have it."),
+         f"The probability that a lead's `{b.info.get('label')}` {_outcome_text(b.info)} (flat mode: one row per "
+         "lead, the outcome as the export records it), calibrated so that 0.30 means 30 of 100 such leads have it."),
         "",
         "## Data",
         *(f"- `{k}`: sha256 `{v}`" for k, v in fingerprints.items()),
@@ -91,3 +91,12 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         "extrapolation.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _outcome_text(info: dict) -> str:
+    """The outcome in words: "is 1", or the status values named as converted (and those left out as open)."""
+    named = info.get("outcome_values") or {}
+    converted, still_open = named.get("converted") or [], named.get("open") or []
+    text = f"is {' or '.join(map(repr, converted))}" if converted else "is 1"
+    return text + (f"; rows with {' or '.join(map(repr, still_open))} were left out as not decided yet"
+                   if still_open else "")

@@ -1,8 +1,15 @@
 """Flat mode: one row per lead with a 0/1 outcome (e.g. the x_education export).
 
 What costs a row: a CSV row with more fields than the header, an empty row, a missing or duplicate id and,
-when training, a missing or unparseable label or time. Every other column is a feature: numbers when every
-present value is a plain number (:func:`features.values.numeric_column`), text otherwise.
+when training, a missing or unparseable label or time, or an outcome not decided yet. Every other column is a
+feature: numbers when every present value is a plain number (:func:`features.values.numeric_column`), text
+otherwise.
+
+The outcome is 0/1, true/false, yes/no or ja/nein, or a status column (a CRM's lead status: Won / Lost /
+Open ...) read with the values the user names: ``converted`` values are 1, ``still_open`` values have no
+outcome yet and are left out of training (counting them as "not converted" would teach the model that leads
+still being worked never convert), every other present value is 0. Values match without case or surrounding
+spaces, and the data report says how each was read.
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ from features.loading.files import read_raw
 from features.loading.ledger import RowLedger, each, empty_rows, missing_rates, reject_duplicates
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport
 
-_LABEL_VALUES = "expected 0/1, true/false, yes/no or ja/nein"
+_OUTCOME_WORDS = "0/1, true/false, yes/no or ja/nein"
+_LABEL_VALUES = f"expected {_OUTCOME_WORDS}"
+_NAME_THE_VALUES = ("name the values that mean converted (`--converted`, repeatable; `--open` for outcomes not "
+                    "decided yet)")
 
 
 @dataclass
@@ -66,6 +76,8 @@ def load_flat_table(
     time_column: str | None = None,
     drop: Sequence[str] = (),
     for_training: bool = True,
+    converted: Sequence[str] = (),
+    still_open: Sequence[str] = (),
 ) -> tuple[FlatData, DataReport]:
     """Load a one-row-per-lead table for training or scoring.
 
@@ -73,7 +85,9 @@ def load_flat_table(
     training, optional for scoring. ``id_column`` identifies leads (duplicates: later rows rejected),
     ``time_column`` orders them in time (dates, or numbers such as a lead number that grows with time),
     ``drop`` lists columns that must not become features (leaks, identifiers). A column to drop that is
-    absent is fatal when training (a typo would let a leak through) and fine when scoring.
+    absent is fatal when training (a typo would let a leak through) and fine when scoring. ``converted`` and
+    ``still_open`` read a status column as the outcome (see the module docstring); a value named there that
+    the column never holds is fatal (a typo would count every converted lead as not converted).
     """
     raw = read_raw(path)
     name, frame = raw.name, raw.frame
@@ -91,13 +105,16 @@ def load_flat_table(
         rows.reject(ids.isna(), id_column, values.MISSING_REQUIRED)
 
     labels = label_text = bad_label = None
+    reading = ""
     if has_label:
         assert label is not None
         label_text = values.text_column(frame[label])
-        labels = pd.Series(values.map_distinct(frame[label], values.flag), index=frame.index, dtype="float64")
-        bad_label = label_text.notna() & labels.isna()
+        labels, is_open, reading = _outcomes(frame[label], label_text, name, label, converted, still_open)
+        bad_label = label_text.notna() & labels.isna() & ~is_open
         if for_training:
             rows.reject(label_text.isna(), label, values.MISSING_REQUIRED)
+            rows.reject(is_open, label, each(label_text, lambda v: f"outcome not decided yet ({v!r}): left out of "
+                                                                   "training"), label_text)
             rows.reject(bad_label, label, each(label_text, lambda v: f"unparseable label {v!r} ({_LABEL_VALUES})"),
                         label_text)
 
@@ -121,7 +138,7 @@ def load_flat_table(
         assert label is not None
         kept_labels = labels[keep]
         if for_training:
-            label_array = _training_labels(kept_labels, name, label, rows)
+            label_array = _training_labels(kept_labels, name, label, rows, label_text)
         else:
             rows.warn(bad_label, label, each(label_text, lambda v: f"unparseable label {v!r}: labels not returned"))
             if kept_labels.notna().all():
@@ -143,6 +160,7 @@ def load_flat_table(
     report.warnings.extend(sorted(rows.warnings, key=lambda issue: issue.row))
     report.ignored_columns["table"] = [c for c in frame.columns if c in set(drop) | set(raw.unnamed)]
     report.missing_rates["table"] = missing_rates(features)
+    report.label_reading = reading
     return FlatData(features, label_array, id_series.rename(id_column), time_series, source_row), report
 
 
@@ -162,8 +180,48 @@ def _check_columns(frame: pd.DataFrame, name: str, label: str | None, id_column:
         raise DataContractError(f"{name}: the table has a header but no rows")
 
 
-def _training_labels(kept_labels: pd.Series, name: str, label: str, rows: RowLedger) -> np.ndarray:
-    """The kept rows' labels; stops when they hold fewer than two classes, saying which check took the rows."""
+def _outcomes(raw: pd.Series, text: pd.Series, name: str, label: str, converted: Sequence[str],
+              still_open: Sequence[str]) -> tuple[pd.Series, np.ndarray, str]:
+    """Each row's outcome (1.0, 0.0, or NaN when missing, unreadable or open), which rows are open, and one
+    line saying how the values were read (empty for a plain 0/1 column)."""
+    folded = text.str.casefold()
+    present = set(folded.dropna())
+    wanted = {v.strip().casefold(): v for v in (*converted, *still_open)}
+    unknown = [given for key, given in wanted.items() if key not in present]
+    if unknown:
+        raise DataContractError(f"{name}: label column {label!r} never holds {unknown[0]!r}; it holds "
+                                f"{_value_counts(text)}")
+    yes = {v.strip().casefold() for v in converted}
+    wait = {v.strip().casefold() for v in still_open}
+    if yes & wait:
+        raise DataContractError(f"{name}: {sorted(yes & wait)[0]!r} is named both converted and open")
+    if yes:
+        labels = pd.Series(np.where(folded.isin(yes), 1.0, 0.0), index=text.index).mask(text.isna())
+    else:
+        labels = pd.Series(values.map_distinct(raw, values.flag), index=text.index, dtype="float64")
+    is_open = folded.isin(wait).to_numpy()
+    labels = labels.mask(is_open)
+    if not (yes or wait):
+        return labels, is_open, ""
+    parts = [f"{what}: {_value_counts(text[folded.isin(keys)])}" for what, keys in
+             (("converted", yes), ("not decided yet, left out of training", wait)) if keys]
+    others = text[text.notna() & ~folded.isin(yes | wait)]
+    if yes and len(others):
+        parts.append(f"not converted: {_value_counts(others)}")
+    return labels, is_open, f"Outcome {label!r} read as " + "; ".join(parts)
+
+
+def _value_counts(text: pd.Series, shown: int = 6) -> str:
+    """'Lost' (4,620), 'Won' (1,135), … : a column's commonest values with their rows."""
+    counts = text.value_counts()
+    listed = ", ".join(f"{value!r} ({count:,})" for value, count in counts.head(shown).items())
+    return listed + (f" and {len(counts) - shown:,} more values" if len(counts) > shown else "")
+
+
+def _training_labels(kept_labels: pd.Series, name: str, label: str, rows: RowLedger,
+                     label_text: pd.Series | None = None) -> np.ndarray:
+    """The kept rows' labels; stops when they hold fewer than two classes, saying which check took the rows
+    (and, when the values are not 0/1, what the column holds and how to name its values)."""
     classes = sorted(set(kept_labels.dropna().astype(int).tolist()))
     if not classes:
         by_field: dict[str, int] = {}
@@ -171,7 +229,10 @@ def _training_labels(kept_labels: pd.Series, name: str, label: str, rows: RowLed
             by_field[issue.field] = by_field.get(issue.field, 0) + 1
         why = ", ".join(f"{count:,} rejected for {field}" for field, count in sorted(by_field.items(),
                                                                                    key=lambda kv: -kv[1])[:3])
-        raise DataContractError(f"{name}: label column {label!r} has no usable value in any row ({why})")
+        hint = ""
+        if label_text is not None and label_text.notna().any():
+            hint = f"; it holds {_value_counts(label_text)}, not {_OUTCOME_WORDS}: {_NAME_THE_VALUES}"
+        raise DataContractError(f"{name}: label column {label!r} has no usable value in any row ({why}){hint}")
     if len(classes) < 2:
         raise DataContractError(f"{name}: label column {label!r} has one class only ({classes[0]}) "
                                 f"in {len(kept_labels)} usable rows: cannot learn what converts")

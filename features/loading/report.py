@@ -56,6 +56,8 @@ class DataReport:
     extra_columns: list[str] = field(default_factory=list)  #: declared extra fit columns found
     missing_rates: dict[str, dict[str, float]] = field(default_factory=dict)  #: after cleaning
     files: dict[str, str] = field(default_factory=dict)  #: table name → the file it was read from
+    #: how an outcome column's values were read (flat mode with ``converted`` values), one line
+    label_reading: str = ""
 
     def rejected_per_table(self) -> dict[str, int]:
         """Rejected rows per table (``rows_read == rows_kept + rejected`` holds for each table)."""
@@ -80,6 +82,7 @@ class DataReport:
             "ignored_columns": {table: list(cols) for table, cols in self.ignored_columns.items()},
             "extra_columns": list(self.extra_columns),
             "missing_rates": {table: dict(rates) for table, rates in self.missing_rates.items()},
+            "label_reading": self.label_reading,
         }
         return result
 
@@ -113,6 +116,8 @@ class DataReport:
             lines.append(f"Ignored columns: {shown}")
         if self.extra_columns:
             lines.append(f"Extra columns used: {', '.join(self.extra_columns)}")
+        if self.label_reading:
+            lines.append(self.label_reading)
         rates = [
             (rate, f"{table}.{column}")
             for table, columns in self.missing_rates.items()

@@ -23,6 +23,12 @@ def train(
     drop: Annotated[list[str] | None, typer.Option(help="Flat mode: columns to leave out (repeatable).")] = None,
     keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
                     ] = None,
+    converted: Annotated[list[str] | None, typer.Option(
+        help="Flat mode, a status outcome (Won / Lost / Open ...): a value meaning converted (repeatable); "
+             "other values count as not converted.")] = None,
+    still_open: Annotated[list[str] | None, typer.Option(
+        "--open", help="Flat mode: an outcome value not decided yet (repeatable); those rows are left out of "
+                       "training.")] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
     mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
@@ -54,8 +60,12 @@ def train(
             from training.flat import train_flat_from_file
 
             logged = train_flat_from_file(table, config, label=label, id_column=id_column, time_column=time_column,
-                                          drop=tuple(drop or ()), keep=tuple(keep or ()), progress=say)
+                                          drop=tuple(drop or ()), keep=tuple(keep or ()),
+                                          converted=tuple(converted or ()), still_open=tuple(still_open or ()),
+                                          progress=say)
         else:
+            if converted or still_open:
+                fail("--converted and --open read a flat table's outcome column: give --table and --label", 2)
             if leads is None or (conversions is None and mapping is None):
                 fail("event mode needs --leads and --conversions (and usually --activities; with --mapping the "
                       "conversions can come from the leads export); flat mode needs --table and --label", 2)

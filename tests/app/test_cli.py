@@ -69,6 +69,17 @@ def test_train_on_a_file_missing_a_required_column_names_file_and_column(project
     assert "champion is unchanged" in result.stderr
 
 
+def test_a_status_outcome_without_converted_values_is_one_line_saying_which_option_to_give(project: Path) -> None:
+    (project / "stages.csv").write_text("id,visits,Stage\n1,3,Won\n2,1,Lost\n3,2,Open\n")
+    result = _run(["train", "--table", "stages.csv", "--label", "Stage"], project)
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "'Won' (1), 'Lost' (1), 'Open' (1)" in result.stderr and "`--converted`" in result.stderr
+    result = _run(["train", "--table", "stages.csv", "--label", "Stage", "--converted", "Wonn"], project)
+    assert result.returncode == 1 and "never holds 'Wonn'" in result.stderr
+    result = _run(["train", "--leads", "stages.csv", "--conversions", "stages.csv", "--converted", "Won"], project)
+    assert result.returncode == 2 and "--table" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_serve_refuses_to_start_without_a_token(project: Path) -> None:
     result = _run(["serve"], project, {"LEADSCORE_API_TOKEN": ""})
     assert result.returncode == 1 and "LEADSCORE_API_TOKEN" in result.stderr

@@ -8,6 +8,7 @@ read the result. The real x_education export is used when ``../shared/datasets``
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -252,6 +253,30 @@ def test_yes_no_labels_become_one_for_yes(table, export):
     assert 0 < data.label.mean() < 1
 
 
+def test_a_status_outcome_trains_on_the_decided_leads_and_the_card_says_what_converted_means(export, store,
+                                                                                            tmp_path):
+    """A CRM's stage column as the outcome: 'Closed Won' converted, 'Open' left out, anything else not."""
+    stages = export.assign(Stage=np.where(export["Won"] == "yes", "Closed Won", "Closed Lost"))
+    stages.loc[stages.index % 10 == 0, "Stage"] = "Open"
+    path = tmp_path / "stages.csv"
+    stages.drop(columns=["Won", "Sales Status"]).to_csv(path, index=False)
+    config = TrainConfig(experiment="flat", model_name="flat-stages", booster=ONE_THREAD, search=False)
+
+    logged = train_flat_from_file(path, config, label="Stage", id_column="Lead ID", converted=["closed won"],
+                                  still_open=["Open"], tracking_uri=store, **QUIET)
+
+    client = MlflowClient()
+    report = json.loads(Path(client.download_artifacts(logged.run_id, "data_report.json", str(tmp_path))).read_text())
+    assert report["rows_kept"] == {"table": N - N // 10} and report["rejected_count"] == N // 10
+    assert "not decided yet, left out of training: 'Open' (150)" in report["label_reading"]
+    card = Path(client.download_artifacts(logged.run_id, "model_card.md", str(tmp_path))).read_text()
+    assert "`Stage` is 'closed won'; rows with 'Open' were left out as not decided yet" in card
+    bundle, _ = load_version("flat-stages", logged.model_version)
+    assert bundle.info["outcome_values"] == {"converted": ["closed won"], "open": ["Open"]}
+    # the same signal as the yes/no outcome it was made from (cross-fitted AUC there: ~0.8)
+    assert logged.metrics["roc_auc"] > 0.75
+
+
 def test_keep_brings_a_flagged_column_back_into_the_model(table):
     data, _ = load_flat_table(table, label="Won", id_column="Lead ID")
 
@@ -343,6 +368,7 @@ def test_a_flat_champion_is_scored_on_the_same_test_rows(registered, table):
 @pytest.mark.parametrize("change, message", [
     ({"mode": "event"}, "event-mode"),
     ({"info": {"label": "Converted"}}, "predicts 'Converted'"),
+    ({"info": {"label": "Won", "outcome_values": {"converted": ["Deal won"]}}}, "counts \\['deal won'\\] of 'Won'"),
 ])
 def test_a_champion_of_another_mode_or_label_cannot_be_compared(registered, table, change, message):
     data, _ = load_flat_table(table, label="Won", id_column="Lead ID")

@@ -63,6 +63,52 @@ def test_flat_label_with_one_class_is_fatal(make_file):
         load_flat_table(table, label="won")
 
 
+STATUS = "id,x,Status\nA,1,Won\nB,2,lost\nC,3, open \nD,4,Disqualified\nE,5,WON\nF,6,\n"
+
+
+def test_a_status_outcome_is_read_with_the_values_the_user_names(make_file):
+    """A CRM's lead status as the outcome: the named values are converted, open ones are left out of training
+    (not counted as "never converts"), any other value is not converted; case and spaces do not matter."""
+    table = make_file("flat.csv", STATUS)
+
+    data, report = load_flat_table(table, label="Status", id_column="id", converted=["won"], still_open=["Open"])
+
+    assert data.ids.tolist() == ["A", "B", "D", "E"] and data.label.tolist() == [1, 0, 0, 1]
+    reasons = {issue.lead_id: issue.reason for issue in report.rejected}
+    assert reasons == {"C": "outcome not decided yet ('open'): left out of training",
+                       "F": "missing required value"}
+    assert report.label_reading == ("Outcome 'Status' read as converted: 'Won' (1), 'WON' (1); not decided yet, "
+                                    "left out of training: 'open' (1); not converted: 'lost' (1), 'Disqualified' (1)")
+    assert report.label_reading in report.to_text()
+
+
+def test_a_status_outcome_without_named_values_says_what_it_holds_and_what_to_do(make_file):
+    table = make_file("flat.csv", STATUS)
+
+    with pytest.raises(DataContractError, match=r"'Status' has no usable value in any row \(6 rejected for "
+                                                r"Status\); it holds 'Won' \(1\), .*: name the values that mean "
+                                                r"converted \(`--converted`"):
+        load_flat_table(table, label="Status", id_column="id")
+
+
+@pytest.mark.parametrize("named", [{"converted": ["Wonn"]}, {"converted": ["Won"], "still_open": ["Pending"]}])
+def test_a_named_outcome_value_the_column_never_holds_is_fatal(make_file, named):
+    """A typo in a converted value would silently count every converted lead as not converted."""
+    table = make_file("flat.csv", STATUS)
+    missing = [*named.get("converted", []), *named.get("still_open", [])][-1]
+
+    with pytest.raises(DataContractError, match=rf"'Status' never holds '{missing}'; it holds 'Won' \(1\)"):
+        load_flat_table(table, label="Status", converted=named["converted"], still_open=named.get("still_open", ()))
+
+
+def test_open_values_also_leave_rows_out_of_a_yes_no_outcome(make_file):
+    table = make_file("flat.csv", "x,won\n1,yes\n2,no\n3,pending\n4,yes\n")
+
+    data, report = load_flat_table(table, label="won", still_open=["pending"])
+
+    assert data.label.tolist() == [1, 0, 1] and [i.row for i in report.rejected] == [3]
+
+
 def test_flat_missing_label_column_is_fatal_for_training_and_optional_for_scoring(make_file):
     table = make_file("flat.csv", "x,y\n1,a\n")
 

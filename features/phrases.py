@@ -257,7 +257,8 @@ def activity_label(activity: str, lang: Lang) -> str:
 #: The rulebook's messages (features.values, features.records) in German, pattern → replacement.
 _MESSAGES_DE: tuple[tuple[str, str], ...] = (
     (r"^missing required value", "Pflichtangabe fehlt"),
-    (r"^unparseable timestamp (.+) \(expected ISO 8601\)", r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601)"),
+    (r"^unparseable timestamp (.+) \(expected ISO 8601 or DD\.MM\.YYYY\)",
+     r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601 oder TT.MM.JJJJ)"),
     (r"^not a number (.+): set to missing", r"keine Zahl \1: als fehlend gewertet"),
     (r"^negative value set to missing", "negativer Wert: als fehlend gewertet"),
     (r"^duplicate lead_id \(first seen at index (\d+)\)", r"doppelte lead_id (zuerst bei Index \1)"),

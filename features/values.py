@@ -32,8 +32,10 @@ The rules
   marks a code, not a number.
 * **Flags** (:func:`flag`): ``1/0``, ``true/false``, ``yes/no``, ``ja/nein``.
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
-  ``2024-03-01``); no offset means UTC. Day-first forms (``01.03.2024``) and Unix timestamps are not
-  guessed: such a value is unparseable. Moments are integer microseconds since the epoch, UTC.
+  ``2024-03-01``), or a dotted day-first date as German, Austrian and Swiss exports write it (``01.03.2024``,
+  ``1.3.2024 14:30[:15]``: dots put the day first in every locale that writes them); no offset means UTC.
+  Slashed forms (``03/01/2024``: US or UK?), two-digit years and Unix timestamps are not guessed: such a
+  value is unparseable. Moments are integer microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ MAX_CATEGORY_CHARS = 64
 
 MISSING_REQUIRED = "missing required value"
 NEGATIVE = "negative value set to missing"
-NOT_ISO = "expected ISO 8601"
+NOT_ISO = "expected ISO 8601 or DD.MM.YYYY"
 
 _LONGEST_MARKER = max(len(marker) for marker in MISSING_MARKERS)
 _CACHE_SIZE = 65536
@@ -354,7 +356,31 @@ def moments(values: Sequence[object] | Column) -> tuple[np.ndarray, np.ndarray, 
     parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce")
     micro = pd.Series(parsed).dt.as_unit("us").array.asi8 if len(parsed) else np.zeros(0, dtype=np.int64)
     bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
-    return micro, bad, shown
+    return *_day_first(shown, micro, bad), shown
+
+
+_DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+
+
+def _day_first(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` with the values ISO 8601 left unread that are dotted day-first dates read day
+    first (see the module docstring); an ISO file pays nothing."""
+    if not bad.any():
+        return micro, bad
+    where = np.flatnonzero(bad)
+    texts = pd.Series(shown).iloc[where].reset_index(drop=True)
+    todo = np.flatnonzero(texts.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False))
+    micro, bad = micro.copy(), bad.copy()
+    for form in _DAY_FIRST_FORMATS:
+        if not todo.size:
+            break
+        read = pd.to_datetime(texts.iloc[todo], format=form, utc=True, errors="coerce").dt.as_unit("us").array.asi8
+        hit = read != NOT_A_MOMENT
+        micro[where[todo[hit]]] = read[hit]
+        bad[where[todo[hit]]] = False
+        todo = todo[~hit]
+    return micro, bad
 
 
 def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
@@ -374,7 +400,7 @@ def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, list[
     else:
         micro = np.array(read, dtype=np.int64)
     bad = np.array([t is not None for t in shown]) & (micro == NOT_A_MOMENT)
-    return micro, bad, shown
+    return *_day_first(shown, micro, bad), shown
 
 
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"

@@ -15,8 +15,9 @@ from typing_extensions import TypedDict
 
 from features.contract import ACTIVITY_TYPES
 
-_MOMENT = ("ISO 8601 (`2026-03-01T10:00:00Z`, `…+02:00`, `2026-03-01 10:00`, `2026-03-01`); no offset means UTC. "
-           "Day-first forms and Unix timestamps are not guessed: such a value is reported as unparseable.")
+_MOMENT = ("ISO 8601 (`2026-03-01T10:00:00Z`, `…+02:00`, `2026-03-01 10:00`, `2026-03-01`) or a dotted day-first "
+           "date as German exports write it (`01.03.2026`, `1.3.2026 14:30`); no offset means UTC. Slashed forms, "
+           "two-digit years and Unix timestamps are not guessed: such a value is reported as unparseable.")
 _AMOUNT = ("A number, or text as CRM exports format it in German or English: `1.234.567,89`, `1,234,567.89`, "
            "`25 000`, `€ 1.500`. A negative value or text that is not a number is read as missing, with a "
            "warning naming the field.")

@@ -61,7 +61,7 @@ def test_amounts_read_german_and_english_grouping_and_name_what_they_drop(raw: o
 
 def test_moments_are_iso_8601_with_utc_as_the_default_and_nothing_else() -> None:
     raw = ["2024-03-01T10:00:00Z", "2024-03-01T12:00:00+02:00", "2024-03-01 10:00", "2024-03-01",
-           "2024-03-01T10:00:00.1234567Z", "01.03.2024", "1700000000", "yesterday", "", None, "Select"]
+           "2024-03-01T10:00:00.1234567Z", "03/01/2024", "1700000000", "yesterday", "", None, "Select"]
     micro, bad, _ = values.moments(raw)
     at_ten = values.moment_us("2024-03-01T10:00:00Z")
     assert micro[:3].tolist() == [at_ten, at_ten, at_ten]
@@ -69,6 +69,21 @@ def test_moments_are_iso_8601_with_utc_as_the_default_and_nothing_else() -> None
     assert micro[4] == at_ten + 123_456  # digits beyond microseconds are dropped, not rounded
     assert bad.tolist() == [False] * 5 + [True, True, True, False, False, False]
     assert (micro[5:] == values.NOT_A_MOMENT).all()
+
+
+@pytest.mark.parametrize("as_given", [list, lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v, dtype=object)])
+def test_dotted_dates_are_read_day_first_as_german_exports_write_them(as_given) -> None:
+    """01.03.2024 is the 1st of March wherever dots are written; a slashed form or a two-digit year could be
+    either way round or any century, and no such day stays no such day."""
+    raw = ["01.03.2024", "1.3.2024 10:00", "01.03.2024 10:00:30", "31.12.2025", "31.02.2024", "01.03.24",
+           "03/01/2024", "2024-03-01T10:00:00Z"]
+    micro, bad, _ = values.moments(as_given(raw))
+    midnight = values.moment_us("2024-03-01")
+    assert micro[:4].tolist() == [midnight, midnight + 36_000_000_000, midnight + 36_030_000_000,
+                                  values.moment_us("2025-12-31")]
+    assert bad.tolist() == [False] * 4 + [True, True, True, False]
+    assert values.unparseable_moment("31.02.2024") == ("unparseable timestamp '31.02.2024' "
+                                                       "(expected ISO 8601 or DD.MM.YYYY)")
 
 
 def test_typed_moments_are_taken_as_they_are_and_a_naive_one_means_utc() -> None:

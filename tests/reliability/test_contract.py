@@ -84,7 +84,7 @@ def test_a_wrong_type_in_a_lead_is_a_400_naming_the_field(server: str, leads: li
 
 def test_a_card_for_an_unreadable_lead_is_a_422_json_naming_the_field(server: str, leads: list[dict],
                                                                        auth: dict) -> None:
-    response = httpx.post(f"{server}/card", json={"leads": [{**leads[0], "created_at": "31.12.2025"}]},
+    response = httpx.post(f"{server}/card", json={"leads": [{**leads[0], "created_at": "31.02.2025"}]},
                           headers=auth, timeout=30)
     assert response.status_code == 422 and response.headers["content-type"] == "application/json"
     assert response.json()["detail"][0]["loc"] == ["body", "leads", 0, "created_at"]

@@ -134,7 +134,25 @@ def test_unparseable_timestamp_rejects_the_row_with_its_number(make_file):
     assert data.leads["lead_id"].tolist() == ["L1"]
     [issue] = report.rejected
     assert (issue.row, issue.field, issue.value) == (2, "created_at", "31.02.2024")
-    assert issue.reason == "unparseable timestamp '31.02.2024' (expected ISO 8601)"
+    assert issue.reason == "unparseable timestamp '31.02.2024' (expected ISO 8601 or DD.MM.YYYY)"
+
+
+def test_a_german_export_loads_as_its_iso_twin(make_file):
+    """Semicolons, decimal commas and dotted day-first dates, as Excel writes a German CRM export."""
+    german = load_event_data(
+        make_file("leads.csv", "lead_id;created_at;annual_revenue\nL1;01.03.2024 09:30;1.500.000,50\n"
+                               "L2;2.4.2024;\n"),
+        make_file("activities.csv", "lead_id;occurred_at;activity_type\nL1;15.03.2024 14:05:09;Demo Request\n"),
+        make_file("conversions.csv", "lead_id;converted_at\nL1;30.04.2024\n"))
+    iso = load_event_data(
+        make_file("leads_iso.csv", "lead_id,created_at,annual_revenue\nL1,2024-03-01T09:30:00Z,1500000.50\n"
+                                   "L2,2024-04-02,\n"),
+        make_file("activities_iso.csv", "lead_id,occurred_at,activity_type\nL1,2024-03-15 14:05:09,demo_request\n"),
+        make_file("conversions_iso.csv", "lead_id,converted_at\nL1,2024-04-30\n"))
+
+    for table in ("leads", "activities", "conversions"):
+        pd.testing.assert_frame_equal(getattr(german[0], table), getattr(iso[0], table))
+    assert not german[1].rejected and not german[1].warnings
 
 
 def test_missing_lead_id_value_rejects_the_row(make_file):

@@ -17,9 +17,10 @@ The rules
 * **Folding** (:func:`fold_text`, :func:`snake`): for matching, text becomes plain ASCII words: lower case,
   umlauts written out (``ä`` → ``ae``, ``ß`` → ``ss``), other accents dropped, punctuation a space.
   :func:`snake` joins the words with ``_``: ``"Page  View"``, ``"page-view"``, ``"Page View!"`` → ``page_view``.
-* **Activity type** (:func:`activity_type`): the snake form of the value. A contract type
-  (:data:`~features.contract.ACTIVITY_TYPES`) is counted as itself; anything else is kept under its snake
-  form, reported, and counted as ``other``.
+* **Activity type** (:func:`activity_type`): the snake form of the value, read as the contract type it
+  names when it is what tools and German CRMs call one (``Email Opened``, ``Filled Out Form``, ``Demo
+  angefragt``: :mod:`features.activity_names`). A contract type (:data:`~features.contract.ACTIVITY_TYPES`)
+  is counted as itself; anything else is kept under its snake form, reported, and counted as ``other``.
 * **Amounts** (:func:`amount`; ``employee_count``, ``annual_revenue``): German and English grouping, because
   CRM report exports format numbers in the user's locale: spaces, no-break spaces and apostrophes inside
   the number are ignored, as is a leading or trailing ``€``/``EUR``; with both ``.`` and ``,`` the last one
@@ -51,6 +52,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from features.activity_names import ACTIVITY_SYNONYMS
 from features.contract import ACTIVITY_TYPES, MISSING_MARKERS
 
 #: Longest raw text a category is read from; a longer value is cut first (bounds work and cache memory).
@@ -202,13 +204,19 @@ def snake_of_folded(folded: str) -> str:
 
 
 def activity_type(value: object) -> str | None:
-    """The activity type a raw value names (its :func:`snake` form); ``None`` when missing."""
-    return _activity_type_of_text(value) if type(value) is str else snake(value)
+    """The activity type a raw value names: its :func:`snake` form, read as the contract type it stands for
+    when it is a known export name (:data:`~features.activity_names.ACTIVITY_SYNONYMS`); ``None`` when
+    missing."""
+    return _activity_type_of_text(value) if type(value) is str else _contract_name(snake(value))
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _activity_type_of_text(value: str) -> str | None:
-    return snake(value)  # cached: a request repeats a handful of types over its activities
+    return _contract_name(snake(value))  # cached: a request repeats a handful of types over its activities
+
+
+def _contract_name(name: str | None) -> str | None:
+    return ACTIVITY_SYNONYMS.get(name, name) if name is not None else None
 
 
 def is_contract_activity(name: str | None) -> bool:

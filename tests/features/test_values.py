@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from features import values
-from features.contract import MISSING_MARKERS
+from features.contract import ACTIVITY_TYPES, MISSING_MARKERS
 
 # text as exports hold it: markers in any case and padding, umlauts, odd whitespace, digits and punctuation
 _CELL = st.one_of(
@@ -84,6 +84,21 @@ def test_dotted_dates_are_read_day_first_as_german_exports_write_them(as_given) 
     assert bad.tolist() == [False] * 4 + [True, True, True, False]
     assert values.unparseable_moment("31.02.2024") == ("unparseable timestamp '31.02.2024' "
                                                        "(expected ISO 8601 or DD.MM.YYYY)")
+
+
+@pytest.mark.parametrize(("raw", "read"), [
+    ("Email Opened", "email_open"), ("Clicked Link in Email", "email_click"), ("Filled Out Form", "form_submit"),
+    ("Visited Web Page", "page_view"), ("Registered for Webinar", "webinar_registration"),
+    ("Attended Webinar", "webinar_attendance"), ("Free Trial", "trial_signup"), ("Unsubscribed", "email_unsubscribe"),
+    ("Demo angefragt", "demo_request"), ("Preisseite besucht", "pricing_page_view"), ("E-Mail geöffnet", "email_open"),
+    ("Formular ausgefüllt", "form_submit"), ("Webinar teilgenommen", "webinar_attendance"),
+    ("Page  View!", "page_view"),
+    # what the sales rep did, or a step before the contract's event: not guessed, counted as other
+    ("Email", "email"), ("Call", "call"), ("Meeting Booked", "meeting_booked"), ("Email Sent", "email_sent"),
+])
+def test_export_names_of_activities_are_read_as_the_contract_type_they_name(raw: str, read: str) -> None:
+    assert values.activity_type(raw) == read
+    assert values.is_contract_activity(read) == (read in ACTIVITY_TYPES)
 
 
 def test_typed_moments_are_taken_as_they_are_and_a_naive_one_means_utc() -> None:

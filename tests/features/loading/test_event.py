@@ -231,15 +231,18 @@ def test_unknown_activity_types_are_kept_and_counted_and_spellings_are_normalise
         """
         lead_id,occurred_at,activity_type
         L1,2024-03-04T09:00:00Z,Page View
-        L1,2024-03-05T09:00:00Z,Webinar Attended
-        L2,2024-03-05T09:00:00Z,webinar attended
+        L1,2024-03-05T09:00:00Z,Chat Started
+        L2,2024-03-05T09:00:00Z,chat started
+        L2,2024-03-06T09:00:00Z,Webinar Attended
+        L2,2024-03-07T09:00:00Z,Demo angefragt
         """,
     )
 
     data, report = load_event_data(leads_csv, activities)
 
-    assert data.activities["activity_type"].tolist() == ["page_view", "webinar_attended", "webinar_attended"]
-    assert report.unknown_activity_types == {"webinar_attended": 2}
+    assert data.activities["activity_type"].tolist() == ["page_view", "chat_started", "chat_started",
+                                                         "webinar_attendance", "demo_request"]
+    assert report.unknown_activity_types == {"chat_started": 2}
 
 
 def test_undeclared_extra_column_is_ignored_and_reported(make_file):

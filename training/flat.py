@@ -235,7 +235,7 @@ def champion_features_for(test_table: pd.DataFrame, label: str, converted: Seque
             raise ChampionNotComparable(f"the champion is a {mode}-mode model: it cannot be scored on a flat table")
         if info.get("label") != label:
             raise ChampionNotComparable(f"the champion predicts {info.get('label')!r}, this run {label!r}")
-        theirs = sorted(v.casefold() for v in (info.get("outcome_values") or {}).get("converted", []))
+        theirs = sorted(v.strip().casefold() for v in (info.get("outcome_values") or {}).get("converted", []))
         if theirs != sorted(v.strip().casefold() for v in converted):
             raise ChampionNotComparable(f"the champion counts {theirs or '1/true/yes'} of {label!r} as converted, "
                                         f"this run {list(converted) or '1/true/yes'}")

@@ -33,7 +33,7 @@ def _same_partition(codes: np.ndarray, reference: np.ndarray) -> None:
     assert len(pairs) == len(set(codes.tolist())) == len(set(reference.tolist()))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.data(), _many)
 def test_distinct_pairs_are_the_pairs_whose_sentence_and_printed_value_are_equal(data, n: int) -> None:
     values = _odd_column(data, n)
@@ -55,7 +55,7 @@ def test_distinct_pairs_tell_minus_zero_from_zero_and_text_from_none() -> None:
     assert distinct_pairs(texts, words)[1] == 2
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.data(), _many, st.integers(1, 4))
 def test_distinct_rows_group_the_rows_np_unique_groups(data, n: int, width: int) -> None:
     cells = st.integers(-1, 3) | st.integers(-2**40, 2**40)
@@ -68,7 +68,7 @@ def test_distinct_rows_group_the_rows_np_unique_groups(data, n: int, width: int)
     assert (codes[firsts] == np.arange(len(firsts))).all()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.data(), _many)
 def test_plain_values_are_the_per_value_rule(data, n: int) -> None:
     column = _odd_column(data, n)
@@ -81,7 +81,7 @@ def test_plain_values_are_the_per_value_rule(data, n: int) -> None:
         assert [type(v) for v in plain] == [type(v) for v in reference]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.data(), _many)
 def test_float_codes_group_the_values_that_print_alike(data, n: int) -> None:
     numbers = st.sampled_from([0.0, -0.0, 1.0, 0.1, 0.30000000000000004, np.nan, -np.nan, np.inf, 1e300])

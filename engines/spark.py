@@ -39,6 +39,7 @@ from engines.partition import (
 from features.config import FeatureConfig
 from features.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
 from features.loading.ledger import require_columns
+from features.mappings import contract_renames
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 from scoring.settings import env_number, env_text
@@ -146,7 +147,7 @@ def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, co
                      buckets: int | None) -> tuple[DataFrame, DataFrame, int, int]:
     """Leads and activities rows with their row numbers, keys and buckets; the number of buckets and of
     leads rows."""
-    lead_rows, rows_read = _numbered(spark, leads)
+    lead_rows, rows_read = _numbered(spark, leads, "leads")
     require_columns(pd.DataFrame(columns=lead_rows.columns), leads, "leads", REQUIRED_LEAD_COLUMNS, None)
     wanted = [*LEAD_COLUMNS, *config.extra_columns]
     missing = [c for c in config.extra_columns if c not in lead_rows.columns]
@@ -156,7 +157,7 @@ def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, co
     per_bucket = env_number("LEADSCORE_SPARK_LEADS_PER_BUCKET", LEADS_PER_BUCKET, smallest=1)
     n = buckets or max(spark.sparkContext.defaultParallelism, math.ceil(rows_read / per_bucket))
     if activities:
-        activity_rows, _ = _numbered(spark, activities)
+        activity_rows, _ = _numbered(spark, activities, "activities")
         require_columns(pd.DataFrame(columns=activity_rows.columns), activities, "activities", ACTIVITY_COLUMNS,
                         None)
         activity_rows = activity_rows.select(*ACTIVITY_COLUMNS, ROW)
@@ -166,13 +167,16 @@ def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, co
     return _bucket(_keyed(lead_rows), n), _bucket(_keyed(activity_rows), n), n, rows_read
 
 
-def _numbered(spark: SparkSession, uri: str) -> tuple[DataFrame, int]:
-    """The rows of the Parquet input ``uri`` with :data:`~engines.partition.ROW` (1-based, counted over its
-    files in path order, as a local run counts the rows of one file), and how many there are."""
+def _numbered(spark: SparkSession, uri: str, table: str) -> tuple[DataFrame, int]:
+    """The rows of the Parquet input ``uri`` (the contract's ``table``; headers in other words renamed as a
+    local run renames them, :func:`features.mappings.contract_renames`) with :data:`~engines.partition.ROW`
+    (1-based, counted over its files in path order, as a local run counts the rows of one file), and how
+    many there are."""
     from pyspark.sql import functions as F
 
-    frame = spark.read.parquet(uri).select("*", F.col("_metadata.file_path").alias(FILE),
-                                           F.col("_metadata.row_index").alias("_index"))
+    frame = spark.read.parquet(uri)
+    frame = frame.withColumnsRenamed(contract_renames(frame.columns, table)).select(
+        "*", F.col("_metadata.file_path").alias(FILE), F.col("_metadata.row_index").alias("_index"))
     counts = sorted((row[FILE], row["count"]) for row in frame.groupBy(FILE).count().collect())
     offsets, start = [], 0
     for file, count in counts:

@@ -5,6 +5,13 @@ order of preference), and how vendor picklist values translate into the contract
 :func:`apply_mapping` applies one to a raw table before the loader validates it, so a vendor export is
 checked by exactly the same rules as a file that already speaks the contract.
 
+Headers in other words
+----------------------
+With or without a vendor mapping, a header that names a contract column in other words is read as that
+column (:func:`contract_renames`): case, spaces, hyphens and underscores do not matter, so ``Lead ID``,
+``LeadId``, ``lead-id``, ``Created At`` and ``E-Mail`` are ``lead_id``, ``created_at`` and ``email``.
+Messages name the header the file has.
+
 How a mapping is applied
 ------------------------
 * ``columns``: ``contract column -> (vendor column, ...)``. The vendor columns present in the file are
@@ -105,15 +112,18 @@ HubSpot (contacts export from the contacts index page, engagement export, workfl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from features import values
 from features.contract import (
+    ACTIVITY_COLUMNS,
     ACTIVITY_TYPE,
+    CONVERSION_COLUMNS,
     CONVERTED_AT,
     CREATED_AT,
+    LEAD_COLUMNS,
     LEAD_ID,
     OCCURRED_AT,
 )
@@ -326,13 +336,12 @@ def apply_mapping(
     was filled from vendor columns, the vendor columns it came from, so messages can name the column
     the user actually has in the file.
     """
-    if mapping is None:
-        return frame, {}
-    if mapping not in MAPPINGS:
+    if mapping is not None and mapping not in MAPPINGS:
         raise ValueError(f"unknown mapping {mapping!r}; known mappings: {', '.join(sorted(MAPPINGS))}")
-    spec = MAPPINGS[mapping].get(table)
+    spec = MAPPINGS[mapping].get(table) if mapping is not None else None
     if spec is None:
-        return frame, {}
+        renames = contract_renames(frame.columns, table)
+        return (frame.rename(columns=renames), {c: (h,) for h, c in renames.items()}) if renames else (frame, {})
     result = frame.copy()
     sources: dict[str, tuple[str, ...]] = {}
     for target, candidates in spec["columns"].items():
@@ -356,7 +365,29 @@ def apply_mapping(
     for target in spec.get("salesforce_ids", ()):
         if target in result.columns:
             result[target] = pd.Series(values.map_distinct(result[target], salesforce_id18), index=result.index)
-    return result, sources
+    renames = contract_renames(result.columns, table)
+    return result.rename(columns=renames), {**sources, **{c: (h,) for h, c in renames.items()}}
+
+
+#: Each table's contract columns, by the underscore-free folded form a header is compared in.
+_CONTRACT_KEYS = {table: {column.replace("_", ""): column for column in columns} for table, columns in
+                  (("leads", LEAD_COLUMNS), ("activities", ACTIVITY_COLUMNS), ("conversions", CONVERSION_COLUMNS))}
+
+
+def contract_renames(headers: Iterable[object], table: str) -> dict[str, str]:
+    """The headers that name one of ``table``'s contract columns in other words (``Lead ID``, ``LeadId``,
+    ``lead-id``, ``E-Mail``: compared folded, without spaces, hyphens or underscores), each with the column
+    it names. None where the contract's own name is present; the first header where two name one column."""
+    headers = [h for h in headers if isinstance(h, str)]
+    keys = _CONTRACT_KEYS.get(table, {})
+    taken = set(headers) & set(keys.values())
+    renames: dict[str, str] = {}
+    for header in headers:
+        column = keys.get((values.snake(header) or "").replace("_", ""))
+        if column is not None and header != column and column not in taken:
+            renames[header] = column
+            taken.add(column)
+    return renames
 
 
 def map_records(records: list[Mapping[str, object]], mapping: str, table: str = "leads") -> list[dict[str, object]]:

@@ -67,7 +67,9 @@ def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     leads.to_parquet(folder / "leads.parquet", index=False)
     activities.to_parquet(folder / "activities.parquet", index=False)
     write_parts(leads, folder / "leads", 2)
-    write_parts(activities, folder / "activities", 3)
+    # the part files name the columns in other words, as an export may: Spark reads them as the contract's
+    write_parts(activities.rename(columns={"lead_id": "Lead ID", "occurred_at": "OccurredAt",
+                                           "activity_type": "Activity Type"}), folder / "activities", 3)
     return Inputs(folder / "leads.parquet", folder / "activities.parquet", folder / "leads", folder / "activities",
                   leads, no_activity_ids, unknown_ids, int((created > AS_OF).sum()))
 

@@ -155,6 +155,22 @@ def test_a_german_export_loads_as_its_iso_twin(make_file):
     assert not german[1].rejected and not german[1].warnings
 
 
+def test_headers_that_name_contract_columns_in_other_words_are_read_as_them(make_file):
+    """`Lead ID`, `Created At`, `E-Mail`, `LeadSource`: case, spaces, hyphens and underscores do not matter;
+    messages name the header the file has, and the contract's own name wins over a look-alike."""
+    leads = make_file("leads.csv", "Lead ID,Created At,E-Mail,LeadSource,lead_id\nX1,2024-03-01,a@b.de,Webinar,L1\n"
+                                   "X2,,c@d.de,Referral,L2\n")
+    activities = make_file("activities.csv", "Lead Id,OccurredAt,Activity Type\nL1,2024-03-02,Page View\n")
+
+    data, report = load_event_data(leads, activities)
+
+    assert data.leads["lead_id"].tolist() == ["L1"] and data.leads["lead_source"].tolist() == ["Webinar"]
+    assert data.activities["activity_type"].tolist() == ["page_view"]
+    [issue] = report.rejected
+    assert (issue.row, issue.field, issue.reason) == (2, "Created At", "missing required value")
+    assert "Lead ID" in report.ignored_columns["leads"]
+
+
 def test_missing_lead_id_value_rejects_the_row(make_file):
     leads = make_file("leads.csv", "lead_id,created_at\n,2024-03-01\nL2,2024-03-01\n")
 

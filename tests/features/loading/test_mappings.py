@@ -108,7 +108,7 @@ def test_salesforce_task_export_maps_who_dates_and_types(salesforce_leads, make_
 
 
 def test_salesforce_missing_id_column_names_the_vendor_column(make_file):
-    leads = make_file("sf_leads.csv", "LeadId,CreatedDate\n1,2024-03-01\n")
+    leads = make_file("sf_leads.csv", "LeadKey,CreatedDate\n1,2024-03-01\n")
 
     with pytest.raises(DataContractError, match=r"sf_leads\.csv.*'lead_id'.*'Id'"):
         load_event_data(leads, mapping="salesforce")

@@ -185,6 +185,7 @@ def _load_leads(
     rejected_ids = {issue.lead_id: issue.row for issue in reversed(rows.rejected) if issue.lead_id is not None}
     used = set(LEAD_COLUMNS) | set(extras) | ({CONVERTED_AT, CONVERSION_FLAG} if derived is not None else set())
     report.files["leads"] = name
+    report.file_notes.extend(f"{name}: {note}" for note in raw.notes)
     report.rows_read["leads"] = len(frame)
     report.rows_kept["leads"] = len(leads)
     report.rejected.extend(rows.sorted_rejected())
@@ -253,6 +254,7 @@ class _TimedTable:
     times: pd.Series
     time_field: str
     time_text: pd.Series
+    notes: list[str]  #: how the file was read (:attr:`features.loading.files.RawTable.notes`)
 
 
 def _open_timed_table(
@@ -278,7 +280,7 @@ def _open_timed_table(
     time_field = field_name(sources, time_column)
     rows.reject(shown.isna(), time_field, values.MISSING_REQUIRED)
     rows.reject(bad, time_field, each(shown, values.unparseable_moment), shown)
-    return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown)
+    return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown, raw.notes)
 
 
 def _load_activities(
@@ -312,6 +314,7 @@ def _load_activities(
     is_other = ~np.array([values.is_contract_activity(name) for name in type_names], dtype=bool)
     unknown_types = activities.loc[is_other[type_codes[keep]], ACTIVITY_TYPE]
     report.files["activities"] = table.name
+    report.file_notes.extend(f"{table.name}: {note}" for note in table.notes)
     report.rows_read["activities"] = len(frame)
     report.rows_kept["activities"] = len(activities)
     report.rejected.extend(rows.sorted_rejected())
@@ -379,6 +382,7 @@ def _load_conversions(
 
     conversions = clean[rows.keep].reset_index(drop=True)
     report.files["conversions"] = table.name
+    report.file_notes.extend(f"{table.name}: {note}" for note in table.notes)
     report.rows_read["conversions"] = len(frame)
     report.rows_kept["conversions"] = len(conversions)
     report.rejected.extend(rows.sorted_rejected())

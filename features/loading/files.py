@@ -2,10 +2,12 @@
 
 Reading rules: row numbers count data records, the header not included (row 1 is the first record after
 the header; it equals "line number - 1" unless a quoted value spans lines). CSV is UTF-8 (a byte-order mark
-is tolerated), its separator (``,`` or ``;``) detected from the header line, every value read as text and
-interpreted later by :mod:`features.values`. A row with *fewer* fields than the header reads the missing
-trailing fields as empty (as spreadsheet programs do); a row with *more* fields is malformed (rejected by
-the loaders). A header field that is empty (a trailing separator) names no column: it is ignored and
+is tolerated) or, when it is not, Windows-1252, what Excel saves as "CSV" in Western Europe (the report says
+so); its separator (``,`` or ``;``) is detected from the header line, or taken from Excel's ``sep=;`` line
+above it; every value is read as text and interpreted later by :mod:`features.values`. A row with *fewer*
+fields than the header reads the missing trailing fields as empty (as spreadsheet programs do); a row with
+*more* fields is malformed (rejected by the loaders). A UTF-8 file with a damaged byte is an error, never
+read as Windows-1252. A header field that is empty (a trailing separator) names no column: it is ignored and
 reported. Excel (``.xlsx``) reads the first sheet, every cell as text, as a CSV export of it would.
 """
 
@@ -14,9 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,7 @@ class RawTable:
     #: each row's number in its file (1-based, ascending) when the frame holds only some of the file's rows,
     #: as a partition of a distributed read does; None: the frame is the whole file, row i is number i + 1
     rows: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)  #: how the file was read, where a reader should know
 
     def numbers(self) -> np.ndarray:
         """Each row's number in its file (1-based)."""
@@ -114,8 +118,36 @@ def _read_parquet(file: Path, name: str, picklists: Sequence[str] = ()) -> RawTa
     return RawTable(name, frame.reset_index(drop=True), None, unnamed, {})
 
 
+#: A CSV is read as UTF-8 (a byte-order mark or none), else as Windows-1252, what Excel saves as "CSV" in
+#: Western Europe (an umlaut is one byte there, never valid UTF-8 in a word).
+_NOT_UTF8 = "read as Windows-1252 text (it is not UTF-8: Excel's \"CSV\" in Western Europe)"
+_EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
+
+
+#: A UTF-8 character of two or more bytes: a file holding one is UTF-8 with a damaged byte, never read as
+#: Windows-1252 (every "ä" would become "Ã¤").
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
 def _read_csv(file: Path, name: str) -> RawTable:
-    separator = _detect_separator(file, name)
+    try:
+        return _read_csv_as(file, name, "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        failure = exc
+    if _UTF8_SEQUENCE.search(file.read_bytes()) is None:
+        try:
+            raw = _read_csv_as(file, name, "cp1252")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raw.notes.append(_NOT_UTF8)
+            return raw
+    raise DataContractError(f"{name}: not UTF-8 text ({failure.reason} at byte {failure.start:,}); export it as "
+                            "UTF-8") from failure
+
+
+def _read_csv_as(file: Path, name: str, encoding: str) -> RawTable:
+    separator, skip = _detect_separator(file, name, encoding)
     try:
         frame = pd.read_csv(
             file,
@@ -124,15 +156,14 @@ def _read_csv(file: Path, name: str) -> RawTable:
             dtype=str,
             na_filter=False,
             skip_blank_lines=False,
-            encoding="utf-8-sig",
+            skiprows=skip,
+            encoding=encoding,
         )
         malformed: dict[int, str] = {}
-    except UnicodeDecodeError as exc:
-        raise DataContractError(f"{name}: not UTF-8 text ({exc.reason}); export it as UTF-8") from exc
     except pd.errors.EmptyDataError as exc:
         raise DataContractError(f"{name}: empty file (no header row)") from exc
     except pd.errors.ParserError:
-        frame, malformed = _read_csv_row_by_row(file, name, separator)
+        frame, malformed = _read_csv_row_by_row(file, name, separator, encoding, skip)
     except OSError as exc:
         raise DataContractError(f"{name}: cannot read file: {exc}") from exc
     header = [str(value) for value in frame.iloc[0]]
@@ -144,34 +175,36 @@ def _read_csv(file: Path, name: str) -> RawTable:
     return RawTable(name, frame, separator, unnamed, malformed)
 
 
-def _detect_separator(file: Path, name: str) -> str:
-    """``;`` when the header line splits into more fields on ``;`` than on ``,``; else ``,``."""
+def _detect_separator(file: Path, name: str, encoding: str) -> tuple[str, int]:
+    """The separator and the lines before the header: Excel's ``sep=;`` line names it (one line skipped);
+    else ``;`` when the header line splits into more fields on ``;`` than on ``,``, and ``,`` otherwise."""
     try:
-        with file.open(encoding="utf-8-sig", newline="") as handle:
+        with file.open(encoding=encoding, newline="") as handle:
             head = handle.read(65536)
-    except UnicodeDecodeError as exc:
-        raise DataContractError(f"{name}: not UTF-8 text ({exc.reason}); export it as UTF-8") from exc
     except OSError as exc:
         raise DataContractError(f"{name}: cannot read file: {exc}") from exc
     if not head.strip():
         raise DataContractError(f"{name}: empty file (no header row)")
+    hint = _EXCEL_SEPARATOR_LINE.match(head)
+    if hint:
+        return hint.group(1), 1
     widths = {sep: len(next(csv.reader(io.StringIO(head), delimiter=sep), [])) for sep in (",", ";")}
-    return ";" if widths[";"] > widths[","] else ","
+    return (";" if widths[";"] > widths[","] else ","), 0
 
 
-def _read_csv_row_by_row(file: Path, name: str, separator: str) -> tuple[pd.DataFrame, dict[int, str]]:
+def _read_csv_row_by_row(file: Path, name: str, separator: str, encoding: str, skip: int,
+                         ) -> tuple[pd.DataFrame, dict[int, str]]:
     """The slow path for a CSV whose rows do not all fit the header: such rows become malformed rows
     (reported and rejected by the loaders) instead of stopping the whole file."""
     malformed: dict[int, str] = {}
-    try:
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=separator, strict=True)
-            try:
-                records = list(reader)
-            except csv.Error as exc:
-                raise DataContractError(f"{name}: cannot parse CSV near line {reader.line_num}: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise DataContractError(f"{name}: not UTF-8 text ({exc.reason}); export it as UTF-8") from exc
+    with file.open(encoding=encoding, newline="") as handle:
+        for _ in range(skip):
+            handle.readline()
+        reader = csv.reader(handle, delimiter=separator, strict=True)
+        try:
+            records = list(reader)
+        except csv.Error as exc:
+            raise DataContractError(f"{name}: cannot parse CSV near line {reader.line_num}: {exc}") from exc
     width = len(records[0])
     for position, record in enumerate(records[1:]):
         if len(record) > width:

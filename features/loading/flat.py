@@ -161,6 +161,7 @@ def load_flat_table(
     report.ignored_columns["table"] = [c for c in frame.columns if c in set(drop) | set(raw.unnamed)]
     report.missing_rates["table"] = missing_rates(features)
     report.label_reading = reading
+    report.file_notes.extend(f"{name}: {note}" for note in raw.notes)
     return FlatData(features, label_array, id_series.rename(id_column), time_series, source_row), report
 
 

@@ -58,6 +58,7 @@ class DataReport:
     files: dict[str, str] = field(default_factory=dict)  #: table name → the file it was read from
     #: how an outcome column's values were read (flat mode with ``converted`` values), one line
     label_reading: str = ""
+    file_notes: list[str] = field(default_factory=list)  #: how a file was read ("x.csv: read as Windows-1252 …")
 
     def rejected_per_table(self) -> dict[str, int]:
         """Rejected rows per table (``rows_read == rows_kept + rejected`` holds for each table)."""
@@ -83,6 +84,7 @@ class DataReport:
             "extra_columns": list(self.extra_columns),
             "missing_rates": {table: dict(rates) for table, rates in self.missing_rates.items()},
             "label_reading": self.label_reading,
+            "file_notes": list(self.file_notes),
         }
         return result
 
@@ -96,6 +98,7 @@ class DataReport:
             lines.append(
                 f"  {table:<12} {source}: {read:,} rows read, {kept:,} kept, {rejected.get(table, 0):,} rejected"
             )
+        lines.extend(f"  {note}" for note in self.file_notes)
         lines.append(f"Rejected rows: {len(self.rejected):,}")
         lines.extend(_issue_lines(self.rejected, max_issues))
         if self.warnings:

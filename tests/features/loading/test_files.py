@@ -19,6 +19,40 @@ def test_csv_with_semicolon_separator_and_bom_is_read(tmp_path):
     assert data.leads[["lead_id", "company"]].values.tolist() == [["L1", "Müller, Meier & Co"]]
 
 
+def test_a_csv_excel_saved_in_windows_1252_is_read_and_the_report_says_so(tmp_path):
+    """German Excel saves "CSV" as Windows-1252: ä and ü are single bytes, never valid UTF-8."""
+    path = tmp_path / "leads.csv"
+    path.write_bytes("lead_id;created_at;job_title\nL1;01.03.2024;Geschäftsführer\n".encode("cp1252"))
+
+    data, report = load_event_data(path)
+
+    assert data.leads["job_title"].tolist() == ["Geschäftsführer"]
+    assert report.file_notes == [f"{path}: read as Windows-1252 text (it is not UTF-8: Excel's \"CSV\" in Western "
+                                 "Europe)"]
+    assert report.file_notes[0] in report.to_text()
+
+
+def test_a_utf8_csv_with_a_damaged_byte_is_an_error_not_read_as_windows_1252(tmp_path):
+    """Reading it as Windows-1252 would turn every ä of the file into Ã¤."""
+    path = tmp_path / "leads.csv"
+    damaged = b"L2,2024-03-01,M\xfcller\n"  # one Windows-1252 byte in a UTF-8 file
+    path.write_bytes("lead_id,created_at,job_title\nL1,2024-03-01,Geschäftsführer\n".encode() + damaged)
+
+    with pytest.raises(DataContractError, match=r"leads\.csv: not UTF-8 text \(invalid start byte at byte 76\); export "
+                                                r"it as UTF-8"):
+        load_event_data(path)
+
+
+def test_excels_separator_line_names_the_separator(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_bytes("\ufeffsep=;\r\nlead_id;created_at;company\r\nL1;2024-03-01;Müller, Meier & Co\r\n".encode())
+
+    data, report = load_event_data(path)
+
+    assert data.leads[["lead_id", "company"]].values.tolist() == [["L1", "Müller, Meier & Co"]]
+    assert data.leads["source_row"].tolist() == [1] and not report.rejected
+
+
 def test_parquet_written_by_write_table_loads_back_identically(leads_csv, tmp_path):
     original, _ = load_event_data(leads_csv)
     parquet = write_table(original.leads.drop(columns="source_row"), tmp_path / "leads.parquet")

@@ -12,6 +12,27 @@ column (:func:`contract_renames`): case, spaces, hyphens and underscores do not 
 ``LeadId``, ``lead-id``, ``Created At`` and ``E-Mail`` are ``lead_id``, ``created_at`` and ``email``.
 Messages name the header the file has.
 
+Your own CRM's mapping
+----------------------
+``--mapping my_crm.toml`` reads any other export with a mapping written as a TOML file in the same shape
+(:func:`mapping_spec` checks it and says what is wrong, naming the line's table and column):
+
+    [leads.columns]
+    lead_id = ["Lead-Nr."]
+    created_at = ["Erstellt am"]
+    lead_source = ["Quelle", "Kanal"]      # the first with a value wins, row by row
+    converted_at = ["Opportunity am"]      # conversions from the leads export itself
+    [leads.values.lead_source]
+    "Empfehlung" = "referral"
+    [activities.columns]
+    lead_id = ["Lead-Nr."]
+    occurred_at = ["Datum"]
+    activity_type = ["Aktivität"]
+    [activities.values.activity_type]
+    "Rückruf erbeten" = "demo_request"
+
+Value keys are compared as :func:`features.values.snake` forms, as the built-in mappings' are.
+
 How a mapping is applied
 ------------------------
 * ``columns``: ``contract column -> (vendor column, ...)``. The vendor columns present in the file are
@@ -112,7 +133,10 @@ HubSpot (contacts export from the contacts index page, engagement export, workfl
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -316,10 +340,51 @@ def employee_range(value: object) -> object:
     return value
 
 
+#: What a mapping file may map, per table: the contract's columns (and, for leads, the conversion columns).
+_MAPPABLE = {"leads": (*LEAD_COLUMNS, CONVERTED_AT, CONVERSION_FLAG), "activities": ACTIVITY_COLUMNS,
+             "conversions": CONVERSION_COLUMNS}
+
+
+def mapping_spec(mapping: str | None) -> dict[str, dict] | None:
+    """The mapping ``mapping`` names: ``None``, a built-in vendor (:data:`MAPPINGS`), or a TOML file of the
+    user's own (see the module docstring). ValueError, naming the problem, for anything else."""
+    if mapping is None or mapping in MAPPINGS:
+        return MAPPINGS.get(mapping) if mapping else None
+    if not mapping.lower().endswith(".toml"):
+        raise ValueError(f"unknown mapping {mapping!r}; give {', '.join(sorted(MAPPINGS))} or a .toml file of your "
+                         "own (README: Data)")
+    return _mapping_file(str(Path(mapping).resolve()))
+
+
+@lru_cache(maxsize=16)
+def _mapping_file(path: str) -> dict[str, dict]:
+    try:
+        given = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the mapping file ({exc})") from exc
+    spec: dict[str, dict] = {}
+    for table, entry in given.items():
+        if table not in _MAPPABLE or not isinstance(entry, dict):
+            raise ValueError(f"{path}: [{table}] is not a table leadscore reads; use [leads…], [activities…] or "
+                             "[conversions…]")
+        columns, value_maps = entry.get("columns", {}), entry.get("values", {})
+        for column in (*columns, *value_maps):
+            if column not in _MAPPABLE[table]:
+                raise ValueError(f"{path}: [{table}] {column!r} is not a contract column; the {table} table has "
+                                 f"{', '.join(_MAPPABLE[table])}")
+        spec[table] = {
+            "columns": {column: (names,) if isinstance(names, str) else tuple(map(str, names))
+                        for column, names in columns.items()},
+            "values": {column: {values.snake(key) or key: str(value) for key, value in table_values.items()}
+                       for column, table_values in value_maps.items()},
+        }
+    return spec
+
+
 def lead_key(mapping: str | None, lead_id: str) -> str:
     """A lead id as the user typed it (``leadscore explain --lead-id``) in the form the mapped leads table
     holds it (a 15-character Salesforce Id becomes the 18-character one)."""
-    spec = MAPPINGS.get(mapping or "", {}).get("leads", {})
+    spec = (mapping_spec(mapping) or {}).get("leads", {})
     if LEAD_ID in spec.get("salesforce_ids", ()):
         return str(salesforce_id18(lead_id))
     return lead_id
@@ -330,15 +395,14 @@ def apply_mapping(
 ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """Rename a vendor export's columns (and translate picklist values) onto the contract.
 
-    ``mapping`` is a key of :data:`MAPPINGS` or ``None`` (the file already follows the contract);
+    ``mapping`` is a key of :data:`MAPPINGS`, a mapping file (:func:`mapping_spec`) or ``None`` (the file
+    already follows the contract);
     ``table`` is ``"leads"``, ``"activities"`` or ``"conversions"``. Returns the mapped frame (a new
     one; columns the mapping does not mention keep their vendor names) and, per contract column that
     was filled from vendor columns, the vendor columns it came from, so messages can name the column
     the user actually has in the file.
     """
-    if mapping is not None and mapping not in MAPPINGS:
-        raise ValueError(f"unknown mapping {mapping!r}; known mappings: {', '.join(sorted(MAPPINGS))}")
-    spec = MAPPINGS[mapping].get(table) if mapping is not None else None
+    spec = (mapping_spec(mapping) or {}).get(table)
     if spec is None:
         renames = contract_renames(frame.columns, table)
         return (frame.rename(columns=renames), {c: (h,) for h, c in renames.items()}) if renames else (frame, {})

@@ -52,7 +52,7 @@ from features.loading.ledger import (
     require_columns,
 )
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport
-from features.mappings import CONVERSION_FLAG, MAPPINGS, apply_mapping
+from features.mappings import CONVERSION_FLAG, apply_mapping, mapping_spec
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
 #: How many unknown lead ids the report quotes as examples.
@@ -86,7 +86,8 @@ def load_event_data(
 ) -> tuple[EventData, DataReport]:
     """Load the event-mode tables, validate them against the contract, and report on every row.
 
-    ``mapping`` (``"salesforce"``, ``"hubspot"``) renames vendor columns first; with a mapping and no
+    ``mapping`` (``"salesforce"``, ``"hubspot"`` or a mapping file, :func:`features.mappings.mapping_spec`)
+    renames vendor columns first; with a mapping and no
     conversions file, conversions come from the leads export itself. ``extra_columns`` are lead columns
     outside the contract to keep as fit features; ``extra_numeric`` names those among them a trained model
     reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
@@ -94,8 +95,7 @@ def load_event_data(
     :class:`~features.loading.files.RawTable` already read (some rows of a file, with their row numbers):
     the Spark engine loads each partition of leads with their activities this way, by these same rules.
     """
-    if mapping is not None and mapping not in MAPPINGS:
-        raise ValueError(f"unknown mapping {mapping!r}; known mappings: {', '.join(sorted(MAPPINGS))}")
+    mapping_spec(mapping)  # an unknown name or a bad mapping file stops here, before any file is read
     report = DataReport()
     derive = mapping is not None and conversions is None
     lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report)
@@ -265,7 +265,7 @@ def _open_timed_table(
     table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
     kept leads' ids; each row's position among them is looked up here (rejection is the caller's)."""
     # activity types are read as categories only where no vendor mapping merges or translates them
-    unmapped = MAPPINGS.get(mapping or "", {}).get(table) is None
+    unmapped = (mapping_spec(mapping) or {}).get(table) is None
     raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
     require_columns(frame, raw.name, table, columns, mapping)

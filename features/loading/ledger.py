@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from features.loading.report import WHOLE_ROW, DataContractError, RowIssue
-from features.mappings import MAPPINGS
+from features.mappings import mapping_spec
 
 #: Why rows were rejected or warned about: one text for all of them, or a function that is given the
 #: 0-based positions of the rows (ascending) and returns one text per row, in the same order.
@@ -130,7 +130,7 @@ def require_columns(frame: pd.DataFrame, name: str, table: str, required: Sequen
     for column in required:
         if column in frame.columns:
             continue
-        vendor = MAPPINGS.get(mapping or "", {}).get(table, {}).get("columns", {}).get(column)
+        vendor = (mapping_spec(mapping) or {}).get(table, {}).get("columns", {}).get(column)
         hint = f" (the {mapping} mapping reads it from {' or '.join(map(repr, vendor))})" if vendor else ""
         found = ", ".join(map(repr, list(frame.columns)[:15]))
         raise DataContractError(

@@ -52,6 +52,22 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+#: ``--mapping``'s help, the same on every command that reads exports.
+MAPPING_HELP = "Read a vendor's export: salesforce, hubspot, or your own mapping file (.toml; README: Data)."
+
+
+def checked_mapping(mapping: str | None) -> str | None:
+    """``--mapping`` checked before any work: a vendor's name or a mapping file that reads, else one line
+    saying what is wrong (exit 2)."""
+    from features.mappings import mapping_spec
+
+    try:
+        mapping_spec(mapping)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    return mapping
+
+
 def progress_bar() -> Progress:
     return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console)

@@ -11,7 +11,17 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import Crm, Engine, Lang, fail, load_verified, progress_bar, say
+from leadscore.commands.common import (
+    MAPPING_HELP,
+    Crm,
+    Engine,
+    Lang,
+    checked_mapping,
+    fail,
+    load_verified,
+    progress_bar,
+    say,
+)
 from scoring.settings import DEFAULT_MODEL_URI
 
 
@@ -24,7 +34,7 @@ def score(
     lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
-    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
     suggest: Annotated[bool, typer.Option(help="Event mode: add suggestions_json, the buying actions that would "
                                                "raise each score (five more scorings per lead).")] = False,
     write_back: Annotated[Crm | None, typer.Option(help="Write --out as this CRM's import file (Salesforce Data "
@@ -52,6 +62,7 @@ def score(
     for given in (leads, activities, table):
         if given is not None and not given.is_file():
             fail(f"{given}: file not found", 2)
+    checked_mapping(mapping)
 
     loaded = load_verified(model)
     score_log = ScoreHistory.from_env()  # LEADSCORE_SCORE_LOG=off: none
@@ -68,7 +79,7 @@ def score(
             if loaded.bundle.mode != "event":
                 fail("this model was trained on a flat table: score with --table", 2)
             summary = score_event_file(loaded.bundle, leads, activities, scores_out, options, loaded.version, step,
-                                       mapping=mapping.value if mapping else None, score_log=score_log)
+                                       mapping=mapping, score_log=score_log)
         else:
             fail("give --leads (and --activities) or --table", 2)
     say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")
@@ -98,7 +109,7 @@ def spark_uri(path: Path | None) -> str | None:
 
 
 def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, table: Path | None, options,
-                    model: str, mapping: Crm | None, write_back: Crm | None, buckets: int | None) -> None:
+                    model: str, mapping: str | None, write_back: Crm | None, buckets: int | None) -> None:
     """``leadscore score --engine spark``: event mode, Parquet in (paths or URIs), a Parquet folder out."""
     if table is not None or leads is None:
         fail("--engine spark scores event-mode Parquet: give --leads (and --activities), not --table", 2)
@@ -129,7 +140,7 @@ def explain(
     lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
-    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
 ) -> None:
     """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
     from features.loading import load_event_data
@@ -138,11 +149,11 @@ def explain(
     from serving.scoring import score_request
 
     loaded = load_verified(model)
-    data, _ = load_event_data(leads, activities, None, mapping=mapping.value if mapping else None,
+    data, _ = load_event_data(leads, activities, None, mapping=checked_mapping(mapping),
                               extra_columns=loaded.bundle.feature_config.extra_columns)
     from features.mappings import lead_key
 
-    lead_id = lead_key(mapping.value if mapping else None, lead_id)
+    lead_id = lead_key(mapping, lead_id)
     match = data.leads[data.leads["lead_id"] == lead_id]
     if match.empty:
         fail(f"lead {lead_id} is not in {leads}")

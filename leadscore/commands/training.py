@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import Crm, Engine, Promote, fail, say, train_config
+from leadscore.commands.common import MAPPING_HELP, Engine, Promote, checked_mapping, fail, say, train_config
 from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
 
 
@@ -30,7 +30,7 @@ def train(
         "--open", help="Flat mode: an outcome value not decided yet (repeatable); those rows are left out of "
                        "training.")] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
-    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
     promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
@@ -72,7 +72,7 @@ def train(
             from training.run import train_from_files
 
             logged = train_from_files(leads, activities, conversions, config,
-                                      mapping=mapping.value if mapping else None, truth=truth, progress=say)
+                                      mapping=checked_mapping(mapping), truth=truth, progress=say)
     except typer.Exit:
         raise
     except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
@@ -83,7 +83,7 @@ def train(
 
 
 def _train_on_spark(config, leads: Path | None, activities: Path | None, conversions: Path | None,
-                    table: Path | None, mapping: Crm | None, extra: list[str] | None, truth: Path | None,
+                    table: Path | None, mapping: str | None, extra: list[str] | None, truth: Path | None,
                     buckets: int | None, max_examples: int | None) -> None:
     """``leadscore train --engine spark``: event-mode Parquet read by Spark, the booster fitted here."""
     import dataclasses
@@ -135,7 +135,7 @@ def retrain(
     score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
                                                       "./scores.db).")] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
-    mapping: Annotated[Crm | None, typer.Option(help="Read a vendor's export (salesforce or hubspot).")] = None,
+    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
                     ] = None,
@@ -157,7 +157,7 @@ def retrain(
     config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
     try:
         result = do_retrain(leads, activities, conversions, config, shadow_days=shadow_days, score_db=score_db,
-                            mapping=mapping.value if mapping else None, truth=truth, progress=say)
+                            mapping=checked_mapping(mapping), truth=truth, progress=say)
     except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
         fail(f"retraining failed, the champion is unchanged: {exc}")
     moved = (f"champion v{result.champion_before} → v{result.champion_after}"

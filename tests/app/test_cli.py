@@ -84,6 +84,16 @@ def test_a_status_outcome_without_converted_values_is_one_line_saying_which_opti
     assert event.exit_code == 2 and "give --table and --label" in event.output
 
 
+def test_a_mapping_that_is_neither_a_vendor_nor_a_readable_file_is_one_line_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "leads.csv").write_text("lead_id,created_at\nL1,2024-03-01\n")
+    (tmp_path / "bad.toml").write_text("[leads.columns]\nlead = 'Nr'\n")
+    for mapping, says in (("pipedrive", "unknown mapping 'pipedrive'"), (str(tmp_path / "bad.toml"), "'lead' is not")):
+        result = CliRunner().invoke(app, ["score", "--leads", str(tmp_path / "leads.csv"), "--mapping", mapping,
+                                          "--out", str(tmp_path / "o.csv"), "--model", "models:/nowhere/1"])
+        assert result.exit_code == 2 and says in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1  # one line, no traceback
+
+
 def test_serve_refuses_to_start_without_a_token(project: Path) -> None:
     result = _run(["serve"], project, {"LEADSCORE_API_TOKEN": ""})
     assert result.returncode == 1 and "LEADSCORE_API_TOKEN" in result.stderr

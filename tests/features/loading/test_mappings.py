@@ -142,3 +142,59 @@ def test_hubspot_contacts_export_is_mapped_with_sources_and_opportunity_dates(ma
     assert data.leads["employee_count"].tolist()[:2] == [120.0, 8.0]
     assert data.conversions.values.tolist() == [["101", pd.Timestamp("2024-04-01T09:00:00Z")]]
     assert report.ignored_columns["leads"] == ["First Name", "Lifecycle Stage"]
+
+
+# --- a mapping file of the user's own -------------------------------------------------------------
+
+MY_CRM = '''
+[leads.columns]
+lead_id = "Lead-Nr."
+created_at = "Erstellt am"
+lead_source = ["Quelle", "Kanal"]
+converted_at = "Opportunity am"
+
+[leads.values.lead_source]
+"Empfehlung" = "referral"
+
+[activities.columns]
+lead_id = "Lead-Nr."
+occurred_at = "Datum"
+activity_type = "Aktivität"
+
+[activities.values.activity_type]
+"Rückruf erbeten" = "demo_request"
+'''
+
+
+def test_an_export_of_another_crm_is_read_with_the_users_own_mapping_file(make_columns, tmp_path):
+    mapping = tmp_path / "my_crm.toml"
+    mapping.write_text(MY_CRM, encoding="utf-8")
+    leads = make_columns("kontakte.csv", {"Lead-Nr.": ["K1", "K2"], "Erstellt am": ["01.03.2024", "2024-03-02"],
+                                          "Quelle": ["EMPFEHLUNG", ""], "Kanal": ["Messe", "Messe"],
+                                          "Opportunity am": ["15.04.2024", ""]})
+    activities = make_columns("aktivitaeten.csv", {"Lead-Nr.": ["K1", "K2"], "Datum": ["05.03.2024", "06.03.2024"],
+                                                    "Aktivität": ["Rückruf erbeten", "Webseitenbesuch"]})
+
+    data, report = load_event_data(leads, activities, mapping=str(mapping))
+
+    assert data.leads["lead_id"].tolist() == ["K1", "K2"]
+    assert data.leads["lead_source"].tolist() == ["referral", "Messe"]  # translated; the first with a value wins
+    assert data.activities["activity_type"].tolist() == ["demo_request", "page_view"]
+    assert data.conversions["lead_id"].tolist() == ["K1"] and not report.rejected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[leads.columns]\nlead = 'Lead-Nr.'\n", r"\[leads\] 'lead' is not a contract column; the leads table has lead_id"),
+    ("[kontakte.columns]\nlead_id = 'Nr'\n", r"\[kontakte\] is not a table leadscore reads"),
+    ("[leads.columns\n", r"cannot read the mapping file"),
+])
+def test_a_mapping_file_that_cannot_be_used_says_why(tmp_path, text, message):
+    mapping = tmp_path / "my_crm.toml"
+    mapping.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_event_data(tmp_path / "none.csv", mapping=str(mapping))
+
+
+def test_a_mapping_that_is_neither_a_vendor_nor_a_file_names_what_to_give(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown mapping 'pipedrive'; give hubspot, salesforce or a \.toml file"):
+        load_event_data(tmp_path / "none.csv", mapping="pipedrive")

@@ -57,6 +57,8 @@ def train(
         if table is not None:
             if label is None:
                 fail("flat mode needs --label (the outcome column)")
+            if mapping is not None:
+                fail("--mapping reads event-mode exports (--leads); a flat table is read by its own column names", 2)
             from training.flat import train_flat_from_file
 
             logged = train_flat_from_file(table, config, label=label, id_column=id_column, time_column=time_column,

@@ -82,6 +82,8 @@ def test_a_status_outcome_without_converted_values_is_one_line_saying_which_opti
     # refused before anything is read (in process: a third interpreter start would add nothing to check)
     event = CliRunner().invoke(app, ["train", "--leads", "x.csv", "--conversions", "x.csv", "--converted", "Won"])
     assert event.exit_code == 2 and "give --table and --label" in event.output
+    mapped = CliRunner().invoke(app, ["train", "--table", "x.csv", "--label", "Stage", "--mapping", "hubspot"])
+    assert mapped.exit_code == 2 and "--mapping reads event-mode exports" in mapped.output
 
 
 def test_a_mapping_that_is_neither_a_vendor_nor_a_readable_file_is_one_line_before_any_work(tmp_path: Path) -> None:

@@ -87,8 +87,8 @@ def load_event_data(
     """Load the event-mode tables, validate them against the contract, and report on every row.
 
     ``mapping`` (``"salesforce"``, ``"hubspot"`` or a mapping file, :func:`features.mappings.mapping_spec`)
-    renames vendor columns first; with a mapping and no
-    conversions file, conversions come from the leads export itself. ``extra_columns`` are lead columns
+    renames vendor columns first; with a mapping and no conversions file, conversions come from the leads
+    export itself. ``extra_columns`` are lead columns
     outside the contract to keep as fit features; ``extra_numeric`` names those among them a trained model
     reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
     demands at least one conversion (there is nothing to learn otherwise). A table may also be given as a

@@ -121,12 +121,10 @@ def _read_parquet(file: Path, name: str, picklists: Sequence[str] = ()) -> RawTa
 #: A CSV is read as UTF-8 (a byte-order mark or none), else as Windows-1252, what Excel saves as "CSV" in
 #: Western Europe (an umlaut is one byte there, never valid UTF-8 in a word).
 _NOT_UTF8 = "read as Windows-1252 text (it is not UTF-8: Excel's \"CSV\" in Western Europe)"
-_EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
-
-
 #: A UTF-8 character of two or more bytes: a file holding one is UTF-8 with a damaged byte, never read as
 #: Windows-1252 (every "ä" would become "Ã¤").
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
 
 
 def _read_csv(file: Path, name: str) -> RawTable:
@@ -134,7 +132,7 @@ def _read_csv(file: Path, name: str) -> RawTable:
         return _read_csv_as(file, name, "utf-8-sig")
     except UnicodeDecodeError as exc:
         failure = exc
-    if _UTF8_SEQUENCE.search(file.read_bytes()) is None:
+    if not _holds_utf8(file):
         try:
             raw = _read_csv_as(file, name, "cp1252")
         except UnicodeDecodeError:
@@ -144,6 +142,17 @@ def _read_csv(file: Path, name: str) -> RawTable:
             return raw
     raise DataContractError(f"{name}: not UTF-8 text ({failure.reason} at byte {failure.start:,}); export it as "
                             "UTF-8") from failure
+
+
+def _holds_utf8(file: Path) -> bool:
+    """Whether the file holds a UTF-8 character of two or more bytes (read in 16 MB pieces)."""
+    with file.open("rb") as handle:
+        last = b""
+        while piece := handle.read(1 << 24):
+            if _UTF8_SEQUENCE.search(last + piece):
+                return True
+            last = piece[-1:]
+    return False
 
 
 def _read_csv_as(file: Path, name: str, encoding: str) -> RawTable:

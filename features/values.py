@@ -26,8 +26,10 @@ The rules
   the number are ignored, as is a leading or trailing ``€``/``EUR``; with both ``.`` and ``,`` the last one
   is the decimal mark (``1.234.567,89`` = ``1,234,567.89``); with one kind only it is a thousands separator
   when it groups digits in threes behind a first group of 1–3 digits that does not start with 0 (``1.234``
-  is 1234, ``1,5`` and ``0.234`` are decimals). A negative value or text that is not a number becomes
-  missing, with a warning that names the field.
+  is 1234, ``1,5`` and ``0.234`` are decimals). As enrichment tools and German CRMs write sizes, a scale
+  word multiplies (``10 Mio. €``, ``1,5 Mrd``, ``$20M``, ``500k``), a range is its midpoint (``51-200`` is
+  125.5; ``10-50M`` is 30 million) and an open range its lower bound (``10,001+``, ``über 500``). A
+  negative value or text that is not a number becomes missing, with a warning that names the field.
 * **Plain numbers** (:func:`number`; declared extra columns, flat tables): ``.`` as decimal mark, no
   grouping, an exponent allowed; in a ``;``-separated file a decimal comma too. A leading zero (``01067``)
   marks a code, not a number.
@@ -249,9 +251,47 @@ def amount(value: object) -> tuple[float | None, str | None]:
     if shown is None:
         return None, None
     parsed = _grouped_number(shown)
+    if parsed is None:
+        parsed = _scaled_or_range(shown)
     if parsed is None or not math.isfinite(parsed):
         return None, not_a_number(shown)
     return (None, NEGATIVE) if parsed < 0 else (parsed, None)
+
+
+#: Scale words of amounts, German and English (``Mio.``: the dot is dropped before looking up).
+_SCALES = {"k": 1e3, "tsd": 1e3, "tausend": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6,
+           "millionen": 1e6, "millions": 1e6, "mrd": 1e9, "milliarde": 1e9, "milliarden": 1e9, "b": 1e9, "bn": 1e9,
+           "billion": 1e9, "billions": 1e9}
+_SCALED = re.compile(r"(.*\d)\s*([a-z]+)\.?", re.IGNORECASE)
+_AMOUNT_RANGE = re.compile(r"(.*?\w\.?)\s*(?:-|–|—|\bbis\b|\bto\b)\s*(\S.*)", re.IGNORECASE)
+_OPEN_ABOVE = re.compile(r"(.*\w\.?)\s*\+|(?:über|ueber|more than|over|>)\s*(.+)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _scaled_or_range(shown: str) -> float | None:
+    """An amount with a scale word, a range (its midpoint; a bare lower bound takes the upper one's scale)
+    or an open range (its lower bound); ``None`` for anything else (see the module docstring)."""
+    value = _CURRENCY.sub("", shown.strip().replace("$", "")).strip()
+    if match := _AMOUNT_RANGE.fullmatch(value):
+        (low, low_scale), (high, high_scale) = _scaled(match.group(1)), _scaled(match.group(2))
+        if low is None or high is None:
+            return None
+        low *= high_scale if low_scale == 1.0 else 1.0
+        return (low + high) / 2 if low <= high else None
+    if match := _OPEN_ABOVE.fullmatch(value):
+        return _scaled(match.group(1) or match.group(2))[0]
+    number_, scale = _scaled(value)
+    return number_ if scale != 1.0 else None
+
+
+def _scaled(text_: str) -> tuple[float | None, float]:
+    """A number with an optional scale word, as (its value, the scale it was given with)."""
+    text_ = _CURRENCY.sub("", text_.strip().replace("$", "")).strip()
+    scale = 1.0
+    if (match := _SCALED.fullmatch(text_)) and match.group(2).lower() in _SCALES:
+        text_, scale = match.group(1), _SCALES[match.group(2).lower()]
+    parsed = _grouped_number(text_) if text_ else None
+    return (parsed * scale if parsed is not None and parsed >= 0 else None), scale
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

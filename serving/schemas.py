@@ -19,7 +19,8 @@ _MOMENT = ("ISO 8601 (`2026-03-01T10:00:00Z`, `…+02:00`, `2026-03-01 10:00`, `
            "date as German exports write it (`01.03.2026`, `1.3.2026 14:30`); no offset means UTC. Slashed forms, "
            "two-digit years and Unix timestamps are not guessed: such a value is reported as unparseable.")
 _AMOUNT = ("A number, or text as CRM exports format it in German or English: `1.234.567,89`, `1,234,567.89`, "
-           "`25 000`, `€ 1.500`. A negative value or text that is not a number is read as missing, with a "
+           "`25 000`, `€ 1.500`, `10 Mio. €`, `$20M`; a range is read as its midpoint (`51-200`), an open one as "
+           "its lower bound (`10,001+`). A negative value or text that is not a number is read as missing, with a "
            "warning naming the field.")
 
 Moment = StrictStr

@@ -51,7 +51,12 @@ def test_an_activity_type_is_read_as_its_snake_form(raw: str, read: str | None) 
     ("1,234,567.89", 1234567.89, None), ("12 500", 12500.0, None), ("1'200", 1200.0, None),
     ("€ 5.000", 5000.0, None), ("5000 EUR", 5000.0, None), ("1,5", 1.5, None), ("0.234", 0.234, None),
     (120, 120.0, None), (2.5, 2.5, None), ("Select", None, None), (None, None, None),
-    ("viele", None, "not a number 'viele': set to missing"), ("50-100", None, "not a number '50-100': set to missing"),
+    ("viele", None, "not a number 'viele': set to missing"), ("2-1", None, "not a number '2-1': set to missing"),
+    # as enrichment tools and German CRMs write sizes: scale words, ranges (midpoint), open ranges (lower bound)
+    ("10 Mio. €", 1e7, None), ("1,5 Mrd", 1.5e9, None), ("$20M", 2e7, None), ("500k", 5e5, None),
+    ("51-200", 125.5, None), ("1.001–5.000", 3000.5, None), ("10-50M", 3e7, None), ("$10M - $50M", 3e7, None),
+    ("10,001+", 10001.0, None), ("über 500", 500.0, None), ("1 bis 10", 5.5, None),
+    ("Mio", None, "not a number 'Mio': set to missing"),
     ("-5", None, values.NEGATIVE), (-5, None, values.NEGATIVE), (True, None, "not a number 'true': set to missing"),
 ])
 def test_amounts_read_german_and_english_grouping_and_name_what_they_drop(raw: object, number: float | None,

@@ -94,7 +94,7 @@ def test_amounts_accept_german_and_english_grouping(make_file, raw, expected):
 
 
 @pytest.mark.parametrize(
-    ("raw", "reason"), [("viele", "not a number"), ("-12", "negative"), ("50-100", "not a number")]
+    ("raw", "reason"), [("viele", "not a number"), ("-12", "negative"), ("k.A.-Wert", "not a number")]
 )
 def test_unusable_amount_becomes_missing_with_a_warning_and_the_row_is_kept(make_file, raw, reason):
     leads = make_file("leads.csv", f"lead_id,created_at,employee_count\nL1,2024-03-01,{raw}\n")

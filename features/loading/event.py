@@ -102,7 +102,8 @@ def load_event_data(
     known_ids = lead_frame[LEAD_ID]
 
     if activities is not None:
-        activity_frame, activity_rows = _load_activities(activities, mapping, known_ids, rejected_ids, report)
+        activity_frame, activity_rows = _load_activities(activities, mapping, known_ids, rejected_ids, report,
+                                                         lead_frame.get("email"))
     else:
         activity_frame, activity_rows = _empty_frame(ACTIVITY_COLUMNS), np.zeros(0, dtype=np.int32)
 
@@ -259,15 +260,21 @@ class _TimedTable:
 
 def _open_timed_table(
     path: str | Path | RawTable, mapping: str | None, table: str, columns: Sequence[str], time_column: str,
-    known_ids: pd.Series,
+    known_ids: pd.Series, lead_emails: pd.Series | None = None,
 ) -> _TimedTable:
     """Read an activities or conversions file: map, require its columns, and reject the rows every such
     table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
-    kept leads' ids; each row's position among them is looked up here (rejection is the caller's)."""
+    kept leads' ids; each row's position among them is looked up here (rejection is the caller's). Without
+    a ``lead_id`` column, rows keyed by e-mail address are given the id of the lead with that address
+    (``lead_emails``, aligned with ``known_ids``; :func:`_ids_by_email`)."""
     # activity types are read as categories only where no vendor mapping merges or translates them
     unmapped = (mapping_spec(mapping) or {}).get(table) is None
     raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
+    address = next((c for c in frame.columns if (values.snake(c) or "").replace("_", "") in _EMAIL_HEADERS), None)
+    if LEAD_ID not in frame.columns and address is not None and lead_emails is not None:
+        frame = frame.assign(**{LEAD_ID: _ids_by_email(frame[address], known_ids, lead_emails)})
+        sources = {**sources, LEAD_ID: (address,)}
     require_columns(frame, raw.name, table, columns, mapping)
     rows = RowLedger(raw.name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)
@@ -283,12 +290,35 @@ def _open_timed_table(
     return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown, raw.notes)
 
 
+#: Headers of an e-mail address column (folded, without underscores): marketing tools key activities by it.
+_EMAIL_HEADERS = frozenset({"email", "emailaddress", "emailadresse", "mail"})
+#: What an activity keyed by e-mail gets as its lead id when no lead, or several, have that address: a
+#: placeholder, so the report never holds the address (the e-mail is never logged).
+NO_LEAD_WITH_EMAIL = "(no lead with this e-mail address)"
+SEVERAL_LEADS_WITH_EMAIL = "(several leads with this e-mail address)"
+
+
+def _ids_by_email(addresses: pd.Series, known_ids: pd.Series, lead_emails: pd.Series) -> pd.Series:
+    """Each activity's lead id by its e-mail address (compared without case or spaces), as an export of a
+    marketing tool keys them; a placeholder where no lead or several leads have the address, missing where
+    the activity has none."""
+    lead_keys = values.text_column(lead_emails).str.lower().reset_index(drop=True)
+    counts = lead_keys.value_counts()
+    unique = lead_keys.notna() & lead_keys.map(counts).eq(1)
+    by_address = pd.Series(known_ids.to_numpy()[unique.to_numpy()], index=lead_keys[unique].to_numpy())
+    keys = values.text_column(addresses).str.lower()
+    ids = keys.map(by_address)
+    several = keys.isin(counts.index[counts > 1])
+    return ids.mask(ids.isna() & keys.notna(), np.where(several, SEVERAL_LEADS_WITH_EMAIL, NO_LEAD_WITH_EMAIL))
+
+
 def _load_activities(
     path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
-    report: DataReport,
+    report: DataReport, lead_emails: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``)."""
-    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids)
+    """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``); an
+    activities export without lead ids is joined by e-mail address (:func:`_ids_by_email`)."""
+    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids, lead_emails)
     frame, rows, ids = table.frame, table.rows, table.ids
     type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
     rows.reject(type_codes < 0, field_name(table.sources, ACTIVITY_TYPE), values.MISSING_REQUIRED)
@@ -323,7 +353,8 @@ def _load_activities(
     report.unknown_lead_ids_sample = ids[unknown].drop_duplicates().head(UNKNOWN_ID_SAMPLE).tolist()
     report.duplicate_activity_rows = int(duplicate.sum())
     report.unknown_activity_types = {str(k): int(v) for k, v in unknown_types.value_counts().items()}
-    report.ignored_columns["activities"] = [c for c in frame.columns if c not in ACTIVITY_COLUMNS]
+    used = {header for headers in table.sources.values() for header in headers}  # e.g. the e-mail key
+    report.ignored_columns["activities"] = [c for c in frame.columns if c not in ACTIVITY_COLUMNS and c not in used]
     report.missing_rates["activities"] = missing_rates(activities)
     return activities, table.lead_codes[keep].astype(np.int32)
 
@@ -432,6 +463,8 @@ def _no_conversions_message(conversions: str | Path | None, derivable: bool, rep
 
 def _unknown_lead(ids: pd.Series, rejected_ids: dict[str, int]) -> Reason:
     def reason(lead: str) -> str:
+        if lead in (NO_LEAD_WITH_EMAIL, SEVERAL_LEADS_WITH_EMAIL):
+            return lead.strip("()")
         if lead in rejected_ids:
             return f"lead_id not in leads (its leads row {rejected_ids[lead]} was rejected)"
         return "lead_id not in leads"

@@ -171,6 +171,25 @@ def test_headers_that_name_contract_columns_in_other_words_are_read_as_them(make
     assert "Lead ID" in report.ignored_columns["leads"]
 
 
+def test_activities_a_marketing_tool_keys_by_e_mail_are_joined_to_the_lead_with_that_address(make_file):
+    """Without a lead_id column, an activities export keyed by e-mail address (as marketing tools write it)
+    is joined to the one lead with that address; an address of no lead or of several is rejected, and the
+    report never holds an address."""
+    leads = make_file("leads.csv", "lead_id,created_at,email\nL1,2024-03-01,Anna@Firma.de\nL2,2024-03-01,x@y.de\n"
+                                   "L3,2024-03-01,x@y.de\n")
+    activities = make_file("activities.csv", "E-Mail,occurred_at,activity_type\n anna@firma.de ,2024-03-05,"
+                                             "Email Opened\nx@y.de,2024-03-05,page_view\nnobody@z.de,2024-03-05,"
+                                             "page_view\n")
+
+    data, report = load_event_data(leads, activities)
+
+    assert data.activities[["lead_id", "activity_type"]].values.tolist() == [["L1", "email_open"]]
+    assert [(i.row, i.field, i.reason) for i in report.rejected] == [
+        (2, "E-Mail", "several leads with this e-mail address"), (3, "E-Mail", "no lead with this e-mail address")]
+    assert "@" not in report.to_text() and "@" not in str(report.to_dict())
+    assert report.ignored_columns["activities"] == []
+
+
 def test_missing_lead_id_value_rejects_the_row(make_file):
     leads = make_file("leads.csv", "lead_id,created_at\n,2024-03-01\nL2,2024-03-01\n")
 

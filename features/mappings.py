@@ -322,22 +322,14 @@ def salesforce_id18(value: object) -> object:
     return "".join(restored) + value[15:].upper()
 
 
-_RANGE = re.compile(r"^\s*([0-9][0-9.,'\s]*?)\s*[-\u2013\u2014]\s*([0-9][0-9.,'\s]*?)\s*$")
-_OPEN_RANGE = re.compile(r"^\s*([0-9][0-9.,'\s]*?)\s*\+\s*$")
-
-
 def employee_range(value: object) -> object:
-    """A HubSpot "Number of Employees" value as a number: a range ``a-b`` its midpoint, ``a+`` its lower
-    bound; anything else (a plain number, a missing value, text) as it is, for the contract's amount rule."""
+    """A HubSpot "Number of Employees" value as a number by the contract's range rule
+    (:func:`features.values.range_amount`: ``a-b`` its midpoint, ``a+`` its lower bound), so a mapped record
+    holds the number; anything else (a plain number, a missing value, text) as it is, for the amount rule."""
     if not isinstance(value, str):
         return value
-    if match := _RANGE.match(value):
-        low, high = (values.amount(bound)[0] for bound in match.groups())
-        return (low + high) / 2 if low is not None and high is not None and low <= high else value
-    if match := _OPEN_RANGE.match(value):
-        low = values.amount(match.group(1))[0]
-        return low if low is not None else value
-    return value
+    read = values.range_amount(value)
+    return read if read is not None else value
 
 
 #: What a mapping file may map, per table: the contract's columns (and, for leads, the conversion columns).

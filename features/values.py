@@ -269,8 +269,17 @@ _OPEN_ABOVE = re.compile(r"(.*\w\.?)\s*\+|(?:über|ueber|more than|over|>)\s*(.+
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _scaled_or_range(shown: str) -> float | None:
-    """An amount with a scale word, a range (its midpoint; a bare lower bound takes the upper one's scale)
-    or an open range (its lower bound); ``None`` for anything else (see the module docstring)."""
+    """An amount with a scale word or as a range (:func:`range_amount`); ``None`` for anything else."""
+    ranged = range_amount(shown)
+    if ranged is not None:
+        return ranged
+    number_, scale = _scaled(shown)
+    return number_ if scale != 1.0 else None
+
+
+def range_amount(shown: str) -> float | None:
+    """A range's midpoint (a bare lower bound takes the upper one's scale: ``10-50M``) or an open range's
+    lower bound (``10,001+``, ``über 500``); ``None`` when the text is neither (see the module docstring)."""
     value = _CURRENCY.sub("", shown.strip().replace("$", "")).strip()
     if match := _AMOUNT_RANGE.fullmatch(value):
         (low, low_scale), (high, high_scale) = _scaled(match.group(1)), _scaled(match.group(2))
@@ -280,8 +289,7 @@ def _scaled_or_range(shown: str) -> float | None:
         return (low + high) / 2 if low <= high else None
     if match := _OPEN_ABOVE.fullmatch(value):
         return _scaled(match.group(1) or match.group(2))[0]
-    number_, scale = _scaled(value)
-    return number_ if scale != 1.0 else None
+    return None
 
 
 def _scaled(text_: str) -> tuple[float | None, float]:

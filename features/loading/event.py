@@ -271,10 +271,11 @@ def _open_timed_table(
     unmapped = (mapping_spec(mapping) or {}).get(table) is None
     raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
-    address = next((c for c in frame.columns if (values.snake(c) or "").replace("_", "") in _EMAIL_HEADERS), None)
-    if LEAD_ID not in frame.columns and address is not None and lead_emails is not None:
-        frame = frame.assign(**{LEAD_ID: _ids_by_email(frame[address], known_ids, lead_emails)})
-        sources = {**sources, LEAD_ID: (address,)}
+    if LEAD_ID not in frame.columns and lead_emails is not None:
+        address = next((c for c in frame.columns if (values.snake(c) or "").replace("_", "") in _EMAIL_HEADERS), None)
+        if address is not None:
+            frame = frame.assign(**{LEAD_ID: _ids_by_email(frame[address], known_ids, lead_emails)})
+            sources = {**sources, LEAD_ID: (address,)}
     require_columns(frame, raw.name, table, columns, mapping)
     rows = RowLedger(raw.name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)

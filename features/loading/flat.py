@@ -187,8 +187,7 @@ def _outcomes(raw: pd.Series, text: pd.Series, name: str, label: str, converted:
     line saying how the values were read (empty for a plain 0/1 column)."""
     folded = text.str.casefold()
     present = set(folded.dropna())
-    wanted = {v.strip().casefold(): v for v in (*converted, *still_open)}
-    unknown = [given for key, given in wanted.items() if key not in present]
+    unknown = [given for given in (*converted, *still_open) if given.strip().casefold() not in present]
     if unknown:
         raise DataContractError(f"{name}: label column {label!r} never holds {unknown[0]!r}; it holds "
                                 f"{_value_counts(text)}")

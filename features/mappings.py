@@ -430,6 +430,12 @@ _CONTRACT_KEYS = {table: {column.replace("_", ""): column for column in columns}
                   (("leads", LEAD_COLUMNS), ("activities", ACTIVITY_COLUMNS), ("conversions", CONVERSION_COLUMNS))}
 
 
+def header_key(header: str) -> str:
+    """A header as it is compared with a name: folded, without spaces, hyphens or underscores (``E-Mail``,
+    ``e_mail`` and ``EMail`` are ``email``)."""
+    return (values.snake(header) or "").replace("_", "")
+
+
 def contract_renames(headers: Iterable[object], table: str) -> dict[str, str]:
     """The headers that name one of ``table``'s contract columns in other words (``Lead ID``, ``LeadId``,
     ``lead-id``, ``E-Mail``: compared folded, without spaces, hyphens or underscores), each with the column
@@ -439,7 +445,7 @@ def contract_renames(headers: Iterable[object], table: str) -> dict[str, str]:
     taken = set(headers) & set(keys.values())
     renames: dict[str, str] = {}
     for header in headers:
-        column = keys.get((values.snake(header) or "").replace("_", ""))
+        column = keys.get(header_key(header))
         if column is not None and header != column and column not in taken:
             renames[header] = column
             taken.add(column)

@@ -52,7 +52,7 @@ from features.loading.ledger import (
     require_columns,
 )
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport
-from features.mappings import CONVERSION_FLAG, apply_mapping, mapping_spec
+from features.mappings import CONVERSION_FLAG, apply_mapping, header_key, mapping_spec
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
 #: How many unknown lead ids the report quotes as examples.
@@ -272,7 +272,7 @@ def _open_timed_table(
     raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
     if LEAD_ID not in frame.columns and lead_emails is not None:
-        address = next((c for c in frame.columns if (values.snake(c) or "").replace("_", "") in _EMAIL_HEADERS), None)
+        address = next((c for c in frame.columns if header_key(str(c)) in _EMAIL_HEADERS), None)
         if address is not None:
             frame = frame.assign(**{LEAD_ID: _ids_by_email(frame[address], known_ids, lead_emails)})
             sources = {**sources, LEAD_ID: (address,)}

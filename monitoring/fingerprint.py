@@ -1,16 +1,21 @@
-"""The input fingerprint of a scored lead: which exact input a score was computed from, without keeping it.
+"""The input fingerprint of a scored lead: which input a score was computed from, without keeping it.
 
-    fingerprint = SHA-256( canonical JSON of the lead's fields, without its e-mail address and activities
-                           + "\\n" +
-                           "[" + the canonical JSON of each activity, sorted, joined by "," + "]" )
+A lead is fingerprinted **as the rulebook read it** (:class:`features.batch.LeadBatch`, the one way into the
+features for a file and for a request), so the same lead has the same fingerprint through every door, whatever
+form its values came in (``31.12.2025`` or ``2025-12-31``, "Demo angefragt" or ``demo_request``, ``1.234`` or
+``1234``), and two scores with the same fingerprint, model version and ``as_of`` are the same score:
 
-Canonical JSON (in the spirit of RFC 8785): keys sorted, no spaces, UTF-8 text as is; a missing value
-(``None``, NaN, NA) is left out as if the key were absent; a moment is written in UTC as
-``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (a moment without an offset means UTC, as in the data contract); a float
-that is a whole number is written as an integer (``250.0`` from a file column with gaps equals ``250``
-from the API). Activities are sorted, so their order does not matter. The same lead therefore has the
-same fingerprint whether it came through the API (:func:`fingerprint`) or a batch file
-(:func:`frame_fingerprints`).
+    fingerprint = SHA-256( canonical JSON of the lead's id, created_at and profile fields, without its e-mail
+                           address + "\\n" +
+                           "[" + the canonical JSON of each activity it kept, sorted, joined by "," + "]" )
+
+Canonical JSON (in the spirit of RFC 8785): keys sorted, no spaces, UTF-8 text as is; a missing value is left
+out as if the key were absent; a moment is written in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; a float that is
+a whole number is written as an integer. An activity is ``{"activity_type": its contract type (``other`` for a
+type outside the contract), "occurred_at": its moment}``; activities the reading dropped (no moment, an exact
+repeat) are not part of it, and their order does not matter.
+
+A flat-mode lead is not read into a batch: :func:`fingerprint` takes its fields as received.
 
 The e-mail address is never part of it (any key that reads ``email``, ``e-mail``, ``email_address``, in
 any case), so the log cannot be joined back to an address through a dictionary of hashed addresses.
@@ -18,8 +23,8 @@ any case), so the log cannot be joined back to an address through a dictionary o
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -30,11 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.batch import LeadBatch
+from features.config import ENGAGEMENT_TYPES
+from features.contract import CREATED_AT, LEAD_ID
+
 _NOT_ALNUM = re.compile(r"[^0-9a-z]")
 _EMAIL_KEYS = frozenset({"email", "emailaddress", "mail", "mailaddress"})
-_ACTIVITY_KEYS = ("activity_type", "occurred_at")
-#: columns a loader adds to a leads table (not part of what the CRM sent)
-LOADER_COLUMNS = frozenset({"source_row"})
 
 
 def is_email_key(key: object) -> bool:
@@ -80,24 +86,10 @@ def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-@functools.lru_cache(maxsize=4096)
-def _text_json(text: str) -> str:
-    """A short text as JSON (activity types repeat: each is encoded once)."""
-    return _dumps(text)
-
-
 def _lead_json(lead: Mapping[str, Any]) -> str:
     fields = {str(k): c for k, v in lead.items()
               if k != "activities" and not is_email_key(k) and (c := canonical_value(v)) is not None}
     return _dumps(fields)
-
-
-def _activity_json(activity: Mapping[str, Any]) -> str:
-    if len(activity) == 2:  # the usual activity: build its canonical JSON directly
-        kind, moment = activity.get("activity_type"), activity.get("occurred_at")
-        if type(kind) is str and isinstance(moment, datetime):
-            return f'{{"activity_type":{_text_json(kind)},"occurred_at":"{_moment(moment)}"}}'
-    return _dumps(canonical_value({k: v for k, v in activity.items() if k != "lead_id" and not is_email_key(k)}))
 
 
 def _digest(lead_json: str, activity_jsons: Iterable[str]) -> str:
@@ -105,55 +97,56 @@ def _digest(lead_json: str, activity_jsons: Iterable[str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def fingerprint(lead: Mapping[str, Any], activities: Iterable[Mapping[str, Any]] | None = None) -> str:
-    """The fingerprint of one lead as the API received it (its ``activities`` inside it, or given apart)."""
-    if activities is None:
-        activities = lead.get("activities") or ()
-    return _digest(_lead_json(lead), sorted(_activity_json(a) for a in activities))
+def fingerprint(lead: Mapping[str, Any]) -> str:
+    """The fingerprint of a flat-mode lead: its fields as received (it has no activities)."""
+    return _digest(_lead_json(lead), ())
 
 
-def frame_fingerprints(leads: pd.DataFrame, activities: pd.DataFrame | None = None,
-                       lead_id: str = "lead_id") -> list[str]:
-    """The fingerprint of each row of a leads table with its rows in an activities table (batch scoring):
-    equal to :func:`fingerprint` of the same lead sent to the API. Columns the loader adds
-    (``source_row``) are not part of it. The activities' JSON is built column-wise; only the lead's own
-    fields take a Python dict per row."""
-    fields = leads.drop(columns=[c for c in leads.columns if c in LOADER_COLUMNS])
-    lead_jsons = [_lead_json(row) for row in fields.to_dict(orient="records")]
-    per_lead = _activity_lists(leads[lead_id], activities, lead_id)
-    return [_digest(text, acts) for text, acts in zip(lead_jsons, per_lead, strict=True)]
+class Fingerprints:
+    """The fingerprints of a batch's leads, worked out together when the first one is asked for (by the score
+    log's writer thread, off the request path); ``prints[row]`` is the lead at that row of the batch."""
+
+    def __init__(self, batch: LeadBatch) -> None:
+        self.batch = batch
+        self._prints: list[str] | None = None
+
+    def __getitem__(self, row: int) -> str:
+        if self._prints is None:
+            self._prints = batch_fingerprints(self.batch)
+        return self._prints[row]
 
 
-def _activity_lists(ids: pd.Series, activities: pd.DataFrame | None, lead_id: str) -> list[list[str]]:
-    """Each lead's activities as sorted canonical JSON texts, in the order of ``ids``."""
-    empty: list[list[str]] = [[] for _ in range(len(ids))]
-    if activities is None or not len(activities):
-        return empty
-    extra = [c for c in activities.columns if c not in (lead_id, *_ACTIVITY_KEYS)]
-    if extra:  # unusual columns: the general path, one dict per activity
-        texts = pd.Series([_activity_json(r) for r in activities.drop(columns=[lead_id]).to_dict(orient="records")],
-                          index=activities.index)
-    else:
-        texts = _activity_texts(activities)
-    row_of = pd.Index(ids.astype(str)).get_indexer(activities[lead_id].astype(str))
-    known = row_of >= 0
-    codes, uniques = pd.factorize(texts.to_numpy()[known], sort=True)  # codes ascend with the text
-    order = np.lexsort((codes, row_of[known]))
-    rows, codes = row_of[known][order], codes[order]
-    bounds = np.searchsorted(rows, np.arange(len(ids) + 1))
-    texts_sorted = np.asarray(uniques, dtype=object)[codes].tolist()
-    return [texts_sorted[bounds[i]:bounds[i + 1]] for i in range(len(ids))]
+def batch_fingerprints(batch: LeadBatch) -> list[str]:
+    """The fingerprint of each lead of ``batch`` (see the module docstring), in its rows' order."""
+    names = sorted(name for name in batch.profile if not is_email_key(name))
+    columns = [(name, [canonical_value(v) for v in batch.profile[name]]) for name in names]
+    created = _moment_texts(batch.created_us)
+    leads = []
+    for row, lead_id in enumerate(batch.lead_ids.tolist()):
+        fields = {CREATED_AT: created[row], LEAD_ID: canonical_value(lead_id)}
+        fields.update((name, column[row]) for name, column in columns if column[row] is not None)
+        leads.append(_dumps(fields))
+    return [_digest(lead, acts) for lead, acts in zip(leads, _activity_lists(batch), strict=True)]
 
 
-def _activity_texts(activities: pd.DataFrame) -> pd.Series:
-    """``{"activity_type":…,"occurred_at":…}`` per activity, each distinct type and moment rendered once."""
-    type_codes, types = pd.factorize(activities["activity_type"])
-    type_text = np.array([_dumps(canonical_value(t)) for t in types] + ["null"], dtype=object)
-    moments = pd.to_datetime(activities["occurred_at"], utc=True, format="ISO8601")
-    moment_codes, distinct = pd.factorize(moments)
-    moment_text = np.array([_dumps(_moment(m.to_pydatetime())) for m in distinct] + ["null"], dtype=object)
-    t = type_text[type_codes]  # code -1 (missing) picks the trailing "null"
-    m = moment_text[moment_codes]
-    parts = np.where(t == "null", "", '"activity_type":' + t) + np.where(
-        m == "null", "", np.where(t == "null", "", ",") + '"occurred_at":' + m)
-    return pd.Series("{" + parts + "}", index=activities.index)
+def _activity_lists(batch: LeadBatch) -> list[list[str]]:
+    """Each lead's activities as canonical JSON texts, sorted as texts, in the batch's row order. The texts
+    sort by type, then moment: the type's JSON is followed by the same comma in every text, and the moments
+    are written at one width, so ranking the types' texts and then the moments sorts them without comparing
+    a text per pair."""
+    acts = batch.activities
+    order = np.lexsort((acts.occurred_us, _KIND_RANK[acts.type_code], acts.lead_index))
+    texts = [f'{{"activity_type":{_KINDS[kind]},"occurred_at":"{moment}"}}'
+             for kind, moment in zip(acts.type_code[order].tolist(), _moment_texts(acts.occurred_us[order]),
+                                     strict=True)]
+    bounds = np.searchsorted(acts.lead_index[order], np.arange(len(batch) + 1)).tolist()
+    return [texts[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+_KINDS = [_dumps(name) for name in ENGAGEMENT_TYPES]  #: each type code's JSON text
+_KIND_RANK = np.argsort(np.argsort([kind + "," for kind in _KINDS]))  #: each type code's place in text order
+
+
+def _moment_texts(micros: np.ndarray) -> list[str]:
+    """Microseconds since the epoch (UTC) as canonical moments, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+    return [text + "Z" for text in np.datetime_as_string(micros.astype("datetime64[us]"), unit="us").tolist()]

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from monitoring.fingerprint import fingerprint
+from monitoring.fingerprint import Fingerprints, fingerprint
 from monitoring.store import LEAD_ID_LENGTH, SOURCES
 
 Source = Literal["api", "webhook", "batch"]
@@ -25,8 +25,9 @@ def now_utc() -> datetime:
 @dataclass(slots=True)
 class ScoreRecord:
     """One score as it was given. ``reasons``: the result's reasons (a list of dicts or pydantic objects,
-    or their JSON text). ``lead``: the raw lead as received, only so that the writer thread can compute
-    ``input_fingerprint`` off the request path when it is not given; it is never stored."""
+    or their JSON text). ``read_as`` (the lead as the rules read it: its batch's fingerprints and its row) or,
+    for a flat-mode lead, ``lead`` (the raw lead as received) are there only so that the writer thread can
+    compute ``input_fingerprint`` off the request path when it is not given; neither is ever stored."""
 
     lead_id: str
     probability: float
@@ -40,17 +41,19 @@ class ScoreRecord:
     input_fingerprint: str | None = None
     lead: Mapping[str, Any] | None = field(default=None, repr=False)
     scored_at: datetime = field(default_factory=now_utc)
+    read_as: tuple[Fingerprints, int] | None = field(default=None, repr=False)
 
     @classmethod
     def from_result(cls, result: Mapping[str, Any] | Any, *, model_version: str, as_of: datetime,
-                    source: Source = "api", lead: Mapping[str, Any] | None = None) -> ScoreRecord:
+                    source: Source = "api", lead: Mapping[str, Any] | None = None,
+                    read_as: tuple[Fingerprints, int] | None = None) -> ScoreRecord:
         """A record from one scored result (``serving.schemas.LeadScore`` or its dict, or a dict of
         ``ScoringBundle.results``) and the raw lead it was computed from."""
         get = result.get if isinstance(result, Mapping) else lambda key, default=None: getattr(result, key, default)
         lead_id = get("lead_id") or (lead or {}).get("lead_id")
         return cls(lead_id=str(lead_id), probability=float(get("probability")), score=int(get("score")),
                    tier=str(get("tier")), grade=get("grade"), model_version=str(model_version), as_of=as_of,
-                   source=source, reasons=get("reasons", ()), lead=lead)
+                   source=source, reasons=get("reasons", ()), lead=lead, read_as=read_as)
 
 
 def _json_default(value: Any) -> Any:
@@ -76,7 +79,10 @@ def stored_row(record: ScoreRecord) -> dict[str, Any]:
     if not record.lead_id or len(record.lead_id) > LEAD_ID_LENGTH:
         raise ValueError(f"lead_id must be 1–{LEAD_ID_LENGTH} characters")
     digest = record.input_fingerprint
-    if digest is None and record.lead is not None:
+    if digest is None and record.read_as is not None:
+        prints, row = record.read_as
+        digest = prints[row]
+    elif digest is None and record.lead is not None:
         digest = fingerprint(record.lead)
     return {"scored_at": record.scored_at, "lead_id": record.lead_id, "as_of": record.as_of,
             "model_version": record.model_version, "input_fingerprint": digest,

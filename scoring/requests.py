@@ -35,6 +35,8 @@ class RecordResult:
     result: dict[str, Any] | None = None
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    #: a scored lead as the rules read it: the pass's batch and its row there (None in flat mode)
+    read_as: tuple[LeadBatch, int] | None = None
 
 
 def score_records(bundle: ScoringBundle, records: Sequence[object], options: ScoringOptions) -> list[RecordResult]:
@@ -62,7 +64,7 @@ def score_groups(bundle: ScoringBundle, groups: Sequence[Sequence[object]], opti
             result["suggestions"] = items
     out, start = [], 0
     for group in read:
-        out.append(_assemble(group.checks, group.rows, scored[start:start + len(group.rows)]))
+        out.append(_assemble(group.checks, group.rows, scored[start:start + len(group.rows)], batch, start))
         start += len(group.rows)
     return out
 
@@ -83,11 +85,15 @@ def concat(batches: Sequence[LeadBatch]) -> LeadBatch:
     )
 
 
-def _assemble(checks: list[RecordCheck], rows: np.ndarray, scored: list[dict[str, Any]]) -> list[RecordResult]:
+def _assemble(checks: list[RecordCheck], rows: np.ndarray, scored: list[dict[str, Any]],
+              batch: LeadBatch | None = None, start: int = 0) -> list[RecordResult]:
+    """The records' results: the scored ones (``rows``, read into ``batch`` from row ``start`` on) and errors."""
     results = [RecordResult(i, check.lead_id, "error", errors=check.errors, warnings=check.warnings)
                for i, check in enumerate(checks)]
-    for row, result in zip(rows.tolist(), scored, strict=True):
+    for k, (row, result) in enumerate(zip(rows.tolist(), scored, strict=True)):
         results[row].status, results[row].result = "ok", result
+        if batch is not None:
+            results[row].read_as = (batch, start + k)
     return results
 
 

@@ -100,12 +100,12 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
         return score_event_stream(bundle, Path(leads), Path(activities) if activities is not None else None,
                                   Path(out), options, model_version, chunk, progress, score_log)
     data, report = load_bundle_data(bundle, leads, activities, mapping)
-    result = score_event_data(bundle, data, report, options, model_version, progress)
+    ready = lead_features(bundle, data, options)
+    result = score_event_data(bundle, data, report, options, model_version, progress, ready=ready)
     summary = _write(result, out, report.rows_read.get("leads", len(data.leads)))
     if score_log is not None and score_log.enabled:
         summary = dataclasses.replace(summary, logged=score_log.record_batch(
-            result, model_version=model_version, as_of=options.as_of,  # type: ignore[arg-type]
-            leads=data.leads, activities=data.activities))
+            result, model_version=model_version, as_of=options.as_of, inputs=ready.batch))  # type: ignore[arg-type]
     return summary
 
 

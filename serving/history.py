@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -30,7 +30,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitoring.fingerprint import frame_fingerprints
+from features.batch import LeadBatch
+from monitoring.fingerprint import batch_fingerprints
 from monitoring.records import ScoreRecord, Source, Trend
 from monitoring.scorelog import ScoreLog
 from serving.config import score_log_enabled
@@ -100,8 +101,9 @@ class ScoreHistory:
     def record(self, scored: ScoreResponse | Iterable[LeadScore], *, source: Source = "api",
                leads: Sequence[Any] | None = None, as_of: datetime | None = None) -> int:
         """Queue the scored leads of a response (error results are not scores and are skipped); returns how many
-        were accepted. ``leads``: the raw leads as received, by request index, for the input fingerprint (the
-        writer computes it off the request path). ``as_of``: only needed for results without their response.
+        were accepted. Each lead's input fingerprint is worked out by the writer, off the request path, from the
+        lead as the rules read it (:mod:`monitoring.fingerprint`); ``leads``, the raw leads as received by request
+        index, serve a flat-mode model's leads. ``as_of``: only needed for results without their response.
         Never raises: a recording problem must not fail the request that was scored."""
         if self.log is None:
             return 0
@@ -113,7 +115,8 @@ class ScoreHistory:
             if as_of is None:
                 raise ValueError("as_of is needed to record results without their response")
             records = [ScoreRecord.from_result(r, model_version=r.model_version or "", as_of=as_of, source=source,
-                                               lead=_lead(leads, r.index))
+                                               lead=_lead(leads, r.index) if r._read_as is None else None,
+                                               read_as=r._read_as)
                        for r in results if r.status == "ok"]
             return self.log.record(records)
         except Exception:
@@ -121,15 +124,15 @@ class ScoreHistory:
             return 0
 
     def record_batch(self, scores: pd.DataFrame, *, model_version: str, as_of: datetime,
-                     leads: pd.DataFrame | None = None, activities: pd.DataFrame | None = None) -> int:
+                     inputs: LeadBatch | None = None) -> int:
         """Write a batch run's score frame (one row per scored lead, ``source = batch``), with each lead's input
-        fingerprint when its leads (and activities) are given. Synchronous; returns the rows written, 0 when the
-        database refused them (logged: the score file is written all the same)."""
+        fingerprint when the leads as read are given (``inputs``). Synchronous; returns the rows written, 0 when
+        the database refused them (logged: the score file is written all the same)."""
         if self.log is None:
             return 0
         frame = scores
-        if leads is not None and len(leads):
-            prints = dict(zip(leads["lead_id"].astype(str), frame_fingerprints(leads, activities), strict=True))
+        if inputs is not None and len(inputs):
+            prints = dict(zip(map(str, inputs.lead_ids.tolist()), batch_fingerprints(inputs), strict=True))
             frame = scores.assign(input_fingerprint=scores["lead_id"].astype(str).map(prints))
         try:
             return self.log.record_frame(frame, model_version=model_version, as_of=as_of, source="batch")
@@ -184,44 +187,7 @@ def _lead(leads: Sequence[Any] | None, index: int) -> Mapping[str, Any] | None:
     if leads is None or not 0 <= index < len(leads):
         return None
     lead = leads[index]
-    return _AsRead(lead) if isinstance(lead, dict) else None
-
-
-class _AsRead(Mapping[str, Any]):
-    """A lead as received (JSON), seen the way validation reads it: its moments (``created_at``, an activity's
-    ``occurred_at``, any ``*_at`` text in ISO 8601) as datetimes. So the fingerprint of a lead sent to the API
-    equals that of the same lead in a batch file, where the loader has parsed them. Nothing is parsed until the
-    score log's writer thread computes the fingerprint, off the request path."""
-
-    __slots__ = ("_activities", "raw")
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.raw = raw
-        self._activities: list[Any] | None = None
-
-    def __getitem__(self, key: str) -> Any:
-        value = self.raw[key]
-        if key == "activities" and isinstance(value, list):
-            if self._activities is None:  # read once (the fingerprint asks for them more than once)
-                self._activities = [{k: _moment(k, v) for k, v in a.items()} if isinstance(a, dict) else a
-                                    for a in value]
-            return self._activities
-        return _moment(key, value)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-
-def _moment(key: str, value: Any) -> Any:
-    if isinstance(value, str) and key.endswith("_at"):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            return value
-    return value
+    return lead if isinstance(lead, Mapping) else None
 
 
 _shared: ScoreHistory | None = None

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 from typing_extensions import TypedDict
 
 from features.contract import ACTIVITY_TYPES
@@ -215,6 +225,8 @@ class LeadScore(BaseModel):
     model_version: str | None = None
     errors: list[FieldError] = Field(default_factory=list)
     warnings: list[FieldError] = Field(default_factory=list)
+    #: the lead as the rules read it (its batch's fingerprints, its row), for the score log; never sent
+    _read_as: tuple[Any, int] | None = PrivateAttr(default=None)
 
 
 class ScoreResponse(BaseModel):

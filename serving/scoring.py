@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from monitoring.fingerprint import Fingerprints
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 from scoring.requests import RecordResult, score_groups
@@ -28,11 +29,19 @@ def score_requests(bundle: ScoringBundle, requests: Sequence[Sequence[Any]], opt
     :func:`score_request` would answer it alone. They share the options (one "now" for all when unset)."""
     options = options.resolved()
     outcomes = score_groups(bundle, requests, options)
-    return [_response(group, options, model_version) for group in outcomes]
+    prints: dict[int, Fingerprints] = {}  # one per batch read: its leads are fingerprinted together, when logged
+    return [_response(group, options, model_version, prints) for group in outcomes]
 
 
-def _response(outcomes: list[RecordResult], options: ScoringOptions, model_version: str) -> ScoreResponse:
-    results = [_lead_score(outcome, model_version) for outcome in outcomes]
+def _response(outcomes: list[RecordResult], options: ScoringOptions, model_version: str,
+              prints: dict[int, Fingerprints]) -> ScoreResponse:
+    results = []
+    for outcome in outcomes:
+        result = _lead_score(outcome, model_version)
+        if outcome.read_as is not None:
+            batch, row = outcome.read_as
+            result._read_as = (prints.setdefault(id(batch), Fingerprints(batch)), row)
+        results.append(result)
     failed = sum(r.status == "error" for r in results)
     return ScoreResponse(model_version=model_version, as_of=options.as_of, lang=options.lang,
                          scored=len(results) - failed, failed=failed, results=results)

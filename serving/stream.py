@@ -157,7 +157,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                 errors += int(result["error"].notna().sum())
                 if score_log is not None and score_log.enabled:
                     score_log.record_batch(result, model_version=model_version, as_of=options.as_of,  # type: ignore[arg-type]
-                                           leads=data.leads, activities=data.activities)
+                                           inputs=ready.batch)
                 if progress:
                     progress(rows, ids.rows)
             if rows != ids.rows:

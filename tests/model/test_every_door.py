@@ -3,7 +3,8 @@
 Raw leads are generated the way CRM exports write them (misspelt activity types, German and English number
 formats, odd dates and text, missing markers, duplicate activities, leads created after the moment) and sent
 through the batch file scorer, the request path the HTTP service calls, and the registered pyfunc model. Each
-lead must get the same status and, when scored, the same probability, score and reasons, to the last digit.
+lead must get the same status and, when scored, the same probability, score and reasons, to the last digit,
+and the score log's input fingerprint must be the same from the file and from the request.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from features.batch import LeadBatch
+from monitoring.fingerprint import batch_fingerprints
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 from scoring.registry import configure
-from serving.batch import score_event_file
+from serving.batch import load_bundle_data, score_event_file
 from serving.scoring import score_request
 
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
@@ -111,8 +114,13 @@ def _file_answers(bundle: ScoringBundle, leads: list[dict[str, object]], folder:
     score_event_file(bundle, leads_path, acts_path, out, OPTIONS, "v")
     frame = pd.read_csv(out, dtype={"lead_id": str})
     assert frame["row"].tolist() == list(range(1, len(leads) + 1))
+    # the input fingerprints the score log records for a batch run (serving.history.record_batch)
+    data, _ = load_bundle_data(bundle, leads_path, acts_path)
+    read = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
+    prints = dict(zip(read.lead_ids.tolist(), batch_fingerprints(read), strict=True))
     return [{"ok": pd.isna(row["error"]), "probability": row.get("probability"), "score": row.get("score"),
-             "reasons": json.loads(row["reasons_json"]) if isinstance(row.get("reasons_json"), str) else []}
+             "reasons": json.loads(row["reasons_json"]) if isinstance(row.get("reasons_json"), str) else [],
+             "fingerprint": prints.get(row["lead_id"])}
             for row in frame.to_dict(orient="records")]
 
 
@@ -142,6 +150,8 @@ def test_a_raw_lead_gets_the_same_answer_from_a_file_the_api_and_the_pyfunc(
         assert api.score == file["score"] == py["score"]
         reasons = [r.model_dump() for r in api.reasons]
         assert file["reasons"] == json.loads(py["reasons"]) == reasons
+        prints, row = api._read_as  # what the score log records for a request (serving.history.record)
+        assert prints[row] == file["fingerprint"]
     assert scored > LEADS_PER_EXAMPLE // 4  # the generator is not all broken leads
 
 

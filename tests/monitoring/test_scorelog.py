@@ -7,6 +7,7 @@ lock wait is short, and the server closing the log's connections (``pg_terminate
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +24,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from features.batch import LeadBatch
+from features.loading import load_event_data
+from features.records import read_records
 from monitoring.config import ScoreLogConfig, default_score_db_url
-from monitoring.fingerprint import fingerprint, frame_fingerprints
+from monitoring.fingerprint import batch_fingerprints, fingerprint
 from monitoring.scorelog import ScoreLog, ScoreRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -364,37 +368,50 @@ def test_two_server_processes_write_one_sqlite_file_at_once(tmp_path: Path) -> N
     reader.close()
 
 
-def test_the_same_lead_has_the_same_fingerprint_from_the_api_and_from_a_batch_file() -> None:
-    leads = pd.DataFrame({
-        "lead_id": ["A", "B", "C"],
-        "created_at": pd.to_datetime(["2026-01-05T09:00:00Z", "2026-01-06T10:30:00Z", "2026-01-07T00:00:00Z"]),
-        "email": [EMAIL, None, "x@y.de"],
-        "industry": ["Software", None, "Maschinenbau"],
-        "employee_count": [250.0, np.nan, 12.0],  # a file column with a gap is float
-        "source_row": [0, 1, 2],
-    })
-    activities = pd.DataFrame({
-        "lead_id": ["A", "C", "A", "A"],
-        "occurred_at": pd.to_datetime(["2026-02-02T10:00:00Z", "2026-02-03T10:00:00Z", "2026-02-01T10:00:00Z",
-                                       "2026-02-01T10:00:00+01:00"], utc=True),
-        "activity_type": ["page_view", "demo_request", "pricing_page_view", "page_view"],
-    })
-    api = [  # what the API's validation hands over: datetimes with offsets, whole numbers, activities in any order
-        {"lead_id": "A", "created_at": datetime(2026, 1, 5, 10, 0, tzinfo=timezone(timedelta(hours=1))), "email": EMAIL,
-         "industry": "Software", "employee_count": 250,
-         "activities": [{"occurred_at": datetime(2026, 2, 1, 9, 0, tzinfo=UTC), "activity_type": "page_view"},
-                        {"occurred_at": datetime(2026, 2, 2, 10, 0, tzinfo=UTC), "activity_type": "page_view"},
-                        {"occurred_at": datetime(2026, 2, 1, 10, 0, tzinfo=UTC),
-                         "activity_type": "pricing_page_view"}]},
-        {"lead_id": "B", "created_at": datetime(2026, 1, 6, 10, 30, tzinfo=UTC), "industry": None, "activities": []},
-        {"lead_id": "C", "created_at": datetime(2026, 1, 7, tzinfo=UTC), "email": "x@y.de",
-         "industry": "Maschinenbau", "employee_count": 12,
-         "activities": [{"occurred_at": datetime(2026, 2, 3, 10, 0, tzinfo=UTC), "activity_type": "demo_request"}]},
+def test_the_same_lead_has_the_same_fingerprint_from_a_request_and_from_a_file_whatever_its_form(
+        tmp_path: Path) -> None:
+    # a German export (dotted dates, German activity names, "1.234", its activities in any order) and the same
+    # leads sent as requests in ISO form: read by the same rules, fingerprinted alike
+    pd.DataFrame({"lead_id": ["A", "B", "C"], "created_at": ["05.01.2026 10:00", "2026-01-06T10:30:00Z", "07.01.2026"],
+                  "email": [EMAIL, "", "x@y.de"], "industry": ["Software", "", "Maschinenbau"],
+                  "employee_count": ["1.234", "", "12"]}).to_csv(tmp_path / "leads.csv", sep=";", index=False)
+    pd.DataFrame({"lead_id": ["A", "C", "A", "A"],
+                  "occurred_at": ["02.02.2026 10:00", "2026-02-03T10:00:00Z", "01.02.2026 10:00",
+                                  "2026-02-01T10:00:00+01:00"],
+                  "activity_type": ["Seite besucht", "Demo angefragt", "pricing_page_view", "page_view"],
+                  }).to_csv(tmp_path / "activities.csv", sep=";", index=False)
+    data, _ = load_event_data(tmp_path / "leads.csv", tmp_path / "activities.csv")
+    from_file = batch_fingerprints(LeadBatch.from_frames(data.leads, data.activities, data.activity_rows))
+    api = [
+        {"lead_id": "A", "created_at": "2026-01-05T11:00:00+01:00", "email": "other@example.com",
+         "industry": "Software", "employee_count": 1234,
+         "activities": [{"occurred_at": "2026-02-01T09:00:00Z", "activity_type": "page_view"},
+                        {"occurred_at": "2026-02-02T10:00:00Z", "activity_type": "Page View"},
+                        {"occurred_at": "2026-02-01T10:00:00Z", "activity_type": "pricing_page_view"}]},
+        {"lead_id": " B ", "created_at": "2026-01-06 10:30", "industry": None, "activities": []},
+        {"lead_id": "C", "created_at": "2026-01-07", "industry": "Maschinenbau", "employee_count": 12.0,
+         "activities": [{"occurred_at": "2026-02-03T11:00:00+01:00", "activity_type": "demo_request"}]},
     ]
-    from_file = frame_fingerprints(leads, activities)
-    assert from_file == [fingerprint(lead) for lead in api]
+    from_request = batch_fingerprints(read_records(api).batch)
+    assert from_file == from_request
     assert len(set(from_file)) == 3
-    assert frame_fingerprints(leads, activities.iloc[:3])[0] != from_file[0]  # one activity fewer: another input
+    # another input is another fingerprint: an activity fewer, another type, another field value
+    api[0]["activities"] = api[0]["activities"][:2]
+    api[1]["industry"] = "Retail"
+    api[2]["activities"][0]["activity_type"] = "webinar_attended"
+    changed = batch_fingerprints(read_records(api).batch)
+    assert all(a != b for a, b in zip(changed, from_request, strict=True))
+
+
+def test_a_fingerprint_is_the_canonical_json_of_the_lead_as_read() -> None:
+    # the definition in the module docstring, worked out by hand for one lead
+    lead = {"lead_id": "Q1", "created_at": "2026-03-01", "email": EMAIL, "employee_count": "250", "country": "DE",
+            "activities": [{"occurred_at": "2026-03-02T10:00:00+01:00", "activity_type": "Quantum Ping"},
+                           {"occurred_at": "2026-03-02T08:00:00Z", "activity_type": "demo_request"}]}
+    text = ('{"country":"DE","created_at":"2026-03-01T00:00:00.000000Z","employee_count":250,"lead_id":"Q1"}\n['
+            '{"activity_type":"demo_request","occurred_at":"2026-03-02T08:00:00.000000Z"},'
+            '{"activity_type":"other","occurred_at":"2026-03-02T09:00:00.000000Z"}]')
+    assert batch_fingerprints(read_records([lead]).batch) == [hashlib.sha256(text.encode()).hexdigest()]
 
 
 def test_default_location_is_scores_db_in_the_project_folder_unless_the_environment_says_otherwise(

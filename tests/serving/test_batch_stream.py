@@ -25,6 +25,7 @@ from serving.stream import streamable
 
 AS_OF = pd.Timestamp("2026-01-15T00:00:00Z")
 CHUNK = 97  # leads rows per chunk: ~13 chunks, every kind of messy row lands away from its twin
+ROUTED = 1_000  # activities routed at a time: ~25 batches, a lead's activities come from several of them
 WHOLE = 10**9  # a chunk larger than the file: the whole-file path
 
 
@@ -79,8 +80,10 @@ def scored(bundle: ScoringBundle, inputs: Inputs, tmp_path_factory: pytest.TempP
     out = tmp_path_factory.mktemp("stream_scores")
     whole = score_event_file(bundle, inputs.leads, inputs.activities, out / "whole.parquet", options, "7",
                              chunk=WHOLE)
-    chunked = score_event_file(bundle, inputs.leads, inputs.activities, out / "chunked.parquet", options, "7",
-                               chunk=CHUNK)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("serving.stream.ROUTE_ROWS", ROUTED)
+        chunked = score_event_file(bundle, inputs.leads, inputs.activities, out / "chunked.parquet", options, "7",
+                                   chunk=CHUNK)
     return whole, pd.read_parquet(out / "whole.parquet"), chunked, pd.read_parquet(out / "chunked.parquet"), out
 
 
@@ -95,11 +98,13 @@ def test_chunks_give_the_whole_files_rows_bit_for_bit(scored, inputs: Inputs) ->
 
 def test_every_kind_of_messy_row_is_decided_across_chunks_as_in_the_whole_file(scored, inputs: Inputs) -> None:
     _, _, summary, chunked, _ = scored
+    chunk_of = (np.array([8, 402, inputs.revived_row, 803]) - 1) // CHUNK
+    assert chunk_of[0] < chunk_of[1] and chunk_of[2] < chunk_of[3]  # each twin in a later chunk than its first row
     errors = chunked.set_index("row")["error"]
     assert errors[401].startswith("lead_id:")  # no id
-    assert errors[402] == "lead_id: duplicate lead_id (first seen in row 8)"  # 4 chunks after its twin
+    assert errors[402] == "lead_id: duplicate lead_id (first seen in row 8)"
     assert errors[inputs.revived_row].startswith("created_at:")  # the revived id's first row: unparseable date
-    assert pd.isna(errors[803])  # ... so its second row (chunk 9) is the lead, scored
+    assert pd.isna(errors[803])  # ... so its second row, in a later chunk, is the lead, scored
     assert errors[804] == "lead_id: duplicate lead_id (first seen in row 803)"
     created = pd.to_datetime(inputs.frame["created_at"], utc=True, errors="coerce", format="ISO8601")
     other = np.isin(np.arange(len(created)), [400, 401, 803])  # rows 401, 402, 804: errors of their own
@@ -130,3 +135,4 @@ def test_the_chunk_size_is_read_from_the_environment(bundle: ScoringBundle, inpu
         score_event_file(bundle, inputs.leads, inputs.activities, tmp_path / "scores.parquet",
                          ScoringOptions(AS_OF.to_pydatetime()))
     assert not (tmp_path / "scores.parquet").exists()
+

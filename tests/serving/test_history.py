@@ -19,9 +19,11 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from features.batch import LeadBatch
+from features.records import read_records
 from leadscore.cli import app
 from monitoring.config import ScoreLogConfig
-from monitoring.fingerprint import fingerprint, frame_fingerprints
+from monitoring.fingerprint import batch_fingerprints
 from monitoring.scorelog import ScoreLog, ScoreRecord
 from serving.history import ScoreHistory
 from serving.server import running_server
@@ -99,7 +101,7 @@ def file_fingerprints(event_data, ids: list[str]) -> dict[str, str]:
     """The input fingerprints of leads as a batch file gives them (the loader's frames)."""
     leads = event_data.leads[event_data.leads["lead_id"].isin(ids)]
     activities = event_data.activities[event_data.activities["lead_id"].isin(ids)]
-    return dict(zip(leads["lead_id"], frame_fingerprints(leads, activities), strict=True))
+    return dict(zip(leads["lead_id"], batch_fingerprints(LeadBatch.from_frames(leads, activities)), strict=True))
 
 
 def test_every_score_given_over_http_lands_in_the_log_and_never_the_email(
@@ -141,7 +143,8 @@ def test_every_score_given_over_http_lands_in_the_log_and_never_the_email(
         assert json.loads(row["reasons"]) == given["reasons"]
         # the lead as sent, its address left out: the same input as the same lead in a batch file
         assert row["input_fingerprint"] == from_file[lead["lead_id"]]
-        assert row["input_fingerprint"] != fingerprint({**lead, "industry": "something else"})
+        other = read_records([{**lead, "industry": "Quantum Basket Weaving"}]).batch
+        assert row["input_fingerprint"] != batch_fingerprints(other)[0]
     stored = json.dumps([list(map(str, row.values())) for row in rows])
     assert "beispiel-gmbh" not in stored
     for file in place.files:  # the SQLite file and its write-ahead log, byte for byte

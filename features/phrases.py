@@ -259,6 +259,10 @@ _MESSAGES_DE: tuple[tuple[str, str], ...] = (
     (r"^missing required value", "Pflichtangabe fehlt"),
     (r"^unparseable timestamp (.+) \(expected ISO 8601 or DD\.MM\.YYYY\)",
      r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601 oder TT.MM.JJJJ)"),
+    (r"^unparseable timestamp (.+) \(month or day first\? A file's column is read when one of its dates shows it; "
+     r"else write ISO 8601\)",
+     r"Zeitangabe \1 nicht lesbar (Monat oder Tag zuerst? Eine Spalte einer Datei wird gelesen, wenn eines ihrer "
+     r"Daten es zeigt; sonst ISO 8601 schreiben)"),
     (r"^not a number (.+): set to missing", r"keine Zahl \1: als fehlend gewertet"),
     (r"^negative value set to missing", "negativer Wert: als fehlend gewertet"),
     (r"^duplicate lead_id \(first seen at index (\d+)\)", r"doppelte lead_id (zuerst bei Index \1)"),

@@ -37,8 +37,12 @@ The rules
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
   ``2024-03-01``), or a dotted day-first date as German, Austrian and Swiss exports write it (``01.03.2024``,
   ``1.3.2024 14:30[:15]``: dots put the day first in every locale that writes them); no offset means UTC.
-  Slashed forms (``03/01/2024``: US or UK?), two-digit years and Unix timestamps are not guessed: such a
-  value is unparseable. Moments are integer microseconds since the epoch, UTC.
+  A file's column (``moments(..., slashed=True)``) may also write slashed dates, month first as US exports
+  do or day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``, ``13/01/2024
+  14:30:15``): they are read in the order the column itself shows, day first when one of its values starts
+  with a number over 12, month first when one has such a number second. A column that never shows it (or
+  shows both) is not guessed, nor is a request's single value: such a value is unparseable, as are two-digit
+  years and Unix timestamps. Moments are integer microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ MAX_CATEGORY_CHARS = 64
 MISSING_REQUIRED = "missing required value"
 NEGATIVE = "negative value set to missing"
 NOT_ISO = "expected ISO 8601 or DD.MM.YYYY"
+#: Why a slashed date was not read (see the module docstring).
+SLASHED_UNREAD = "month or day first? A file's column is read when one of its dates shows it; else write ISO 8601"
 
 _LONGEST_MARKER = max(len(marker) for marker in MISSING_MARKERS)
 _CACHE_SIZE = 65536
@@ -384,15 +390,20 @@ NOT_A_MOMENT = np.iinfo(np.int64).min
 _BEYOND_MICROSECONDS = re.compile(r"(\.\d{6})\d+")
 
 
-def moments(values: Sequence[object] | Column) -> tuple[np.ndarray, np.ndarray, pd.Series | list[str | None]]:
+def moments(values: Sequence[object] | Column, slashed: bool = False,
+            ) -> tuple[np.ndarray, np.ndarray, pd.Series | list[str | None]]:
     """Moments as int64 microseconds since the epoch (UTC), whether each present value is unparseable, and
     the values as text (for messages: a Series for a column, a list for a list). Missing and unparseable values
-    give :data:`NOT_A_MOMENT`.
+    give :data:`NOT_A_MOMENT`. ``slashed``: the values are a file's column, whose slashed dates are read in the
+    order it shows (see the module docstring).
 
     Typed timestamps (Parquet) need no parsing (a naive one means UTC); text goes through pandas' ISO 8601
     parser, with digits beyond microseconds dropped (nanoseconds would limit the range to 1677–2262)."""
     if not isinstance(values, pd.Series | pd.api.extensions.ExtensionArray | np.ndarray):
-        return _listed_moments(list(values))
+        micro, bad, listed = _listed_moments(list(values))
+        if slashed and bad.any():
+            micro, bad = _slashed(pd.Series(listed, dtype=object), micro, bad)
+        return micro, bad, listed
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
@@ -412,7 +423,8 @@ def moments(values: Sequence[object] | Column) -> tuple[np.ndarray, np.ndarray, 
     parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce")
     micro = pd.Series(parsed).dt.as_unit("us").array.asi8 if len(parsed) else np.zeros(0, dtype=np.int64)
     bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
-    return *_day_first(shown, micro, bad), shown
+    micro, bad = _day_first(shown, micro, bad)
+    return *(_slashed(shown, micro, bad) if slashed and bad.any() else (micro, bad)), shown
 
 
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
@@ -429,6 +441,42 @@ def _day_first(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.n
     todo = np.flatnonzero(texts.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False))
     micro, bad = micro.copy(), bad.copy()
     for form in _DAY_FIRST_FORMATS:
+        if not todo.size:
+            break
+        read = pd.to_datetime(texts.iloc[todo], format=form, utc=True, errors="coerce").dt.as_unit("us").array.asi8
+        hit = read != NOT_A_MOMENT
+        micro[where[todo[hit]]] = read[hit]
+        bad[where[todo[hit]]] = False
+        todo = todo[~hit]
+    return micro, bad
+
+
+#: A slashed date with an optional time (24-hour, or 12-hour with AM/PM); its first two numbers are groups.
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)?")
+_SLASHED_FORMATS = {order: tuple(f"{first}/{second}/%Y{clock}" for clock in
+                                 (" %I:%M:%S %p", " %I:%M %p", " %H:%M:%S", " %H:%M", "T%H:%M:%S", "T%H:%M", ""))
+                    for order, first, second in (("mdy", "%m", "%d"), ("dmy", "%d", "%m"))}
+
+
+def slashed_order(texts: pd.Series) -> str | None:
+    """The order a column writes its slashed dates in: ``dmy`` when one of them starts with a number over 12,
+    ``mdy`` when one has such a number second; None when none shows it, or both do."""
+    parts = texts.str.extract(f"^{_SLASHED.pattern}$").dropna().astype(int)
+    day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
+    return None if day_first == month_first else "dmy" if day_first else "mdy"
+
+
+def _slashed(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` with a column's slashed dates read in the order the column shows (see the module
+    docstring); values in other forms, and every slashed date of a column that does not show it, stay unread."""
+    where = np.flatnonzero(bad)
+    texts = pd.Series(shown).iloc[where].astype(object).reset_index(drop=True)
+    order = slashed_order(texts)
+    if order is None:
+        return micro, bad
+    micro, bad = micro.copy(), bad.copy()
+    todo = np.arange(len(texts))
+    for form in _SLASHED_FORMATS[order]:
         if not todo.size:
             break
         read = pd.to_datetime(texts.iloc[todo], format=form, utc=True, errors="coerce").dt.as_unit("us").array.asi8
@@ -505,4 +553,6 @@ def not_a_number(shown: str) -> str:
 
 
 def unparseable_moment(shown: str) -> str:
+    if _SLASHED.fullmatch(shown):
+        return f"unparseable timestamp {shown!r} ({SLASHED_UNREAD})"
     return f"unparseable timestamp {shown!r} ({NOT_ISO})"

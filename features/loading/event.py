@@ -125,7 +125,7 @@ def timestamps(micro: np.ndarray, index: pd.Index | None = None) -> pd.Series:
 
 
 def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
-    micro, bad, shown = values.moments(series)
+    micro, bad, shown = values.moments(series, slashed=True)
     return timestamps(micro, series.index), bad, shown
 
 

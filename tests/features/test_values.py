@@ -91,6 +91,29 @@ def test_dotted_dates_are_read_day_first_as_german_exports_write_them(as_given) 
                                                        "(expected ISO 8601 or DD.MM.YYYY)")
 
 
+@pytest.mark.parametrize("as_given", [list, lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v, dtype=object)])
+def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) -> None:
+    """US exports write month first, British and French ones day first: a date with a number over 12 tells the
+    column's order; a column that never tells, or tells both, is not guessed, and neither is a request."""
+    us = ["3/1/2024 2:30 PM", "12/31/2025", "03/01/2024 14:30:15", "3/1/2024 12:05 am", "02/30/2024",
+          "2024-03-01T10:00:00Z", None]
+    micro, bad, _ = values.moments(as_given(us), slashed=True)
+    midnight = values.moment_us("2024-03-01")
+    assert micro[:4].tolist() == [midnight + 52_200_000_000, values.moment_us("2025-12-31"),
+                                  midnight + 52_215_000_000, midnight + 300_000_000]
+    assert bad.tolist() == [False] * 4 + [True, False, False]  # no 30th of February either way round
+    uk = ["13/01/2024", "03/01/2024 14:30", "1/3/2024"]
+    micro, bad, _ = values.moments(as_given(uk), slashed=True)
+    assert micro.tolist() == [values.moment_us("2024-01-13"), values.moment_us("2024-01-03T14:30"),
+                              values.moment_us("2024-03-01")] and not bad.any()
+    for untold in (["03/01/2024", "11/12/2024"], ["13/01/2024", "12/31/2024"]):  # neither way, both ways
+        assert values.moments(as_given(untold), slashed=True)[1].all()
+    assert values.moments(as_given(uk))[1][:3].all()  # a request's moments: ISO 8601 or dotted only
+    assert values.unparseable_moment("03/01/2024") == (
+        "unparseable timestamp '03/01/2024' (month or day first? A file's column is read when one of its dates "
+        "shows it; else write ISO 8601)")
+
+
 @pytest.mark.parametrize(("raw", "read"), [
     ("Email Opened", "email_open"), ("Clicked Link in Email", "email_click"), ("Filled Out Form", "form_submit"),
     ("Visited Web Page", "page_view"), ("Registered for Webinar", "webinar_registration"),

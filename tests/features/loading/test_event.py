@@ -155,6 +155,30 @@ def test_a_german_export_loads_as_its_iso_twin(make_file):
     assert not german[1].rejected and not german[1].warnings
 
 
+def test_a_us_export_loads_as_its_iso_twin(make_file):
+    """Month-first slashed dates with a 12-hour clock, as a US CRM report writes them: each file's columns show
+    the order (a 31st, a 13th) and are read by it; a file whose dates never show it names the fix."""
+    us = load_event_data(
+        make_file("leads.csv", "lead_id,created_at\nL1,3/1/2024 9:30 AM\nL2,12/31/2024 11:15 PM\n"),
+        make_file("activities.csv", "lead_id,occurred_at,activity_type\nL1,03/15/2024 2:05:09 PM,Demo Request\n"
+                                    "L1,4/2/2024 10:00 AM,Page View\n"),
+        make_file("conversions.csv", "lead_id,converted_at\nL1,4/30/2024\nL2,1/13/2025\n"))
+    iso = load_event_data(
+        make_file("leads_iso.csv", "lead_id,created_at\nL1,2024-03-01T09:30:00Z\nL2,2024-12-31 23:15\n"),
+        make_file("activities_iso.csv", "lead_id,occurred_at,activity_type\nL1,2024-03-15 14:05:09,demo_request\n"
+                                        "L1,2024-04-02T10:00:00Z,page_view\n"),
+        make_file("conversions_iso.csv", "lead_id,converted_at\nL1,2024-04-30\nL2,2025-01-13\n"))
+    for table in ("leads", "activities", "conversions"):
+        pd.testing.assert_frame_equal(getattr(us[0], table), getattr(iso[0], table))
+    assert not us[1].rejected and not us[1].warnings
+
+    untold = make_file("untold.csv", "lead_id,created_at\nL1,03/01/2024\nL2,2024-03-02\n")
+    data, report = load_event_data(untold)
+    [issue] = report.rejected
+    assert (issue.row, issue.field, data.leads["lead_id"].tolist()) == (1, "created_at", ["L2"])
+    assert "month or day first?" in issue.reason and "ISO 8601" in issue.reason
+
+
 def test_headers_that_name_contract_columns_in_other_words_are_read_as_them(make_file):
     """`Lead ID`, `Created At`, `E-Mail`, `LeadSource`: case, spaces, hyphens and underscores do not matter;
     messages name the header the file has, and the contract's own name wins over a look-alike."""

@@ -28,7 +28,10 @@ The rules
   when it groups digits in threes behind a first group of 1–3 digits that does not start with 0 (``1.234``
   is 1234, ``1,5`` and ``0.234`` are decimals). As enrichment tools and German CRMs write sizes, a scale
   word multiplies (``10 Mio. €``, ``1,5 Mrd``, ``$20M``, ``500k``), a range is its midpoint (``51-200`` is
-  125.5; ``10-50M`` is 30 million) and an open range its lower bound (``10,001+``, ``über 500``). A
+  125.5; ``10-50M`` is 30 million), an open range its lower bound (``10,001+``, ``über 500``, ``mehr als
+  1000``) and a range open below half its bound (``< 10``, ``bis 10``, ``Less than 1M``: the midpoint from 0).
+  Words that say what is counted or that the number is approximate are read past (``51-200 employees``,
+  ``1.000-4.999 Mitarbeiter``, ``ca. 200``, ``~150``), and LinkedIn's ``Self-employed`` band is one person. A
   negative value or text that is not a number becomes missing, with a warning that names the field.
 * **Plain numbers** (:func:`number`; declared extra columns, flat tables): ``.`` as decimal mark, no
   grouping, an exponent allowed; in a ``;``-separated file a decimal comma too. A leading zero (``01067``)
@@ -270,31 +273,50 @@ _SCALES = {"k": 1e3, "tsd": 1e3, "tausend": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6,
            "billion": 1e9, "billions": 1e9}
 _SCALED = re.compile(r"(.*\d)\s*([a-z]+)\.?", re.IGNORECASE)
 _AMOUNT_RANGE = re.compile(r"(.*?\w\.?)\s*(?:-|–|—|\bbis\b|\bto\b)\s*(\S.*)", re.IGNORECASE)
-_OPEN_ABOVE = re.compile(r"(.*\w\.?)\s*\+|(?:über|ueber|more than|over|>)\s*(.+)", re.IGNORECASE)
+_OPEN_ABOVE = re.compile(r"(.*\w\.?)\s*(?:\+|or more|und mehr|oder mehr)|"
+                         r"(?:über|ueber|more than|over|mehr als|at least|mindestens|ab|>=?|≥)\s*(.+)", re.IGNORECASE)
+_OPEN_BELOW = re.compile(r"(?:less than|fewer than|under|below|up to|bis zu|bis|unter|weniger als|<=?|≤)\s*(.+)",
+                         re.IGNORECASE)
+#: Words around an amount that leave it as it is: what is counted (LinkedIn writes "51-200 employees"), and that
+#: it is approximate ("ca. 200", "~150", "200 (est.)").
+_COUNTED = re.compile(r"\s*(?:employees?|staff|people|persons?|mitarbeiter(?:innen)?|mitarbeitende|beschäftigte|"
+                      r"ma|fte)\.?$", re.IGNORECASE)
+_APPROXIMATE = re.compile(r"^(?:ca\.?|circa|approx\.?|approximately|about|around|rund|etwa|~)\s*|"
+                          r"\s*\((?:est\.?|estimated|geschätzt)\)$", re.IGNORECASE)
+#: LinkedIn's company-size band of one person.
+_ONE_PERSON = frozenset({"self-employed", "self employed", "selbstständig", "selbständig"})
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _scaled_or_range(shown: str) -> float | None:
-    """An amount with a scale word or as a range (:func:`range_amount`); ``None`` for anything else."""
-    ranged = range_amount(shown)
+    """An amount with a scale word, counted words or as a range (:func:`range_amount`); ``None`` for anything
+    else."""
+    value = _APPROXIMATE.sub("", _COUNTED.sub("", shown.strip())).strip()
+    if value.casefold() in _ONE_PERSON:
+        return 1.0
+    if value != shown.strip() and (plain := _grouped_number(value)) is not None:
+        return plain
+    ranged = range_amount(value)
     if ranged is not None:
         return ranged
-    number_, scale = _scaled(shown)
+    number_, scale = _scaled(value)
     return number_ if scale != 1.0 else None
 
 
 def range_amount(shown: str) -> float | None:
-    """A range's midpoint (a bare lower bound takes the upper one's scale: ``10-50M``) or an open range's
-    lower bound (``10,001+``, ``über 500``); ``None`` when the text is neither (see the module docstring)."""
+    """A range's midpoint (a bare lower bound takes the upper one's scale: ``10-50M``), an open range's lower
+    bound (``10,001+``, ``über 500``) or, open below, half its upper bound (``< 10``, ``bis 10``: the midpoint
+    from 0); ``None`` when the text is none of these (see the module docstring)."""
     value = _CURRENCY.sub("", shown.strip().replace("$", "")).strip()
     if match := _AMOUNT_RANGE.fullmatch(value):
         (low, low_scale), (high, high_scale) = _scaled(match.group(1)), _scaled(match.group(2))
-        if low is None or high is None:
-            return None
-        low *= high_scale if low_scale == 1.0 else 1.0
-        return (low + high) / 2 if low <= high else None
+        if low is not None and high is not None:
+            low *= high_scale if low_scale == 1.0 else 1.0
+            return (low + high) / 2 if low <= high else None
     if match := _OPEN_ABOVE.fullmatch(value):
         return _scaled(match.group(1) or match.group(2))[0]
+    if (match := _OPEN_BELOW.fullmatch(value)) and (bound := _scaled(match.group(1))[0]) is not None:
+        return bound / 2
     return None
 
 

@@ -56,6 +56,14 @@ def test_an_activity_type_is_read_as_its_snake_form(raw: str, read: str | None) 
     ("10 Mio. €", 1e7, None), ("1,5 Mrd", 1.5e9, None), ("$20M", 2e7, None), ("500k", 5e5, None),
     ("51-200", 125.5, None), ("1.001–5.000", 3000.5, None), ("10-50M", 3e7, None), ("$10M - $50M", 3e7, None),
     ("10,001+", 10001.0, None), ("über 500", 500.0, None), ("1 bis 10", 5.5, None),
+    # as LinkedIn forms and CRM picklists write company sizes: counted words and approximations read past,
+    # ranges open below at half their bound (the midpoint from 0), LinkedIn's one-person band
+    ("51-200 employees", 125.5, None), ("10,001+ employees", 10001.0, None), ("1.000-4.999 Mitarbeiter", 2999.5, None),
+    ("500 MA", 500.0, None), ("Self-employed", 1.0, None), ("ca. 200", 200.0, None), ("~150", 150.0, None),
+    ("200 (est.)", 200.0, None), ("mehr als 1000", 1000.0, None), ("1000 or more", 1000.0, None),
+    ("< 10", 5.0, None), ("bis 10", 5.0, None), ("up to 10", 5.0, None), ("Less than 1M", 5e5, None),
+    ("employees", None, "not a number 'employees': set to missing"),
+    ("under", None, "not a number 'under': set to missing"),
     ("Mio", None, "not a number 'Mio': set to missing"),
     ("-5", None, values.NEGATIVE), (-5, None, values.NEGATIVE), (True, None, "not a number 'true': set to missing"),
 ])

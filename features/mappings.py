@@ -428,6 +428,39 @@ def apply_mapping(
 #: Each table's contract columns, by the underscore-free folded form a header is compared in.
 _CONTRACT_KEYS = {table: {column.replace("_", ""): column for column in columns} for table, columns in
                   (("leads", LEAD_COLUMNS), ("activities", ACTIVITY_COLUMNS), ("conversions", CONVERSION_COLUMNS))}
+_LEAD_KEYS = ("contactid", "prospectid", "mqlid")
+#: Headers CRM exports (English and German) give a contract column, in :func:`header_key` form, in the order
+#: they are preferred when a file has several. Only names that mean the column in that table: an activities
+#: file's ``Id`` is the activity's, a leads file's is the lead's.
+HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "leads": {
+        "lead_id": ("id", "recordid", *_LEAD_KEYS, "leadnummer"),
+        "created_at": ("createddate", "createdon", "createdate", "datecreated", "creationdate", "created",
+                       "firstcontactdate", "erstelltam", "angelegtam", "erstelldatum", "erstellungsdatum",
+                       "anlagedatum"),
+        "lead_source": ("source", "originalsource", "origin", "channel", "leadquelle", "quelle", "herkunft", "kanal"),
+        "company": ("companyname", "accountname", "organization", "organisation", "firma", "firmenname",
+                    "unternehmen"),
+        "job_title": ("title", "jobtitel", "position", "funktion", "berufsbezeichnung"),
+        "industry": ("branche", "sector", "sektor"),
+        # not a bare "Mitarbeiter": in a German CRM that is as often the sales rep the lead is assigned to
+        "employee_count": ("employees", "numberofemployees", "noofemployees", "companysize", "mitarbeiterzahl",
+                           "anzahlmitarbeiter", "unternehmensgroesse", "firmengroesse"),
+        "annual_revenue": ("revenue", "jahresumsatz", "umsatz"),
+        "country": ("countryregion", "land"),
+        "email": ("emailaddress", "emailadresse", "mail"),
+    },
+    "activities": {
+        "lead_id": _LEAD_KEYS,
+        "activity_type": ("type", "activity", "eventtype", "event", "aktivitaetstyp", "aktivitaet", "typ"),
+        "occurred_at": ("activitydate", "eventdate", "timestamp", "date", "createddate", "datum", "zeitpunkt"),
+    },
+    "conversions": {
+        "lead_id": _LEAD_KEYS,
+        "converted_at": ("converteddate", "conversiondate", "wondate", "datewon", "closedate", "konvertiertam",
+                         "gewonnenam", "abschlussdatum", "date", "datum"),
+    },
+}
 
 
 def header_key(header: str) -> str:
@@ -437,16 +470,27 @@ def header_key(header: str) -> str:
 
 
 def contract_renames(headers: Iterable[object], table: str) -> dict[str, str]:
-    """The headers that name one of ``table``'s contract columns in other words (``Lead ID``, ``LeadId``,
-    ``lead-id``, ``E-Mail``: compared folded, without spaces, hyphens or underscores), each with the column
-    it names. None where the contract's own name is present; the first header where two name one column."""
+    """The headers that name one of ``table``'s contract columns in other words, each with the column it
+    names: the contract's name written otherwise (``Lead ID``, ``LeadId``, ``lead-id``, ``E-Mail``: compared
+    folded, without spaces, hyphens or underscores), else a name CRM exports give it (:data:`HEADER_SYNONYMS`:
+    ``Created Date``, ``Firma``, ``Won Date``). None where the contract's own name is present; where several
+    headers name one column, the contract's name written otherwise, then the synonym listed first, then the
+    first such header."""
     headers = [h for h in headers if isinstance(h, str)]
     keys = _CONTRACT_KEYS.get(table, {})
     taken = set(headers) & set(keys.values())
     renames: dict[str, str] = {}
+    by_key: dict[str, str] = {}
     for header in headers:
-        column = keys.get(header_key(header))
+        key = header_key(header)
+        by_key.setdefault(key, header)
+        column = keys.get(key)
         if column is not None and header != column and column not in taken:
+            renames[header] = column
+            taken.add(column)
+    for column, synonyms in HEADER_SYNONYMS.get(table, {}).items():
+        header = next((by_key[key] for key in synonyms if key in by_key and by_key[key] not in renames), None)
+        if column not in taken and header is not None and header not in keys.values():
             renames[header] = column
             taken.add(column)
     return renames

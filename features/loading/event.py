@@ -119,6 +119,11 @@ def load_event_data(
     return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
 
 
+def read_as(sources: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The file's headers read as a contract column under another name (for the data report)."""
+    return {"/".join(headers): column for column, headers in sources.items() if headers != (column,)}
+
+
 def timestamps(micro: np.ndarray, index: pd.Index | None = None) -> pd.Series:
     """Microseconds since the epoch (:func:`features.values.moments`) as a UTC timestamp column."""
     return pd.Series(micro.view("datetime64[us]"), index=index).dt.tz_localize("UTC")
@@ -138,6 +143,7 @@ def _load_leads(
     raw = read_raw(path)
     name = raw.name
     frame, sources = apply_mapping(raw.frame, mapping, "leads")
+    report.columns_read_as["leads"] = read_as(sources)
     require_columns(frame, name, "leads", REQUIRED_LEAD_COLUMNS, mapping)
     extras = _check_extra_columns(frame, name, extra_columns, sources)
     if frame.empty:
@@ -320,6 +326,7 @@ def _load_activities(
     """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``); an
     activities export without lead ids is joined by e-mail address (:func:`_ids_by_email`)."""
     table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids, lead_emails)
+    report.columns_read_as["activities"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
     type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
     rows.reject(type_codes < 0, field_name(table.sources, ACTIVITY_TYPE), values.MISSING_REQUIRED)
@@ -396,6 +403,7 @@ def _load_conversions(
     report: DataReport,
 ) -> pd.DataFrame:
     table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids)
+    report.columns_read_as["conversions"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
     rows.reject(table.lead_codes < 0, table.id_field, _unknown_lead(ids, rejected_ids), ids)
 

@@ -59,6 +59,8 @@ class DataReport:
     #: how an outcome column's values were read (flat mode with ``converted`` values), one line
     label_reading: str = ""
     file_notes: list[str] = field(default_factory=list)  #: how a file was read ("x.csv: read as Windows-1252 …")
+    #: per table, the file's headers read as a contract column under another name ("Created Date" → created_at)
+    columns_read_as: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def rejected_per_table(self) -> dict[str, int]:
         """Rejected rows per table (``rows_read == rows_kept + rejected`` holds for each table)."""
@@ -85,6 +87,7 @@ class DataReport:
             "missing_rates": {table: dict(rates) for table, rates in self.missing_rates.items()},
             "label_reading": self.label_reading,
             "file_notes": list(self.file_notes),
+            "columns_read_as": {table: dict(names) for table, names in self.columns_read_as.items()},
         }
         return result
 
@@ -99,6 +102,11 @@ class DataReport:
                 f"  {table:<12} {source}: {read:,} rows read, {kept:,} kept, {rejected.get(table, 0):,} rejected"
             )
         lines.extend(f"  {note}" for note in self.file_notes)
+        read_as = {table: names for table, names in self.columns_read_as.items() if names}
+        if read_as:
+            lines.append("Columns read as the contract's: " + "; ".join(
+                f"{table} " + ", ".join(f"{header!r} as {column}" for header, column in names.items())
+                for table, names in read_as.items()))
         lines.append(f"Rejected rows: {len(self.rejected):,}")
         lines.extend(_issue_lines(self.rejected, max_issues))
         if self.warnings:

@@ -64,7 +64,7 @@ def test_train_without_required_files_fails_with_a_message(project: Path) -> Non
 
 
 def test_train_on_a_file_missing_a_required_column_names_file_and_column(project: Path) -> None:
-    (project / "bad_leads.csv").write_text("id,created\n1,2024-01-01\n")
+    (project / "bad_leads.csv").write_text("number,last_modified\n1,2024-01-01\n")
     (project / "conv.csv").write_text("lead_id,converted_at\n1,2024-02-01\n")
     result = _run(["train", "--leads", "bad_leads.csv", "--conversions", "conv.csv"], project)
     assert result.returncode == 1

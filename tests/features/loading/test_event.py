@@ -195,6 +195,32 @@ def test_headers_that_name_contract_columns_in_other_words_are_read_as_them(make
     assert "Lead ID" in report.ignored_columns["leads"]
 
 
+def test_a_german_crm_export_with_its_own_headers_loads_without_a_mapping_file(make_file):
+    """`Id`, `Erstellt am`, `Firma`, `Typ`, `Datum`, `Gewonnen am`: the names CRM exports give the contract's
+    columns are read as them, and the report says so; a bare `Mitarbeiter` (in a German CRM as often the
+    sales rep as the head count) and an activities file's own `Id` are not."""
+    german = load_event_data(
+        make_file("leads.csv", "Id;Erstellt am;Firma;Mitarbeiter;Mitarbeiterzahl;Leadquelle\n"
+                               "L1;01.03.2024;Acme GmbH;Hans Weber;51-200 Mitarbeiter;Messe\n"),
+        make_file("activities.csv", "Id;Lead Id;Typ;Datum\nA9;L1;Demo angefragt;15.03.2024 14:05\n"),
+        make_file("conversions.csv", "Lead Id;Gewonnen am\nL1;30.04.2024\n"))
+    iso = load_event_data(
+        make_file("leads_iso.csv", "lead_id,created_at,company,employee_count,lead_source\n"
+                                   "L1,2024-03-01,Acme GmbH,125.5,Messe\n"),
+        make_file("activities_iso.csv", "lead_id,occurred_at,activity_type\nL1,2024-03-15T14:05:00Z,demo_request\n"),
+        make_file("conversions_iso.csv", "lead_id,converted_at\nL1,2024-04-30\n"))
+    for table in ("leads", "activities", "conversions"):
+        pd.testing.assert_frame_equal(getattr(german[0], table), getattr(iso[0], table))
+    report = german[1]
+    assert report.columns_read_as == {
+        "leads": {"Id": "lead_id", "Erstellt am": "created_at", "Firma": "company",
+                  "Mitarbeiterzahl": "employee_count", "Leadquelle": "lead_source"},
+        "activities": {"Lead Id": "lead_id", "Typ": "activity_type", "Datum": "occurred_at"},
+        "conversions": {"Lead Id": "lead_id", "Gewonnen am": "converted_at"}}
+    assert report.ignored_columns["leads"] == ["Mitarbeiter"] and report.ignored_columns["activities"] == ["Id"]
+    assert "Columns read as the contract's: leads 'Id' as lead_id, 'Erstellt am' as created_at" in report.to_text()
+
+
 def test_activities_a_marketing_tool_keys_by_e_mail_are_joined_to_the_lead_with_that_address(make_file):
     """Without a lead_id column, an activities export keyed by e-mail address (as marketing tools write it)
     is joined to the one lead with that address; an address of no lead or of several is rejected, and the
@@ -224,14 +250,14 @@ def test_missing_lead_id_value_rejects_the_row(make_file):
 
 
 def test_missing_required_column_is_fatal_and_names_file_and_column(make_file):
-    leads = make_file("leads.csv", "lead_id,created\nL1,2024-03-01\n")
+    leads = make_file("leads.csv", "lead_id,last_modified\nL1,2024-03-01\n")
 
     with pytest.raises(DataContractError, match=r"leads\.csv.*'created_at'"):
         load_event_data(leads)
 
 
 def test_missing_required_activity_column_is_fatal_and_names_file_and_column(leads_csv, make_file):
-    activities = make_file("activities.csv", "lead_id,occurred_at,type\nL1,2024-03-04,page_view\n")
+    activities = make_file("activities.csv", "lead_id,occurred_at,subject\nL1,2024-03-04,page_view\n")
 
     with pytest.raises(DataContractError, match=r"activities\.csv.*'activity_type'"):
         load_event_data(leads_csv, activities)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from features.loading import DataContractError, load_event_data
+from features.mappings import contract_renames
 
 
 @pytest.fixture
@@ -198,3 +199,17 @@ def test_a_mapping_file_that_cannot_be_used_says_why(tmp_path, text, message):
 def test_a_mapping_that_is_neither_a_vendor_nor_a_file_names_what_to_give(tmp_path):
     with pytest.raises(ValueError, match=r"unknown mapping 'pipedrive'; give hubspot, salesforce or a \.toml file"):
         load_event_data(tmp_path / "none.csv", mapping="pipedrive")
+
+
+def test_a_header_crm_exports_give_a_contract_column_is_read_as_it_and_the_contracts_own_name_wins() -> None:
+    assert contract_renames(["Created Date", "Last Modified Date", "Title", "Country/Region"], "leads") == {
+        "Created Date": "created_at", "Title": "job_title", "Country/Region": "country"}
+    # the contract's name written otherwise before a synonym, an earlier synonym before a later one
+    assert contract_renames(["Source", "Lead-Source", "Date Created", "Created Date"], "leads") == {
+        "Lead-Source": "lead_source", "Created Date": "created_at"}
+    assert contract_renames(["lead_source", "Source"], "leads") == {}  # the contract's own name is there
+    assert contract_renames(["Activity Date", "Created Date", "Type", "Contact ID"], "activities") == {
+        "Activity Date": "occurred_at", "Type": "activity_type", "Contact ID": "lead_id"}
+    assert contract_renames(["mql_id", "won_date", "seller_id"], "conversions") == {
+        "mql_id": "lead_id", "won_date": "converted_at"}
+    assert contract_renames(["Id", "Mitarbeiter"], "activities") == {}  # an activity's own id; a person

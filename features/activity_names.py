@@ -10,6 +10,12 @@ Left out on purpose: names that may mean something the *sales rep* did, not the 
 ``Task``: a logged e-mail is one sent, a logged call may be an unanswered dial; see :mod:`features.mappings`)
 and steps that are not the contract's event (``Meeting Booked`` is not ``meeting_held``, ``Email Sent`` is
 not ``email_open``). They stay unknown types: kept, reported and counted as ``other``.
+
+A name not in the list is read by its words (:func:`by_words`): CRMs let users name their activity types
+freely ("Requested a demo", "Free trial started", "E-Book heruntergeladen", "Viewed pricing"), so a type is
+recognised when its words say both what and what happened (``demo`` and ``request``/``gebucht``; ``webinar``
+and ``attended``/``teilgenommen``), never by one generic word alone (``Demo``, ``Link geklickt``, ``Meeting
+booked`` stay unknown).
 """
 
 from __future__ import annotations
@@ -50,3 +56,41 @@ _NAMES: dict[str, tuple[str, ...]] = {
 
 #: snake-case name in an export → the contract activity type it names.
 ACTIVITY_SYNONYMS: dict[str, str] = {name: kind for kind, names in _NAMES.items() for name in names}
+
+
+#: (type, word groups): a name is the type when each group has a word of it that starts with one of the
+#: group's stems; the first rule that fits decides, so the narrower types come before the wider ones.
+_WORD_RULES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    ("email_unsubscribe", (("unsubscrib", "abbestell", "abgemeldet", "abmeld", "optout", "opted"),)),
+    ("email_bounce", (("bounce", "unzustellbar"),)),
+    ("demo_request", (("demo",), ("request", "anfrage", "angefragt", "anforder", "angefordert", "gebucht", "book",
+                                  "vereinbart"))),
+    ("trial_signup", (("trial", "testversion", "testzugang", "probeversion", "testphase"),
+                      ("sign", "start", "regist", "request", "anfrage", "angefordert", "anmeld", "gestartet",
+                       "begonnen", "activated", "aktiviert", "free", "kostenlos"))),
+    ("webinar_attendance", (("webinar",), ("attend", "besucht", "teilgenommen", "teilnahme", "joined"))),
+    ("webinar_registration", (("webinar",), ("regist", "anmeld", "angemeldet", "sign"))),
+    ("pricing_page_view", (("pricing", "preis"), ("page", "seite", "view", "visit", "aufgerufen", "besucht",
+                                                   "angesehen"))),
+    ("content_download", (("download", "heruntergeladen", "herunterladen"),)),
+    ("meeting_held", (("meeting", "termin"), ("held", "completed", "attended", "wahrgenommen", "stattgefunden",
+                                              "durchgefuehrt"))),
+    ("email_click", (("email", "mail", "newsletter"), ("click", "geklickt", "klick"))),
+    ("email_open", (("email", "mail", "newsletter"), ("open", "geoeffnet"))),
+    ("form_submit", (("form", "kontakt", "contact"), ("submit", "sent", "gesendet", "abgeschickt", "ausgefuellt",
+                                                      "eingereicht", "fill", "completed", "anfrage", "request",
+                                                      "us"))),
+    ("form_submit", (("newsletter",), ("anmeld", "subscri", "sign"))),
+    ("form_submit", (("kontaktanfrage", "kontaktformular", "contactform"),)),
+    ("page_view", (("page", "seite", "website", "webseite", "site"), ("view", "visit", "besuch", "aufgerufen",
+                                                                      "aufruf"))),
+)
+
+
+def by_words(name: str) -> str | None:
+    """The contract type a :func:`features.values.snake` name's words say (see the module docstring), or None."""
+    words = [word for word in name.split("_") if word]
+    for kind, groups in _WORD_RULES:
+        if all(any(word.startswith(stems) for word in words) for stems in groups):
+            return kind
+    return None

@@ -61,7 +61,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from features.activity_names import ACTIVITY_SYNONYMS
+from features.activity_names import ACTIVITY_SYNONYMS, by_words
 from features.contract import ACTIVITY_TYPES, MISSING_MARKERS
 
 #: Longest raw text a category is read from; a longer value is cut first (bounds work and cache memory).
@@ -216,8 +216,8 @@ def snake_of_folded(folded: str) -> str:
 
 def activity_type(value: object) -> str | None:
     """The activity type a raw value names: its :func:`snake` form, read as the contract type it stands for
-    when it is a known export name (:data:`~features.activity_names.ACTIVITY_SYNONYMS`); ``None`` when
-    missing."""
+    when it is a known export name (:data:`~features.activity_names.ACTIVITY_SYNONYMS`) or its words say one
+    (:func:`~features.activity_names.by_words`); ``None`` when missing."""
     return _activity_type_of_text(value) if type(value) is str else _contract_name(snake(value))
 
 
@@ -227,7 +227,9 @@ def _activity_type_of_text(value: str) -> str | None:
 
 
 def _contract_name(name: str | None) -> str | None:
-    return ACTIVITY_SYNONYMS.get(name, name) if name is not None else None
+    if name is None or name in _CONTRACT_TYPES:
+        return name
+    return ACTIVITY_SYNONYMS.get(name) or by_words(name) or name
 
 
 def is_contract_activity(name: str | None) -> bool:

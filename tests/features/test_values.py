@@ -129,8 +129,17 @@ def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) 
     ("Demo angefragt", "demo_request"), ("Preisseite besucht", "pricing_page_view"), ("E-Mail geöffnet", "email_open"),
     ("Formular ausgefüllt", "form_submit"), ("Webinar teilgenommen", "webinar_attendance"),
     ("Page  View!", "page_view"),
-    # what the sales rep did, or a step before the contract's event: not guessed, counted as other
+    # types users named themselves, read by their words: what and what happened
+    ("Requested a demo", "demo_request"), ("Demo gebucht", "demo_request"), ("Free trial started", "trial_signup"),
+    ("Testzugang angefordert", "trial_signup"), ("Viewed pricing", "pricing_page_view"),
+    ("E-Book heruntergeladen", "content_download"), ("Downloaded whitepaper", "content_download"),
+    ("Webinar joined", "webinar_attendance"), ("Newsletter abbestellt", "email_unsubscribe"),
+    ("Clicked email link", "email_click"), ("Newsletter geöffnet", "email_open"), ("Contact us form", "form_submit"),
+    ("Kontaktanfrage", "form_submit"), ("Newsletter-Anmeldung", "form_submit"), ("Page viewed", "page_view"),
+    # what the sales rep did, a step before the contract's event, or one generic word: not guessed, counted as other
     ("Email", "email"), ("Call", "call"), ("Meeting Booked", "meeting_booked"), ("Email Sent", "email_sent"),
+    ("Demo", "demo"), ("Link geklickt", "link_geklickt"), ("Trial expired", "trial_expired"),
+    ("Pricing email sent", "pricing_email_sent"), ("Angebot angefordert", "angebot_angefordert"),
 ])
 def test_export_names_of_activities_are_read_as_the_contract_type_they_name(raw: str, read: str) -> None:
     assert values.activity_type(raw) == read

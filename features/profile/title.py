@@ -1,4 +1,5 @@
-"""Job titles (German and English free text) turned into seniority and department.
+"""Job titles (German and English free text, and the common French and Italian words of Swiss exports)
+turned into seniority and department.
 
 A lead's title says two things a B2B seller cares about: how much say the person has in a purchase
 (**seniority**) and which function they work in (**department**). :func:`parse_title` is the single
@@ -152,6 +153,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bkey ?account ?manager\b|\bkeyaccountmanager\b", "kam"),
         (r"\bprojekt ?leit\w*|\bproject lead(?:er)?\b", "projectmanager"),
         (r"\bmanaging director\b", "managingdirector"),
+        # French and Italian (Swiss exports): the chief executive, and project leads who lead no people
+        (r"\b(?:president )?directeur general\b|\bdirectrice generale\b|\bdirett(?:ore|rice) generale\b"
+         r"|\bamministratore delegato\b|\bdirector general\b|\bpdg\b", "managingdirector"),
+        (r"\bchef(?:fe)? de projet\b|\bcapo ?progetto\b|\bjefe de proyecto\b", "projectmanager"),
         (r"\bgeneral manager\b", "generalmanager"),
     )
 )
@@ -181,10 +186,10 @@ def _words(title: str) -> str:
 _STUDENT = re.compile(
     r"student|studierend|\bintern\b|\binterns\b|internship|praktikant|praktikum|\bazubi|auszubildend"
     r"|trainee|apprentice|\bduales? stud|bachelorand|masterand|doktorand"
-    r"|volontae?r|\bhiwi\b|\bschueler"
+    r"|volontae?r|\bhiwi\b|\bschueler|stagiaire|stagista|tirocinante|\bapprenti|apprendista|alternant"
 )
 _SUPPORTS_EXECUTIVE = re.compile(
-    r"assist|sekretae?r|secretary|referent|\b(?:advisor|adviser|berater) (?:to|des|der|of)\b"
+    r"assist|sekretae?r|secretary|secretaire|segretari|referent|\b(?:advisor|adviser|berater) (?:to|des|der|of)\b"
 )
 _C_LEVEL = re.compile(
     r"\b(?:ceo|cto|cfo|cmo|cro|coo|cio|cdo|cso|cpo|cco|cxo|ciso|chro|cbo|cao|cgo)\b|\bco ceo\b"
@@ -193,6 +198,7 @@ _C_LEVEL = re.compile(
     r"|gesellschafter|vorstae?nd|aufsichtsrat|prae?sident|president|\bchair(?:man|woman|person)?\b"
     r"|board member|member of the board|board of directors|managing partner|\bunternehmer\b"
     r"|entrepreneur|selbst?stae?ndig|self employed|freelance|freiberufl|proprietor"
+    r"|titolare|proprietaire|fondat|\bgerant|dirigeant"
 )
 # "Partner" alone is an owner (law firms, consultancies) unless the title is about partners.
 _PARTNER_CONTEXT = frozenset(
@@ -202,11 +208,13 @@ _PARTNER_CONTEXT = frozenset(
 )  # fmt: skip
 _DEPUTY = re.compile(r"\bstellv|\bstv\b|\bdeputy\b|\bvice\b|\bvize")
 _VP_DIRECTOR = re.compile(
-    r"\b(?:vp|svp|evp|vps)\b|director|direktor|directeur|prokurist|bereichsleit|hauptabteilungsleit"
+    r"\b(?:vp|svp|evp|vps)\b|director|direktor|directeur|directrice|dirett(?:ore|rice)|prokurist|bereichsleit"
+    r"|hauptabteilungsleit"
     r"|spartenleit|country manager|chiefofstaff"
 )
-_HEAD_LEAD = re.compile(r"\bhead\b|leiter\b|leitung\b|\blead\b|\bleader\b|teamlead|techlead|chef|\bchief\b")
-_MANAGER = re.compile(r"manager\b|\bmgr\b|asstmgr|supervisor")
+_HEAD_LEAD = re.compile(r"\bhead\b|leiter\b|leitung\b|\blead\b|\bleader\b|teamlead|techlead|chef|\bchief\b"
+                        r"|\bresponsab|\bcapo\b|\bjef[ae]\b")
+_MANAGER = re.compile(r"manager\b|\bmgr\b|asstmgr|supervisor|\bgerente\b")
 _INDIVIDUAL = re.compile(
     r"\bkam\b|specialist|spezialist|consultant|berater|engineer|ingenieur|entwickler|developer"
     r"|programmer|programmierer|administrat|sysadmin|\badmin\b|sachbearbeit|mitarbeiter|angestellte"
@@ -218,6 +226,8 @@ _INDIVIDUAL = re.compile(
     r"|support|lagerist|monteur|mechaniker|arbeiter|\bstaff\b|employee|beschaeftigte|handelsvertret"
     r"|lawyer|anwalt|jurist|counsel|paralegal|steuerberat|auditor|professor|\barzt|aerzt|physician"
     r"|nurse|therapeut|apotheker|pharmacist|receptionist|sprecher|spokes|ausbilder|processowner|beamt"
+    r"|ingegner|technicien|tecnico|impiegat|collaborat|consulente|conseill|\bcharge\b|\bchargee\b|comptable"
+    r"|contabile|acheteu|\bvendeu|venditor|\bcommercial\b"
 )
 
 
@@ -257,20 +267,23 @@ _CLEAR_FUNCTION_WORDS: dict[str, str] = {
         r"|customer success|\bsdr\b|\bbdr\b|\bcro\b|handelsvertret|akquis|neukunden|kundenbetreu"
         r"|revenue operations|\brevops\b"
         r"|kundenberat|gebietsleit|gebietsverkauf|\bexport"
+        r"|commercial|\bventes?\b|\bvendit|\bvendeu|\bventas\b"
     ),
     "marketing": (
         r"marketing|\bgrowth\b|demand gen|leadgen|\bbrand(?:ing)?\b|(?<!tele)kommunikation"
         r"|(?<!tele)communications?\b|\bpr\b|public relations|\bcontent\b|social media|\bseo\b|werbung"
-        r"|\bwerbe|presse|oe?ffentlichkeitsarbeit|\bcmo\b|campaign|kampagne|community manag"
+        r"|\bwerbe|presse|oe?ffentlichkeitsarbeit|\bcmo\b|campaign|kampagne|community manag|comunicazione"
     ),
     "it": (
         r"\bit\b|\bedv\b|informatik|information technology|informationstechn|\bikt\b|\bict\b"
         r"|\bcto\b|\bcio\b|\bciso\b|devops|software|sysadmin|information officer|\bcyber"
+        r"|informatique|informatic|systemes d information|\bdsi\b|sistemi informativi"
     ),
     "finance": (
         r"financ|finanz|controlling|controller|buchhalt|accounting|accountant|\bcfo\b|rechnungswesen"
         r"|treasur|\btax\b|steuerberat|steuerfach|\baudit|\brevision\b|kreditoren|debitoren|\bfibu\b"
         r"|bilanz|investor relations|kaufmae?nnische[rn]? (?:leit|geschae?ftsfue?hr|direktor)"
+        r"|comptab|contabil"
     ),
     "operations": (
         r"operations|\bops\b|\bbetrieb\b|betriebsleit|logisti|produktion|production|fertigung"
@@ -279,11 +292,13 @@ _CLEAR_FUNCTION_WORDS: dict[str, str] = {
         r"|versand|spedition|shipping|freight|fracht|transport|disponent|disposition|facility"
         r"|instandhaltung|maintenance|werksleit|\bwerk\b|plant manag|materialwirtschaft"
         r"|arbeitsvorbereitung|fuhrpark|kundenservice|kundendienst|customer (?:service|care|support)"
+        r"|\bachats?\b|acheteu|acquist|approvisionnement|approvvigionament|\bcompras\b|produzion"
     ),
     "hr": (
         r"\bhr\b|hrbp|human resource|personal|\bpeople\b|recruit|talent|\bchro\b|payroll"
         r"|lohnabrechnung|entgeltabrechnung|headhunter|ausbildungsleit|ausbilder|\bausbildung"
         r"|learning (?:and )?development|chief people"
+        r"|ressources humaines|risorse umane|recursos humanos|\brh\b|\brrhh\b|personnel"
     ),
 }
 # Words that only suggest a function.
@@ -318,7 +333,7 @@ _GENERAL_MANAGEMENT = re.compile(
     r"|aufsichtsrat|prae?sident|president|\bchair(?:man|woman|person)?\b|\bboard\b|prokurist"
     r"|chiefofstaff|\bunternehmer\b|entrepreneur|selbst?stae?ndig|self employed|freelance|freiberufl"
     r"|proprietor|managing partner|\bc level\b|niederlassungsleit|branch manager|standortleit"
-    r"|country manager"
+    r"|country manager|titolare|proprietaire|fondat|\bgerant|dirigeant"
 )
 # "IT" (or "EDV", "Software") right before another function only says what that function deals with:
 # "IT-Einkauf" is procurement, "Software Sales" is sales. "IT Operations"/"IT-Betrieb" stay IT.

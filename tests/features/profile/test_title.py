@@ -1,4 +1,5 @@
-"""Specification of job-title parsing: seniority and department of German and English titles."""
+"""Specification of job-title parsing: seniority and department of German and English titles (and the
+common French and Italian ones of Swiss exports)."""
 
 from __future__ import annotations
 
@@ -224,6 +225,26 @@ TITLES: list[tuple[str, str, str]] = [
     ("Marketing", UNKNOWN, "marketing"),
     ("Vertrieb", UNKNOWN, "sales"),
     ("Software Sales", UNKNOWN, "sales"),
+    # French and Italian, as Swiss exports write them
+    ("Directeur commercial", VP, "sales"),
+    ("Directrice des achats", VP, "operations"),
+    ("Président Directeur Général", C, "management"),
+    ("PDG", C, "management"),
+    ("Gérant", C, "management"),
+    ("Amministratore Delegato", C, "management"),
+    ("Titolare", C, "management"),
+    ("Responsable marketing", HEAD, "marketing"),
+    ("Responsable des ressources humaines", HEAD, "hr"),
+    ("Responsabile IT", HEAD, "it"),
+    ("Direttore vendite", VP, "sales"),
+    ("Capo reparto produzione", HEAD, "operations"),
+    ("Chef de projet informatique", MGR, "it"),
+    ("Ingénieur commercial", IC, "sales"),
+    ("Chargée de communication", IC, "marketing"),
+    ("Comptable", IC, "finance"),
+    ("Acheteuse", IC, "operations"),
+    ("Stagiaire marketing", STUDENT, "marketing"),
+    ("Assistante de direction", IC, "other"),
     # Nothing recognisable
     ("asdfgh", UNKNOWN, "unknown"),
     ("Mr.", UNKNOWN, "unknown"),

@@ -50,7 +50,7 @@ REST_OF_EUROPE: frozenset[str] = word_set(
 REGIONS: tuple[str, ...] = ("dach", "eu", "rest_of_europe", "other", "unknown")
 
 # Two-letter values that are not the ISO code of the country they mean.
-_CODE_ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR"}
+_CODE_ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR", "FL": "LI"}  # FL: Liechtenstein's own abbreviation
 
 _ALPHA3: dict[str, str] = {
     "DEU": "DE", "AUT": "AT", "CHE": "CH", "LIE": "LI", "USA": "US", "GBR": "GB", "FRA": "FR",
@@ -63,7 +63,7 @@ _ALPHA3: dict[str, str] = {
     "RUS": "RU", "UKR": "UA", "SRB": "RS", "HKG": "HK", "TWN": "TW",
 }  # fmt: skip
 
-# Country names as written in CRMs: English, German and native spellings (with real umlauts; spellings
+# Country names as written in CRMs: English, German, French, Italian and native spellings (with real umlauts; spellings
 # without the umlaut are added automatically). The name "Namibia" is deliberately absent: its code NA
 # is a missing marker in the contract, so it could not survive a second normalisation or a CSV.
 _COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
@@ -72,18 +72,21 @@ _COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "AT": ("Austria", "Österreich", "Republik Österreich", "Autriche"),
     "CH": ("Switzerland", "Schweiz", "Suisse", "Svizzera", "Svizra", "Confoederatio Helvetica",
            "Swiss Confederation", "Schweizerische Eidgenossenschaft"),
-    "LI": ("Liechtenstein", "Fürstentum Liechtenstein"),
+    "LI": ("Liechtenstein", "Fürstentum Liechtenstein", "FL"),
     "US": ("United States", "United States of America", "USA", "U.S.A.", "America", "Vereinigte Staaten",
-           "Vereinigte Staaten von Amerika", "Amerika"),
+           "Vereinigte Staaten von Amerika", "Amerika", "États-Unis", "Etats-Unis", "Stati Uniti",
+           "Stati Uniti d'America", "Estados Unidos"),
     "GB": ("United Kingdom", "Great Britain", "Britain", "England", "Scotland", "Wales", "Northern Ireland",
            "Großbritannien", "Vereinigtes Königreich", "UK of Great Britain and Northern Ireland",
-           "United Kingdom of Great Britain and Northern Ireland"),
-    "NL": ("Netherlands", "The Netherlands", "Niederlande", "Holland", "Nederland"),
-    "BE": ("Belgium", "Belgien", "Belgique", "België"),
-    "LU": ("Luxembourg", "Luxemburg"),
-    "FR": ("France", "Frankreich"),
-    "IT": ("Italy", "Italien", "Italia"),
-    "ES": ("Spain", "Spanien", "España"),
+           "United Kingdom of Great Britain and Northern Ireland", "Royaume-Uni", "Regno Unito", "Reino Unido",
+           "Grande-Bretagne", "Gran Bretagna"),
+    "NL": ("Netherlands", "The Netherlands", "Niederlande", "Holland", "Nederland", "Pays-Bas", "Paesi Bassi",
+           "Países Bajos"),
+    "BE": ("Belgium", "Belgien", "Belgique", "België", "Belgio", "Bélgica"),
+    "LU": ("Luxembourg", "Luxemburg", "Lussemburgo"),
+    "FR": ("France", "Frankreich", "Francia"),
+    "IT": ("Italy", "Italien", "Italia", "Italie"),
+    "ES": ("Spain", "Spanien", "España", "Espagne", "Spagna"),
     "PT": ("Portugal",),
     "IE": ("Ireland", "Irland", "Republic of Ireland", "Éire"),
     "DK": ("Denmark", "Dänemark", "Danmark"),

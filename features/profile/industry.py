@@ -38,57 +38,62 @@ INDUSTRIES: tuple[str, ...] = (
 # Defense" manufacturing (defence contractors make things; armed forces are public_sector).
 _INDUSTRY_RULES = compile_rules(
     (
-        ("software", r"software|\bsaas\b|\bpaas\b|datenbank|\bdatabase"),
+        ("software", r"software|\bsaas\b|\bpaas\b|datenbank|\bdatabase|logiciel"),
         ("telecommunications", r"tele(?:kom|com)|\btelco\b|mobilfunk|\bwireless\b"),
         (
             "it_services",
             r"\bit\b|\bikt\b|\bict\b|\bedv\b|information(?:s)?\s?(?:technolog|technik)|informatik"
-            r"|systemhaus|\bcomputer|\bcyber|rechenzentr|managed services|it dienstleist",
+            r"|systemhaus|\bcomputer|\bcyber|rechenzentr|managed services|it dienstleist|informatique|informatica",
         ),
         ("automotive", r"automotive|automobil|\bauto(?!mat)|\bkfz|fahrzeug|\bvehicle|\bcars?\b"),
         (
             "healthcare",
             r"health|gesundheit|\bpharma|medizin|medical|\bmedtech|hospital(?!ity)|krankenh|klinik|clinic"
-            r"|biotech|life sciences?|\bpflege",
+            r"|biotech|life sciences?|\bpflege|\bsante\b|\bsanita|clinique|clinica|ospedal|hopital|\bmedic",
         ),
         (
             "financial_services",
             r"financ|finanz|\bbank|banking|banken\b|sparkass|insurance|versicher|fintech|\binvestment"
-            r"|asset management|capital markets|\bkredit|private equity|venture capital",
+            r"|asset management|capital markets|\bkredit|private equity|venture capital|\bbanque|\bbanca\b"
+            r"|\bassurance|assicura",
         ),
-        ("real_estate", r"real estate|immobilie|\bpropert|hausverwaltung|wohnungswirtschaft|proptech"),
+        ("real_estate", r"real estate|immobili|\bpropert|hausverwaltung|wohnungswirtschaft|proptech"),
         (
             "education",
-            r"educat|bildung|e ?learning|\bschule|\bschool|universit|hochschule|akademie|academy|edtech",
+            r"educat|bildung|e ?learning|\bschule|\bschool|universit|hochschule|akademie|academy|edtech"
+            r"|enseignement|istruzione|\becole|\bscuol",
         ),
-        ("consulting", r"consult|beratung|\bberater|advisory|wirtschaftspr(?:ue|u)f|professional services"),
+        ("consulting", r"consult|beratung|\bberater|advisory|wirtschaftspr(?:ue|u)f|professional services"
+                       r"|\bconseil\b"),
         (
             "logistics",
-            r"logisti|transport|spedition|\bshipping|freight|fracht|supply chain|warehous|kurier|courier",
+            r"logisti|transport|trasport|spedition|\bshipping|freight|fracht|supply chain|warehous|kurier|courier",
         ),
         ("manufacturing", r"aerospace|luft ?und ?raumfahrt|\bdefen[cs]e\b|ruestung"),
         ("energy", r"energ|utilit|versorg|stadtwerk|\boil\b|\bsolar|\bstrom\b|renewable"),
         (
             "public_sector",
             r"public (?:sector|administration|service)|oe?ffentlich|government|regierung|beho(?:e)?rde"
-            r"|verwaltung|kommunal|\bkommune|ministr|ministeri|bundeswehr|military|\bgemeinde",
+            r"|verwaltung|kommunal|\bkommune|ministr|ministeri|bundeswehr|military|\bgemeinde"
+            r"|secteur public|administration publique|pubblica amministrazione|settore pubblico",
         ),
         (
             "construction",
             r"construction|\bbau\b|\bbau(?:wesen|industrie|gewerbe|unternehm|stoff|handwerk)|hochbau|tiefbau"
-            r"|stra(?:ss|s)enbau|\bbuilding|architectur",
+            r"|stra(?:ss|s)enbau|\bbuilding|architectur|costruzion|edilizi|\bbatiment|\bbtp\b",
         ),
         (
             "media",
             r"\bmedia\b|\bmedien|verlag|publishing|advertising|werbung|werbeagentur|marketing|entertainment"
             r"|broadcast|rundfunk|\bfilm|public relations|\bpresse|journalis|kommunikation|communications",
         ),
-        ("retail", r"retail|einzelhandel|handel|e ?commerce|wholesale|onlineshop|online shop|\bshop\b"),
+        ("retail", r"retail|einzelhandel|handel|e ?commerce|wholesale|onlineshop|online shop|\bshop\b"
+                   r"|commerce de detail|vente au detail|\bcommercio|grande distribution"),
         (
             "manufacturing",
             r"manufactur|maschinenbau|machinery|industrial|industrie|produktion|production|fertigung"
             r"|hersteller|\bchemi|metall|\bmetal|elektrotechnik|electronics|elektronik|automation"
-            r"|automatisierung|kunststoff|plastics|anlagenbau|\bmaschinen",
+            r"|automatisierung|kunststoff|plastics|anlagenbau|\bmaschinen|fabrication|manifattur|industria",
         ),
         ("other", r"^(?:other|others|sonstige|sonstiges|andere|misc|miscellaneous|various|diverse)$"),
     )

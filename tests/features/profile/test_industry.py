@@ -66,6 +66,18 @@ INDUSTRY_VARIANTS: list[tuple[str, str]] = [
     ("Bauwesen", "construction"),
     ("Other", "other"),
     ("Sonstige", "other"),
+    # French and Italian, as Swiss exports write them
+    ("Logiciel", "software"),
+    ("Informatique", "it_services"),
+    ("Banque", "financial_services"),
+    ("Assicurazioni", "financial_services"),
+    ("Santé", "healthcare"),
+    ("Immobiliare", "real_estate"),
+    ("Costruzioni", "construction"),
+    ("Trasporti", "logistics"),
+    ("Commerce de détail", "retail"),
+    ("Fabrication", "manufacturing"),
+    ("Scuola", "education"),
     # Common values beyond the generator's list (CRM picklists, LinkedIn, free text)
     ("Computer Software", "software"),
     ("Information Technology & Services", "it_services"),

@@ -50,7 +50,7 @@ REST_OF_EUROPE: frozenset[str] = word_set(
 REGIONS: tuple[str, ...] = ("dach", "eu", "rest_of_europe", "other", "unknown")
 
 # Two-letter values that are not the ISO code of the country they mean.
-_CODE_ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR", "FL": "LI"}  # FL: Liechtenstein's own abbreviation
+_CODE_ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR"}
 
 _ALPHA3: dict[str, str] = {
     "DEU": "DE", "AUT": "AT", "CHE": "CH", "LIE": "LI", "USA": "US", "GBR": "GB", "FRA": "FR",
@@ -72,7 +72,7 @@ _COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "AT": ("Austria", "Österreich", "Republik Österreich", "Autriche"),
     "CH": ("Switzerland", "Schweiz", "Suisse", "Svizzera", "Svizra", "Confoederatio Helvetica",
            "Swiss Confederation", "Schweizerische Eidgenossenschaft"),
-    "LI": ("Liechtenstein", "Fürstentum Liechtenstein", "FL"),
+    "LI": ("Liechtenstein", "Fürstentum Liechtenstein"),
     "US": ("United States", "United States of America", "USA", "U.S.A.", "America", "Vereinigte Staaten",
            "Vereinigte Staaten von Amerika", "Amerika", "États-Unis", "Etats-Unis", "Stati Uniti",
            "Stati Uniti d'America", "Estados Unidos"),

@@ -42,7 +42,6 @@ COUNTRIES: list[tuple[object, str]] = [
     ("Stati Uniti", "US"),
     ("États-Unis", "US"),
     ("Pays-Bas", "NL"),
-    ("FL", "LI"),
     ("Schweiz, Zürich", "CH"),
     ("Liechtenstein", "LI"),
     ("USA", "US"),

@@ -463,8 +463,15 @@ def _day_first(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.n
     where = np.flatnonzero(bad)
     texts = pd.Series(shown).iloc[where].reset_index(drop=True)
     todo = np.flatnonzero(texts.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False))
+    return _read_in_forms(texts, where, todo, _DAY_FIRST_FORMATS, micro, bad)
+
+
+def _read_in_forms(texts: pd.Series, where: np.ndarray, todo: np.ndarray, forms: Sequence[str], micro: np.ndarray,
+                   bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` (copies) with ``texts[todo]`` (at rows ``where[todo]``) read by the first of
+    ``forms`` that reads each."""
     micro, bad = micro.copy(), bad.copy()
-    for form in _DAY_FIRST_FORMATS:
+    for form in forms:
         if not todo.size:
             break
         read = pd.to_datetime(texts.iloc[todo], format=form, utc=True, errors="coerce").dt.as_unit("us").array.asi8
@@ -498,17 +505,7 @@ def _slashed(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.n
     order = slashed_order(texts)
     if order is None:
         return micro, bad
-    micro, bad = micro.copy(), bad.copy()
-    todo = np.arange(len(texts))
-    for form in _SLASHED_FORMATS[order]:
-        if not todo.size:
-            break
-        read = pd.to_datetime(texts.iloc[todo], format=form, utc=True, errors="coerce").dt.as_unit("us").array.asi8
-        hit = read != NOT_A_MOMENT
-        micro[where[todo[hit]]] = read[hit]
-        bad[where[todo[hit]]] = False
-        todo = todo[~hit]
-    return micro, bad
+    return _read_in_forms(texts, where, np.arange(len(texts)), _SLASHED_FORMATS[order], micro, bad)
 
 
 def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:

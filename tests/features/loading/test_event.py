@@ -137,6 +137,12 @@ def test_unparseable_timestamp_rejects_the_row_with_its_number(make_file):
     assert issue.reason == "unparseable timestamp '31.02.2024' (expected ISO 8601 or DD.MM.YYYY)"
 
 
+def assert_same_tables(data, twin) -> None:
+    """Two loads of one history in different forms: the same leads, activities and conversions, frame for frame."""
+    for table in ("leads", "activities", "conversions"):
+        pd.testing.assert_frame_equal(getattr(data, table), getattr(twin, table))
+
+
 def test_a_german_export_loads_as_its_iso_twin(make_file):
     """Semicolons, decimal commas and dotted day-first dates, as Excel writes a German CRM export."""
     german = load_event_data(
@@ -150,8 +156,7 @@ def test_a_german_export_loads_as_its_iso_twin(make_file):
         make_file("activities_iso.csv", "lead_id,occurred_at,activity_type\nL1,2024-03-15 14:05:09,demo_request\n"),
         make_file("conversions_iso.csv", "lead_id,converted_at\nL1,2024-04-30\n"))
 
-    for table in ("leads", "activities", "conversions"):
-        pd.testing.assert_frame_equal(getattr(german[0], table), getattr(iso[0], table))
+    assert_same_tables(german[0], iso[0])
     assert not german[1].rejected and not german[1].warnings
 
 
@@ -168,8 +173,7 @@ def test_a_us_export_loads_as_its_iso_twin(make_file):
         make_file("activities_iso.csv", "lead_id,occurred_at,activity_type\nL1,2024-03-15 14:05:09,demo_request\n"
                                         "L1,2024-04-02T10:00:00Z,page_view\n"),
         make_file("conversions_iso.csv", "lead_id,converted_at\nL1,2024-04-30\nL2,2025-01-13\n"))
-    for table in ("leads", "activities", "conversions"):
-        pd.testing.assert_frame_equal(getattr(us[0], table), getattr(iso[0], table))
+    assert_same_tables(us[0], iso[0])
     assert not us[1].rejected and not us[1].warnings
 
     untold = make_file("untold.csv", "lead_id,created_at\nL1,03/01/2024\nL2,2024-03-02\n")
@@ -209,8 +213,7 @@ def test_a_german_crm_export_with_its_own_headers_loads_without_a_mapping_file(m
                                    "L1,2024-03-01,Acme GmbH,125.5,Messe\n"),
         make_file("activities_iso.csv", "lead_id,occurred_at,activity_type\nL1,2024-03-15T14:05:00Z,demo_request\n"),
         make_file("conversions_iso.csv", "lead_id,converted_at\nL1,2024-04-30\n"))
-    for table in ("leads", "activities", "conversions"):
-        pd.testing.assert_frame_equal(getattr(german[0], table), getattr(iso[0], table))
+    assert_same_tables(german[0], iso[0])
     report = german[1]
     assert report.columns_read_as == {
         "leads": {"Id": "lead_id", "Erstellt am": "created_at", "Firma": "company",

@@ -40,12 +40,14 @@ The rules
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
   ``2024-03-01``), or a dotted day-first date as German, Austrian and Swiss exports write it (``01.03.2024``,
   ``1.3.2024 14:30[:15]``: dots put the day first in every locale that writes them); no offset means UTC.
-  A file's column (``moments(..., slashed=True)``) may also write slashed dates, month first as US exports
+  A file's column (``moments(..., exported=True)``) may also write slashed dates, month first as US exports
   do or day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``, ``13/01/2024
   14:30:15``): they are read in the order the column itself shows, day first when one of its values starts
   with a number over 12, month first when one has such a number second. A column that never shows it (or
   shows both) is not guessed, nor is a request's single value: such a value is unparseable, as are two-digit
-  years and Unix timestamps. Moments are integer microseconds since the epoch, UTC.
+  years and Unix timestamps. A file's column may also name the month, in English or German (``Mar 01, 2024
+  02:30 PM`` as Zoho writes it, ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``). Moments are
+  integer microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations
@@ -414,19 +416,19 @@ NOT_A_MOMENT = np.iinfo(np.int64).min
 _BEYOND_MICROSECONDS = re.compile(r"(\.\d{6})\d+")
 
 
-def moments(values: Sequence[object] | Column, slashed: bool = False,
+def moments(values: Sequence[object] | Column, exported: bool = False,
             ) -> tuple[np.ndarray, np.ndarray, pd.Series | list[str | None]]:
     """Moments as int64 microseconds since the epoch (UTC), whether each present value is unparseable, and
     the values as text (for messages: a Series for a column, a list for a list). Missing and unparseable values
-    give :data:`NOT_A_MOMENT`. ``slashed``: the values are a file's column, whose slashed dates are read in the
-    order it shows (see the module docstring).
+    give :data:`NOT_A_MOMENT`. ``exported``: the values are a file's column, whose slashed dates are read in the
+    order it shows and whose dates may name the month (see the module docstring).
 
     Typed timestamps (Parquet) need no parsing (a naive one means UTC); text goes through pandas' ISO 8601
     parser, with digits beyond microseconds dropped (nanoseconds would limit the range to 1677–2262)."""
     if not isinstance(values, pd.Series | pd.api.extensions.ExtensionArray | np.ndarray):
         micro, bad, listed = _listed_moments(list(values))
-        if slashed and bad.any():
-            micro, bad = _slashed(pd.Series(listed, dtype=object), micro, bad)
+        if exported and bad.any():
+            micro, bad = _exported(pd.Series(listed, dtype=object), micro, bad)
         return micro, bad, listed
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -448,7 +450,7 @@ def moments(values: Sequence[object] | Column, slashed: bool = False,
     micro = pd.Series(parsed).dt.as_unit("us").array.asi8 if len(parsed) else np.zeros(0, dtype=np.int64)
     bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
     micro, bad = _day_first(shown, micro, bad)
-    return *(_slashed(shown, micro, bad) if slashed and bad.any() else (micro, bad)), shown
+    return *(_exported(shown, micro, bad) if exported and bad.any() else (micro, bad)), shown
 
 
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
@@ -495,6 +497,47 @@ def slashed_order(texts: pd.Series) -> str | None:
     parts = texts.str.extract(f"^{_SLASHED.pattern}$").dropna().astype(int)
     day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
     return None if day_first == month_first else "dmy" if day_first else "mdy"
+
+
+def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` with the forms only a file's column is read in: slashed dates, named months."""
+    micro, bad = _slashed(shown, micro, bad)
+    return _month_named(shown, micro, bad) if bad.any() else (micro, bad)
+
+
+#: Month names and their abbreviations, English and German (folded: ``maerz``), as ``%b`` reads them.
+_MONTHS = {name: english for english, names in (
+    ("Jan", "jan january januar jaen jaenner"), ("Feb", "feb february februar"),
+    ("Mar", "mar march maerz maer mrz"), ("Apr", "apr april"), ("May", "may mai"), ("Jun", "jun june juni"),
+    ("Jul", "jul july juli"), ("Aug", "aug august"), ("Sep", "sep sept september"),
+    ("Oct", "oct october okt oktober"), ("Nov", "nov november"), ("Dec", "dec december dez dezember"),
+) for name in names.split()}
+_DATE_NUMBER = re.compile(r"\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?")
+_NAMED_FORMATS = tuple(f"{date}{clock}" for date in ("%d %b %Y", "%b %d %Y")
+                       for clock in (" %I:%M:%S %p", " %I:%M %p", " %H:%M:%S", " %H:%M", ""))
+
+
+def _month_named(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` with dates that name their month read (see the module docstring): the month's
+    name becomes its English abbreviation, a day's dot, commas and the hyphens of ``01-Mar-2024`` spaces."""
+    where = np.flatnonzero(bad)
+    texts = pd.Series(shown).iloc[where].astype(object).reset_index(drop=True)
+    plain = [_plain_month(text) if isinstance(text, str) else None for text in texts]
+    todo = np.array([i for i, text in enumerate(plain) if text is not None], dtype=np.int64)
+    if not todo.size:
+        return micro, bad
+    return _read_in_forms(pd.Series(plain, dtype=object), where, todo, _NAMED_FORMATS, micro, bad)
+
+
+def _plain_month(text: str) -> str | None:
+    """``text`` with its one month name as ``%b`` reads it, and otherwise only numbers, a clock and AM/PM;
+    None for any other text."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
+    words = [word.rstrip(".") for word in folded.replace(",", " ").replace("-", " ").split()]
+    if sum(word in _MONTHS for word in words) != 1 or not all(
+            word in _MONTHS or word in ("am", "pm") or _DATE_NUMBER.fullmatch(word) for word in words):
+        return None
+    return " ".join(_MONTHS.get(word, word.upper()) for word in words)
 
 
 def _slashed(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

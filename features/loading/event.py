@@ -130,7 +130,7 @@ def timestamps(micro: np.ndarray, index: pd.Index | None = None) -> pd.Series:
 
 
 def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
-    micro, bad, shown = values.moments(series, slashed=True)
+    micro, bad, shown = values.moments(series, exported=True)
     return timestamps(micro, series.index), bad, shown
 
 

@@ -64,7 +64,7 @@ def _times(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndarra
         numbers = pd.Series(values.map_distinct(series, lambda v: values.number(v, decimal_comma)),
                             index=series.index, dtype="float64")
         return numbers, (shown.notna() & numbers.isna()).to_numpy(), shown, "number"
-    micro, bad, shown = values.moments(series, slashed=True)
+    micro, bad, shown = values.moments(series, exported=True)
     return timestamps(micro, series.index), bad, shown, "moment"
 
 

@@ -105,21 +105,38 @@ def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) 
     column's order; a column that never tells, or tells both, is not guessed, and neither is a request."""
     us = ["3/1/2024 2:30 PM", "12/31/2025", "03/01/2024 14:30:15", "3/1/2024 12:05 am", "02/30/2024",
           "2024-03-01T10:00:00Z", None]
-    micro, bad, _ = values.moments(as_given(us), slashed=True)
+    micro, bad, _ = values.moments(as_given(us), exported=True)
     midnight = values.moment_us("2024-03-01")
     assert micro[:4].tolist() == [midnight + 52_200_000_000, values.moment_us("2025-12-31"),
                                   midnight + 52_215_000_000, midnight + 300_000_000]
     assert bad.tolist() == [False] * 4 + [True, False, False]  # no 30th of February either way round
     uk = ["13/01/2024", "03/01/2024 14:30", "1/3/2024"]
-    micro, bad, _ = values.moments(as_given(uk), slashed=True)
+    micro, bad, _ = values.moments(as_given(uk), exported=True)
     assert micro.tolist() == [values.moment_us("2024-01-13"), values.moment_us("2024-01-03T14:30"),
                               values.moment_us("2024-03-01")] and not bad.any()
     for untold in (["03/01/2024", "11/12/2024"], ["13/01/2024", "12/31/2024"]):  # neither way, both ways
-        assert values.moments(as_given(untold), slashed=True)[1].all()
+        assert values.moments(as_given(untold), exported=True)[1].all()
     assert values.moments(as_given(uk))[1][:3].all()  # a request's moments: ISO 8601 or dotted only
     assert values.unparseable_moment("03/01/2024") == (
         "unparseable timestamp '03/01/2024' (month or day first? A file's column is read when one of its dates "
         "shows it; else write ISO 8601)")
+
+
+@pytest.mark.parametrize(("raw", "read"), [
+    ("Mar 01, 2024 02:30 PM", "2024-03-01T14:30"), ("01-Mar-2024", "2024-03-01"), ("1 March 2024", "2024-03-01"),
+    ("March 1, 2024", "2024-03-01"), ("1. März 2024 14:30", "2024-03-01T14:30"), ("01. Mär. 2024", "2024-03-01"),
+    ("3. Okt 2024", "2024-10-03"), ("Dez 24, 2024 11:59:59 pm", "2024-12-24T23:59:59"),
+    # no day, another word, no such day: not guessed
+    ("Mar 2024", None), ("1 Mar 2024 Berlin", None), ("31 Feb 2024", None),
+])
+def test_a_files_dates_may_name_their_month_in_english_or_german(raw: str, read: str | None) -> None:
+    micro, bad, _ = values.moments(pd.Series([raw, "2024-01-02"]), exported=True)
+    assert micro[1] == values.moment_us("2024-01-02")
+    if read is None:
+        assert bad[0]
+    else:
+        assert not bad[0] and micro[0] == values.moment_us(read)
+    assert values.moments([raw])[1][0]  # a request's moments: ISO 8601 or dotted only
 
 
 @pytest.mark.parametrize(("raw", "read"), [

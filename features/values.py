@@ -522,16 +522,18 @@ def _month_named(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[
     name becomes its English abbreviation, a day's dot, commas and the hyphens of ``01-Mar-2024`` spaces."""
     where = np.flatnonzero(bad)
     texts = pd.Series(shown).iloc[where].astype(object).reset_index(drop=True)
-    plain = [_plain_month(text) if isinstance(text, str) else None for text in texts]
-    todo = np.array([i for i, text in enumerate(plain) if text is not None], dtype=np.int64)
+    plain = map_distinct(texts, _plain_month)
+    todo = np.flatnonzero(pd.notna(plain))
     if not todo.size:
         return micro, bad
     return _read_in_forms(pd.Series(plain, dtype=object), where, todo, _NAMED_FORMATS, micro, bad)
 
 
-def _plain_month(text: str) -> str | None:
+def _plain_month(text: object) -> str | None:
     """``text`` with its one month name as ``%b`` reads it, and otherwise only numbers, a clock and AM/PM;
-    None for any other text."""
+    None for any other value."""
+    if not isinstance(text, str):
+        return None
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
     words = [word.rstrip(".") for word in folded.replace(",", " ").replace("-", " ").split()]
     if sum(word in _MONTHS for word in words) != 1 or not all(

@@ -44,10 +44,11 @@ The rules
   do or day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``, ``13/01/2024
   14:30:15``): they are read in the order the column itself shows, day first when one of its values starts
   with a number over 12, month first when one has such a number second. A column that never shows it (or
-  shows both) is not guessed, nor is a request's single value: such a value is unparseable, as are two-digit
-  years and Unix timestamps. A file's column may also name the month, in English or German (``Mar 01, 2024
-  02:30 PM`` as Zoho writes it, ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``). Moments are
-  integer microseconds since the epoch, UTC.
+  shows both) is not guessed, nor is a request's single value: such a value is unparseable, as are Unix
+  timestamps. A file's column may also name the month, in English or German (``Mar 01, 2024 02:30 PM`` as
+  Zoho writes it, ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``), and its dotted and slashed
+  dates may have a two-digit year (``01.03.24``, ``3/1/24``), read as this century's: a CRM's dates are.
+  Moments are integer microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations
@@ -500,9 +501,17 @@ def slashed_order(texts: pd.Series) -> str | None:
 
 
 def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``micro`` and ``bad`` with the forms only a file's column is read in: slashed dates, named months."""
-    micro, bad = _slashed(shown, micro, bad)
-    return _month_named(shown, micro, bad) if bad.any() else (micro, bad)
+    """``micro`` and ``bad`` with the forms only a file's column is read in: dotted and slashed dates with a
+    two-digit year (a CRM's dates are this century's), slashed dates, named months."""
+    texts = pd.Series(shown, dtype=object).copy()
+    texts[bad] = texts[bad].str.replace(_SHORT_YEAR, r"\g<1>20\g<3>", regex=True)
+    micro, bad = _day_first(texts, micro, bad)
+    micro, bad = _slashed(texts, micro, bad) if bad.any() else (micro, bad)
+    return _month_named(texts, micro, bad) if bad.any() else (micro, bad)
+
+
+#: A dotted or slashed date with a two-digit year (``01.03.24``, ``3/1/24 2:30 PM``).
+_SHORT_YEAR = re.compile(r"^(\s*\d{1,2}([./])\d{1,2}\2)(\d{2})(?=$|[ T])")
 
 
 #: Month names and their abbreviations, English and German (folded: ``maerz``), as ``%b`` reads them.

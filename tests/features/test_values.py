@@ -117,6 +117,13 @@ def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) 
     for untold in (["03/01/2024", "11/12/2024"], ["13/01/2024", "12/31/2024"]):  # neither way, both ways
         assert values.moments(as_given(untold), exported=True)[1].all()
     assert values.moments(as_given(uk))[1][:3].all()  # a request's moments: ISO 8601 or dotted only
+    # a two-digit year in a file is this century's, dotted or slashed; a request's is not guessed
+    short = ["01.03.24", "1.3.24 14:30", "3/1/24 2:30 PM", "12/31/24", "31.02.24"]
+    micro, bad, shown = values.moments(as_given(short), exported=True)
+    assert micro[:4].tolist() == [midnight, midnight + 52_200_000_000, midnight + 52_200_000_000,
+                                  values.moment_us("2024-12-31")]
+    assert bad.tolist() == [False] * 4 + [True] and next(iter(shown)) == "01.03.24"  # messages name it as given
+    assert values.moments(as_given(short))[1].all()
     assert values.unparseable_moment("03/01/2024") == (
         "unparseable timestamp '03/01/2024' (month or day first? A file's column is read when one of its dates "
         "shows it; else write ISO 8601)")

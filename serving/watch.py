@@ -41,10 +41,11 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class Served:
-    """The model being served and when this worker loaded it."""
+    """The model being served, when this worker loaded it, and the switch that brought it (None: the first)."""
 
     model: LoadedModel
     loaded_at: datetime
+    switch: Switch | None = None
 
 
 class Switch(BaseModel):
@@ -80,7 +81,6 @@ class ModelFollower:
         self.every_s = every_s
         self.allow_contract_change = allow_contract_change
         self.last_checked_at: datetime | None = None
-        self.last_switch: Switch | None = None
         self.refused_switch: Switch | None = None
         self.last_error: str | None = None
         self._refused: str | None = None  # a version refused for its contract: not downloaded again
@@ -151,13 +151,14 @@ class ModelFollower:
             log.warning("following %s@%s to v%s despite a contract change: %s", current.name, self.alias, version,
                         "; ".join(differences))
         new = dataclasses.replace(new, alias=self.alias)
-        self._served = Served(new, _now())  # the swap: one reference assignment
+        at = _now()
+        switch = Switch(from_version=current.version, to_version=new.version, at=at, accepted=True,
+                        reason="; ".join(differences) or None)
+        self._served = Served(new, at, switch)  # the swap, with the record of it: one reference assignment
         remember_alias(self.cache_dir, new, self.alias)  # type: ignore[arg-type]
-        self.last_switch = Switch(from_version=current.version, to_version=new.version, at=self._served.loaded_at,
-                                  accepted=True, reason="; ".join(differences) or None)
         log.warning("now serving %s v%s (was v%s)", new.name, new.version, current.version)
         self._heap_stale = True  # at the next check, when requests no longer hold the old model
-        return self.last_switch
+        return switch
 
     def _refuse(self, current: LoadedModel, version: str, reason: str, remember: bool) -> Switch:
         if remember:
@@ -172,7 +173,7 @@ class ModelFollower:
         follows = f"models:/{served.model.name}@{self.alias}" if self.alias else None
         return FollowStatus(loaded_at=served.loaded_at, follows=follows,
                             check_every_s=self.every_s if self.alias else None, last_checked_at=self.last_checked_at,
-                            last_switch=self.last_switch, refused_switch=self.refused_switch,
+                            last_switch=served.switch, refused_switch=self.refused_switch,
                             last_error=self.last_error)
 
 

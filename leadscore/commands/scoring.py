@@ -22,7 +22,9 @@ from leadscore.commands.common import (
     progress_bar,
     say,
 )
-from scoring.settings import DEFAULT_MODEL_URI
+from scoring.settings import DEFAULT_MODEL_URI, FLAT_MODEL_NAME, model_uri
+
+FLAT_MODEL_URI = model_uri(FLAT_MODEL_NAME)
 
 
 def score(
@@ -33,7 +35,8 @@ def score(
     as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
     lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
-    model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
+    model: Annotated[str | None, typer.Option(help=f"Model URI (default: {DEFAULT_MODEL_URI}; with --table "
+                                                   f"{FLAT_MODEL_URI}).")] = None,
     mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
     suggest: Annotated[bool, typer.Option(help="Event mode: add suggestions_json, the buying actions that would "
                                                "raise each score (five more scorings per lead).")] = False,
@@ -51,6 +54,7 @@ def score(
     from serving.history import ScoreHistory
 
     options = ScoringOptions(as_of, lang.value, top_k, suggest).resolved()
+    model = model or (FLAT_MODEL_URI if table is not None else DEFAULT_MODEL_URI)  # train registers flat apart
     if engine is Engine.spark:
         _score_on_spark(out, leads, activities, table, options, model, mapping, write_back, buckets)
         return

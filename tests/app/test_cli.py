@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -120,3 +121,22 @@ def test_serve_stops_with_a_clear_message_when_the_model_file_was_tampered_with(
         target.write_bytes(original)
     assert result.returncode == 1
     assert "checksum" in result.stderr and "refusing to load" in result.stderr
+
+
+def test_score_with_a_table_uses_the_flat_champion_without_naming_it(tmp_path: Path) -> None:
+    # `train --table` registers the flat model under its own name: `score --table` finds it by itself
+    rng = np.random.default_rng(3)
+    visits = rng.integers(0, 20, 1200)
+    converted = (rng.random(1200) < 1 / (1 + np.exp(3 - 0.3 * visits))).astype(int)
+    table = pd.DataFrame({"id": [f"P{i}" for i in range(1200)], "visits": visits, "Converted": converted})
+    table.iloc[:1000].to_csv(tmp_path / "train.csv", index=False)
+    table.iloc[1000:].drop(columns=["Converted"]).to_csv(tmp_path / "new.csv", index=False)
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}", "LEADSCORE_HOME": str(tmp_path)}
+    trained = _run(["train", "--table", "train.csv", "--label", "Converted", "--id", "id", "--search-seconds", "0"],
+                   tmp_path, env)
+    assert trained.returncode == 0, trained.stderr
+    scored = _run(["score", "--table", "new.csv", "--out", "scores.csv"], tmp_path, env)
+    assert scored.returncode == 0, scored.stderr
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert len(scores) == 200 and scores["error"].isna().all()
+    assert scores.groupby(table.iloc[1000:]["visits"].to_numpy() >= 10)["probability"].mean().diff().iloc[-1] > 0

@@ -32,6 +32,7 @@ def model_uri(name: str = MODEL_NAME, alias: str = CHAMPION) -> str:
 
 
 DEFAULT_MODEL_URI = model_uri()
+FLAT_MODEL_URI = model_uri(FLAT_MODEL_NAME)  #: what `leadscore score --table` scores with by default
 
 #: Every environment variable leadscore reads: name → (default, meaning).
 ENVIRONMENT: dict[str, tuple[str, str]] = {

@@ -22,9 +22,7 @@ from leadscore.commands.common import (
     progress_bar,
     say,
 )
-from scoring.settings import DEFAULT_MODEL_URI, FLAT_MODEL_NAME, model_uri
-
-FLAT_MODEL_URI = model_uri(FLAT_MODEL_NAME)
+from scoring.settings import DEFAULT_MODEL_URI, FLAT_MODEL_URI
 
 
 def score(

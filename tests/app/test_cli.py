@@ -40,7 +40,7 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert set(paths) == {"leads", "activities", "conversions", "truth"}
 
     trained = _run(["train", "--leads", "data/leads.csv", "--activities", "data/activities.csv",
-                    "--conversions", "data/conversions.csv", "--horizon-days", "90", "--search-seconds", "3"],
+                    "--conversions", "data/conversions.csv", "--horizon-days", "90", "--search-seconds", "1"],
                    project, env)
     assert trained.returncode == 0, trained.stderr
     summary = json.loads(trained.stdout.strip().splitlines()[-1])  # the last line is one JSON object

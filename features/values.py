@@ -44,11 +44,14 @@ The rules
   do or day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``, ``13/01/2024
   14:30:15``): they are read in the order the column itself shows, day first when one of its values starts
   with a number over 12, month first when one has such a number second. A column that never shows it (or
-  shows both) is not guessed, nor is a request's single value: such a value is unparseable, as are Unix
-  timestamps. A file's column may also name the month, in English or German (``Mar 01, 2024 02:30 PM`` as
-  Zoho writes it, ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``), and its dotted and slashed
-  dates may have a two-digit year (``01.03.24``, ``3/1/24``), read as this century's: a CRM's dates are.
-  Moments are integer microseconds since the epoch, UTC.
+  shows both) is not guessed, nor is a request's single value: such a value is unparseable. A file's column
+  may also name the month, in English or German (``Mar 01, 2024 02:30 PM`` as Zoho writes it,
+  ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``, with a weekday too: ``Fri, 01 Mar 2024``), its
+  dotted and slashed dates may have a two-digit year (``01.03.24``, ``3/1/24``), read as this century's (a
+  CRM's dates are). Both doors read Unix time as Intercom or HubSpot's API export it (10 digits are seconds,
+  13 milliseconds: read so between 2000 and 2100, the number of digits names the unit) and ``UTC`` or ``GMT``
+  after a moment without an offset (``2024-03-01 14:30:00 UTC`` as BigQuery exports it); other zone names
+  (``CET``, ``EST``) are not guessed. Moments are integer microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ NEGATIVE = "negative value set to missing"
 NOT_ISO = "expected ISO 8601 or DD.MM.YYYY"
 #: Why a slashed date was not read (see the module docstring).
 SLASHED_UNREAD = "month or day first? A file's column is read when one of its dates shows it; else write ISO 8601"
+#: Why a Unix time is not read: it lies outside 2000–2100 (see the module docstring).
+UNIX_UNREAD = "expected ISO 8601, DD.MM.YYYY or Unix time: 10 digits (seconds) or 13 (milliseconds), 2000 to 2100"
 
 _LONGEST_MARKER = max(len(marker) for marker in MISSING_MARKERS)
 _CACHE_SIZE = 65536
@@ -429,7 +434,7 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
     if not isinstance(values, pd.Series | pd.api.extensions.ExtensionArray | np.ndarray):
         micro, bad, listed = _listed_moments(list(values))
         if exported and bad.any():
-            micro, bad = _exported(pd.Series(listed, dtype=object), micro, bad)
+            micro, bad = _exported(_other_forms(listed, micro, bad)[0], micro, bad)
         return micro, bad, listed
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -450,8 +455,49 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
     parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce")
     micro = pd.Series(parsed).dt.as_unit("us").array.asi8 if len(parsed) else np.zeros(0, dtype=np.int64)
     bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
-    micro, bad = _day_first(shown, micro, bad)
-    return *(_exported(shown, micro, bad) if exported and bad.any() else (micro, bad)), shown
+    texts, micro, bad = _other_forms(shown, micro, bad)
+    return *(_exported(texts, micro, bad) if exported and bad.any() else (micro, bad)), shown
+
+
+#: ``UTC`` or ``GMT`` written after a moment (``2024-03-01 14:30:00 UTC`` as BigQuery exports write it) that has
+#: no offset of its own.
+_UTC_NAMED = re.compile(r"(?<![+-]\d\d:\d\d)(?<![+-]\d{4})(?<![Zz])(?:(?<=\d)|(?<=[AaPp][Mm]))\s*(?:UTC|GMT)$",
+                        re.IGNORECASE)
+
+
+def _utc_named(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
+               ) -> tuple[pd.Series | list[str | None], np.ndarray, np.ndarray]:
+    """The texts with ``UTC``/``GMT`` after a moment left off (no offset means UTC), and ``micro`` and
+    ``bad`` with those that ISO 8601 then reads; every other text as it was."""
+    if not bad.any():
+        return shown, micro, bad
+    where = np.flatnonzero(bad)
+    unread = pd.Series(shown, dtype=object).iloc[where]
+    stripped = unread.str.replace(_UTC_NAMED, "", regex=True)
+    named = np.flatnonzero((stripped != unread).to_numpy(dtype=bool, na_value=False))
+    if not named.size:
+        return shown, micro, bad
+    texts = pd.Series(shown, dtype=object).copy()
+    texts.iloc[where[named]] = stripped.iloc[named].to_numpy()
+    read = pd.to_datetime(stripped.iloc[named], format="ISO8601", utc=True, errors="coerce").dt.as_unit("us")
+    read = read.array.asi8
+    micro, bad = micro.copy(), bad.copy()
+    hit = read != NOT_A_MOMENT
+    micro[where[named[hit]]] = read[hit]
+    bad[where[named[hit]]] = False
+    return texts, micro, bad
+
+
+def _other_forms(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
+                 ) -> tuple[pd.Series | list[str | None], np.ndarray, np.ndarray]:
+    """The texts with ``UTC``/``GMT`` names left off, and ``micro`` and ``bad`` with the values ISO 8601 left
+    unread that both doors read otherwise: named UTC, dotted day-first dates, Unix time (an ISO file pays
+    nothing)."""
+    if not bad.any():
+        return shown, micro, bad
+    texts, micro, bad = _utc_named(shown, micro, bad)
+    micro, bad = _day_first(texts, micro, bad)
+    return texts, *(_unix(texts, micro, bad) if bad.any() else (micro, bad))
 
 
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
@@ -510,6 +556,29 @@ def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.
     return _month_named(texts, micro, bad) if bad.any() else (micro, bad)
 
 
+#: Unix time as tools export it: seconds (10 digits) or milliseconds (13 digits) since 1970, read as such only
+#: between 2000 and 2100 (a CRM's moments), so that the number of digits names the unit.
+_UNIX_DIGITS = {10: 1_000_000, 13: 1_000}
+_UNIX_SPAN_US = (946_684_800_000_000, 4_102_444_800_000_000)
+
+
+def _unix(texts: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` with Unix times in seconds or milliseconds read (see the module docstring)."""
+    where = np.flatnonzero(bad)
+    unread = pd.Series(texts, dtype=object).iloc[where].str.strip()
+    digits = unread.str.fullmatch(r"\d{10}|\d{13}").to_numpy(dtype=bool, na_value=False)
+    if not digits.any():
+        return micro, bad
+    found = unread[digits]
+    us = found.astype(np.int64).to_numpy() * found.str.len().map(_UNIX_DIGITS).to_numpy(dtype=np.int64)
+    plausible = (us >= _UNIX_SPAN_US[0]) & (us < _UNIX_SPAN_US[1])
+    rows = where[np.flatnonzero(digits)[plausible]]
+    micro, bad = micro.copy(), bad.copy()
+    micro[rows] = us[plausible]
+    bad[rows] = False
+    return micro, bad
+
+
 #: A dotted or slashed date with a two-digit year (``01.03.24``, ``3/1/24 2:30 PM``).
 _SHORT_YEAR = re.compile(r"^(\s*\d{1,2}([./])\d{1,2}\2)(\d{2})(?=$|[ T])")
 
@@ -521,6 +590,11 @@ _MONTHS = {name: english for english, names in (
     ("Jul", "jul july juli"), ("Aug", "aug august"), ("Sep", "sep sept september"),
     ("Oct", "oct october okt oktober"), ("Nov", "nov november"), ("Dec", "dec december dez dezember"),
 ) for name in names.split()}
+#: Weekday names, English and German, which a date that names its month may add (``Fri, 01 Mar 2024``).
+_WEEKDAYS = frozenset(name for names in ("mon monday tue tues tuesday wed wednesday thu thur thurs thursday",
+                                          "fri friday sat saturday sun sunday mo montag di dienstag mi mittwoch",
+                                          "do donnerstag fr freitag sa samstag sonnabend so sonntag")
+                      for name in names.split())
 _DATE_NUMBER = re.compile(r"\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?")
 _NAMED_FORMATS = tuple(f"{date}{clock}" for date in ("%d %b %Y", "%b %d %Y")
                        for clock in (" %I:%M:%S %p", " %I:%M %p", " %H:%M:%S", " %H:%M", ""))
@@ -545,6 +619,7 @@ def _plain_month(text: object) -> str | None:
         return None
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
     words = [word.rstrip(".") for word in folded.replace(",", " ").replace("-", " ").split()]
+    words = [word for word in words if word not in _WEEKDAYS]
     if sum(word in _MONTHS for word in words) != 1 or not all(
             word in _MONTHS or word in ("am", "pm") or _DATE_NUMBER.fullmatch(word) for word in words):
         return None
@@ -579,7 +654,7 @@ def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, list[
     else:
         micro = np.array(read, dtype=np.int64)
     bad = np.array([t is not None for t in shown]) & (micro == NOT_A_MOMENT)
-    return *_day_first(shown, micro, bad), shown
+    return *_other_forms(shown, micro, bad)[1:], shown
 
 
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
@@ -630,4 +705,6 @@ def not_a_number(shown: str) -> str:
 def unparseable_moment(shown: str) -> str:
     if _SLASHED.fullmatch(shown):
         return f"unparseable timestamp {shown!r} ({SLASHED_UNREAD})"
+    if re.fullmatch(r"\s*\d{9,14}\s*", shown):
+        return f"unparseable timestamp {shown!r} ({UNIX_UNREAD})"
     return f"unparseable timestamp {shown!r} ({NOT_ISO})"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features import values
+from features import phrases, values
 from features.contract import ACTIVITY_TYPES, MISSING_MARKERS
 
 # text as exports hold it: markers in any case and padding, umlauts, odd whitespace, digits and punctuation
@@ -74,7 +74,7 @@ def test_amounts_read_german_and_english_grouping_and_name_what_they_drop(raw: o
 
 def test_moments_are_iso_8601_with_utc_as_the_default_and_nothing_else() -> None:
     raw = ["2024-03-01T10:00:00Z", "2024-03-01T12:00:00+02:00", "2024-03-01 10:00", "2024-03-01",
-           "2024-03-01T10:00:00.1234567Z", "03/01/2024", "1700000000", "yesterday", "", None, "Select"]
+           "2024-03-01T10:00:00.1234567Z", "03/01/2024", "170000000", "yesterday", "", None, "Select"]
     micro, bad, _ = values.moments(raw)
     at_ten = values.moment_us("2024-03-01T10:00:00Z")
     assert micro[:3].tolist() == [at_ten, at_ten, at_ten]
@@ -133,6 +133,9 @@ def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) 
     ("Mar 01, 2024 02:30 PM", "2024-03-01T14:30"), ("01-Mar-2024", "2024-03-01"), ("1 March 2024", "2024-03-01"),
     ("March 1, 2024", "2024-03-01"), ("1. März 2024 14:30", "2024-03-01T14:30"), ("01. Mär. 2024", "2024-03-01"),
     ("3. Okt 2024", "2024-10-03"), ("Dez 24, 2024 11:59:59 pm", "2024-12-24T23:59:59"),
+    # a weekday beside the month, as e-mail headers and some reports write it (RFC 2822), and GMT after it
+    ("Fri, 01 Mar 2024 14:30:00 GMT", "2024-03-01T14:30"), ("Freitag, 1. März 2024", "2024-03-01"),
+    ("Sat Mar 02 2024", "2024-03-02"),
     # no day, another word, no such day: not guessed
     ("Mar 2024", None), ("1 Mar 2024 Berlin", None), ("31 Feb 2024", None),
 ])
@@ -144,6 +147,50 @@ def test_a_files_dates_may_name_their_month_in_english_or_german(raw: str, read:
     else:
         assert not bad[0] and micro[0] == values.moment_us(read)
     assert values.moments([raw])[1][0]  # a request's moments: ISO 8601 or dotted only
+
+
+@pytest.mark.parametrize(("raw", "read"), [
+    ("2024-03-01 14:30:00 UTC", "2024-03-01T14:30"), ("2024-03-01 14:30:00UTC", "2024-03-01T14:30"),
+    ("2024-03-01T14:30:00.5 utc", "2024-03-01T14:30:00.5"), ("01.03.2024 14:30 GMT", "2024-03-01T14:30"),
+    ("2024-03-01 GMT", "2024-03-01"),
+    # an offset of its own beside the name, or a name that is not UTC: not guessed
+    ("2024-03-01T14:30:00+01:00 UTC", None), ("2024-03-01 14:30:00 +0100 GMT", None), ("2024-03-01T14:30Z UTC", None),
+    ("2024-03-01 14:30:00 CET", None), ("2024-03-01 14:30:00 EST", None), ("UTC", None), ("March UTC", None),
+])
+def test_utc_or_gmt_after_a_moment_is_read_as_utc_by_both_doors(raw: str, read: str | None) -> None:
+    """BigQuery writes its timestamps ``2024-03-01 14:30:00 UTC``: the name says what no offset says anyway."""
+    for exported in (False, True):
+        for as_given in (list, lambda v: pd.Series(v, dtype="str")):
+            micro, bad, shown = values.moments(as_given([raw, "2024-01-02"]), exported=exported)
+            assert micro[1] == values.moment_us("2024-01-02") and next(iter(shown)) == raw
+            if read is None:
+                assert bad[0], (raw, exported)
+            else:
+                assert not bad[0] and micro[0] == values.moment_us(read), (raw, exported)  # no offset: UTC
+
+
+@pytest.mark.parametrize("exported", [False, True])
+@pytest.mark.parametrize("as_given", [list, lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v, dtype=object)])
+def test_unix_times_are_read_by_their_digits(as_given, exported: bool) -> None:
+    """Intercom exports seconds, HubSpot's API milliseconds: ten digits are seconds and thirteen milliseconds
+    from 2000 to 2100; a lead's moment outside those years, or another count of digits, is no Unix time."""
+    raw = ["1709303400", "1709303400123", " 1709303400 ", "0709303400", "9999999999999", "170930340", "1709303400.5",
+           "20240301"]
+    micro, bad, _ = values.moments(as_given(raw), exported=exported)
+    at = values.moment_us("2024-03-01T14:30:00Z")
+    assert micro[:3].tolist() == [at, at + 123_000, at]
+    assert bad.tolist() == [False] * 3 + [True] * 4 + [False]  # 20240301 is ISO 8601's basic date
+    assert values.unparseable_moment("0709303400") == (
+        "unparseable timestamp '0709303400' (expected ISO 8601, DD.MM.YYYY or Unix time: 10 digits (seconds) or 13 "
+        "(milliseconds), 2000 to 2100)")
+    assert phrases.message(values.unparseable_moment("0709303400"), "de") == (
+        "Zeitangabe '0709303400' nicht lesbar (erwartet: ISO 8601, TT.MM.JJJJ oder Unix-Zeit: 10 Ziffern (Sekunden) "
+        "oder 13 (Millisekunden), 2000 bis 2100)")
+
+
+def test_a_typed_unix_time_column_of_a_parquet_export_is_read_as_its_text_is() -> None:
+    micro, bad, _ = values.moments(pd.Series([1709303400000, None], dtype="Int64"), exported=True)
+    assert micro[0] == values.moment_us("2024-03-01T14:30:00Z") and not bad.any()
 
 
 @pytest.mark.parametrize(("raw", "read"), [

@@ -76,7 +76,9 @@ LEAD_SOURCES: tuple[str, ...] = (
 
 #: Values that CRM exports use for "nobody answered" (``Select`` is a picklist's unchosen default).
 MISSING_MARKERS: frozenset[str] = frozenset(
-    {"", "select", "na", "n/a", "nan", "none", "null", "-", "--", "unknown", "not provided", "k.a.", "k. a."}
+    {"", "select", "na", "n/a", "nan", "none", "null", "-", "--", "unknown", "not provided", "not specified",
+     "k.a.", "k. a.", "k.a", "n.a.", "n. a.", "keine angabe", "keine angaben", "nicht angegeben", "unbekannt",
+     "#n/a", "#nv"}  # the last two: Excel's "no value" (#NV in German Excel), saved into a CSV
 )
 
 DEFAULT_HORIZON_DAYS = 90

@@ -23,7 +23,8 @@ The rules
   is counted as itself; anything else is kept under its snake form, reported, and counted as ``other``.
 * **Amounts** (:func:`amount`; ``employee_count``, ``annual_revenue``): German and English grouping, because
   CRM report exports format numbers in the user's locale: spaces, no-break spaces and apostrophes inside
-  the number are ignored, as is a leading or trailing ``€``/``EUR``; with both ``.`` and ``,`` the last one
+  the number are ignored, as is a leading or trailing currency (``€``, ``EUR``, ``$``, ``USD``, ``CHF``, ``£``,
+  ``GBP``: the amount is taken as written, not converted); with both ``.`` and ``,`` the last one
   is the decimal mark (``1.234.567,89`` = ``1,234,567.89``); with one kind only it is a thousands separator
   when it groups digits in threes behind a first group of 1–3 digits that does not start with 0 (``1.234``
   is 1234, ``1,5`` and ``0.234`` are decimals). As enrichment tools and German CRMs write sizes, a scale
@@ -252,7 +253,9 @@ def is_contract_activity(name: str | None) -> bool:
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _COMMA_NUMBER = re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _LEADING_ZERO = re.compile(r"[+-]?0\d", re.ASCII)
-_CURRENCY = re.compile(r"^(?:€|eur)|(?:€|eur)$", re.IGNORECASE)
+#: A currency written before or after an amount, as multi-currency CRM reports do (``USD 1,500,000.00``,
+#: ``CHF 2 Mio``, ``£2m``); the amount is taken as written, as ``$20M`` is.
+_CURRENCY = re.compile(r"^(?:€|eur|usd|us\$|chf|sfr\.?|gbp|£)\s*|\s*(?:€|eur|usd|chf|sfr\.?|gbp|£)$", re.IGNORECASE)
 _INNER_SPACE = re.compile(r"[\s'\u00a0\u202f]")
 
 
@@ -317,7 +320,7 @@ def range_amount(shown: str) -> float | None:
     """A range's midpoint (a bare lower bound takes the upper one's scale: ``10-50M``), an open range's lower
     bound (``10,001+``, ``über 500``) or, open below, half its upper bound (``< 10``, ``bis 10``: the midpoint
     from 0); ``None`` when the text is none of these (see the module docstring)."""
-    value = _CURRENCY.sub("", shown.strip().replace("$", "")).strip()
+    value = _CURRENCY.sub("", shown.strip()).replace("$", "").strip()
     if match := _AMOUNT_RANGE.fullmatch(value):
         (low, low_scale), (high, high_scale) = _scaled(match.group(1)), _scaled(match.group(2))
         if low is not None and high is not None:
@@ -332,7 +335,7 @@ def range_amount(shown: str) -> float | None:
 
 def _scaled(text_: str) -> tuple[float | None, float]:
     """A number with an optional scale word, as (its value, the scale it was given with)."""
-    text_ = _CURRENCY.sub("", text_.strip().replace("$", "")).strip()
+    text_ = _CURRENCY.sub("", text_.strip()).replace("$", "").strip()
     scale = 1.0
     if (match := _SCALED.fullmatch(text_)) and match.group(2).lower() in _SCALES:
         text_, scale = match.group(1), _SCALES[match.group(2).lower()]

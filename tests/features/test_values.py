@@ -60,6 +60,14 @@ def test_an_activity_type_is_read_as_its_snake_form(raw: str, read: str | None) 
     # ranges open below at half their bound (the midpoint from 0), LinkedIn's one-person band
     ("51-200 employees", 125.5, None), ("10,001+ employees", 10001.0, None), ("1.000-4.999 Mitarbeiter", 2999.5, None),
     ("500 MA", 500.0, None), ("Self-employed", 1.0, None), ("ca. 200", 200.0, None), ("~150", 150.0, None),
+    # a currency as multi-currency reports write it, before or after: the amount as written, not converted
+    ("USD 1,500,000.00", 1.5e6, None), ("EUR 1.500.000,00", 1.5e6, None), ("CHF 2 Mio", 2e6, None),
+    ("SFr. 2.5 Mio.", 2.5e6, None), ("£2m", 2e6, None), ("GBP 750,000", 750000.0, None), ("US$ 20M", 2e7, None),
+    ("20 Mio. USD", 2e7, None), ("USD 1-5M", 3e6, None),
+    ("CHF", None, "not a number 'CHF': set to missing"), ("usda", None, "not a number 'usda': set to missing"),
+    # what exports write for "not given", Excel's #N/A (#NV in German) included: missing, nothing to warn about
+    ("n.a.", None, None), ("keine Angabe", None, None), ("Unbekannt", None, None), ("#NV", None, None),
+    ("#N/A", None, None),
     ("200 (est.)", 200.0, None), ("mehr als 1000", 1000.0, None), ("1000 or more", 1000.0, None),
     ("< 10", 5.0, None), ("bis 10", 5.0, None), ("up to 10", 5.0, None), ("Less than 1M", 5e5, None),
     ("employees", None, "not a number 'employees': set to missing"),

@@ -61,7 +61,7 @@ ACTIVITY_SYNONYMS: dict[str, str] = {name: kind for kind, names in _NAMES.items(
 #: (type, word groups): a name is the type when each group has a word of it that starts with one of the
 #: group's stems; the first rule that fits decides, so the narrower types come before the wider ones.
 _WORD_RULES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
-    ("email_unsubscribe", (("unsubscrib", "abbestell", "abgemeldet", "abmeld", "optout", "opted"),)),
+    ("email_unsubscribe", (("unsub", "abbestell", "abgemeldet", "abmeld", "optout", "opted"),)),
     ("email_bounce", (("bounce", "unzustellbar"),)),
     ("demo_request", (("demo",), ("request", "anfrage", "angefragt", "anforder", "angefordert", "gebucht", "book",
                                   "vereinbart"))),
@@ -79,11 +79,11 @@ _WORD_RULES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("email_open", (("email", "mail", "newsletter"), ("open", "geoeffnet"))),
     ("form_submit", (("form", "kontakt", "contact"), ("submit", "sent", "gesendet", "abgeschickt", "ausgefuellt",
                                                       "eingereicht", "fill", "completed", "anfrage", "request",
-                                                      "us"))),
+                                                      "us", "success", "erfolgreich"))),
     ("form_submit", (("newsletter",), ("anmeld", "subscri", "sign"))),
     ("form_submit", (("kontaktanfrage", "kontaktformular", "contactform"),)),
-    ("page_view", (("page", "seite", "website", "webseite", "site"), ("view", "visit", "besuch", "aufgerufen",
-                                                                      "aufruf"))),
+    ("page_view", (("page", "seite", "website", "webseite", "site", "webpage"), ("view", "visit", "besuch",
+                                                                                  "aufgerufen", "aufruf"))),
 )
 
 

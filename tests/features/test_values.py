@@ -215,6 +215,8 @@ def test_a_typed_unix_time_column_of_a_parquet_export_is_read_as_its_text_is() -
     ("Webinar joined", "webinar_attendance"), ("Newsletter abbestellt", "email_unsubscribe"),
     ("Clicked email link", "email_click"), ("Newsletter geöffnet", "email_open"), ("Contact us form", "form_submit"),
     ("Kontaktanfrage", "form_submit"), ("Newsletter-Anmeldung", "form_submit"), ("Page viewed", "page_view"),
+    # Marketo's "Visit Webpage", Pardot's "Form Success", Mailchimp's "unsub"
+    ("Visit Webpage", "page_view"), ("Form Success", "form_submit"), ("unsub", "email_unsubscribe"),
     # what the sales rep did, a step before the contract's event, or one generic word: not guessed, counted as other
     ("Email", "email"), ("Call", "call"), ("Meeting Booked", "meeting_booked"), ("Email Sent", "email_sent"),
     ("Demo", "demo"), ("Link geklickt", "link_geklickt"), ("Trial expired", "trial_expired"),

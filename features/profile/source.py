@@ -42,7 +42,8 @@ _LEAD_SOURCE_RULES = compile_rules(
         (
             "web_form",
             r"web ?form|webformular|kontaktformular|contact form|\bforms?\b|\bformular\b|website|web ?site"
-            r"|homepage|landing ?page|^web$|^internet$|direct traffic",
+            r"|homepage|landing ?page|^web$|^internet$|direct traffic|^direct(?: none)?$"
+            r"|direktzugriff|direkter (?:zugriff|aufruf)",
         ),
         ("other", r"^(?:other|others|sonstige|sonstiges|andere|misc|miscellaneous|other campaigns?)$"),
     )
@@ -65,7 +66,8 @@ def normalise_lead_source(value: object) -> str | None:
     → ``paid_search``; ``"SEO"``/``"Organic"`` → ``organic_search``; ``"LinkedIn"``/``"XING"``/``"Social
     Media"`` → ``social``; ``"Newsletter"``/``"E-Mail-Kampagne"`` → ``email_campaign``; ``"Cold Call"``/
     ``"Kaltakquise"``/``"Outbound"`` → ``outbound``; ``"Partner"``/``"Reseller"`` → ``partner``;
-    ``"Webinar"`` → ``webinar``. ``"Direct Traffic"`` is ``web_form``, as in the HubSpot mapping of
+    ``"Webinar"`` → ``webinar``. ``"Direct Traffic"`` (Google Analytics: ``(direct) / (none)``; German
+    ``Direktzugriff``) is ``web_form``, as in the HubSpot mapping of
     :mod:`features.mappings`. ``"Referral Sites"`` (referring websites, not a person's recommendation)
     and a bare ``"Google"`` (paid or organic?) are deliberately not mapped.
 

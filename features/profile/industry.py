@@ -30,7 +30,9 @@ INDUSTRIES: tuple[str, ...] = (
     "other",
 )
 
-# Checked in this order; the first pattern that occurs in the folded text wins. The order settles
+# Checked in this order; the first pattern that occurs in the folded text wins. Professional services
+# (staffing, accounting, legal, as LinkedIn names them) are consulting, as "Personalberatung" and
+# "Wirtschaftsprüfung" are. The order settles
 # overlaps: "IT/Software" is software (before it_services), "Telekommunikation" is telecommunications
 # (before media's "kommunikation"), "IT-Beratung" is it_services (before consulting), "Automobilindustrie"
 # automotive and "Pharmaindustrie" healthcare (before manufacturing's "industrie"), "Finanzberatung"
@@ -43,7 +45,8 @@ _INDUSTRY_RULES = compile_rules(
         (
             "it_services",
             r"\bit\b|\bikt\b|\bict\b|\bedv\b|information(?:s)?\s?(?:technolog|technik)|informatik"
-            r"|systemhaus|\bcomputer|\bcyber|rechenzentr|managed services|it dienstleist|informatique|informatica",
+            r"|systemhaus|\bcomputer|\bcyber|rechenzentr|managed services|it dienstleist|informatique|informatica"
+            r"|technology information and internet",
         ),
         ("automotive", r"automotive|automobil|\bauto(?!mat)|\bkfz|fahrzeug|\bvehicle|\bcars?\b"),
         (
@@ -64,7 +67,8 @@ _INDUSTRY_RULES = compile_rules(
             r"|enseignement|istruzione|\becole|\bscuol",
         ),
         ("consulting", r"consult|beratung|\bberater|advisory|wirtschaftspr(?:ue|u)f|professional services"
-                       r"|\bconseil\b"),
+                       r"|\bconseil\b|staffing|recruit|personalvermittl|personaldienstl|zeitarbeit|accounting"
+                       r"|steuerberat|legal services|law (?:firm|practice)|rechtsanw|anwaltskanzlei"),
         (
             "logistics",
             r"logisti|transport|trasport|spedition|\bshipping|freight|fracht|supply chain|warehous|kurier|courier",

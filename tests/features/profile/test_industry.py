@@ -104,6 +104,13 @@ INDUSTRY_VARIANTS: list[tuple[str, str]] = [
     ("Automatisierungstechnik", "manufacturing"),
     ("Chemische Industrie", "manufacturing"),
     ("Verlagswesen", "media"),
+    # LinkedIn's industry names since 2022 (Sales Navigator exports)
+    ("Software Development", "software"), ("IT Services and IT Consulting", "it_services"),
+    ("Technology, Information and Internet", "it_services"), ("Staffing and Recruiting", "consulting"),
+    ("Business Consulting and Services", "consulting"), ("Accounting", "consulting"),
+    ("Legal Services", "consulting"), ("Hospitals and Health Care", "healthcare"),
+    ("Motor Vehicle Manufacturing", "automotive"), ("Transportation, Logistics, Supply Chain and Storage", "logistics"),
+    ("Government Administration", "public_sector"), ("Zeitarbeit", "consulting"), ("Steuerberatung", "consulting"),
     # Robust matching: case, whitespace, punctuation, umlaut spelling
     ("  it   services ", "it_services"),
     ("it_services", "it_services"),

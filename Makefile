@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/leadscore demo
 
 # Two pytest workers (pytest-xdist), a test file at a time each, so module fixtures train once; one OpenMP
-# thread per worker, so that the two do not spin against each other on 2 cores. 10.5-11.5 → ~8 minutes.
+# thread per worker, so that the two do not spin against each other on 2 cores (times: README, Development).
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	OMP_NUM_THREADS=1 $(VENV)/bin/python -m pytest -n 2 --dist loadfile

@@ -435,8 +435,8 @@ _LEAD_KEYS = ("contactid", "prospectid", "mqlid")
 HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "leads": {
         "lead_id": ("id", "recordid", *_LEAD_KEYS, "leadnummer"),
-        "created_at": ("createddate", "createdon", "createdate", "datecreated", "creationdate", "created",
-                       "firstcontactdate", "erstelltam", "angelegtam", "erstelldatum", "erstellungsdatum",
+        "created_at": ("createddate", "createdon", "createdate", "createdtime", "datecreated", "creationdate",
+                       "created", "firstcontactdate", "erstelltam", "angelegtam", "erstelldatum", "erstellungsdatum",
                        "anlagedatum"),
         "lead_source": ("source", "originalsource", "origin", "channel", "leadquelle", "quelle", "herkunft", "kanal"),
         "company": ("companyname", "accountname", "organization", "organisation", "firma", "firmenname",

@@ -127,7 +127,21 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 _EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
 
 
+#: What Facebook Lead Ads, Google Ads and Excel's "Unicode Text" save: UTF-16 behind its byte-order mark.
+_UTF16 = "read as UTF-16 text (its byte-order mark says so: Facebook Lead Ads and Google Ads save CSV so)"
+
+
 def _read_csv(file: Path, name: str) -> RawTable:
+    with file.open("rb") as handle:
+        mark = handle.read(2)
+    if mark in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            raw = _read_csv_as(file, name, "utf-16")
+        except UnicodeDecodeError as exc:
+            raise DataContractError(f"{name}: not UTF-16 text after its byte-order mark ({exc.reason} at byte "
+                                    f"{exc.start:,}); export it as UTF-8") from exc
+        raw.notes.append(_UTF16)
+        return raw
     try:
         return _read_csv_as(file, name, "utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -186,7 +200,8 @@ def _read_csv_as(file: Path, name: str, encoding: str) -> RawTable:
 
 def _detect_separator(file: Path, name: str, encoding: str) -> tuple[str, int]:
     """The separator and the lines before the header: Excel's ``sep=;`` line names it (one line skipped);
-    else ``;`` when the header line splits into more fields on ``;`` than on ``,``, and ``,`` otherwise."""
+    else the one of ``,``, ``;`` and tab that splits the header line into the most fields (``,`` on a tie,
+    then ``;``): UTF-16 exports separate by tabs."""
     try:
         with file.open(encoding=encoding, newline="") as handle:
             head = handle.read(65536)
@@ -197,8 +212,8 @@ def _detect_separator(file: Path, name: str, encoding: str) -> tuple[str, int]:
     hint = _EXCEL_SEPARATOR_LINE.match(head)
     if hint:
         return hint.group(1), 1
-    widths = {sep: len(next(csv.reader(io.StringIO(head), delimiter=sep), [])) for sep in (",", ";")}
-    return (";" if widths[";"] > widths[","] else ","), 0
+    widths = {sep: len(next(csv.reader(io.StringIO(head), delimiter=sep), [])) for sep in (",", ";", "\t")}
+    return max(widths, key=lambda sep: widths[sep]), 0  # the first of the widest: "," before ";" before tab
 
 
 def _read_csv_row_by_row(file: Path, name: str, separator: str, encoding: str, skip: int,

@@ -43,6 +43,29 @@ def test_a_utf8_csv_with_a_damaged_byte_is_an_error_not_read_as_windows_1252(tmp
         load_event_data(path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_tab_separated_export_is_read_and_the_report_says_so(tmp_path, encoding):
+    """Facebook Lead Ads and Google Ads save "CSV" as UTF-16 with tabs, behind a byte-order mark (Facebook's
+    lead export names the creation moment ``created_time``)."""
+    path = tmp_path / "leads.csv"
+    text = "lead_id\tcreated_time\tcompany\nl:1\t2024-03-01T10:00:00+0100\tMüller, Meier & Co\n"
+    path.write_bytes(("\ufeff" + text).encode(encoding) if encoding == "utf-16-be" else text.encode(encoding))
+
+    data, report = load_event_data(path)
+
+    assert data.leads[["lead_id", "company"]].values.tolist() == [["l:1", "Müller, Meier & Co"]]
+    assert data.leads["created_at"].tolist() == [pd.Timestamp("2024-03-01T09:00:00Z")]
+    assert report.file_notes == [f"{path}: read as UTF-16 text (its byte-order mark says so: Facebook Lead Ads and "
+                                 "Google Ads save CSV so)"]
+
+
+def test_a_tab_separated_utf8_export_is_read(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_bytes("lead_id\tcreated_at\tcompany\nL1\t2024-03-01\tA, B; C\n".encode())
+    data, _ = load_event_data(path)
+    assert data.leads[["lead_id", "company"]].values.tolist() == [["L1", "A, B; C"]]
+
+
 def test_excels_separator_line_names_the_separator(tmp_path):
     path = tmp_path / "leads.csv"
     path.write_bytes("\ufeffsep=;\r\nlead_id;created_at;company\r\nL1;2024-03-01;Müller, Meier & Co\r\n".encode())

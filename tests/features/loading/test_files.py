@@ -61,7 +61,7 @@ def test_a_utf16_tab_separated_export_is_read_and_the_report_says_so(tmp_path, e
 
 def test_a_tab_separated_utf8_export_is_read(tmp_path):
     path = tmp_path / "leads.csv"
-    path.write_bytes("lead_id\tcreated_at\tcompany\nL1\t2024-03-01\tA, B; C\n".encode())
+    path.write_bytes(b"lead_id\tcreated_at\tcompany\nL1\t2024-03-01\tA, B; C\n")
     data, _ = load_event_data(path)
     assert data.leads[["lead_id", "company"]].values.tolist() == [["L1", "A, B; C"]]
 

@@ -8,13 +8,19 @@ above it; every value is read as text and interpreted later by :mod:`features.va
 fields than the header reads the missing trailing fields as empty (as spreadsheet programs do); a row with
 *more* fields is malformed (rejected by the loaders). A UTF-8 file with a damaged byte is an error, never
 read as Windows-1252. A header field that is empty (a trailing separator) names no column: it is ignored and
-reported. Excel (``.xlsx``) reads the first sheet, every cell as text, as a CSV export of it would.
+reported. Excel (``.xlsx``) reads the first sheet, every cell as text, as a CSV export of it would. JSON
+(``.json``: an array of records, or an object holding one under ``results``, ``data``, ``records``, ``items``
+or ``rows`` as APIs return them; ``.jsonl``/``.ndjson``: a record per line) keeps its values' types, as
+Parquet does; a nested object's fields become columns named by their last key where that names one column
+(HubSpot's ``properties.createdate`` is ``createdate``), else by their dotted path. A record that is not a
+JSON object, or a line that is not JSON, is a malformed row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import tempfile
@@ -29,7 +35,7 @@ import pyarrow.parquet as pq
 
 from features.loading.report import DataContractError
 
-READABLE = (".csv", ".parquet", ".xlsx")
+READABLE = (".csv", ".parquet", ".xlsx", ".json", ".jsonl", ".ndjson")
 WRITABLE = (".csv", ".parquet")
 
 
@@ -78,14 +84,70 @@ def read_raw(path: str | Path | RawTable, picklists: Sequence[str] = ()) -> RawT
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in READABLE:
-        raise DataContractError(f"{name}: unsupported file type {suffix or '(none)'!r}; use .csv, .parquet or .xlsx")
+        raise DataContractError(f"{name}: unsupported file type {suffix or '(none)'!r}; use .csv, .parquet, .xlsx or "
+                                ".json / .jsonl")
     if not file.is_file():
         raise DataContractError(f"{name}: file not found")
     if suffix == ".parquet":
         return _read_parquet(file, name, picklists)
     if suffix == ".xlsx":
         return _read_excel(file, name)
+    if suffix != ".csv":
+        return _read_json(file, name, lines=suffix != ".json")
     return _read_csv(file, name)
+
+
+#: The keys under which an API's JSON answer holds its records (HubSpot: ``results``).
+_RECORD_LISTS = ("results", "data", "records", "items", "rows")
+
+
+def _read_json(file: Path, name: str, lines: bool) -> RawTable:
+    """The records of a JSON export (see the module docstring), each row numbered by its position in the array
+    or its line in the file."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataContractError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start:,}); JSON is UTF-8") from exc
+    except OSError as exc:
+        raise DataContractError(f"{name}: cannot read file: {exc}") from exc
+    if lines:
+        numbered = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        records, numbers = [_json_line(line) for _, line in numbered], [number for number, _ in numbered]
+    else:
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataContractError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+                                    ) from exc
+        held = [key for key in _RECORD_LISTS if isinstance(document, dict) and isinstance(document.get(key), list)]
+        if held:
+            document = document[held[0]]
+        if not isinstance(document, list):
+            raise DataContractError(f"{name}: expected an array of records, or an object holding one under "
+                                    f"{', '.join(map(repr, _RECORD_LISTS))}")
+        records = [(r, None) if isinstance(r, dict) else ({}, "not a JSON object") for r in document]
+        numbers = list(range(1, len(records) + 1))
+    if not records:
+        raise DataContractError(f"{name}: no records")
+    frame = pd.json_normalize([record for record, _ in records], sep=".")
+    malformed = {position: reason for position, (_, reason) in enumerate(records) if reason}
+    frame.columns = _name_columns(_json_headers([str(column) for column in frame.columns]), name)
+    return RawTable(name, frame, None, [], malformed, np.asarray(numbers, dtype=np.int64))
+
+
+def _json_line(line: str) -> tuple[dict[str, object], str | None]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {}, f"not JSON ({exc.msg} at column {exc.colno})"
+    return (record, None) if isinstance(record, dict) else ({}, "not a JSON object")
+
+
+def _json_headers(paths: list[str]) -> list[str]:
+    """A nested field's last key where no other column has that name, else its dotted path."""
+    last = [path.rsplit(".", 1)[-1] for path in paths]
+    return [key if path != key and last.count(key) == 1 and key not in paths else path
+            for path, key in zip(paths, last, strict=True)]
 
 
 def _read_excel(file: Path, name: str) -> RawTable:

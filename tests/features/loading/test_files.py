@@ -4,6 +4,8 @@ longer than the header), Parquet, Excel, unsupported or damaged files, atomic wr
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -87,10 +89,10 @@ def test_parquet_written_by_write_table_loads_back_identically(leads_csv, tmp_pa
 
 
 def test_unsupported_file_type_is_fatal(tmp_path):
-    path = tmp_path / "leads.json"
+    path = tmp_path / "leads.txt"
     path.write_text("[]")
 
-    with pytest.raises(DataContractError, match=r"leads\.json.*\.csv, \.parquet or \.xlsx"):
+    with pytest.raises(DataContractError, match=r"leads\.txt.*\.csv, \.parquet, \.xlsx or \.json / \.jsonl"):
         read_table(path)
 
 
@@ -154,3 +156,52 @@ def test_write_table_csv_round_trips_through_the_loader(leads_csv, tmp_path):
     reloaded, _ = load_event_data(written)
 
     pd.testing.assert_frame_equal(reloaded.leads, original.leads)
+
+
+def test_a_json_export_as_an_api_returns_it_loads_as_its_csv_twin(tmp_path):
+    """HubSpot's API holds its records under ``results``, the fields under ``properties``, moments in
+    milliseconds: the same leads as the CSV a user would write by hand."""
+    records = [{"id": "101", "properties": {"createdate": "1709287200000", "company": "Acme GmbH",
+                                            "jobtitle": "CEO", "numberofemployees": "1.234"}, "archived": False},
+               {"id": 102, "properties": {"createdate": "2024-03-02T10:00:00Z", "company": "Beta AG",
+                                          "jobtitle": None, "numberofemployees": 50}}]
+    (tmp_path / "leads.json").write_text(json.dumps({"results": records, "paging": {"next": {"after": "103"}}}))
+    (tmp_path / "leads.csv").write_text("lead_id,created_at,company,job_title,employee_count\n"
+                                        "101,2024-03-01T10:00:00Z,Acme GmbH,CEO,1234\n"
+                                        "102,2024-03-02T10:00:00Z,Beta AG,,50\n")
+
+    from_json, report = load_event_data(tmp_path / "leads.json")
+    from_csv, _ = load_event_data(tmp_path / "leads.csv")
+
+    pd.testing.assert_frame_equal(from_json.leads, from_csv.leads)
+    assert not report.rejected
+
+
+def test_a_json_lines_export_rejects_a_broken_line_by_its_number_and_keeps_the_rest(tmp_path):
+    path = tmp_path / "activities.jsonl"
+    path.write_text('{"lead_id": "L1", "occurred_at": 1709287200, "activity_type": "Email Opened"}\n\n'
+                    '{"lead_id": "L1", "occurred_at": "2024-03-02", "activity_type": "Visit Webpage"\n'
+                    '["not", "a", "record"]\n'
+                    '{"lead_id": "L1", "occurred_at": "2024-03-03T00:00:00Z", "activity_type": "demo_request"}\n')
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at\nL1,2024-02-01\n")
+
+    data, report = load_event_data(leads, path)
+
+    assert data.activities["activity_type"].tolist() == ["email_open", "demo_request"]
+    assert data.activities["occurred_at"].iloc[0] == pd.Timestamp("2024-03-01T10:00:00Z")
+    rejected = {(issue.row, issue.reason) for issue in report.rejected if issue.file == str(path)}
+    assert rejected == {(3, "not JSON (Expecting ',' delimiter at column 80)"), (4, "not a JSON object")}
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('[{"lead_id": "L1",}]', r"not valid JSON \(Expecting property name enclosed in double quotes at line 1, "
+                             r"column 19\)"),
+    ('{"lead_id": "L1"}', "expected an array of records, or an object holding one under 'results'"),
+    ("[]", "no records"),
+])
+def test_a_json_file_that_holds_no_records_is_one_line_saying_why(tmp_path, text, says):
+    path = tmp_path / "leads.json"
+    path.write_text(text)
+    with pytest.raises(DataContractError, match=says):
+        load_event_data(path)

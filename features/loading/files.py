@@ -1,19 +1,20 @@
-"""Reading and writing tables: CSV, Parquet and Excel in, CSV and Parquet out, nothing lost on the way.
+"""Reading and writing tables: CSV, Parquet, Excel and JSON in, CSV and Parquet out, nothing lost on the way.
 
 Reading rules: row numbers count data records, the header not included (row 1 is the first record after
 the header; it equals "line number - 1" unless a quoted value spans lines). CSV is UTF-8 (a byte-order mark
-is tolerated) or, when it is not, Windows-1252, what Excel saves as "CSV" in Western Europe (the report says
-so); its separator (``,`` or ``;``) is detected from the header line, or taken from Excel's ``sep=;`` line
-above it; every value is read as text and interpreted later by :mod:`features.values`. A row with *fewer*
-fields than the header reads the missing trailing fields as empty (as spreadsheet programs do); a row with
-*more* fields is malformed (rejected by the loaders). A UTF-8 file with a damaged byte is an error, never
+is tolerated) or, when it is not, Windows-1252, what Excel saves as "CSV" in Western Europe, or UTF-16 behind
+its byte-order mark, as Facebook Lead Ads and Google Ads save it (the report says which); its separator
+(``,``, ``;`` or tab) is detected from the header line, or taken from Excel's ``sep=;`` line above it;
+every value is read as text and interpreted later by :mod:`features.values`. A row with *fewer* fields than
+the header reads the missing trailing fields as empty (as spreadsheet programs do); a row with *more* fields
+is malformed (rejected by the loaders). A UTF-8 file with a damaged byte is an error, never
 read as Windows-1252. A header field that is empty (a trailing separator) names no column: it is ignored and
 reported. Excel (``.xlsx``) reads the first sheet, every cell as text, as a CSV export of it would. JSON
 (``.json``: an array of records, or an object holding one under ``results``, ``data``, ``records``, ``items``
 or ``rows`` as APIs return them; ``.jsonl``/``.ndjson``: a record per line) keeps its values' types, as
 Parquet does; a nested object's fields become columns named by their last key where that names one column
 (HubSpot's ``properties.createdate`` is ``createdate``), else by their dotted path. A record that is not a
-JSON object, or a line that is not JSON, is a malformed row.
+JSON object, or a line that is not JSON, is a malformed row; a JSON Lines row is numbered by its line.
 """
 
 from __future__ import annotations

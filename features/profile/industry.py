@@ -32,8 +32,7 @@ INDUSTRIES: tuple[str, ...] = (
 
 # Checked in this order; the first pattern that occurs in the folded text wins. Professional services
 # (staffing, accounting, legal, as LinkedIn names them) are consulting, as "Personalberatung" and
-# "Wirtschaftsprüfung" are. The order settles
-# overlaps: "IT/Software" is software (before it_services), "Telekommunikation" is telecommunications
+# "Wirtschaftsprüfung" are. The order settles overlaps: "IT/Software" is software (before it_services), "Telekommunikation" is telecommunications
 # (before media's "kommunikation"), "IT-Beratung" is it_services (before consulting), "Automobilindustrie"
 # automotive and "Pharmaindustrie" healthcare (before manufacturing's "industrie"), "Finanzberatung"
 # financial_services, "Hausverwaltung" real_estate (before public_sector's "verwaltung"), "Aerospace &

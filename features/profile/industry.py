@@ -32,11 +32,12 @@ INDUSTRIES: tuple[str, ...] = (
 
 # Checked in this order; the first pattern that occurs in the folded text wins. Professional services
 # (staffing, accounting, legal, as LinkedIn names them) are consulting, as "Personalberatung" and
-# "Wirtschaftsprüfung" are. The order settles overlaps: "IT/Software" is software (before it_services), "Telekommunikation" is telecommunications
-# (before media's "kommunikation"), "IT-Beratung" is it_services (before consulting), "Automobilindustrie"
-# automotive and "Pharmaindustrie" healthcare (before manufacturing's "industrie"), "Finanzberatung"
-# financial_services, "Hausverwaltung" real_estate (before public_sector's "verwaltung"), "Aerospace &
-# Defense" manufacturing (defence contractors make things; armed forces are public_sector).
+# "Wirtschaftsprüfung" are. The order settles overlaps: "IT/Software" is software (before it_services),
+# "Telekommunikation" is telecommunications (before media's "kommunikation"), "IT-Beratung" is it_services
+# (before consulting), "Automobilindustrie" automotive and "Pharmaindustrie" healthcare (before
+# manufacturing's "industrie"), "Finanzberatung" financial_services, "Hausverwaltung" real_estate (before
+# public_sector's "verwaltung"), "Aerospace & Defense" manufacturing (defence contractors make things; armed
+# forces are public_sector).
 _INDUSTRY_RULES = compile_rules(
     (
         ("software", r"software|\bsaas\b|\bpaas\b|datenbank|\bdatabase|logiciel"),

@@ -435,9 +435,9 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
     Typed timestamps (Parquet) need no parsing (a naive one means UTC); text goes through pandas' ISO 8601
     parser, with digits beyond microseconds dropped (nanoseconds would limit the range to 1677–2262)."""
     if not isinstance(values, pd.Series | pd.api.extensions.ExtensionArray | np.ndarray):
-        micro, bad, listed = _listed_moments(list(values))
+        micro, bad, listed, texts = _listed_moments(list(values))
         if exported and bad.any():
-            micro, bad = _exported(_other_forms(listed, micro, bad)[0], micro, bad)
+            micro, bad = _exported(texts, micro, bad)
         return micro, bad, listed
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -482,13 +482,7 @@ def _utc_named(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.n
         return shown, micro, bad
     texts = pd.Series(shown, dtype=object).copy()
     texts.iloc[where[named]] = stripped.iloc[named].to_numpy()
-    read = pd.to_datetime(stripped.iloc[named], format="ISO8601", utc=True, errors="coerce").dt.as_unit("us")
-    read = read.array.asi8
-    micro, bad = micro.copy(), bad.copy()
-    hit = read != NOT_A_MOMENT
-    micro[where[named[hit]]] = read[hit]
-    bad[where[named[hit]]] = False
-    return texts, micro, bad
+    return texts, *_read_in_forms(stripped.reset_index(drop=True), where, named, ("ISO8601",), micro, bad)
 
 
 def _other_forms(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
@@ -640,16 +634,19 @@ def _slashed(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.n
     return _read_in_forms(texts, where, np.arange(len(texts)), _SLASHED_FORMATS[order], micro, bad)
 
 
-def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+def _listed_moments(listed: list[object]
+                    ) -> tuple[np.ndarray, np.ndarray, list[str | None], pd.Series | list[str | None]]:
     """:func:`moments` of a request's values: the same rules, read without a pandas step per rule (a request's
-    moments are parsed on every call of the API, where each such step costs more than the parsing)."""
+    moments are parsed on every call of the API, where each such step costs more than the parsing); and, last,
+    the texts :func:`_other_forms` left for a file's forms (:func:`_exported`)."""
     if listed and all(isinstance(v, datetime) for v in listed):
         micro = np.array([_datetime_us(v) for v in listed], dtype=np.int64)  # type: ignore[arg-type]
-        return micro, np.zeros(len(listed), dtype=bool), ["(timestamp)"] * len(listed)
+        shown = ["(timestamp)"] * len(listed)
+        return micro, np.zeros(len(listed), dtype=bool), shown, shown
     shown = [text(v) for v in listed]
     trimmed = [None if t is None else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t else t for t in shown]
     if not trimmed:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), [], []
     # a request's few moments: pandas' parser has a fixed cost (~0.2 ms a call) greater than reading them here
     read = [NOT_A_MOMENT if t is None else _plain_iso_us(t) for t in trimmed] if len(trimmed) <= FEW_VALUES else [None]
     if None in read:  # many moments, or a form the plain reading leaves to pandas' ISO 8601 parser
@@ -657,7 +654,8 @@ def _listed_moments(listed: list[object]) -> tuple[np.ndarray, np.ndarray, list[
     else:
         micro = np.array(read, dtype=np.int64)
     bad = np.array([t is not None for t in shown]) & (micro == NOT_A_MOMENT)
-    return *_other_forms(shown, micro, bad)[1:], shown
+    texts, micro, bad = _other_forms(shown, micro, bad)
+    return micro, bad, shown, texts
 
 
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"

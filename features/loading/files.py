@@ -128,7 +128,7 @@ def _read_json(file: Path, name: str, lines: bool) -> RawTable:
         if not isinstance(document, list):
             raise DataContractError(f"{name}: expected an array of records, or an object holding one under "
                                     f"{', '.join(map(repr, _RECORD_LISTS))}")
-        records = [(r, None) if isinstance(r, dict) else ({}, "not a JSON object") for r in document]
+        records = [_json_record(record) for record in document]
         numbers = list(range(1, len(records) + 1))
     if not records:
         raise DataContractError(f"{name}: no records")
@@ -140,10 +140,14 @@ def _read_json(file: Path, name: str, lines: bool) -> RawTable:
 
 def _json_line(line: str) -> tuple[dict[str, object], str | None]:
     try:
-        record = json.loads(line)
+        return _json_record(json.loads(line))
     except json.JSONDecodeError as exc:
         return {}, f"not JSON ({exc.msg} at column {exc.colno})"
-    return (record, None) if isinstance(record, dict) else ({}, "not a JSON object")
+
+
+def _json_record(value: object) -> tuple[dict[str, object], str | None]:
+    """A record and None, or an empty record and why ``value`` is none (a malformed row)."""
+    return (value, None) if isinstance(value, dict) else ({}, "not a JSON object")
 
 
 def _json_headers(paths: list[str]) -> list[str]:

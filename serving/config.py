@@ -38,7 +38,8 @@ class ServeConfig:
       process (:mod:`serving.offload`) add up to at most this many bytes; one more gets 503 with ``Retry-After``
       at once. The default holds two 1,000-lead requests with 50 activities each (1.8 MB each), or twenty
       100-lead ones: about the work ``max_leads_in_flight`` allows in the worker itself.
-    * ``drain_seconds``: how long, at most, a worker keeps answering after SIGTERM (:mod:`serving.lifecycle`).
+    * ``drain_seconds``: how long, at most, a worker waits for quiet after SIGTERM; a request in flight then
+      is still finished (:mod:`serving.lifecycle`).
     * ``workers``: server processes, each with its own copy of the model (~0.3 GB); by default one per core
       the service may use (:func:`usable_cores`). BentoML 1.4 takes this from the service's own settings:
       ``bentoml serve --api-workers`` is ignored for services like this one.

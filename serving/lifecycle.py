@@ -7,6 +7,12 @@ the worker is leaving from a response instead of a reset. Once nothing is in fli
 for ``quiet_seconds`` (at most ``drain_seconds`` after the signal), it hands the signal to the server
 (uvicorn), which stops accepting, closes the idle connections and waits for the rest.
 
+A request still in flight at ``drain_seconds`` is waited for, as uvicorn would wait for it anyway (the
+supervisor's grace period bounds it), and the drain goes on until ``quiet_seconds`` after it: its response
+says ``Connection: close``, and the client's next request, on a new connection, must find a worker that
+answers 503. Handed over at once, that request would land in the listening socket's backlog, which the
+supervisor (BentoML's circus arbiter) holds open until the worker has exited, and be reset unanswered.
+
 Why not uvicorn's own shutdown: it closes idle kept-alive connections at once, and a client that sends its
 next request at that moment gets a reset, with no way to know whether the request was processed.
 """
@@ -80,10 +86,12 @@ def install_drain(lifecycle: Lifecycle, drain_seconds: float, quiet_seconds: flo
 
     async def _drain_then(handler: Callable[[int, Any], Any], sig: int, frame: FrameType | None) -> None:
         deadline = time.monotonic() + drain_seconds
-        while time.monotonic() < deadline:
-            idle = time.monotonic() - lifecycle.last_request
-            if lifecycle.requests_in_flight == 0 and idle >= quiet_seconds:
+        while True:
+            now = time.monotonic()
+            if lifecycle.requests_in_flight == 0 and (now >= deadline or now - lifecycle.last_request >= quiet_seconds):
                 break
+            if lifecycle.requests_in_flight and now >= deadline:
+                deadline = now + quiet_seconds  # a request outlived the drain: its client gets a moment to learn
             await asyncio.sleep(0.05)
         logger.info("drained: %d requests still in flight; stopping the server", lifecycle.requests_in_flight)
         handler(sig, frame)

@@ -263,10 +263,10 @@ _MESSAGES_DE: tuple[tuple[str, str], ...] = (
      r"else write ISO 8601\)",
      r"Zeitangabe \1 nicht lesbar (Monat oder Tag zuerst? Eine Spalte einer Datei wird gelesen, wenn eines ihrer "
      r"Daten es zeigt; sonst ISO 8601 schreiben)"),
-    (r"^unparseable timestamp (.+) \(expected ISO 8601, DD\.MM\.YYYY or Unix time: 10 digits \(seconds\) or 13 "
-     r"\(milliseconds\), 2000 to 2100\)",
-     r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601, TT.MM.JJJJ oder Unix-Zeit: 10 Ziffern (Sekunden) oder 13 "
-     r"(Millisekunden), 2000 bis 2100)"),
+    (r"^unparseable timestamp (.+) \(expected ISO 8601, DD\.MM\.YYYY, Unix time \(10 digits: seconds, 13: "
+     r"milliseconds\) or a spreadsheet's day number \(5 digits\), 2000 to 2100\)",
+     r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601, TT.MM.JJJJ, Unix-Zeit (10 Ziffern: Sekunden, 13: "
+     r"Millisekunden) oder die Tageszahl einer Tabellenkalkulation (5 Ziffern), 2000 bis 2100)"),
     (r"^not a number (.+): set to missing", r"keine Zahl \1: als fehlend gewertet"),
     (r"^negative value set to missing", "negativer Wert: als fehlend gewertet"),
     (r"^duplicate lead_id \(first seen at index (\d+)\)", r"doppelte lead_id (zuerst bei Index \1)"),

@@ -50,9 +50,12 @@ The rules
   ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``, with a weekday too: ``Fri, 01 Mar 2024``), its
   dotted and slashed dates may have a two-digit year (``01.03.24``, ``3/1/24``), read as this century's (a
   CRM's dates are). Both doors read Unix time as Intercom or HubSpot's API export it (10 digits are seconds,
-  13 milliseconds: read so between 2000 and 2100, the number of digits names the unit) and ``UTC`` or ``GMT``
-  after a moment without an offset (``2024-03-01 14:30:00 UTC`` as BigQuery exports it); other zone names
-  (``CET``, ``EST``) are not guessed. Moments are integer microseconds since the epoch, UTC.
+  13 milliseconds), a spreadsheet's day number as Excel and Google Sheets hold a date in a cell formatted as a
+  number (5 digits, a fraction for the time of day: ``45352.6042`` is 2024-03-01 14:30; days since
+  1899-12-30, the 1900 date system), each read so between 2000 and 2100, where the number of digits names the
+  unit, and ``UTC`` or ``GMT`` after a moment without an offset (``2024-03-01 14:30:00 UTC`` as BigQuery
+  exports it); other zone names (``CET``, ``EST``) are not guessed. Moments are integer microseconds since the
+  epoch, UTC.
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ NOT_ISO = "expected ISO 8601 or DD.MM.YYYY"
 #: Why a slashed date was not read (see the module docstring).
 SLASHED_UNREAD = "month or day first? A file's column is read when one of its dates shows it; else write ISO 8601"
 #: Why a Unix time is not read: it lies outside 2000–2100 (see the module docstring).
-UNIX_UNREAD = "expected ISO 8601, DD.MM.YYYY or Unix time: 10 digits (seconds) or 13 (milliseconds), 2000 to 2100"
+UNIX_UNREAD = ("expected ISO 8601, DD.MM.YYYY, Unix time (10 digits: seconds, 13: milliseconds) or a spreadsheet's "
+               "day number (5 digits), 2000 to 2100")
 
 _LONGEST_MARKER = max(len(marker) for marker in MISSING_MARKERS)
 _CACHE_SIZE = 65536
@@ -488,13 +492,13 @@ def _utc_named(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.n
 def _other_forms(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
                  ) -> tuple[pd.Series | list[str | None], np.ndarray, np.ndarray]:
     """The texts with ``UTC``/``GMT`` names left off, and ``micro`` and ``bad`` with the values ISO 8601 left
-    unread that both doors read otherwise: named UTC, dotted day-first dates, Unix time (an ISO file pays
-    nothing)."""
+    unread that both doors read otherwise: named UTC, dotted day-first dates, Unix time and spreadsheet day
+    numbers (an ISO file pays nothing)."""
     if not bad.any():
         return shown, micro, bad
     texts, micro, bad = _utc_named(shown, micro, bad)
     micro, bad = _day_first(texts, micro, bad)
-    return texts, *(_unix(texts, micro, bad) if bad.any() else (micro, bad))
+    return texts, *(_counted(texts, micro, bad) if bad.any() else (micro, bad))
 
 
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
@@ -553,26 +557,37 @@ def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.
     return _month_named(texts, micro, bad) if bad.any() else (micro, bad)
 
 
-#: Unix time as tools export it: seconds (10 digits) or milliseconds (13 digits) since 1970, read as such only
-#: between 2000 and 2100 (a CRM's moments), so that the number of digits names the unit.
+#: Moments written as a count (see the module docstring): Unix time in seconds (10 digits) or milliseconds (13)
+#: since 1970, and a spreadsheet's day number (5 digits, a fraction for the time of day) since 1899-12-30. Each is
+#: read as such only between 2000 and 2100 (a CRM's moments), so that the number of digits names the unit.
+_COUNT_MOMENT = re.compile(r"^(?:(\d{10}|\d{13})|(\d{5}(?:\.\d+)?))$")
 _UNIX_DIGITS = {10: 1_000_000, 13: 1_000}
-_UNIX_SPAN_US = (946_684_800_000_000, 4_102_444_800_000_000)
+_SPAN_US = (946_684_800_000_000, 4_102_444_800_000_000)
+_DAY_US = 86_400_000_000
+#: Day 0 of the 1900 date system is 1899-12-30 (Excel counts 1900 as a leap year, so that its day 60 is
+#: 1900-02-29 and every later day is one ahead of 1899-12-31): 25,569 days before the Unix epoch.
+_SPREADSHEET_EPOCH_DAYS = 25_569
 
 
-def _unix(texts: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``micro`` and ``bad`` with Unix times in seconds or milliseconds read (see the module docstring)."""
+def _counted(texts: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` with Unix times and spreadsheet day numbers read (see the module docstring); a
+    day's fraction is rounded to the second (sheets show seconds, and 7 decimals, as often exported, are only
+    good to ~9 ms)."""
     where = np.flatnonzero(bad)
     unread = pd.Series(texts, dtype=object).iloc[where].str.strip()
-    digits = unread.str.fullmatch(r"\d{10}|\d{13}").to_numpy(dtype=bool, na_value=False)
-    if not digits.any():
+    found = unread.str.extract(_COUNT_MOMENT)
+    unix, days = found[0].notna().to_numpy(), found[1].notna().to_numpy()
+    if not (unix.any() or days.any()):
         return micro, bad
-    found = unread[digits]
-    us = found.astype(np.int64).to_numpy() * found.str.len().map(_UNIX_DIGITS).to_numpy(dtype=np.int64)
-    plausible = (us >= _UNIX_SPAN_US[0]) & (us < _UNIX_SPAN_US[1])
-    rows = where[np.flatnonzero(digits)[plausible]]
+    us = np.full(len(unread), NOT_A_MOMENT, dtype=np.int64)
+    digits = found[0][unix]
+    us[unix] = digits.astype(np.int64).to_numpy() * digits.str.len().map(_UNIX_DIGITS).to_numpy(dtype=np.int64)
+    seconds = np.round((found[1][days].astype(float).to_numpy() - _SPREADSHEET_EPOCH_DAYS) * (_DAY_US // 10**6))
+    us[days] = seconds.astype(np.int64) * 10**6
+    plausible = (unix | days) & (us >= _SPAN_US[0]) & (us < _SPAN_US[1])
     micro, bad = micro.copy(), bad.copy()
-    micro[rows] = us[plausible]
-    bad[rows] = False
+    micro[where[plausible]] = us[plausible]
+    bad[where[plausible]] = False
     return micro, bad
 
 
@@ -706,6 +721,6 @@ def not_a_number(shown: str) -> str:
 def unparseable_moment(shown: str) -> str:
     if _SLASHED.fullmatch(shown):
         return f"unparseable timestamp {shown!r} ({SLASHED_UNREAD})"
-    if re.fullmatch(r"\s*\d{9,14}\s*", shown):
+    if re.fullmatch(r"\s*(?:\d{9,14}|\d{4,6}(?:\.\d+)?)\s*", shown):
         return f"unparseable timestamp {shown!r} ({UNIX_UNREAD})"
     return f"unparseable timestamp {shown!r} ({NOT_ISO})"

@@ -26,8 +26,10 @@ from typing_extensions import TypedDict
 from features.contract import ACTIVITY_TYPES
 
 _MOMENT = ("ISO 8601 (`2026-03-01T10:00:00Z`, `…+02:00`, `2026-03-01 10:00`, `2026-03-01`), a dotted day-first "
-           "date as German exports write it (`01.03.2026`, `1.3.2026 14:30`) or Unix time as text (`1772359200`: 10 "
-           "digits are seconds, 13 milliseconds); no offset means UTC, as does `UTC` or `GMT` after the moment. "
+           "date as German exports write it (`01.03.2026`, `1.3.2026 14:30`), Unix time as text (`1772359200`: 10 "
+           "digits are seconds, 13 milliseconds) or a spreadsheet's day number as text (`46082.4166667`: days "
+           "since 1899-12-30, as Excel and Google Sheets hold dates); no offset means UTC, as does `UTC` or `GMT` "
+           "after the moment. "
            "Slashed forms, two-digit years and other zone names are not guessed: such a value is reported as "
            "unparseable.")
 _AMOUNT = ("A number, or text as CRM exports format it in German or English: `1.234.567,89`, `1,234,567.89`, "

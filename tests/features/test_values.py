@@ -189,11 +189,26 @@ def test_unix_times_are_read_by_their_digits(as_given, exported: bool) -> None:
     assert micro[:3].tolist() == [at, at + 123_000, at]
     assert bad.tolist() == [False] * 3 + [True] * 4 + [False]  # 20240301 is ISO 8601's basic date
     assert values.unparseable_moment("0709303400") == (
-        "unparseable timestamp '0709303400' (expected ISO 8601, DD.MM.YYYY or Unix time: 10 digits (seconds) or 13 "
-        "(milliseconds), 2000 to 2100)")
+        "unparseable timestamp '0709303400' (expected ISO 8601, DD.MM.YYYY, Unix time (10 digits: seconds, 13: "
+        "milliseconds) or a spreadsheet's day number (5 digits), 2000 to 2100)")
     assert phrases.message(values.unparseable_moment("0709303400"), "de") == (
-        "Zeitangabe '0709303400' nicht lesbar (erwartet: ISO 8601, TT.MM.JJJJ oder Unix-Zeit: 10 Ziffern (Sekunden) "
-        "oder 13 (Millisekunden), 2000 bis 2100)")
+        "Zeitangabe '0709303400' nicht lesbar (erwartet: ISO 8601, TT.MM.JJJJ, Unix-Zeit (10 Ziffern: Sekunden, 13: "
+        "Millisekunden) oder die Tageszahl einer Tabellenkalkulation (5 Ziffern), 2000 bis 2100)")
+
+
+@pytest.mark.parametrize("exported", [False, True])
+@pytest.mark.parametrize("as_given", [list, lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v, dtype=object)])
+def test_a_spreadsheet_s_day_numbers_are_read_as_dates_from_2000_to_2100(as_given, exported: bool) -> None:
+    """Excel and Google Sheets hold a date in a number-formatted cell as days since 1899-12-30 (the 1900 date
+    system), the time of day as the fraction (read to the second): five digits are such a day number."""
+    raw = ["45352", "45352.6041667", " 45352.5 ", "45352.604166666664", "36525", "73051", "4535.25", "453520",
+           "45352.", "45,352"]
+    micro, bad, _ = values.moments(as_given(raw), exported=exported)
+    day = values.moment_us("2024-03-01T00:00:00Z")
+    assert micro[:4].tolist() == [day, values.moment_us("2024-03-01T14:30:00Z"), day + 12 * 3_600_000_000,
+                                  values.moment_us("2024-03-01T14:30:00Z")]
+    assert bad.tolist() == [False] * 4 + [True] * 6  # 1999-12-31, 2100-01-01, other digit counts, no number
+    assert "spreadsheet's day number" in values.unparseable_moment("36525")
 
 
 def test_a_typed_unix_time_column_of_a_parquet_export_is_read_as_its_text_is() -> None:

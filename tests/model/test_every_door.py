@@ -40,7 +40,8 @@ _TYPES = ["page_view", "Page View", "Page  View", "page-view", "PRICING_PAGE_VIE
           "Unsubscribe", "email_bounce", "Säles Call", "", "Select", "n/a"]
 _MOMENTS = ["2026-06-29T10:00:00Z", "2026-06-01", "2026-06-20 09:30", "2026-05-15T10:00:00+02:00",
             "2026-06-28T23:59:59.1234567Z", "2026-07-15T00:00:00Z", "2025-11-02T08:00:00-05:00", "20260610",
-            "01.06.2026", "1700000000", "1782734400000", "2026-06-20 09:30 UTC", "yesterday", "", "NA"]
+            "01.06.2026", "1700000000", "1782734400000", "2026-06-20 09:30 UTC", "46193.3958333333", "yesterday", "",
+            "NA"]
 _CREATED = ["2026-01-02T09:00:00Z", "2025-06-30", "2026-06-29 12:00", "2024-12-31T23:00:00-01:00",
             "2026-08-01T00:00:00Z", "31.02.2024", "", "Select"]
 _AMOUNTS = ["120", "1.234", "1,234", "1.234.567,89", "12 500", "1'200", "€ 5.000.000", "viele", "-5", "0",
@@ -171,15 +172,17 @@ def test_the_doors_agree_on_the_rules_the_skew_was_found_with(bundle: ScoringBun
         {"lead_id": "C", "created_at": "2026-05-01T00:00:00Z", "employee_count": "viele"},
         {"lead_id": "D", "created_at": "170000000"},
         {"lead_id": "E", "created_at": "1777593600"},  # 2026-05-01T00:00:00Z, as lead A
+        {"lead_id": "F", "created_at": "46143"},  # the same day as a spreadsheet's day number
     ]
     api = score_request(bundle, leads, ScoringOptions(AS_OF, "en", 20), "v").results
-    assert [r.status for r in api] == ["ok", "ok", "ok", "error", "ok"]
+    assert [r.status for r in api] == ["ok", "ok", "ok", "error", "ok", "ok"]
     assert api[3].errors[0].field == "created_at" and "ISO 8601" in api[3].errors[0].message
     assert [w.field for w in api[1].warnings] == ["employee_count"] == [w.field for w in api[2].warnings]
     file = _file_answers(bundle, leads, tmp_path)
-    assert [f["ok"] for f in file] == [True, True, True, False, True]
-    ok = [0, 1, 2, 4]
+    assert [f["ok"] for f in file] == [True, True, True, False, True, True]
+    ok = [0, 1, 2, 4, 5]
     assert [file[i]["probability"] for i in ok] == pytest.approx([api[i].probability for i in ok], rel=1e-12)
+    assert api[4].probability == api[5].probability  # lead E and F: the same moment, written otherwise
     from features.batch import LeadBatch
     from features.loading import load_event_data
 

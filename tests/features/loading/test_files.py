@@ -117,6 +117,32 @@ def test_an_excel_export_loads_like_its_csv(tmp_path, leads_csv, activities_csv)
     assert report_excel.rows_kept == report_csv.rows_kept
 
 
+def test_an_excel_sheet_s_dates_load_whether_typed_as_dates_or_as_day_numbers(tmp_path, leads_csv, activities_csv):
+    """A sheet's date cells are typed dates, or, where the column was formatted as a number (or the sheet came
+    through Google Sheets), the spreadsheet's day numbers: both load as the ISO CSV's moments do."""
+    import openpyxl
+
+    frame = pd.read_csv(leads_csv, dtype=str, keep_default_na=False)
+    created = pd.to_datetime(frame["created_at"], utc=True).dt.tz_localize(None)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(frame.columns))
+    for i, row in enumerate(frame.itertuples(index=False)):
+        cells = list(row)
+        at = created.iloc[i].to_pydatetime()
+        day_number = (created.iloc[i] - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+        cells[frame.columns.get_loc("created_at")] = at if i % 2 else day_number  # a date cell, a number cell
+        sheet.append(cells)
+    excel = tmp_path / "leads.xlsx"
+    book.save(excel)
+
+    from_csv, _ = load_event_data(leads_csv, activities_csv)
+    from_excel, report = load_event_data(excel, activities_csv)
+
+    assert not report.rejected and not report.warnings
+    pd.testing.assert_frame_equal(from_excel.leads, from_csv.leads)
+
+
 def test_csv_row_with_more_fields_than_the_header_is_rejected_not_fatal(make_file):
     leads = make_file("leads.csv", "lead_id,created_at,company\nL1,2024-03-01,ACME\nL2,2024-03-01,ACME, Inc\n")
 

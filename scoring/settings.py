@@ -53,7 +53,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LEADSCORE_MAX_BIG_BYTES_IN_FLIGHT": ("4000000", "bytes of big /score bodies (over 64 KB) waiting for or in a "
                                           "worker's scoring process; beyond, 503 with Retry-After"),
     "LEADSCORE_RETRY_AFTER": ("1", "seconds a refused client is asked to wait (Retry-After)"),
-    "LEADSCORE_DRAIN_SECONDS": ("5", "after SIGTERM, answer (503, Connection: close) for at most this long"),
+    "LEADSCORE_DRAIN_SECONDS": ("5", "after SIGTERM, wait at most this long for quiet, answering new requests with "
+                                "503 + Connection: close (requests in flight are finished)"),
     "LEADSCORE_WORKERS": ("one per usable core", "server worker processes"),
     "LEADSCORE_WATCH_SECONDS": ("30", "how often the server checks its alias for a new champion (0: never)"),
     "LEADSCORE_ALLOW_CONTRACT_CHANGE": ("", "1 lets the server follow the alias to a model with another contract"),

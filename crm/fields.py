@@ -119,7 +119,7 @@ def cut_text(text: str, limit: int) -> str:
 
 
 def join_reasons(reasons: Sequence[str], limit: int) -> str:
-    """The reasons, best first, joined by ``"; "`` and cut after the last whole reason that fits ``limit``
+    """The reasons, strongest first, joined by ``"; "`` and cut after the last whole reason that fits ``limit``
     characters. A first reason longer than the limit on its own is cut with ``…`` (a lead with reasons
     never gets an empty field)."""
     kept: list[str] = []

@@ -154,16 +154,23 @@ def build_updates(results: pd.DataFrame, crm: Crm, scored_at: datetime | None = 
 
 
 def _reason_lists(results: pd.DataFrame) -> list[list[str]]:
-    """Each row's reasons, best first, as the score file shows them ("text (+3)")."""
+    """Each row's reasons, strongest first (for or against), as the score file's columns show them
+    ("text (+3)")."""
     columns = sorted((c for c in results.columns if c.startswith("reason_") and c[7:].isdigit()),
                      key=lambda c: int(c[7:]))
     if columns:
         values = results[columns].astype(object).where(results[columns].notna(), "").to_numpy(dtype=object)
         return [[str(v) for v in row if str(v).strip()] for row in values]
     if "reasons_json" in results:
-        return [[f"{r['text']} ({int(r['points']):+d})" for r in json.loads(text)] if _id_text(text) else []
-                for text in results["reasons_json"].to_numpy(dtype=object)]
+        return [[f"{r['text']} ({int(r['points']):+d})" for r in sorted(json.loads(text), key=_strength)]
+                if _id_text(text) else [] for text in results["reasons_json"].to_numpy(dtype=object)]
     return [[] for _ in range(len(results))]
+
+
+def _strength(reason: dict) -> int:
+    """The order of :meth:`scoring.results.ResultTable.frame`'s columns: the size of the points, largest first
+    (``sorted`` keeps a tie in the listed order)."""
+    return -abs(int(reason["points"]))
 
 
 def write_updates(updates: UpdateSet, out_path: str | Path) -> Path:

@@ -68,9 +68,13 @@ class ResultTable:
         return rows
 
     def frame(self, top_k: int) -> pd.DataFrame:
-        """A chunk's rows of the score file: each result's numbers, its first ``top_k`` reasons as
-        ``reason_1`` … ``reason_k`` ("text (+3)", empty where the lead has fewer) and all its reasons as
-        ``reasons_json``, the text ``json.dumps(result["reasons"], ensure_ascii=False)`` writes.
+        """A chunk's rows of the score file: each result's numbers, the ``top_k`` reasons that move its score
+        most as ``reason_1`` … ``reason_k`` ("text (+3)", empty where the lead has fewer) and all its reasons
+        as ``reasons_json``, the text ``json.dumps(result["reasons"], ensure_ascii=False)`` writes.
+
+        The columns are what a CRM field or a spreadsheet shows, so they hold the strongest reasons either
+        way, by the size of their points (a tie in the order the lead's reasons are listed): a cold lead's
+        columns name what holds it back, not only its ``top_k`` reasons for (which the list puts first).
 
         Built column-wise: every piece of text is made once per distinct (sentence, points) or (feature,
         value) and copied into place by Arrow, which also joins each lead's pieces."""
@@ -84,8 +88,9 @@ class ResultTable:
         said, distinct = pd.factorize(text_of_entry[reasons.entry] * span + (reasons.points - low))
         keys = distinct.tolist()  # one per distinct (sentence, points)
         shown = _strings([f"{texts[key // span]} ({key % span + low:+d})" for key in keys])
+        rank = _strength_rank(reasons)
         for k in range(top_k):
-            at = np.flatnonzero(reasons.slot == k)
+            at = np.flatnonzero(rank == k)
             if not at.size:  # no lead has a k-th reason: a column of nothing, as a frame of None gets
                 frame[f"reason_{k + 1}"] = [None] * n
                 continue
@@ -103,6 +108,18 @@ class ResultTable:
         listed = pc.binary_join(pa.LargeListArray.from_arrays(offsets, dicts), _text(", "))
         frame["reasons_json"] = _text_column(pc.binary_join_element_wise(_text("["), listed, _text("]"), _text("")))
         return frame
+
+
+def _strength_rank(reasons: ReasonTable) -> np.ndarray:
+    """Each reason's place among its lead's reasons by the size of its points, 0 = strongest; a tie keeps the
+    listed order."""
+    size = np.abs(reasons.points).astype(np.int64)
+    # one int64 key (lead, then size descending, then listed place): a third of np.lexsort's time per chunk
+    order = np.argsort((reasons.lead.astype(np.int64) << 40) | ((size.max(initial=0) - size) << 20) | reasons.slot)
+    first = np.concatenate([[0], np.cumsum(reasons.count)[:-1]])  # where each lead's reasons start
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - first[reasons.lead[order]]
+    return rank
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode

@@ -4,6 +4,7 @@ import CSV keyed by Record ID, checked field by field against the vendors' docum
 from __future__ import annotations
 
 import csv
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +136,20 @@ def test_a_single_reason_longer_than_the_field_is_cut_with_an_ellipsis() -> None
     assert text_length(cut) == 255 and cut.endswith("…") and long.startswith(cut[:-1])
 
 
+def test_reasons_from_the_json_column_are_written_strongest_first_as_the_columns_show_them() -> None:
+    """A score file reduced to ``reasons_json`` (no ``reason_k`` columns) gives the CRM field the same order:
+    the reason holding a cold lead back before its weaker reasons for."""
+    frame = results(["12"]).drop(columns=["reason_1", "reason_2", "reason_3"])
+    listed = [{"text": "Demo angefragt", "points": 4}, {"text": "Branche passt", "points": 1},
+              {"text": "Seit 90 Tagen keine Aktivität", "points": -12}, {"text": "Privatadresse", "points": -1}]
+    frame["reasons_json"] = [json.dumps(listed, ensure_ascii=False)]
+
+    [update] = build_updates(frame, "hubspot", SCORED_AT).updates
+
+    assert update.reasons == ("Seit 90 Tagen keine Aktivität (-12); Demo angefragt (+4); Branche passt (+1); "
+                              "Privatadresse (-1)")
+
+
 def test_rows_with_errors_or_unusable_ids_are_skipped_and_reported(tmp_path: Path) -> None:
     frame = results(SF_IDS)
     frame.loc[1, ["score", "tier", "grade", "probability"]] = [None, None, None, None]
@@ -223,7 +238,7 @@ def test_a_real_score_file_becomes_a_salesforce_import_file_row_for_row(bundle, 
         assert row["Id"] == salesforce_id18(lead["lead_id"])
         assert row["Lead_Score__c"] == str(int(lead["score"]))
         assert (row["Lead_Tier__c"], row["Lead_Grade__c"]) == (lead["tier"], lead["grade"])
-        assert row["Lead_Score_Reasons__c"].startswith(lead["reason_1"])  # best reason first, as scored
+        assert row["Lead_Score_Reasons__c"].startswith(lead["reason_1"])  # strongest reason first, as scored
         assert text_length(row["Lead_Score_Reasons__c"]) <= 255
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["Lead_Scored_At__c"])
         assert row["Lead_Stage_Suggested__c"] in DEFAULT_RULES.names

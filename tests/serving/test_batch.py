@@ -110,7 +110,7 @@ def test_every_score_file_column_equals_the_api_result_of_the_same_lead(scored: 
                     "engagement_score", "other_points"):
             assert row[key] == result[key], (lead_id, key)
         assert json.loads(row["reasons_json"]) == result["reasons"], lead_id
-        shown = [f"{r['text']} ({r['points']:+d})" for r in result["reasons"][:3]]
+        shown = [f"{r['text']} ({r['points']:+d})" for r in strongest(result["reasons"])[:3]]
         assert [row[f"reason_{k}"] for k in (1, 2, 3)][:len(shown)] == shown, lead_id
         assert all(pd.isna(row[f"reason_{k}"]) for k in range(len(shown) + 1, 4)), lead_id
 
@@ -146,13 +146,33 @@ def test_reasons_json_is_what_json_dumps_writes_for_the_api_reasons(bundle: Scor
     assert frame["reasons_json"].tolist() == [json.dumps(result["reasons"], ensure_ascii=False) for result in api]
 
 
+def strongest(reasons: list[dict]) -> list[dict]:
+    """A lead's reasons by the size of their points, a tie in the listed order: what the columns show."""
+    return sorted(reasons, key=lambda r: -abs(r["points"]))  # sorted() is stable
+
+
 def test_reason_columns_are_the_api_reasons_text_and_points(bundle: ScoringBundle, odd_values: pd.DataFrame) -> None:
     table = bundle.score(odd_values, options())
     frame, api = table.frame(5), table.records()
     for k in range(5):
-        expected = [f"{r['reasons'][k]['text']} ({r['reasons'][k]['points']:+d})" if len(r["reasons"]) > k else None
-                    for r in api]
+        expected = [f"{r['text']} ({r['points']:+d})" if len(r) > k else None
+                    for r in (strongest(result["reasons"])[k] if len(result["reasons"]) > k else {} for result in api)]
         assert [None if pd.isna(v) else v for v in frame[f"reason_{k + 1}"]] == expected
+
+
+def test_a_cold_lead_s_reason_columns_name_what_holds_it_back(bundle: ScoringBundle, odd_values: pd.DataFrame,
+                                                             ) -> None:
+    """The API lists up to top_k reasons for, then up to top_k against; a score file's top_k columns hold the
+    strongest either way, so a lead held back by one big reason shows it even when it has top_k reasons for."""
+    table = bundle.score(odd_values, options(top_k=2))
+    frame, api = table.frame(2), table.records()
+    held_back = [i for i, result in enumerate(api)
+                 if sum(r["points"] > 0 for r in result["reasons"]) == 2
+                 and min(r["points"] for r in result["reasons"]) < -max(r["points"] for r in result["reasons"][1:2])]
+    assert held_back  # the test's leads hold such a case
+    for i in held_back:
+        against = min(api[i]["reasons"], key=lambda r: r["points"])
+        assert f"{against['text']} ({against['points']:+d})" in (frame.loc[i, "reason_1"], frame.loc[i, "reason_2"])
 
 
 def test_score_file_numbers_are_the_api_numbers(bundle: ScoringBundle, odd_values: pd.DataFrame) -> None:

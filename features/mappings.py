@@ -449,6 +449,10 @@ HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "annual_revenue": ("revenue", "jahresumsatz", "umsatz"),
         "country": ("countryregion", "land"),
         "email": ("emailaddress", "emailadresse", "mail"),
+        # the moment a lead converted, when the leads export records it (read only when no conversions file
+        # is given); not "Close Date", which a CRM also uses for a deal's expected, future close
+        "converted_at": ("convertedat", "converteddate", "conversiondate", "wondate", "datewon",
+                         "becameacustomerdate", "customersince", "konvertiertam", "gewonnenam", "kundeseit"),
     },
     "activities": {
         "lead_id": _LEAD_KEYS,

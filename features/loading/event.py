@@ -87,8 +87,10 @@ def load_event_data(
     """Load the event-mode tables, validate them against the contract, and report on every row.
 
     ``mapping`` (``"salesforce"``, ``"hubspot"`` or a mapping file, :func:`features.mappings.mapping_spec`)
-    renames vendor columns first; with a mapping and no conversions file, conversions come from the leads
-    export itself. ``extra_columns`` are lead columns
+    renames vendor columns first. With no conversions file, conversions come from the leads export itself
+    when it records them (a mapping's conversion column, or, for training, a leads column named
+    ``converted_at`` or as CRMs name it: ``Converted Date``, ``Won Date``, ``Became a Customer Date``,
+    ``Konvertiert am``; :data:`features.mappings.HEADER_SYNONYMS`). ``extra_columns`` are lead columns
     outside the contract to keep as fit features; ``extra_numeric`` names those among them a trained model
     reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
     demands at least one conversion (there is nothing to learn otherwise). A table may also be given as a
@@ -97,7 +99,7 @@ def load_event_data(
     """
     mapping_spec(mapping)  # an unknown name or a bad mapping file stops here, before any file is read
     report = DataReport()
-    derive = mapping is not None and conversions is None
+    derive = conversions is None and (mapping is not None or for_training)
     lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report)
     known_ids = lead_frame[LEAD_ID]
 
@@ -225,8 +227,8 @@ def _derived_conversions(
     frame: pd.DataFrame, rows: RowLedger, ids: pd.Series, sources: dict[str, tuple[str, ...]], name: str,
     report: DataReport,
 ) -> pd.DataFrame:
-    """Conversions recorded in a vendor leads export (Salesforce ``ConvertedDate``, HubSpot's
-    "Became an Opportunity Date"): a kept lead with a usable date converted then."""
+    """Conversions recorded in a leads export (Salesforce ``ConvertedDate``, HubSpot's "Became an Opportunity
+    Date", a ``converted_at`` column): a kept lead with a usable date converted then."""
     converted, bad, shown = _moments(frame[CONVERTED_AT])
     date_field = field_name(sources, CONVERTED_AT)
     rows.warn(bad, date_field, each(shown, lambda value: f"unparseable timestamp {value!r}: conversion not used"),
@@ -460,7 +462,8 @@ def _empty_frame(columns: Sequence[str]) -> pd.DataFrame:
 def _no_conversions_message(conversions: str | Path | None, derivable: bool, report: DataReport) -> str:
     base = "no conversions at all: cannot learn what converts"
     if conversions is None and not derivable:
-        return f"{base} (no conversions file was given)"
+        return (f"{base} (no conversions file was given, and the leads file has no conversion date column: give "
+                "--conversions, or a leads column converted_at)")
     if conversions is None:
         return f"{base} ({report.files.get('conversions', 'the leads file')} has no usable conversion date)"
     name = str(conversions)

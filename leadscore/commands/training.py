@@ -68,9 +68,9 @@ def train(
         else:
             if converted or still_open:
                 fail("--converted and --open read a flat table's outcome column: give --table and --label", 2)
-            if leads is None or (conversions is None and mapping is None):
-                fail("event mode needs --leads and --conversions (and usually --activities; with --mapping the "
-                      "conversions can come from the leads export); flat mode needs --table and --label", 2)
+            if leads is None:
+                fail("event mode needs --leads and --conversions (and usually --activities; the conversions can "
+                     "come from the leads export's converted_at column); flat mode needs --table and --label", 2)
             from training.run import train_from_files
 
             logged = train_from_files(leads, activities, conversions, config,

@@ -60,8 +60,10 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
 
 
 def test_train_without_required_files_fails_with_a_message(project: Path) -> None:
-    result = _run(["train", "--leads", "nowhere.csv"], project)
+    result = _run(["train", "--activities", "nowhere.csv"], project)
     assert result.returncode != 0 and "needs --leads and --conversions" in result.stderr
+    result = _run(["train", "--leads", "nowhere.csv"], project)
+    assert result.returncode != 0 and "nowhere.csv" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_train_on_a_file_missing_a_required_column_names_file_and_column(project: Path) -> None:

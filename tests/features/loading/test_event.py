@@ -386,8 +386,36 @@ def test_conversion_for_unknown_lead_is_rejected_and_a_second_conversion_keeps_t
 
 
 def test_training_without_conversions_file_is_fatal(leads_csv, activities_csv):
-    with pytest.raises(DataContractError, match="no conversions at all: cannot learn what converts"):
+    with pytest.raises(DataContractError, match=r"no conversions at all: cannot learn what converts .*converted_at"):
         load_event_data(leads_csv, activities_csv, for_training=True)
+
+
+@pytest.mark.parametrize("header", ["converted_at", "Converted Date", "Won Date", "Became a Customer Date",
+                                    "Konvertiert am"])
+def test_a_leads_export_with_conversion_dates_trains_without_a_conversions_file(make_file, header):
+    """A CRM's one leads export often records when a lead converted: with no conversions file, training
+    takes the conversions from it (a bad date is a warning, not a lost lead), and the column is no feature."""
+    leads = make_file("leads.csv", f"lead_id,created_at,industry,{header}\nL1,2024-03-01,Software,2024-04-01\n"
+                                   f"L2,2024-03-02,Retail,\nL3,2024-03-03,Retail,irgendwann\n")
+    conversions = make_file("conversions.csv", "lead_id,converted_at\nL1,2024-04-01\n")
+
+    data, report = load_event_data(leads, for_training=True)
+    with_file, _ = load_event_data(leads, conversions=conversions, for_training=True)
+
+    pd.testing.assert_frame_equal(data.conversions, with_file.conversions)
+    assert header not in data.leads.columns and "converted_at" not in data.leads.columns
+    assert report.files["conversions"] == f"{leads} ({header})"
+    [warning] = report.warnings
+    assert (warning.row, warning.field) == (3, header) and "conversion not used" in warning.reason
+    scoring, _ = load_event_data(leads)  # scoring reads no conversions
+    assert scoring.conversions.empty and len(scoring.leads) == 3
+
+
+def test_a_close_date_in_a_leads_export_is_not_read_as_a_conversion(make_file):
+    """"Close Date" is as often a deal's expected close, in the future, as the day it was won."""
+    leads = make_file("leads.csv", "lead_id,created_at,Close Date\nL1,2024-03-01,2024-04-01\n")
+    with pytest.raises(DataContractError, match="no conversions at all"):
+        load_event_data(leads, for_training=True)
 
 
 def test_training_with_no_usable_conversion_is_fatal_and_says_why(leads_csv, make_file):

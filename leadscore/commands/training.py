@@ -131,7 +131,8 @@ def _first_line(exc: Exception) -> str:
 
 def retrain(
     leads: Annotated[Path, typer.Option(help="The leads file.")],
-    conversions: Annotated[Path, typer.Option(help="The conversions file.")],
+    conversions: Annotated[Path | None, typer.Option(help="The conversions file (default: the leads file's "
+                                                          "converted_at column).")] = None,
     activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
     shadow_days: Annotated[float, typer.Option(help="Shadow-score the requests logged in the last N days.")] = 7.0,
     score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "

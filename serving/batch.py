@@ -1,9 +1,11 @@
 """Nightly batch scoring: a file of leads in, a file of scores out, one output row per input row.
 
-Rows the loader rejected (no id, a duplicate id, an unparseable ``created_at``) and leads created after
-``as_of`` come out as rows with an ``error`` and no score, at their own place in input order, so the
-CRM can match every output row to its input row by ``row`` and ``lead_id``. The output is written to a
-temporary file and renamed into place: a crashed run never leaves a half-written score file.
+Rows the loader rejected (no id, a duplicate id, an unparseable ``created_at``), leads created after
+``as_of`` and leads the export records as converted by then (a ``converted_at`` column or a vendor's
+conversion date: a customer is no lead to call) come out as rows with an ``error`` and no score, at their
+own place in input order, so the CRM can match every output row to its input row by ``row`` and ``lead_id``.
+The output is written to a temporary file and renamed into place: a crashed run never leaves a half-written
+score file.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pandas as pd
 
 from features import values
 from features.batch import LeadBatch
-from features.contract import LEAD_ID
+from features.contract import CONVERTED_AT, LEAD_ID
 from features.loading import DataReport, EventData, load_event_data, load_flat_table, write_table
 from features.loading.files import RawTable
 from scoring.bundle import ScoringBundle
@@ -120,19 +122,26 @@ def load_bundle_data(bundle: ScoringBundle, leads: Path | RawTable, activities: 
 
 @dataclass(frozen=True)
 class LeadFeatures:
-    """Loaded leads made ready to score: their arrays, which of them exist at ``as_of``, and the features of
-    those (in the leads' order)."""
+    """Loaded leads made ready to score: their arrays, which of them exist at ``as_of``, which had converted
+    by then, and the features of the others, the open leads (in the leads' order)."""
 
     batch: LeadBatch
     exists: np.ndarray
+    converted: np.ndarray
     features: pd.DataFrame
+
+    @property
+    def open(self) -> np.ndarray:
+        return self.exists & ~self.converted
 
 
 def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOptions) -> LeadFeatures:
     """The first step of :func:`score_event_data` (``options`` resolved)."""
     batch = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
     exists = batch.created_us <= values.moment_us(options.as_of)
-    return LeadFeatures(batch, exists, bundle.features(batch, options.as_of))
+    converted = exists & _converted_by(data, options.as_of) if len(data.conversions) else np.zeros_like(exists)
+    scored = batch.take(~converted) if converted.any() else batch
+    return LeadFeatures(batch, exists, converted, bundle.features(scored, options.as_of))
 
 
 def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport, options: ScoringOptions,
@@ -144,10 +153,10 @@ def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport,
     made them already. The local batch and each partition of the Spark engine (:mod:`engines.spark`) make
     their rows here."""
     ready = ready or lead_features(bundle, data, options)
-    batch, exists, features = ready.batch, ready.exists, ready.features
+    batch, exists, open_, features = ready.batch, ready.exists, ready.open, ready.features
     scored = _score_in_chunks(bundle, features, options, progress)
     if options.suggest and len(scored):
-        found = suggestions(bundle, batch.take(exists), options.as_of,  # type: ignore[arg-type]
+        found = suggestions(bundle, batch.take(open_), options.as_of,  # type: ignore[arg-type]
                             scored["score"].to_numpy(), options.lang)
         scored["suggestions_json"] = [json.dumps(items, ensure_ascii=False) for items in found]
 
@@ -155,12 +164,14 @@ def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport,
     lead_ids = data.leads[LEAD_ID]
     frames = []
     if len(scored):
-        scored.insert(0, "row", source_row[exists])
+        scored.insert(0, "row", source_row[open_])
         frames.append(scored.reset_index())
     if not exists.all():
         moment = options.as_of.isoformat()  # type: ignore[union-attr]
         frames.append(pd.DataFrame({"row": source_row[~exists], LEAD_ID: lead_ids[~exists].to_numpy(dtype=object),
                                     "error": f"created_at: lead created after as_of {moment}"}))
+    if ready.converted.any():
+        frames.append(_converted_rows(data, report, ready.converted, source_row))
     leads_file = report.files.get("leads")
     frames.extend(_rejected(report.rejected, leads_file))
     return _assemble(frames, model_version, _warnings(report.warnings, leads_file))
@@ -188,6 +199,23 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
         summary = dataclasses.replace(summary, logged=score_log.record_batch(
             result, model_version=model_version, as_of=options.as_of))  # type: ignore[arg-type]
     return summary
+
+
+def _converted_by(data: EventData, as_of: object) -> np.ndarray:
+    """Which leads the export records as converted at or before ``as_of``."""
+    converted_at = data.leads[LEAD_ID].map(data.conversions.set_index(LEAD_ID)[CONVERTED_AT])
+    return (converted_at <= as_of).to_numpy(dtype=bool, na_value=False)
+
+
+def _converted_rows(data: EventData, report: DataReport, converted: np.ndarray, source_row: np.ndarray
+                    ) -> pd.DataFrame:
+    """The error rows of leads converted by ``as_of``, naming the column the conversion was read from."""
+    field = next((header for header, column in report.columns_read_as.get("leads", {}).items()
+                  if column == CONVERTED_AT), CONVERTED_AT)
+    at = data.leads[LEAD_ID][converted].map(data.conversions.set_index(LEAD_ID)[CONVERTED_AT])
+    return pd.DataFrame({"row": source_row[converted], LEAD_ID: data.leads[LEAD_ID][converted].to_numpy(dtype=object),
+                         "error": [f"{field}: lead converted at {moment.isoformat()}, by as_of: not scored"
+                                   for moment in at]})
 
 
 def _rejected(issues: list, file: str | None) -> list[pd.DataFrame]:

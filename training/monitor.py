@@ -124,7 +124,8 @@ def open_leads(bundle: ScoringBundle, data: EventData, as_of: pd.Timestamp) -> P
         features = features.loc[~closed]
         notes.append(f"{int(closed.sum()):,} leads converted by {as_of.date()} left out (not open)")
     else:
-        notes.append("no conversions file: leads that had converted are not told apart from open ones")
+        notes.append("no conversions (file or leads column): leads that had converted are not told apart from open "
+                     "ones")
     if features.empty:
         raise ValueError(f"no lead in the leads file existed at {as_of.isoformat()}")
     probability = bundle.probability(features)

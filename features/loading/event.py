@@ -88,9 +88,10 @@ def load_event_data(
 
     ``mapping`` (``"salesforce"``, ``"hubspot"`` or a mapping file, :func:`features.mappings.mapping_spec`)
     renames vendor columns first. With no conversions file, conversions come from the leads export itself
-    when it records them (a mapping's conversion column, or, for training, a leads column named
-    ``converted_at`` or as CRMs name it: ``Converted Date``, ``Won Date``, ``Became a Customer Date``,
-    ``Konvertiert am``; :data:`features.mappings.HEADER_SYNONYMS`). ``extra_columns`` are lead columns
+    when it records them (a mapping's conversion column, or a leads column named ``converted_at`` or as CRMs
+    name it: ``Converted Date``, ``Won Date``, ``Became a Customer Date``, ``Konvertiert am``;
+    :data:`features.mappings.HEADER_SYNONYMS`): training learns from them, scoring leaves out the leads
+    converted by ``as_of``. ``extra_columns`` are lead columns
     outside the contract to keep as fit features; ``extra_numeric`` names those among them a trained model
     reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
     demands at least one conversion (there is nothing to learn otherwise). A table may also be given as a
@@ -99,7 +100,7 @@ def load_event_data(
     """
     mapping_spec(mapping)  # an unknown name or a bad mapping file stops here, before any file is read
     report = DataReport()
-    derive = conversions is None and (mapping is not None or for_training)
+    derive = conversions is None
     lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report)
     known_ids = lead_frame[LEAD_ID]
 

@@ -83,6 +83,44 @@ def test_batch_scores_equal_bundle_scores(scored: pd.DataFrame, bundle: ScoringB
                                    check_index_type=False, rtol=1e-12)
 
 
+@pytest.mark.parametrize("form", ["csv", "parquet in chunks"])
+def test_leads_the_export_records_as_converted_by_as_of_are_not_scored(bundle: ScoringBundle,
+                                                                       world_files: dict[str, Path],
+                                                                       tmp_path: Path, form: str) -> None:
+    """A customer is no lead to call: a leads export's conversion date (here "Converted Date") at or before
+    as_of gives the row an error naming that column, a conversion after as_of leaves the lead open then, and
+    every other row is scored exactly as without the column."""
+    leads = pd.read_csv(world_files["leads"], dtype=str, keep_default_na=False).head(60)
+    marked = leads.assign(**{"Converted Date": ""})
+    marked.loc[3, "Converted Date"] = "2026-05-01"
+    marked.loc[7, "Converted Date"] = "2026-07-15"  # after as_of: open at as_of
+    activities = pd.read_csv(world_files["activities"], dtype=str, keep_default_na=False)
+    activities = activities[activities["lead_id"].isin(leads["lead_id"])]
+    suffix, chunk = (".csv", None) if form == "csv" else (".parquet", 25)
+    paths = {name: tmp_path / f"{name}{suffix}" for name in ("plain", "marked", "activities")}
+    for name, frame in (("plain", leads), ("marked", marked), ("activities", activities)):
+        if suffix == ".csv":
+            frame.to_csv(paths[name], index=False)
+        else:
+            frame.to_parquet(paths[name], index=False)
+
+    outs = {}
+    for name in ("plain", "marked"):
+        out = tmp_path / f"{name}-scores.csv"
+        score_event_file(bundle, paths[name], paths["activities"], out, options(), "7", chunk=chunk)
+        outs[name] = pd.read_csv(out, dtype={"lead_id": str}).set_index("row")
+
+    plain, marked_scores = outs["plain"], outs["marked"]
+    assert list(marked_scores.index) == list(range(1, 61))
+    assert marked_scores.loc[4, "error"] == ("Converted Date: lead converted at 2026-05-01T00:00:00+00:00, by as_of: "
+                                             "not scored")
+    assert pd.isna(marked_scores.loc[4, "score"])
+    others = marked_scores.index != 4
+    assert marked_scores.loc[others, "error"].isna().all() and plain["error"].isna().all()
+    pd.testing.assert_frame_equal(marked_scores[others].drop(columns="error"), plain[others].drop(columns="error"),
+                                  check_dtype=False)  # a column with an error row is read back as floats
+
+
 def test_a_failed_write_leaves_no_partial_file(bundle: ScoringBundle, messy_leads: Path,
                                                 world_files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "scores.unknown-format"

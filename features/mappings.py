@@ -493,6 +493,8 @@ def contract_renames(headers: Iterable[object], table: str) -> dict[str, str]:
             renames[header] = column
             taken.add(column)
     for column, synonyms in HEADER_SYNONYMS.get(table, {}).items():
+        if column in headers:  # the column under its own name (a leads file's converted_at is no lead column)
+            continue
         header = next((by_key[key] for key in synonyms if key in by_key and by_key[key] not in renames), None)
         if column not in taken and header is not None and header not in keys.values():
             renames[header] = column
@@ -503,12 +505,30 @@ def contract_renames(headers: Iterable[object], table: str) -> dict[str, str]:
 def map_records(records: list[Mapping[str, object]], mapping: str, table: str = "leads") -> list[dict[str, object]]:
     """Vendor records (a webhook's contact properties, an outbound message's Lead fields) in the contract's
     names and values, by the same :func:`apply_mapping` a file goes through: one record per input record,
-    missing values left out. A conversion date or flag is dropped (it is the outcome, not a feature)."""
+    missing values left out. A conversion date or flag is dropped (it is the outcome, not a feature; see
+    :func:`conversion_dates`)."""
+    return [{key: value for key, value in row.items() if key not in (CONVERTED_AT, CONVERSION_FLAG)}
+            for row in _mapped_records(records, mapping, table)]
+
+
+def conversion_dates(records: list[Mapping[str, object]], mapping: str) -> list[tuple[str, object] | None]:
+    """Per vendor lead record, the conversion date it carries as (its field, its raw value), or None: what
+    a file's leads export says in its conversion column, so that a hook leaves a converted lead unscored as
+    a score file does."""
+    sources: dict[str, tuple[str, ...]] = {}
+    if records:
+        frame = pd.DataFrame([dict(record) for record in records], dtype=object)
+        sources = apply_mapping(frame, mapping, "leads")[1]
+    field = (sources.get(CONVERTED_AT) or (CONVERTED_AT,))[0]
+    return [(field, row[CONVERTED_AT]) if CONVERTED_AT in row else None
+            for row in _mapped_records(records, mapping, "leads")]
+
+
+def _mapped_records(records: list[Mapping[str, object]], mapping: str, table: str) -> list[dict[str, object]]:
     if not records:
         return []
     frame = pd.DataFrame([{key: value for key, value in record.items()} for record in records], dtype=object)
     mapped, _ = apply_mapping(frame, mapping, table)
-    mapped = mapped.drop(columns=[c for c in (CONVERTED_AT, CONVERSION_FLAG) if c in mapped.columns])
     return [{key: value for key, value in row.items() if not _missing(value)}
             for row in mapped.to_dict(orient="records")]
 

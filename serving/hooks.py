@@ -6,14 +6,16 @@ answers in the shape the CRM expects. They authenticate by the CRM's own means, 
   signed with ``X-HubSpot-Signature-v3`` (app secret ``LEADSCORE_HUBSPOT_CLIENT_SECRET``). Answers 200 with
   the score (``probability``, ``score``, ``tier``, ``grade``, ``stage``, ``reasons``); 401 for a missing
   or wrong signature, a timestamp over 5 minutes off, or a replayed signature; 403 when no secret is set;
-  422 naming the field when the contact cannot be scored. ``LEADSCORE_HOOKS_PUBLIC_URL`` is the base URL
-  HubSpot calls (``https://scores.example.com``) when a proxy in front changes scheme or host; without it
-  the URI is rebuilt from the request (``X-Forwarded-Proto`` / ``X-Forwarded-Host`` honoured).
+  422 naming the field when the contact cannot be scored, or has converted (its
+  ``hs_lifecyclestage_opportunity_date`` is past: a customer is left unscored, as in a score file).
+  ``LEADSCORE_HOOKS_PUBLIC_URL`` is the base URL HubSpot calls (``https://scores.example.com``) when a proxy
+  in front changes scheme or host; without it the URI is rebuilt from the request (``X-Forwarded-Proto`` /
+  ``X-Forwarded-Host`` honoured).
 * ``POST /hooks/salesforce``: a Salesforce Outbound Message on Lead (SOAP). The ``OrganizationId`` must
   be ``LEADSCORE_SALESFORCE_ORG_ID`` (15 or 18 characters; 403 SOAP fault otherwise or when unset); each new
   notification is scored, a repeated notification Id acknowledged without scoring again. Answers the SOAP
-  ``Ack`` (scores in a header block, see :func:`crm.inbound.soap_ack`); 400 SOAP fault for a body that is
-  not an Outbound Message.
+  ``Ack`` (scores in a header block, see :func:`crm.inbound.soap_ack`; a converted Lead, ``ConvertedDate``
+  past, an error naming it); 400 SOAP fault for a body that is not an Outbound Message.
 
 Every refusal has a JSON body (a SOAP fault for Salesforce) with the field at fault; nothing answers 500
 for a bad request. Scored hooks pass through :func:`record_scores`, the one place to log them.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import anyio
@@ -41,7 +44,8 @@ from crm.inbound import (
     verify_hubspot,
 )
 from crm.stages import suggest_stage
-from features.mappings import map_records, salesforce_id18
+from features import values
+from features.mappings import conversion_dates, map_records, salesforce_id18
 from scoring.options import ScoringOptions
 from serving import history
 from serving.schemas import LeadScore, ScoreResponse
@@ -79,6 +83,22 @@ def _result(result: LeadScore) -> dict[str, Any]:
             "tier": result.tier, "grade": result.grade,
             "stage": suggest_stage({"score": result.score, "tier": result.tier, "grade": result.grade}),
             "reasons": [reason.text for reason in result.reasons], "model_version": result.model_version}
+
+
+def _converted(records: list[dict[str, Any]], mapping: str, lead_ids: list[object]) -> list[dict[str, Any] | None]:
+    """Per record, the error answer of a lead the CRM records as converted by now (a customer, left unscored
+    as a score file leaves it: :mod:`serving.batch`), else None. An unreadable date leaves the lead open."""
+    now = values.moment_us(datetime.now(UTC))
+    answers: list[dict[str, Any] | None] = []
+    for found, lead_id in zip(conversion_dates(records, mapping), lead_ids, strict=True):
+        micro, bad, _ = values.moments([found[1]]) if found else (None, None, None)
+        if found is None or bad[0] or micro[0] == values.NOT_A_MOMENT or micro[0] > now:
+            answers.append(None)
+            continue
+        moment = datetime.fromtimestamp(micro[0] / 1e6, UTC).isoformat()
+        answers.append({"lead_id": lead_id, "status": "error", "errors": [
+            {"field": found[0], "message": f"lead converted at {moment}, by as_of: not scored"}]})
+    return answers
 
 
 async def _score(service: Any, source: str, leads: list[dict[str, Any]]) -> ScoreResponse:
@@ -120,6 +140,9 @@ async def hubspot(request: Request, service: Service) -> JSONResponse:
         return JSONResponse({"error": "not a HubSpot contact", "detail": [{"loc": ["body"], "msg": str(exc)}]},
                             status_code=422)
     leads = map_records([properties], "hubspot")
+    [converted] = _converted([properties], "hubspot", [leads[0].get("lead_id")])
+    if converted is not None:
+        return JSONResponse(converted, status_code=422)
     result = (await _score(service, "hubspot", leads)).results[0]
     answer = _result(result)
     return JSONResponse(answer, status_code=200 if result.status == "ok" else 422)
@@ -147,9 +170,11 @@ async def salesforce(request: Request, service: Service) -> Response:
                                     for nid, _ in message.notifications if nid not in {n for n, _ in fresh}]
     if fresh:
         leads = map_records([fields for _, fields in fresh], "salesforce")
-        response = await _score(service, "salesforce", leads)
-        for (nid, _), result in zip(fresh, response.results, strict=True):
-            answer = _result(result)
+        converted = _converted([fields for _, fields in fresh], "salesforce", [lead.get("lead_id") for lead in leads])
+        open_ = [lead for lead, answer in zip(leads, converted, strict=True) if answer is None]
+        results = iter((await _score(service, "salesforce", open_)).results if open_ else [])
+        for (nid, _), answer in zip(fresh, converted, strict=True):
+            answer = answer or _result(next(results))
             answer["errors"] = [f"{e['field']}: {e['message']}" for e in answer.get("errors", [])]
             scores.append({"notification": nid, **answer})
     return _soap(200, soap_ack(scores))

@@ -103,6 +103,21 @@ def test_a_hubspot_contact_that_cannot_be_scored_is_422_naming_the_field(server)
     assert post_hubspot(server, b"[1, 2]").status_code == 422
 
 
+def test_a_converted_hubspot_contact_is_left_unscored_as_in_a_score_file(server, crm_leads):
+    """A customer is no lead to call: a contact whose opportunity date has passed gets the score file's error,
+    naming HubSpot's property; one whose date is still ahead is scored."""
+    lead = crm_leads[6]
+    body = contact(lead)
+    body["properties"]["hs_lifecyclestage_opportunity_date"] = {"value": "1709303400000"}  # 2024-03-01 14:30 UTC
+    converted = post_hubspot(server, json.dumps(body).encode())
+    assert converted.status_code == 422
+    assert converted.json() == {"lead_id": lead["lead_id"], "status": "error", "errors": [
+        {"field": "hs_lifecyclestage_opportunity_date",
+         "message": "lead converted at 2024-03-01T14:30:00+00:00, by as_of: not scored"}]}
+    body["properties"]["hs_lifecyclestage_opportunity_date"] = {"value": str(int(time.time() * 1000) + 86_400_000)}
+    assert post_hubspot(server, json.dumps(body).encode()).status_code == 200
+
+
 def outbound_message(org: str, notifications: list[tuple[str, dict]]) -> bytes:
     items = "".join(
         f"<Notification><Id>{nid}</Id><sObject xsi:type=\"sf:Lead\" "
@@ -153,6 +168,20 @@ def test_an_outbound_message_is_acked_scored_and_a_repeated_notification_not_sco
     assert retry.status_code == 200
     assert acked_scores(retry) == [{"notification": "04l5g0000001AAA", "status": "duplicate"},
                                    {"notification": "04l5g0000001AAB", "status": "duplicate"}]
+
+
+def test_a_converted_salesforce_lead_is_acked_unscored_beside_one_that_is_scored(server, crm_leads):
+    converted = {**sf_lead(crm_leads[7]), "IsConverted": "true", "ConvertedDate": "2024-03-01"}
+    body = outbound_message(ORG_ID, [("04l5g0000001CCA", converted), ("04l5g0000001CCB", sf_lead(crm_leads[8]))])
+
+    response = post_salesforce(server, body)
+    scored = acked_scores(response)
+
+    assert [s["lead_id"] for s in scored] == [crm_leads[7]["lead_id"], crm_leads[8]["lead_id"]]
+    assert scored[0]["status"] == "error" and "score" not in scored[0]
+    errors = [e.text for e in ET.fromstring(response.content).iter(f"{{{SCORES_NAMESPACE}}}error")]
+    assert errors == ["ConvertedDate: lead converted at 2024-03-01T00:00:00+00:00, by as_of: not scored"]
+    assert scored[1]["status"] == "ok" and 0 <= int(scored[1]["score"]) <= 100
 
 
 def test_an_outbound_message_from_another_org_is_a_403_soap_fault(server, crm_leads):

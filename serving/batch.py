@@ -139,7 +139,7 @@ def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOption
     """The first step of :func:`score_event_data` (``options`` resolved)."""
     batch = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
     exists = batch.created_us <= values.moment_us(options.as_of)
-    converted = exists & _converted_by(data, options.as_of) if len(data.conversions) else np.zeros_like(exists)
+    converted = exists & (_conversion_moments(data) <= options.as_of).to_numpy(dtype=bool, na_value=False)
     scored = batch.take(~converted) if converted.any() else batch
     return LeadFeatures(batch, exists, converted, bundle.features(scored, options.as_of))
 
@@ -201,10 +201,10 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
     return summary
 
 
-def _converted_by(data: EventData, as_of: object) -> np.ndarray:
-    """Which leads the export records as converted at or before ``as_of``."""
-    converted_at = data.leads[LEAD_ID].map(data.conversions.set_index(LEAD_ID)[CONVERTED_AT])
-    return (converted_at <= as_of).to_numpy(dtype=bool, na_value=False)
+def _conversion_moments(data: EventData) -> pd.Series:
+    """Each leads row's conversion moment as the export records it (NaT: none recorded)."""
+    moments = data.conversions.set_index(LEAD_ID)[CONVERTED_AT].reindex(data.leads[LEAD_ID])
+    return pd.Series(moments.array, index=data.leads.index)
 
 
 def _converted_rows(data: EventData, report: DataReport, converted: np.ndarray, source_row: np.ndarray
@@ -212,7 +212,7 @@ def _converted_rows(data: EventData, report: DataReport, converted: np.ndarray, 
     """The error rows of leads converted by ``as_of``, naming the column the conversion was read from."""
     field = next((header for header, column in report.columns_read_as.get("leads", {}).items()
                   if column == CONVERTED_AT), CONVERTED_AT)
-    at = data.leads[LEAD_ID][converted].map(data.conversions.set_index(LEAD_ID)[CONVERTED_AT])
+    at = _conversion_moments(data)[converted]
     return pd.DataFrame({"row": source_row[converted], LEAD_ID: data.leads[LEAD_ID][converted].to_numpy(dtype=object),
                          "error": [f"{field}: lead converted at {moment.isoformat()}, by as_of: not scored"
                                    for moment in at]})

@@ -25,7 +25,7 @@ import pandas as pd
 from features import values
 from features.batch import LeadBatch
 from features.contract import CONVERTED_AT, LEAD_ID
-from features.loading import DataReport, EventData, load_event_data, load_flat_table, write_table
+from features.loading import DataReport, EventData, conversion_moments, load_event_data, load_flat_table, write_table
 from features.loading.files import RawTable
 from scoring.bundle import ScoringBundle
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
@@ -139,7 +139,8 @@ def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOption
     """The first step of :func:`score_event_data` (``options`` resolved)."""
     batch = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
     exists = batch.created_us <= values.moment_us(options.as_of)
-    converted = exists & (_conversion_moments(data) <= options.as_of).to_numpy(dtype=bool, na_value=False)
+    converted_at = conversion_moments(data.leads[LEAD_ID], data.conversions)
+    converted = exists & (converted_at <= options.as_of).to_numpy(dtype=bool, na_value=False)
     scored = batch.take(~converted) if converted.any() else batch
     return LeadFeatures(batch, exists, converted, bundle.features(scored, options.as_of))
 
@@ -201,18 +202,12 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
     return summary
 
 
-def _conversion_moments(data: EventData) -> pd.Series:
-    """Each leads row's conversion moment as the export records it (NaT: none recorded)."""
-    moments = data.conversions.set_index(LEAD_ID)[CONVERTED_AT].reindex(data.leads[LEAD_ID])
-    return pd.Series(moments.array, index=data.leads.index)
-
-
 def _converted_rows(data: EventData, report: DataReport, converted: np.ndarray, source_row: np.ndarray
                     ) -> pd.DataFrame:
     """The error rows of leads converted by ``as_of``, naming the column the conversion was read from."""
     field = next((header for header, column in report.columns_read_as.get("leads", {}).items()
                   if column == CONVERTED_AT), CONVERTED_AT)
-    at = _conversion_moments(data)[converted]
+    at = conversion_moments(data.leads[LEAD_ID], data.conversions)[converted]
     return pd.DataFrame({"row": source_row[converted], LEAD_ID: data.leads[LEAD_ID][converted].to_numpy(dtype=object),
                          "error": [f"{field}: lead converted at {moment.isoformat()}, by as_of: not scored"
                                    for moment in at]})

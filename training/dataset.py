@@ -17,7 +17,8 @@ import pandas as pd
 
 from features.batch import LeadBatch
 from features.catalogue import Catalogue
-from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID, OCCURRED_AT
+from features.contract import CONVERTED_AT, CREATED_AT, OCCURRED_AT
+from features.loading import conversion_moments
 from features.pipeline import snapshot_features
 from training.config import TrainConfig
 
@@ -53,7 +54,7 @@ def label_open_leads(
     lead_ids: pd.Index, conversions: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """For leads existing at ``as_of``: which are still open (not converted by then), and their label."""
-    converted_at = conversions.set_index(LEAD_ID)[CONVERTED_AT].reindex(lead_ids)
+    converted_at = conversion_moments(lead_ids, conversions)
     open_ = (converted_at.isna() | (converted_at > as_of)).to_numpy()
     label = ((converted_at > as_of) & (converted_at <= as_of + pd.Timedelta(days=horizon_days))).to_numpy()
     return open_, label.astype(np.int8)

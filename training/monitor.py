@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from features.batch import LeadBatch
-from features.contract import CONVERTED_AT, LEAD_ID
-from features.loading import EventData, load_event_data
+from features.contract import LEAD_ID
+from features.loading import EventData, conversion_moments, load_event_data
 from features.pipeline import to_frame
 from monitoring.drift import DriftReport, ReferenceProfile, compare
 from monitoring.realised import RealisedReport, realised
@@ -118,9 +118,7 @@ def open_leads(bundle: ScoringBundle, data: EventData, as_of: pd.Timestamp) -> P
     features = bundle.features(batch, as_of)
     notes = []
     if data.conversions is not None and len(data.conversions):
-        first = data.conversions.groupby(LEAD_ID)[CONVERTED_AT].min()
-        converted = features.index.map(first)
-        closed = np.asarray(pd.notna(converted)) & np.asarray(converted <= as_of, dtype=bool)
+        closed = (conversion_moments(features.index, data.conversions) <= as_of).to_numpy(dtype=bool, na_value=False)
         features = features.loc[~closed]
         notes.append(f"{int(closed.sum()):,} leads converted by {as_of.date()} left out (not open)")
     else:

@@ -11,7 +11,7 @@ same rules an API request's lead is read by.
     ledger.py  the row ledger of one file          event.py   event mode        flat.py  flat mode
 """
 
-from features.loading.event import EventData, load_event_data
+from features.loading.event import EventData, conversion_moments, load_event_data
 from features.loading.files import read_table, write_table
 from features.loading.flat import FlatData, load_flat_table
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport, RowIssue
@@ -23,6 +23,7 @@ __all__ = [
     "EventData",
     "FlatData",
     "RowIssue",
+    "conversion_moments",
     "load_event_data",
     "load_flat_table",
     "read_table",

@@ -122,6 +122,15 @@ def load_event_data(
     return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
 
 
+def conversion_moments(lead_ids: pd.Index | pd.Series, conversions: pd.DataFrame) -> pd.Series:
+    """Each lead's conversion moment as ``conversions`` records it (NaT: none), in the order of ``lead_ids``
+    and on their index (a Series') or as their index (an Index). A lead is *open* at ``t`` when this is NaT
+    or after ``t``: the one rule training's labels, monitoring and the score file use. ``conversions`` holds
+    one row per lead, as :attr:`EventData.conversions` does."""
+    moments = conversions.set_index(LEAD_ID)[CONVERTED_AT].reindex(lead_ids)
+    return pd.Series(moments.array, index=lead_ids.index if isinstance(lead_ids, pd.Series) else lead_ids)
+
+
 def read_as(sources: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """The file's headers read as a contract column under another name (for the data report)."""
     return {"/".join(headers): column for column, headers in sources.items() if headers != (column,)}

@@ -506,31 +506,24 @@ def map_records(records: list[Mapping[str, object]], mapping: str, table: str = 
     """Vendor records (a webhook's contact properties, an outbound message's Lead fields) in the contract's
     names and values, by the same :func:`apply_mapping` a file goes through: one record per input record,
     missing values left out. A conversion date or flag is dropped (it is the outcome, not a feature; see
-    :func:`conversion_dates`)."""
-    return [{key: value for key, value in row.items() if key not in (CONVERTED_AT, CONVERSION_FLAG)}
-            for row in _mapped_records(records, mapping, table)]
+    :func:`split_conversions`)."""
+    return split_conversions(records, mapping, table)[0]
 
 
-def conversion_dates(records: list[Mapping[str, object]], mapping: str) -> list[tuple[str, object] | None]:
-    """Per vendor lead record, the conversion date it carries as (its field, its raw value), or None: what
-    a file's leads export says in its conversion column, so that a hook leaves a converted lead unscored as
-    a score file does."""
-    sources: dict[str, tuple[str, ...]] = {}
-    if records:
-        frame = pd.DataFrame([dict(record) for record in records], dtype=object)
-        sources = apply_mapping(frame, mapping, "leads")[1]
-    field = (sources.get(CONVERTED_AT) or (CONVERTED_AT,))[0]
-    return [(field, row[CONVERTED_AT]) if CONVERTED_AT in row else None
-            for row in _mapped_records(records, mapping, "leads")]
-
-
-def _mapped_records(records: list[Mapping[str, object]], mapping: str, table: str) -> list[dict[str, object]]:
+def split_conversions(records: list[Mapping[str, object]], mapping: str, table: str = "leads",
+                      ) -> tuple[list[dict[str, object]], list[tuple[str, object] | None]]:
+    """:func:`map_records`' records, and per record the conversion date it carries as (its vendor field, its
+    raw value), or None: what a file's leads export says in its conversion column, so that a hook leaves a
+    converted lead unscored as a score file does."""
     if not records:
-        return []
+        return [], []
     frame = pd.DataFrame([{key: value for key, value in record.items()} for record in records], dtype=object)
-    mapped, _ = apply_mapping(frame, mapping, table)
-    return [{key: value for key, value in row.items() if not _missing(value)}
+    mapped, sources = apply_mapping(frame, mapping, table)
+    field = (sources.get(CONVERTED_AT) or (CONVERTED_AT,))[0]
+    rows = [{key: value for key, value in row.items() if not _missing(value)}
             for row in mapped.to_dict(orient="records")]
+    leads = [{key: value for key, value in row.items() if key not in (CONVERTED_AT, CONVERSION_FLAG)} for row in rows]
+    return leads, [(field, row[CONVERTED_AT]) if CONVERTED_AT in row else None for row in rows]
 
 
 def _missing(value: object) -> bool:

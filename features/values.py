@@ -563,7 +563,7 @@ def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.
 _COUNT_MOMENT = re.compile(r"^(?:(\d{10}|\d{13})|(\d{5}(?:\.\d+)?))$")
 _UNIX_DIGITS = {10: 1_000_000, 13: 1_000}
 _SPAN_US = (946_684_800_000_000, 4_102_444_800_000_000)
-_DAY_US = 86_400_000_000
+_DAY_SECONDS = 86_400
 #: Day 0 of the 1900 date system is 1899-12-30 (Excel counts 1900 as a leap year, so that its day 60 is
 #: 1900-02-29 and every later day is one ahead of 1899-12-31): 25,569 days before the Unix epoch.
 _SPREADSHEET_EPOCH_DAYS = 25_569
@@ -582,7 +582,7 @@ def _counted(texts: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.n
     us = np.full(len(unread), NOT_A_MOMENT, dtype=np.int64)
     digits = found[0][unix]
     us[unix] = digits.astype(np.int64).to_numpy() * digits.str.len().map(_UNIX_DIGITS).to_numpy(dtype=np.int64)
-    seconds = np.round((found[1][days].astype(float).to_numpy() - _SPREADSHEET_EPOCH_DAYS) * (_DAY_US // 10**6))
+    seconds = np.round((found[1][days].astype(float).to_numpy() - _SPREADSHEET_EPOCH_DAYS) * _DAY_SECONDS)
     us[days] = seconds.astype(np.int64) * 10**6
     plausible = (unix | days) & (us >= _SPAN_US[0]) & (us < _SPAN_US[1])
     micro, bad = micro.copy(), bad.copy()

@@ -1,5 +1,5 @@
 """Inbound routes a CRM workflow calls, mounted into the service at ``/hooks``: each scores the lead it is
-sent, with the same vendor mapping a file export goes through (:func:`features.mappings.map_records`), and
+sent, with the same vendor mapping a file export goes through (:func:`features.mappings.split_conversions`), and
 answers in the shape the CRM expects. They authenticate by the CRM's own means, not the bearer token.
 
 * ``POST /hooks/hubspot``: a HubSpot workflow's "Send a webhook" with the contact's properties (JSON),
@@ -45,7 +45,7 @@ from crm.inbound import (
 )
 from crm.stages import suggest_stage
 from features import values
-from features.mappings import conversion_dates, map_records, salesforce_id18
+from features.mappings import salesforce_id18, split_conversions
 from scoring.options import ScoringOptions
 from serving import history
 from serving.schemas import LeadScore, ScoreResponse
@@ -85,18 +85,22 @@ def _result(result: LeadScore) -> dict[str, Any]:
             "reasons": [reason.text for reason in result.reasons], "model_version": result.model_version}
 
 
-def _converted(records: list[dict[str, Any]], mapping: str, lead_ids: list[object]) -> list[dict[str, Any] | None]:
-    """Per record, the error answer of a lead the CRM records as converted by now (a customer, left unscored
-    as a score file leaves it: :mod:`serving.batch`), else None. An unreadable date leaves the lead open."""
+def _converted(leads: list[dict[str, Any]], dates: list[tuple[str, object] | None]) -> list[dict[str, Any] | None]:
+    """Per lead, the error answer of one the CRM records as converted by now (its ``dates`` entry from
+    :func:`features.mappings.split_conversions`: a customer, left unscored as a score file leaves it,
+    :mod:`serving.batch`), else None. An unreadable date leaves the lead open."""
     now = values.moment_us(datetime.now(UTC))
     answers: list[dict[str, Any] | None] = []
-    for found, lead_id in zip(conversion_dates(records, mapping), lead_ids, strict=True):
-        micro, bad, _ = values.moments([found[1]]) if found else (None, None, None)
-        if found is None or bad[0] or micro[0] == values.NOT_A_MOMENT or micro[0] > now:
+    for lead, found in zip(leads, dates, strict=True):
+        try:
+            at = values.moment_us(found[1]) if found else None
+        except ValueError:
+            at = None
+        if at is None or at > now:
             answers.append(None)
             continue
-        moment = datetime.fromtimestamp(micro[0] / 1e6, UTC).isoformat()
-        answers.append({"lead_id": lead_id, "status": "error", "errors": [
+        moment = datetime.fromtimestamp(at / 1e6, UTC).isoformat()
+        answers.append({"lead_id": lead.get("lead_id"), "status": "error", "errors": [
             {"field": found[0], "message": f"lead converted at {moment}, by as_of: not scored"}]})
     return answers
 
@@ -139,8 +143,8 @@ async def hubspot(request: Request, service: Service) -> JSONResponse:
     except (ValueError, UnicodeDecodeError) as exc:
         return JSONResponse({"error": "not a HubSpot contact", "detail": [{"loc": ["body"], "msg": str(exc)}]},
                             status_code=422)
-    leads = map_records([properties], "hubspot")
-    [converted] = _converted([properties], "hubspot", [leads[0].get("lead_id")])
+    leads, dates = split_conversions([properties], "hubspot")
+    [converted] = _converted(leads, dates)
     if converted is not None:
         return JSONResponse(converted, status_code=422)
     result = (await _score(service, "hubspot", leads)).results[0]
@@ -169,8 +173,8 @@ async def salesforce(request: Request, service: Service) -> Response:
     scores: list[dict[str, Any]] = [{"notification": nid, "status": "duplicate"}
                                     for nid, _ in message.notifications if nid not in {n for n, _ in fresh}]
     if fresh:
-        leads = map_records([fields for _, fields in fresh], "salesforce")
-        converted = _converted([fields for _, fields in fresh], "salesforce", [lead.get("lead_id") for lead in leads])
+        leads, dates = split_conversions([fields for _, fields in fresh], "salesforce")
+        converted = _converted(leads, dates)
         open_ = [lead for lead, answer in zip(leads, converted, strict=True) if answer is None]
         results = iter((await _score(service, "salesforce", open_)).results if open_ else [])
         for (nid, _), answer in zip(fresh, converted, strict=True):

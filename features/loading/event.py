@@ -119,6 +119,7 @@ def load_event_data(
 
     if for_training and conversion_frame.empty:
         raise DataContractError(_no_conversions_message(conversions, derived is not None, report))
+    _note_conversions_before_creation(lead_frame, conversion_frame, report)
     return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
 
 
@@ -129,6 +130,16 @@ def conversion_moments(lead_ids: pd.Index | pd.Series, conversions: pd.DataFrame
     one row per lead, as :attr:`EventData.conversions` does."""
     moments = conversions.set_index(LEAD_ID)[CONVERTED_AT].reindex(lead_ids)
     return pd.Series(moments.array, index=lead_ids.index if isinstance(lead_ids, pd.Series) else lead_ids)
+
+
+def _note_conversions_before_creation(leads: pd.DataFrame, conversions: pd.DataFrame, report: DataReport) -> None:
+    """Count the conversions dated before their lead's creation (kept as they are: the lead was never open).
+    A CRM shows them when a lead is entered again after its account became a customer, or when the two
+    exports are written in different time zones; the user should hear of them, not find them missing."""
+    created = leads.set_index(LEAD_ID)[CREATED_AT].reindex(conversions[LEAD_ID]).reset_index(drop=True)
+    early = (conversions[CONVERTED_AT].reset_index(drop=True) < created).to_numpy()
+    report.conversions_before_creation = int(early.sum())
+    report.conversions_before_creation_sample = conversions.loc[early, LEAD_ID].head(UNKNOWN_ID_SAMPLE).tolist()
 
 
 def read_as(sources: dict[str, tuple[str, ...]]) -> dict[str, str]:

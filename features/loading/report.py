@@ -51,6 +51,9 @@ class DataReport:
     unknown_lead_activities: int = 0  #: activity rows whose lead is not among the kept leads
     unknown_lead_ids_sample: list[str] = field(default_factory=list)
     duplicate_activity_rows: int = 0  #: exact repeats (same lead, time, type): export artefacts
+    #: conversions dated before their lead's ``created_at``: the lead is never open, so never an example
+    conversions_before_creation: int = 0
+    conversions_before_creation_sample: list[str] = field(default_factory=list)
     unknown_activity_types: dict[str, int] = field(default_factory=dict)  #: kept; features say "other"
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)  #: present but not used
     extra_columns: list[str] = field(default_factory=list)  #: declared extra fit columns found
@@ -81,6 +84,8 @@ class DataReport:
             "unknown_lead_activities": self.unknown_lead_activities,
             "unknown_lead_ids_sample": list(self.unknown_lead_ids_sample),
             "duplicate_activity_rows": self.duplicate_activity_rows,
+            "conversions_before_creation": self.conversions_before_creation,
+            "conversions_before_creation_sample": list(self.conversions_before_creation_sample),
             "unknown_activity_types": dict(self.unknown_activity_types),
             "ignored_columns": {table: list(cols) for table, cols in self.ignored_columns.items()},
             "extra_columns": list(self.extra_columns),
@@ -117,6 +122,11 @@ class DataReport:
             lines.append(f"Activities for unknown leads (skipped): {self.unknown_lead_activities:,} (e.g. {sample})")
         if self.duplicate_activity_rows:
             lines.append(f"Duplicate activity rows (dropped): {self.duplicate_activity_rows:,}")
+        if self.conversions_before_creation:
+            sample = ", ".join(self.conversions_before_creation_sample[:5])
+            lines.append(f"Conversions dated before their lead was created: {self.conversions_before_creation:,} "
+                         f"(e.g. {sample}): such a lead is never open, so it is never a training example and is "
+                         "not scored; if many are, check that both exports use the same time zone")
         if self.unknown_activity_types:
             common = sorted(self.unknown_activity_types.items(), key=lambda item: (-item[1], item[0]))
             shown = ", ".join(f"{name} ({count:,})" for name, count in common[:10])

@@ -385,6 +385,24 @@ def test_conversion_for_unknown_lead_is_rejected_and_a_second_conversion_keeps_t
     assert reasons[1].startswith("lead already converted at 2024-04-01T00:00:00+00:00 (row 3)")
 
 
+def test_a_conversion_dated_before_its_lead_was_created_is_kept_and_reported(leads_csv, make_file):
+    """A lead entered again after its account became a customer, or two exports in different time zones: the
+    conversion stays as it is (the lead was never open, so it is no example and is not scored), and the
+    report says so instead of the lead silently never counting."""
+    conversions = make_file("conversions.csv", "lead_id,converted_at\nL1,2024-02-28\nL2,2024-04-01\n"
+                                               "L3,2024-03-03T11:00:00Z\n")
+
+    data, report = load_event_data(leads_csv, conversions=conversions)
+
+    assert len(data.conversions) == 3
+    assert report.conversions_before_creation == 2
+    assert report.conversions_before_creation_sample == ["L1", "L3"]
+    assert "Conversions dated before their lead was created: 2 (e.g. L1, L3)" in report.to_text()
+    assert report.to_dict()["conversions_before_creation"] == 2
+    _, on_time = load_event_data(leads_csv, conversions=make_file("ok.csv", "lead_id,converted_at\nL2,2024-04-01\n"))
+    assert on_time.conversions_before_creation == 0 and "before their lead" not in on_time.to_text()
+
+
 def test_training_without_conversions_file_is_fatal(leads_csv, activities_csv):
     with pytest.raises(DataContractError, match=r"no conversions at all: cannot learn what converts .*converted_at"):
         load_event_data(leads_csv, activities_csv, for_training=True)

@@ -17,7 +17,7 @@ and scores at the world's export moment:
 * **Missing data**: positive reasons for unknown values; reasons against a lead for something it did.
 
 "Before" is the per-column reasons the code showed until #16, computed from the same model and the same exact
-points: one reason per catalogue column, ``scoring.explain.shown_reasons`` (top 5 up, top 5 down, so up to
+points: one reason per catalogue column, ``shown_reasons`` below (top 5 up, top 5 down, so up to
 10). What the old texts said cannot be measured without the old code: the issue's counts are quoted instead.
 """
 
@@ -43,7 +43,7 @@ from features.contract import LEAD_ID
 from features.loading import load_event_data
 from leadscore.synthetic import WorldConfig, generate_world, write_world
 from scoring.bundle import ScoringBundle
-from scoring.explain import Explanation, shown_reasons
+from scoring.explain import Explanation, largest_remainder
 from scoring.options import ScoringOptions
 from scoring.reasons import _unknown, group_points
 from training.config import TrainConfig
@@ -64,6 +64,28 @@ def _options(as_of: pd.Timestamp, lang: str = "en") -> ScoringOptions:
     return ScoringOptions(as_of.to_pydatetime(), lang, TOP_K)
 
 
+def shown_reasons(points_exact: np.ndarray, points: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which features a lead's reasons name, in the order sales reads them: of the ``top_k`` features with
+    the largest exact points, those whose whole points are positive (largest first), then of the ``top_k``
+    features with the smallest exact points, those whose whole points are negative (most negative first).
+    Equal exact points keep catalogue order (reversed among the negative ones).
+
+    Returns ``(features, count)``: ``features`` is ``n × 2·top_k`` catalogue indices, each row's shown
+    reasons first and −1 after them; ``count`` is how many reasons each row shows. The rule of the per-column
+    reasons shown until #16, kept here as this benchmark's "before"."""
+    k = max(0, min(top_k, points_exact.shape[1]))
+    # one stable sort per row: read forwards it ranks largest first, read backwards smallest first
+    order = np.argsort(-points_exact, axis=1, kind="stable")
+    candidates = np.concatenate([order[:, :k], order[:, ::-1][:, :k]], axis=1)
+    signed = points[np.arange(len(points))[:, None], candidates]
+    signed[:, k:] *= -1  # the bottom candidates are shown when their whole points are negative
+    keep = signed > 0
+    features = np.full_like(candidates, -1)
+    rows, _ = np.nonzero(keep)
+    features[rows, np.cumsum(keep, axis=1)[keep] - 1] = candidates[keep]
+    return features, keep.sum(axis=1)
+
+
 class Scored:
     """One batch of leads scored both ways: the grouped reasons the product shows and the per-column reasons
     it showed before #16, from the same explanation."""
@@ -78,7 +100,9 @@ class Scored:
                                     bundle.catalogue, self.groups, bundle.feature_config)
         self.names = list(bundle.catalogue.names)
         self.column_group = np.array([f.group for f in bundle.catalogue])
-        self.old, self.old_count = shown_reasons(self.ex.points_exact, self.ex.points, TOP_K)
+        #: each column's whole points (rounded per column, as the reasons before #16 were)
+        self.column_points = largest_remainder(self.ex.points_exact, self.ex.score - self.ex.base_score)
+        self.old, self.old_count = shown_reasons(self.ex.points_exact, self.column_points, TOP_K)
 
     def old_reasons(self, i: int) -> list[int]:
         """Catalogue columns the per-column reasons of lead ``i`` named, in reading order."""
@@ -117,7 +141,7 @@ def hot_figures(scored: Scored, hot: np.ndarray) -> dict[str, object]:
     """The hot leads' bars: share of absolute points shown, "all other signals" as the largest bar, engagement."""
     results = scored.results["en"]
     abs_groups = np.abs(scored.grouped.points).sum(axis=1)
-    abs_columns = np.abs(scored.ex.points).sum(axis=1)
+    abs_columns = np.abs(scored.column_points).sum(axis=1)
     total = scored.ex.score - scored.ex.base_score
     share, share_vs_other, other_largest, other_points, hidden = [], [], [], [], []
     no_engagement, no_engagement_top5_up, lacking, engaged = [], [], [], []
@@ -139,14 +163,14 @@ def hot_figures(scored: Scored, hot: np.ndarray) -> dict[str, object]:
         lacking.append(result["engagement_score"] > 5 and "engagement" not in groups)
 
         columns = scored.old_reasons(i)
-        points = scored.ex.points[i, columns]
+        points = scored.column_points[i, columns]
         old_abs = np.abs(points).sum()
         old_share.append(old_abs / abs_columns[i] if abs_columns[i] else 1.0)
         rest = int(total[i] - points.sum())
         old_share_vs_other.append(old_abs / (old_abs + abs(rest)) if old_abs else 0.0)
         old_other_largest.append(abs(rest) > (np.abs(points).max() if len(points) else 0))
         old_other_points.append(rest)
-        up = [j for j in columns if scored.ex.points[i, j] > 0][:TOP_K]
+        up = [j for j in columns if scored.column_points[i, j] > 0][:TOP_K]
         old_no_engagement.append(not any(scored.column_group[j] == "engagement" for j in up))
     n = int(hot.sum())
     return {
@@ -230,7 +254,7 @@ def missing_data_figures(scored: Scored) -> dict[str, int]:
     for i in range(n):
         found = against = False
         for j in scored.old_reasons(i):
-            name, points = scored.names[j], scored.ex.points[i, j]
+            name, points = scored.names[j], scored.column_points[i, j]
             value = frame[name][i]
             missing = value in ("unknown", "missing") if isinstance(value, str) else bool(pd.isna(value))
             if points > 0 and scored.column_group[j] == "fit" and missing:
@@ -402,7 +426,8 @@ def main() -> None:
         "",
         "## Before and after",
         "",
-        "*Before*: the per-column reasons shown until #16 (`scoring.explain.shown_reasons`: top 5 up, top 5 down, "
+        "*Before*: the per-column reasons shown until #16 (`shown_reasons` of this benchmark: top 5 up, "
+        "top 5 down, "
         "one per catalogue column), computed from the same model's same exact points. *After*: the grouped reasons "
         "(`bundle.score`). *Issue*: what the issue measured on its own 20k world with the old code.",
         f"The {demo['leads']} leads are open leads (not converted) chosen at random (seed 0); the hot leads are those "

@@ -10,11 +10,9 @@ proportion to the φ_i:
 so the points add up exactly to ``100 · (p − p_base)``. For a sigmoid calibrator ``g`` is a logistic
 function of an affine map of the margin, so this is the exact secant of the calibrated log-odds (for
 Σφ → 0 it tends to the slope ``100 · g'(base)``); it keeps each feature's sign and relative size.
-Integer points are then rounded with the largest-remainder method so that
+Whole points are rounded with the largest-remainder method (:func:`largest_remainder`) once the features
+are gathered into the reasons sales reads (:func:`scoring.reasons.group_points`), so that
 ``base_score + Σ points = score`` holds exactly in whole points, as sales sees them.
-
-Which features a lead's reasons name is decided here too, once (:func:`shown_reasons`), for the API's
-result dicts and the batch file's columns alike.
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ class Explanation:
     score: np.ndarray  # (n,) int
     base_score: np.ndarray  # (n,) int
     points_exact: np.ndarray  # (n, p) float, rows sum to 100·(probability − base_probability)
-    points: np.ndarray  # (n, p) int, rows sum to score − base_score
     shap_values: np.ndarray  # (n, p) margin-space TreeSHAP values
     base_margin: np.ndarray  # (n,)
 
@@ -86,28 +83,6 @@ def _first(mask: np.ndarray, quota: np.ndarray) -> np.ndarray:
     return mask & (np.cumsum(mask, axis=1) <= quota[:, None])
 
 
-def shown_reasons(points_exact: np.ndarray, points: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which features a lead's reasons name, in the order sales reads them: of the ``top_k`` features with
-    the largest exact points, those whose whole points are positive (largest first), then of the ``top_k``
-    features with the smallest exact points, those whose whole points are negative (most negative first).
-    Equal exact points keep catalogue order (reversed among the negative ones).
-
-    Returns ``(features, count)``: ``features`` is ``n × 2·top_k`` catalogue indices, each row's shown
-    reasons first and −1 after them; ``count`` is how many reasons each row shows. The one definition of
-    "which reasons are shown", for every way a result is read."""
-    k = max(0, min(top_k, points_exact.shape[1]))
-    # one stable sort per row: read forwards it ranks largest first, read backwards smallest first
-    order = np.argsort(-points_exact, axis=1, kind="stable")
-    candidates = np.concatenate([order[:, :k], order[:, ::-1][:, :k]], axis=1)
-    signed = points[np.arange(len(points))[:, None], candidates]
-    signed[:, k:] *= -1  # the bottom candidates are shown when their whole points are negative
-    keep = signed > 0
-    features = np.full_like(candidates, -1)
-    rows, _ = np.nonzero(keep)
-    features[rows, np.cumsum(keep, axis=1)[keep] - 1] = candidates[keep]
-    return features, keep.sum(axis=1)
-
-
 def explain(contributions: np.ndarray, calibrate: Callable[[np.ndarray], np.ndarray]) -> Explanation:
     """Apportion calibrated score points from TreeSHAP ``contributions`` (n × (p + 1), last = base)."""
     phi = contributions[:, :-1]
@@ -121,5 +96,4 @@ def explain(contributions: np.ndarray, calibrate: Callable[[np.ndarray], np.ndar
     secant = np.where(tiny, slope_at_base, (p - p0) / np.where(tiny, 1.0, total))
     points_exact = 100.0 * phi * secant[:, None]
     score, base_score = round_half_up(100.0 * np.stack([p, p0]))
-    points = largest_remainder(points_exact, score - base_score)
-    return Explanation(p, p0, score, base_score, points_exact, points, phi, base)
+    return Explanation(p, p0, score, base_score, points_exact, phi, base)

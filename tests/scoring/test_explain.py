@@ -9,7 +9,7 @@ import shap
 
 from features.batch import LeadBatch
 from scoring.bundle import ScoringBundle
-from scoring.explain import explain, largest_remainder, shown_reasons
+from scoring.explain import explain, largest_remainder
 from scoring.options import ScoringOptions
 
 
@@ -50,8 +50,9 @@ def test_explained_probability_is_the_calibrated_probability(bundle: ScoringBund
 def test_points_add_up_to_score_minus_base_score(bundle: ScoringBundle, features: pd.DataFrame) -> None:
     ex = bundle.explain(features)
     np.testing.assert_allclose(ex.points_exact.sum(axis=1), 100 * (ex.probability - ex.base_probability), atol=1e-9)
-    np.testing.assert_array_equal(ex.points.sum(axis=1), ex.score - ex.base_score)
-    assert np.all(np.abs(ex.points - ex.points_exact) < 1.0 + 1e-9)  # rounding moves no feature by a whole point
+    whole = largest_remainder(ex.points_exact, ex.score - ex.base_score)
+    np.testing.assert_array_equal(whole.sum(axis=1), ex.score - ex.base_score)
+    assert np.all(np.abs(whole - ex.points_exact) < 1.0 + 1e-9)  # rounding moves no feature by a whole point
 
 
 def test_points_keep_the_sign_of_the_shap_value(bundle: ScoringBundle, features: pd.DataFrame) -> None:
@@ -136,42 +137,3 @@ def test_largest_remainder_rows_add_up_to_their_totals_with_ties() -> None:
     rounded = largest_remainder(values, totals)
     np.testing.assert_array_equal(rounded.sum(axis=1), totals)
     assert np.all(np.abs(rounded - values) < 1)
-
-
-def _shown_by_sorting(points_exact: np.ndarray, points: np.ndarray, top_k: int) -> list[list[int]]:
-    """The definition of the reasons shown: sort the features by exact points (stable), keep the first
-    ``top_k`` whose whole points are positive, then the last ``top_k`` (from the end) whose are negative."""
-    k = max(0, min(top_k, points_exact.shape[1]))
-    order = np.argsort(-points_exact, axis=1, kind="stable")
-    shown = []
-    for i in range(len(points_exact)):
-        row = [int(j) for j in order[i, :k] if points[i, j] > 0]
-        row += [int(j) for j in order[i, ::-1][:k] if points[i, j] < 0]
-        shown.append(row)
-    return shown
-
-
-def test_shown_reasons_are_the_top_k_positive_then_the_top_k_negative_in_sorted_order() -> None:
-    rng = np.random.default_rng(3)
-    for trial in range(300):
-        n, p = int(rng.integers(1, 80)), int(rng.integers(1, 30))
-        points_exact = _random_points(rng, n, p, trial % 4)
-        if trial % 5 == 0:
-            points_exact[rng.random((n, p)) < 0.3] = -0.0  # equal to 0.0 for ordering
-        totals = np.floor(points_exact.sum(axis=1) + 0.5).astype(np.int64) + rng.integers(-2, 3, size=n)
-        points = largest_remainder(points_exact, totals)
-        top_k = int(rng.integers(0, p + 2))
-        features, count = shown_reasons(points_exact, points, top_k)
-        assert [row[:c].tolist() for row, c in zip(features, count, strict=True)] == \
-            _shown_by_sorting(points_exact, points, top_k), f"trial {trial}"
-        assert np.all(features[np.arange(features.shape[1])[None, :] >= count[:, None]] == -1)
-
-
-def test_shown_reasons_of_many_rows_equal_those_of_each_row_alone() -> None:
-    """Many rows are handled in blocks; a row's reasons do not depend on the rows around it."""
-    rng = np.random.default_rng(4)
-    points_exact = _random_points(rng, 10_000, 30, 1)
-    points = largest_remainder(points_exact, np.floor(points_exact.sum(axis=1) + 0.5).astype(np.int64))
-    features, count = shown_reasons(points_exact, points, 5)
-    assert [row[:c].tolist() for row, c in zip(features, count, strict=True)] == \
-        _shown_by_sorting(points_exact, points, 5)

@@ -203,8 +203,9 @@ def _unknown(group: ReasonGroup, columns: Columns, n: int) -> np.ndarray:
 
 def shown(grouped: GroupedPoints, top_k: int) -> tuple[np.ndarray, np.ndarray]:
     """Which groups each lead's reasons name, in reading order: up to ``top_k`` that raise the score (most
-    first), then up to ``top_k`` that lower it (most first). Returns ``(groups, count)`` as
-    :func:`scoring.explain.shown_reasons` does (−1 after the shown ones).
+    first), then up to ``top_k`` that lower it (most first). Returns ``(groups, count)``: ``groups`` is
+    n × (2·top_k or more) group indices, each row's shown reasons first and −1 after them; ``count`` is how
+    many each row shows. The one definition of "which reasons are shown", for every way a result is read.
 
     When what is left ("all other signals") would outweigh every shown reason, further eligible reasons of its
     sign are shown until it does not or none is left: no reason hides behind "all other signals"."""

@@ -192,6 +192,6 @@ def _load(leads: pa.Table, activities: pa.Table, conversions: pa.Table, names: t
     numeric = [c for c in features.extra_columns if c not in features.extra_categorical]
     data, _ = load_event_data(raw_table(leads, names[0]), raw_table(activities, names[1]),
                               raw_table(conversions, names[2]), extra_columns=features.extra_columns,
-                              extra_numeric=numeric)
+                              extra_numeric=numeric, not_after=config.latest_moment())
     return data
 

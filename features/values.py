@@ -54,8 +54,9 @@ The rules
   number (5 digits, a fraction for the time of day: ``45352.6042`` is 2024-03-01 14:30; days since
   1899-12-30, the 1900 date system), each read so between 2000 and 2100, where the number of digits names the
   unit, and ``UTC`` or ``GMT`` after a moment without an offset (``2024-03-01 14:30:00 UTC`` as BigQuery
-  exports it); other zone names (``CET``, ``EST``) are not guessed. Moments are integer microseconds since the
-  epoch, UTC.
+  exports it); other zone names (``CET``, ``EST``) are not guessed. A number of up to four digits is no
+  moment (ISO 8601's year alone: a footer's count, ``Total,3000``, would be the year 3000). Moments are integer
+  microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ import numbers
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 
 import numpy as np
@@ -105,6 +107,15 @@ Column = np.ndarray | pd.api.extensions.ExtensionArray | pd.Series
 # Missing values and text
 
 
+#: Typed numbers: Python's and NumPy's, and decimals (a warehouse's ``NUMERIC(18,2)`` in a Parquet export).
+_REAL = (numbers.Real, Decimal)
+
+
+def _float(value: numbers.Real | Decimal) -> float:
+    """A typed number as a float (a decimal's NaN, signalling or not, as NaN)."""
+    return math.nan if isinstance(value, Decimal) and value.is_nan() else float(value)
+
+
 def is_missing(value: object) -> bool:
     """Whether a CRM cell means "nobody answered" (see the module docstring). Never raises."""
     if value is None:
@@ -129,12 +140,12 @@ def text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, numbers.Integral):
         return str(int(value))
-    if isinstance(value, numbers.Real):
-        number_ = float(value)
+    if isinstance(value, _REAL):
+        number_ = _float(value)
         if not math.isfinite(number_):
             return None
         return str(int(number_)) if number_.is_integer() else repr(number_)
-    if isinstance(value, datetime | pd.Timestamp):
+    if isinstance(value, datetime | pd.Timestamp | date):  # a date (SQL ``DATE``, Parquet ``date32``): midnight
         return str(value)
     return None  # bytes, containers and other objects carry no text
 
@@ -234,9 +245,20 @@ def activity_type(value: object) -> str | None:
     return _activity_type_of_text(value) if type(value) is str else _contract_name(snake(value))
 
 
+#: Where camelCase text starts a word (``DemoRequest``, ``emailOpen``, ``CTAClick``).
+_CAMEL_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _activity_type_of_text(value: str) -> str | None:
-    return _contract_name(snake(value))  # cached: a request repeats a handful of types over its activities
+    """Cached: a request repeats a handful of types over its activities. A type unknown as written is read
+    again with its camelCase words apart (``DemoRequest``, as tracking tools and APIs name events)."""
+    name = _contract_name(snake(value))
+    if name is not None and not is_contract_activity(name):
+        words = _CAMEL_WORD.sub(" ", value)
+        if words != value and is_contract_activity(split := _contract_name(snake(words))):
+            return split
+    return name
 
 
 def _contract_name(name: str | None) -> str | None:
@@ -266,8 +288,8 @@ _INNER_SPACE = re.compile(r"[\s'\u00a0\u202f]")
 def amount(value: object) -> tuple[float | None, str | None]:
     """A contract amount (``employee_count``, ``annual_revenue``) and, when the value could not be used,
     why (the value is then missing). See the module docstring for the grouping rules."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
-        number_ = float(value)
+    if isinstance(value, _REAL) and not isinstance(value, bool | np.bool_):
+        number_ = _float(value)
         if math.isnan(number_):
             return None, None
         if not math.isfinite(number_):
@@ -391,8 +413,8 @@ def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
 
 def number(value: object, decimal_comma: bool = False) -> float | None:
     """A plain number (declared extra columns, flat tables), or ``None`` when missing or not a number."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
-        number_ = float(value)
+    if isinstance(value, _REAL) and not isinstance(value, bool | np.bool_):
+        number_ = _float(value)
         return number_ if math.isfinite(number_) else None
     shown = text(value)
     if shown is None or not is_number_text(shown, decimal_comma):
@@ -427,6 +449,9 @@ NOT_A_MOMENT = np.iinfo(np.int64).min
 """What :func:`moments` gives for a missing or unparseable moment (NaT's integer)."""
 
 _BEYOND_MICROSECONDS = re.compile(r"(\.\d{6})\d+")
+#: A number of up to four digits is no moment, though ISO 8601 reads ``3000`` as a year: a footer's count
+#: (``Total,3000``) or a year alone says no day.
+_YEAR_ONLY = re.compile(r"\d{1,4}")
 
 
 def moments(values: Sequence[object] | Column, exported: bool = False,
@@ -451,14 +476,14 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
         shown = pd.Series(pd.Categorical.from_codes(np.where(parsed.isna(), -1, 0), ["(timestamp)"]),
                           index=series.index)
         return micro, np.zeros(len(series), dtype=bool), shown
-    if series.dtype == object and len(series) and all(isinstance(v, datetime) for v in series.array):
+    if series.dtype == object and len(series) and all(isinstance(v, datetime | date) for v in series.array):
         return moments(pd.Series(pd.to_datetime(list(series.array), utc=True), index=series.index))
     shown = text_column(series)
-    trimmed = shown
-    fraction = shown.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)
+    trimmed = shown.mask(shown.str.fullmatch(_YEAR_ONLY).to_numpy(dtype=bool, na_value=False))
+    fraction = trimmed.str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False)
     if fraction.any():
-        trimmed = shown.copy()
-        trimmed[fraction] = shown[fraction].str.replace(_BEYOND_MICROSECONDS, r"\1", regex=True)
+        trimmed = trimmed.copy()
+        trimmed[fraction] = trimmed[fraction].str.replace(_BEYOND_MICROSECONDS, r"\1", regex=True)
     parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce")
     micro = pd.Series(parsed).dt.as_unit("us").array.asi8 if len(parsed) else np.zeros(0, dtype=np.int64)
     bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
@@ -659,7 +684,8 @@ def _listed_moments(listed: list[object]
         shown = ["(timestamp)"] * len(listed)
         return micro, np.zeros(len(listed), dtype=bool), shown, shown
     shown = [text(v) for v in listed]
-    trimmed = [None if t is None else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t else t for t in shown]
+    trimmed = [None if t is None or _YEAR_ONLY.fullmatch(t) else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t
+               else t for t in shown]
     if not trimmed:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), [], []
     # a request's few moments: pandas' parser has a fixed cost (~0.2 ms a call) greater than reading them here

@@ -175,7 +175,8 @@ def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport,
         frames.append(_converted_rows(data, report, ready.converted, source_row))
     leads_file = report.files.get("leads")
     frames.extend(_rejected(report.rejected, leads_file))
-    return _assemble(frames, model_version, _warnings(report.warnings, leads_file))
+    result = _assemble(frames, model_version, _warnings(report.warnings, leads_file))
+    return result if len(scored) else _with_score_columns(result, bundle, options)
 
 
 def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: ScoringOptions = DEFAULT_OPTIONS,
@@ -211,6 +212,15 @@ def _converted_rows(data: EventData, report: DataReport, converted: np.ndarray, 
     return pd.DataFrame({"row": source_row[converted], LEAD_ID: data.leads[LEAD_ID][converted].to_numpy(dtype=object),
                          "error": [f"{field}: lead converted at {moment.isoformat()}, by as_of: not scored"
                                    for moment in at]})
+
+
+def _with_score_columns(result: pd.DataFrame, bundle: ScoringBundle, options: ScoringOptions) -> pd.DataFrame:
+    """``result`` with a score file's columns, empty, when no lead could be scored: a CRM's import reads the
+    same columns whatever the rows (those of a probe lead, as the chunked and Spark paths write them)."""
+    from engines.partition import score_schema
+
+    names = score_schema(bundle, options).names
+    return result.reindex(columns=names + [c for c in result.columns if c not in names])
 
 
 def _rejected(issues: list, file: str | None) -> list[pd.DataFrame]:

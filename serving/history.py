@@ -128,8 +128,8 @@ class ScoreHistory:
         """Write a batch run's score frame (one row per scored lead, ``source = batch``), with each lead's input
         fingerprint when the leads as read are given (``inputs``). Synchronous; returns the rows written, 0 when
         the database refused them (logged: the score file is written all the same)."""
-        if self.log is None:
-            return 0
+        if self.log is None or "probability" not in scores.columns or scores["probability"].isna().all():
+            return 0  # no lead scored (every row an error): nothing to record
         frame = scores
         if inputs is not None and len(inputs):
             prints = dict(zip(map(str, inputs.lead_ids.tolist()), batch_fingerprints(inputs), strict=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from features.config import FeatureConfig
@@ -102,6 +103,17 @@ class TrainConfig:
     rare_category_min_count: int = 30
     rules_file: str | None = None
     keep: tuple[str, ...] = ()  #: columns the leakage screen flags that the user knows are filled in before the outcome
+    #: rows dated after this moment (ISO 8601) are typos, not history, and are rejected by the loader; None: a
+    #: day after the run starts (:meth:`latest_moment`)
+    not_after: str | None = None
+
+    def latest_moment(self) -> datetime:
+        """The latest moment a row of the history may carry: ``not_after``, else a day after now (a day for the
+        exports' time zones). A Spark run fixes it on the driver, so that every bucket reads by the same moment."""
+        if self.not_after is None:
+            return datetime.now(UTC) + timedelta(days=1)
+        moment = datetime.fromisoformat(self.not_after)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def search_candidates(self) -> list[BoosterParams]:
         """The booster settings to try, in order (only the configured ones when the search is off)."""

@@ -7,6 +7,7 @@ Load and validate the files (``features.loading``), train (``training.train``), 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -61,7 +62,8 @@ def train_from_files(
     configure(tracking_uri)
     with training_run(config, "event"):
         data, report = load_event_data(leads, activities, conversions, mapping=mapping,
-                                       extra_columns=config.features.extra_columns, for_training=True)
+                                       extra_columns=config.features.extra_columns, for_training=True,
+                                       not_after=config.latest_moment())
         progress(report.to_text())
         result = train_event(data.leads, data.activities, data.conversions, config, progress)
         extra = {}
@@ -117,6 +119,7 @@ def train_from_spark(
     if config.features.extra_columns:
         raise ValueError(f"--extra cannot be screened for leakage: {NOT_ON_SPARK}")
     configure(tracking_uri)
+    config = dataclasses.replace(config, not_after=config.latest_moment().isoformat())  # one moment for all buckets
     with training_run(config, "event"):
         spark = spark or spark_session()
         tables = SparkTables.read(spark, leads, activities, conversions, config.features, buckets)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,7 @@ def load_event_data(
     extra_columns: Sequence[str] = (),
     extra_numeric: Sequence[str] | None = None,
     for_training: bool = False,
+    not_after: datetime | None = None,
 ) -> tuple[EventData, DataReport]:
     """Load the event-mode tables, validate them against the contract, and report on every row.
 
@@ -94,24 +96,27 @@ def load_event_data(
     converted by ``as_of``. ``extra_columns`` are lead columns
     outside the contract to keep as fit features; ``extra_numeric`` names those among them a trained model
     reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
-    demands at least one conversion (there is nothing to learn otherwise). A table may also be given as a
+    demands at least one conversion (there is nothing to learn otherwise). A row dated after ``not_after``
+    (training passes the moment it starts) is a typo, ``2205`` for ``2025``: it is rejected, naming the value,
+    since one such date would make the history reach centuries ahead. A table may also be given as a
     :class:`~features.loading.files.RawTable` already read (some rows of a file, with their row numbers):
     the Spark engine loads each partition of leads with their activities this way, by these same rules.
     """
     mapping_spec(mapping)  # an unknown name or a bad mapping file stops here, before any file is read
     report = DataReport()
     derive = conversions is None
-    lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report)
+    lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report,
+                                                    not_after)
     known_ids = lead_frame[LEAD_ID]
 
     if activities is not None:
         activity_frame, activity_rows = _load_activities(activities, mapping, known_ids, rejected_ids, report,
-                                                         lead_frame.get("email"))
+                                                         lead_frame.get("email"), not_after)
     else:
         activity_frame, activity_rows = _empty_frame(ACTIVITY_COLUMNS), np.zeros(0, dtype=np.int32)
 
     if conversions is not None:
-        conversion_frame = _load_conversions(conversions, mapping, known_ids, rejected_ids, report)
+        conversion_frame = _load_conversions(conversions, mapping, known_ids, rejected_ids, report, not_after)
     elif derived is not None:
         conversion_frame = derived
     else:
@@ -152,6 +157,19 @@ def timestamps(micro: np.ndarray, index: pd.Index | None = None) -> pd.Series:
     return pd.Series(micro.view("datetime64[us]"), index=index).dt.tz_localize("UTC")
 
 
+def _after(moments: pd.Series, not_after: datetime | None) -> np.ndarray:
+    """Which ``moments`` lie after ``not_after`` (none without it)."""
+    if not_after is None:
+        return np.zeros(len(moments), dtype=bool)
+    return (moments > pd.Timestamp(not_after)).to_numpy(dtype=bool, na_value=False)
+
+
+def _in_the_future(shown: pd.Series, not_after: datetime | None, outcome: str = "row not used") -> Reason:
+    """Why a moment after ``not_after`` is not used: the future, so a typo."""
+    day = f"{pd.Timestamp(not_after):%Y-%m-%d}" if not_after is not None else ""
+    return each(shown, lambda value: f"{value!r} lies after {day}, in the future: a typo? {outcome}")
+
+
 def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
     micro, bad, shown = values.moments(series, exported=True)
     return timestamps(micro, series.index), bad, shown
@@ -159,7 +177,7 @@ def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
 
 def _load_leads(
     path: str | Path | RawTable, mapping: str | None, extra_columns: Sequence[str], extra_numeric: Sequence[str] | None,
-    derive: bool, report: DataReport,
+    derive: bool, report: DataReport, not_after: datetime | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, int]]:
     """Leads table, the conversions recorded in it (when ``derive`` and the vendor mapping provides
     them), and rejected lead id → its row."""
@@ -182,6 +200,7 @@ def _load_leads(
     created_field = field_name(sources, CREATED_AT)
     rows.reject(created_text.isna(), created_field, values.MISSING_REQUIRED)
     rows.reject(bad_created, created_field, each(created_text, values.unparseable_moment), created_text)
+    rows.reject(_after(created, not_after), created_field, _in_the_future(created_text, not_after), created_text)
     reject_duplicates(rows, ids, field_name(sources, LEAD_ID), "lead_id")
 
     columns: dict[str, pd.Series] = {LEAD_ID: ids, CREATED_AT: created}
@@ -200,7 +219,7 @@ def _load_leads(
 
     derived = None
     if derive and CONVERTED_AT in frame.columns:
-        derived = _derived_conversions(frame, rows, ids, sources, name, report)
+        derived = _derived_conversions(frame, rows, ids, sources, name, report, not_after)
 
     keep = rows.keep
     leads = pd.DataFrame(columns)[keep].reset_index(drop=True)
@@ -246,7 +265,7 @@ def _check_extra_columns(
 
 def _derived_conversions(
     frame: pd.DataFrame, rows: RowLedger, ids: pd.Series, sources: dict[str, tuple[str, ...]], name: str,
-    report: DataReport,
+    report: DataReport, not_after: datetime | None = None,
 ) -> pd.DataFrame:
     """Conversions recorded in a leads export (Salesforce ``ConvertedDate``, HubSpot's "Became an Opportunity
     Date", a ``converted_at`` column): a kept lead with a usable date converted then."""
@@ -254,6 +273,9 @@ def _derived_conversions(
     date_field = field_name(sources, CONVERTED_AT)
     rows.warn(bad, date_field, each(shown, lambda value: f"unparseable timestamp {value!r}: conversion not used"),
               shown)
+    late = _after(converted, not_after)
+    rows.warn(late, date_field, _in_the_future(shown, not_after, "conversion not used"), shown)
+    converted = converted.mask(late)
     if CONVERSION_FLAG in frame.columns:
         flags = pd.Series(values.map_distinct(frame[CONVERSION_FLAG], values.flag), index=frame.index)
         rows.warn(
@@ -289,7 +311,7 @@ class _TimedTable:
 
 def _open_timed_table(
     path: str | Path | RawTable, mapping: str | None, table: str, columns: Sequence[str], time_column: str,
-    known_ids: pd.Series, lead_emails: pd.Series | None = None,
+    known_ids: pd.Series, lead_emails: pd.Series | None = None, not_after: datetime | None = None,
 ) -> _TimedTable:
     """Read an activities or conversions file: map, require its columns, and reject the rows every such
     table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
@@ -317,6 +339,7 @@ def _open_timed_table(
     time_field = field_name(sources, time_column)
     rows.reject(shown.isna(), time_field, values.MISSING_REQUIRED)
     rows.reject(bad, time_field, each(shown, values.unparseable_moment), shown)
+    rows.reject(_after(times, not_after), time_field, _in_the_future(shown, not_after), shown)
     return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown, raw.notes)
 
 
@@ -344,11 +367,12 @@ def _ids_by_email(addresses: pd.Series, known_ids: pd.Series, lead_emails: pd.Se
 
 def _load_activities(
     path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
-    report: DataReport, lead_emails: pd.Series | None = None,
+    report: DataReport, lead_emails: pd.Series | None = None, not_after: datetime | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``); an
     activities export without lead ids is joined by e-mail address (:func:`_ids_by_email`)."""
-    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids, lead_emails)
+    table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids, lead_emails,
+                              not_after)
     report.columns_read_as["activities"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
     type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
@@ -423,9 +447,10 @@ def repeated_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _load_conversions(
     path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
-    report: DataReport,
+    report: DataReport, not_after: datetime | None = None,
 ) -> pd.DataFrame:
-    table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids)
+    table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids,
+                              not_after=not_after)
     report.columns_read_as["conversions"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
     rows.reject(table.lead_codes < 0, table.id_field, _unknown_lead(ids, rejected_ids), ids)

@@ -38,6 +38,15 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert generated.returncode == 0, generated.stderr
     paths = json.loads(generated.stdout.strip().splitlines()[-1])
     assert set(paths) == {"leads", "activities", "conversions", "truth"}
+    # what real exports hold: a typo that puts a row two centuries ahead, and a totals line at the end
+    leads = pd.read_csv(project / "data/leads.csv", dtype=str)
+    typo = leads.head(1).assign(lead_id="TYPO", created_at="2205-01-10T09:00:00Z")
+    pd.concat([leads, typo]).to_csv(project / "data/leads.csv", index=False)
+    with open(project / "data/leads.csv", "a", encoding="utf-8") as handle:
+        handle.write(f"Total,{len(leads)}\n")
+    activities = pd.read_csv(project / "data/activities.csv", dtype=str)
+    late = activities.head(1).assign(occurred_at="2205-02-01T10:00:00Z")
+    pd.concat([activities, late]).to_csv(project / "data/activities.csv", index=False)
 
     trained = _run(["train", "--leads", "data/leads.csv", "--activities", "data/activities.csv",
                     "--conversions", "data/conversions.csv", "--horizon-days", "90", "--search-seconds", "1"],
@@ -47,12 +56,15 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert summary["model_version"] == "1" and summary["promoted"]
     assert 0.5 < summary["metrics"]["roc_auc"] <= 1 and summary["run_id"]
     assert (project / "mlflow.db").exists()  # embedded default: SQLite in the working folder
+    # the typos are rejected by name (one such date would stretch the history's snapshots over two centuries)
+    assert "'2205-01-10T09:00:00Z' lies after" in trained.stderr and "in the future: a typo?" in trained.stderr
+    assert "created_at: unparseable timestamp '3000'" in trained.stderr
 
     scored = _run(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--out",
                    "scores.csv", "--as-of", "2026-06-30T00:00:00", "--lang", "de"], project, env)
     assert scored.returncode == 0, scored.stderr
     out = pd.read_csv(project / "scores.csv")
-    assert len(out) == len(pd.read_csv(project / "data/leads.csv"))
+    assert len(out) == len(leads) + 2  # the typo's and the totals line's rows are error rows
     assert (project / "models" / "lead-scoring").is_dir()  # the verified local copy
 
     listed = _run(["models"], project, env)

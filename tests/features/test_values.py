@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -90,6 +92,17 @@ def test_moments_are_iso_8601_with_utc_as_the_default_and_nothing_else() -> None
     assert micro[4] == at_ten + 123_456  # digits beyond microseconds are dropped, not rounded
     assert bad.tolist() == [False] * 5 + [True, True, True, False, False, False]
     assert (micro[5:] == values.NOT_A_MOMENT).all()
+
+
+@pytest.mark.parametrize("as_given", [list, lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v, dtype=object)])
+def test_a_number_of_up_to_four_digits_is_no_moment_through_either_door(as_given) -> None:
+    """ISO 8601 reads ``3000`` as the year 3000: a totals line's count (``Total,3000``) would be a lead
+    created ten centuries ahead."""
+    micro, bad, _ = values.moments(as_given(["3000", "2024", "7", "2024-03-01", "45352.6042"]))
+    assert bad.tolist() == [True, True, True, False, False]
+    assert micro[3] == values.moment_us("2024-03-01T00:00:00Z")
+    with pytest.raises(ValueError, match="is not a moment"):
+        values.moment_us("2024")
 
 
 @pytest.mark.parametrize("as_given", [list, lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v, dtype=object)])
@@ -240,6 +253,28 @@ def test_a_typed_unix_time_column_of_a_parquet_export_is_read_as_its_text_is() -
 def test_export_names_of_activities_are_read_as_the_contract_type_they_name(raw: str, read: str) -> None:
     assert values.activity_type(raw) == read
     assert values.is_contract_activity(read) == (read in ACTIVITY_TYPES)
+
+
+@pytest.mark.parametrize(("raw", "read"), [
+    ("DemoRequest", "demo_request"), ("emailOpen", "email_open"), ("PricingPageView", "pricing_page_view"),
+    ("MeetingHeld", "meeting_held"), ("webinarAttended", "webinar_attendance"), ("FormSubmission", "form_submit"),
+    ("CTAClick", "ctaclick"),  # no contract type in its words either: counted as other, as before
+])
+def test_camel_case_event_names_are_read_by_their_words(raw: str, read: str) -> None:
+    """Tracking tools and APIs name events in camelCase; the words are read apart only when the name as
+    written is no contract type (a known name never changes its reading)."""
+    assert values.activity_type(raw) == read
+    assert values.activity_type(read) == read
+
+
+def test_a_warehouse_s_decimals_are_numbers_and_its_dates_are_midnight_utc() -> None:
+    """``NUMERIC(18,2)`` and ``DATE`` columns of a Parquet export arrive as ``Decimal`` and ``date`` objects."""
+    assert values.amount(Decimal("9750000.00")) == (9_750_000.0, None)
+    assert values.amount(Decimal("-5")) == (None, values.NEGATIVE) and values.amount(Decimal("NaN")) == (None, None)
+    assert values.text(Decimal("1200.00")) == "1200" and values.number(Decimal("3.25")) == 3.25
+    micro, bad, _ = values.moments(pd.Series([date(2025, 3, 1), None], dtype=object))
+    assert micro[0] == values.moment_us("2025-03-01T00:00:00Z") and micro[1] == values.NOT_A_MOMENT
+    assert not bad.any()
 
 
 def test_typed_moments_are_taken_as_they_are_and_a_naive_one_means_utc() -> None:

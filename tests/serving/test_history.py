@@ -231,6 +231,32 @@ def test_batch_scoring_records_one_row_per_scored_lead_with_source_batch(
     assert {k: r["input_fingerprint"] for k, r in by_id.items()} == file_fingerprints(event_data, list(by_id))
 
 
+def test_a_file_with_no_lead_to_score_gets_its_error_rows_in_a_score_file_s_columns_and_logs_nothing(
+    place: Place, trained, world_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Every lead created after --as-of: not an internal error, but one error row each, under the columns a
+    CRM's import of the score file expects, and nothing in the score log."""
+    leads = pd.read_csv(world_files["leads"], dtype=str).head(3).assign(created_at="2030-01-01T00:00:00Z")
+    leads_file = tmp_path / "leads.csv"
+    leads.to_csv(leads_file, index=False)
+    env = {"MLFLOW_TRACKING_URI": trained.tracking_uri, "LEADSCORE_SCORE_DB": place.url,
+           "LEADSCORE_MODEL_CACHE": str(tmp_path / "models")}
+    columns = {}
+    one_open = pd.concat([leads, pd.read_csv(world_files["leads"], dtype=str).head(1)])
+    for name, rows in (("none", leads), ("one", one_open)):
+        rows.to_csv(leads_file, index=False)
+        out = tmp_path / f"{name}.csv"
+        result = CliRunner().invoke(app, ["score", "--leads", str(leads_file), "--out", str(out), "--as-of", AS_OF],
+                                    env=env)
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.output.strip().splitlines()[-1])
+        columns[name] = pd.read_csv(out).columns.tolist()
+        if name == "none":
+            assert (summary["scored"], summary["errors"], summary["logged"]) == (0, 3, 0)
+            assert pd.read_csv(out)["error"].str.startswith("created_at: lead created after as_of").all()
+    assert columns["none"] == columns["one"]
+
+
 def test_the_log_is_off_when_the_setting_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LEADSCORE_SCORE_DB", f"sqlite:///{tmp_path / 'scores.db'}")
     monkeypatch.setenv("LEADSCORE_SCORE_LOG", "off")

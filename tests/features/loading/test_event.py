@@ -4,6 +4,8 @@ data, values read by the contract's rules, rejected rows and fatal problems.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import pytest
 
@@ -401,6 +403,33 @@ def test_a_conversion_dated_before_its_lead_was_created_is_kept_and_reported(lea
     assert report.to_dict()["conversions_before_creation"] == 2
     _, on_time = load_event_data(leads_csv, conversions=make_file("ok.csv", "lead_id,converted_at\nL2,2024-04-01\n"))
     assert on_time.conversions_before_creation == 0 and "before their lead" not in on_time.to_text()
+
+
+def test_rows_dated_in_the_future_are_typos_rejected_by_name_when_training_says_when_now_is(make_file):
+    """One ``2205`` for ``2025`` would stretch the history's monthly snapshots over two centuries: training
+    passes the present as ``not_after``, and such rows are rejected naming the value (scoring passes none:
+    there a lead created after ``as_of`` is an error row of its own)."""
+    leads = make_file("leads.csv", "lead_id,created_at,Converted Date\nL1,2024-03-01,2205-01-01\n"
+                                   "L2,2205-03-02,\nL3,2024-03-03,\n")
+    activities = make_file("activities.csv", "lead_id,occurred_at,activity_type\nL1,2024-03-05,page_view\n"
+                                             "L3,2250-03-05,page_view\n")
+    conversions = make_file("conversions.csv", "lead_id,converted_at\nL3,2205-04-01\nL1,2024-04-01\n")
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+
+    data, report = load_event_data(leads, activities, conversions, not_after=now)
+
+    assert data.leads["lead_id"].tolist() == ["L1", "L3"] and len(data.activities) == 1
+    assert data.conversions["lead_id"].tolist() == ["L1"]
+    rejected = {(issue.file.rsplit("/", 1)[-1], issue.row): issue.reason for issue in report.rejected}
+    assert rejected[("leads.csv", 2)] == "'2205-03-02' lies after 2026-12-06, in the future: a typo? row not used"
+    assert rejected[("activities.csv", 2)].startswith("'2250-03-05' lies after 2026-12-06")
+    assert rejected[("conversions.csv", 1)].startswith("'2205-04-01' lies after 2026-12-06")
+    derived, report = load_event_data(leads, activities, not_after=now)  # the leads export's own dates: a warning
+    assert derived.conversions.empty
+    assert [w.reason for w in report.warnings] == [
+        "'2205-01-01' lies after 2026-12-06, in the future: a typo? conversion not used"]
+    as_scored, _ = load_event_data(leads, activities, conversions)
+    assert len(as_scored.leads) == 3 and len(as_scored.activities) == 2
 
 
 def test_training_without_conversions_file_is_fatal(leads_csv, activities_csv):

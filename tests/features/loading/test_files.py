@@ -5,6 +5,7 @@ longer than the header), Parquet, Excel, unsupported or damaged files, atomic wr
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -86,6 +87,37 @@ def test_parquet_written_by_write_table_loads_back_identically(leads_csv, tmp_pa
 
     pd.testing.assert_frame_equal(reloaded.leads, original.leads)
     assert report.rejected == []
+
+
+def test_a_warehouse_s_parquet_with_decimal_amounts_and_date_columns_loads_as_its_csv_does(leads_csv, make_file,
+                                                                                           tmp_path):
+    """``NUMERIC(18,2)`` amounts and ``DATE`` columns, as a data warehouse exports them, are numbers and
+    midnight UTC, not missing values."""
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = pd.read_csv(leads_csv, dtype=str)
+    conversions = make_file("conversions.csv", "lead_id,converted_at\nL1,2024-04-01\n")
+    table = pa.Table.from_pandas(raw.drop(columns=["annual_revenue", "created_at"]), preserve_index=False)
+    table = table.append_column("annual_revenue", pa.array(
+        [None if pd.isna(v) else decimal.Decimal(f"{float(v):.2f}") for v in raw["annual_revenue"]],
+        pa.decimal128(18, 2)))
+    table = table.append_column("created_at", pa.array(
+        pd.to_datetime(raw["created_at"], utc=True).dt.date.tolist(), pa.date32()))
+    pq.write_table(table, tmp_path / "leads.parquet")
+    pq.write_table(pa.table({"lead_id": ["L1"], "converted_at": pa.array([date(2024, 4, 1)], pa.date32())}),
+                   tmp_path / "conversions.parquet")
+
+    typed, report = load_event_data(tmp_path / "leads.parquet", conversions=tmp_path / "conversions.parquet")
+    as_text, _ = load_event_data(leads_csv, conversions=conversions)
+
+    assert report.rejected == [] and report.warnings == []
+    assert typed.leads["annual_revenue"].tolist() == pytest.approx(as_text.leads["annual_revenue"].tolist(),
+                                                                   nan_ok=True)
+    assert (typed.leads["created_at"] == as_text.leads["created_at"].dt.floor("D")).all()
+    pd.testing.assert_frame_equal(typed.conversions, as_text.conversions)
 
 
 def test_unsupported_file_type_is_fatal(tmp_path):

@@ -54,11 +54,14 @@ def raw_table(table: pa.Table, name: str) -> RawTable:
 
 
 def lead_keys(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Each lead id as the loader will read it (stripped; missing markers as null): the bucketing key."""
+    """Each lead id as the loader will read it (stripped; missing markers as null), an id that writes a whole
+    number as that number (the loader finds a lead by it, :func:`features.values.id_numbers`): the bucketing
+    key, the same for every row the loader may join."""
     from features import values
 
     cleaned = values.text_column(pd.Series(ids.to_pandas(), dtype="str"))
-    return pa.array(cleaned.to_numpy(dtype=object, na_value=None), type=pa.string())
+    keys = values.id_numbers(cleaned).fillna(cleaned)
+    return pa.array(keys.to_numpy(dtype=object, na_value=None), type=pa.string())
 
 
 def load_partition(leads: pa.Table, activities: pa.Table, names: tuple[str, str], config: FeatureConfig,

@@ -163,6 +163,19 @@ def text_column(values: Column) -> pd.Series:
     return pd.Series(map_distinct(series, text), index=series.index, dtype="str")
 
 
+#: An id that writes a whole number: zero-padded, or with a decimal zero as a spreadsheet or pandas writes it.
+_ID_NUMBER = r"^0*(\d+)(?:\.0*)?$"
+
+
+def id_numbers(ids: pd.Series) -> pd.Series:
+    """The whole number each lead id (as :func:`text_column` reads it) writes, ``00123`` and ``123.0`` as
+    ``123``; missing for any other id. An id not found as written is looked for by this number, since one
+    export may keep an id's leading zeros or write it as a decimal where the other writes the plain number."""
+    texts = ids.astype("str")
+    numbered = texts.str.fullmatch(_ID_NUMBER).to_numpy(dtype=bool, na_value=False)
+    return texts.str.replace(_ID_NUMBER, r"\1", regex=True).where(numbered)
+
+
 def map_distinct(values: Column, rule: Callable[[object], object], dtype: np.dtype | type = object) -> np.ndarray:
     """``rule`` applied to each distinct value of a column (missing values included): the column form of a
     scalar rule, with exactly its results, as an array of ``dtype`` (a rule giving numbers: a numeric one)."""

@@ -50,6 +50,9 @@ class BatchSummary:
     errors: int
     out: Path
     logged: int | None = None  #: rows recorded in the score log (None: not recorded)
+    #: what the user should read beside the file: lead ids that met only by number or not at all, unknown
+    #: activity types (:meth:`features.loading.DataReport.scoring_notes`)
+    notes: tuple[str, ...] = ()
 
 
 def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, options: ScoringOptions,
@@ -104,7 +107,8 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     data, report = load_bundle_data(bundle, leads, activities, mapping)
     ready = lead_features(bundle, data, options)
     result = score_event_data(bundle, data, report, options, model_version, progress, ready=ready)
-    summary = _write(result, out, report.rows_read.get("leads", len(data.leads)))
+    summary = dataclasses.replace(_write(result, out, report.rows_read.get("leads", len(data.leads))),
+                                  notes=tuple(report.scoring_notes()))
     if score_log is not None and score_log.enabled:
         summary = dataclasses.replace(summary, logged=score_log.record_batch(
             result, model_version=model_version, as_of=options.as_of, inputs=ready.batch))  # type: ignore[arg-type]

@@ -40,11 +40,13 @@ import pyarrow.parquet as pq
 
 from engines.partition import ROW, lead_keys, raw_table, score_schema, to_arrow
 from features.contract import ACTIVITY_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
+from features.loading import DataReport
+from features.loading.event import UNKNOWN_ID_SAMPLE
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 
 if TYPE_CHECKING:
-    from features.loading import DataReport, EventData
+    from features.loading import EventData
     from serving.batch import BatchSummary, LeadFeatures
     from serving.history import ScoreHistory
 
@@ -124,8 +126,9 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = errors = 0
+    seen = DataReport(files={"leads": str(leads), "activities": str(activities)})  # what the chunks' notes add up to
     with tempfile.TemporaryDirectory(prefix=".leadscore-chunks-", dir=out.parent) as scratch:
-        routed = _route_activities(activities, ids, Path(scratch)) if activities is not None else None
+        routed = _route_activities(activities, ids, Path(scratch), seen) if activities is not None else None
         parts = _lead_chunks(leads, ids)
 
         def load_next() -> tuple[int, EventData, DataReport, LeadFeatures] | None:
@@ -146,6 +149,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                 # model's worker thread then, and the loader's work fills that time
                 ahead = loader.submit(load_next)
                 number, data, report, ready = loaded
+                _add_notes(seen, report)
                 first_row = number * chunk + 1
                 result = score_event_data(bundle, data, report, options, model_version, ready=ready)
                 result = result[result["row"].to_numpy() >= first_row].reset_index(drop=True)
@@ -162,7 +166,17 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                     progress(rows, ids.rows)
             if rows != ids.rows:
                 raise RuntimeError(f"internal error: {ids.rows} input rows but {rows} output rows")
-    return BatchSummary(rows=rows, scored=rows - errors, errors=errors, out=out)
+    return BatchSummary(rows=rows, scored=rows - errors, errors=errors, out=out, notes=tuple(seen.scoring_notes()))
+
+
+def _add_notes(seen: DataReport, chunk: DataReport) -> None:
+    """Count a chunk's lead ids found by number and its unknown activity types into the whole file's."""
+    for table, count in chunk.ids_found_by_number.items():
+        seen.ids_found_by_number[table] = seen.ids_found_by_number.get(table, 0) + count
+    for name, count in chunk.unknown_activity_types.items():
+        seen.unknown_activity_types[name] = seen.unknown_activity_types.get(name, 0) + count
+    seen.columns_read_as.setdefault("activities", chunk.columns_read_as.get("activities", {}))
+    seen.rejected.extend(issue for issue in chunk.rejected if issue.file == seen.files["activities"])
 
 
 def _lead_chunks(path: Path, ids: _Leads) -> Iterator[tuple[int, pa.Table]]:
@@ -200,10 +214,11 @@ def _lead_chunks(path: Path, ids: _Leads) -> Iterator[tuple[int, pa.Table]]:
             number += 1
 
 
-def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
+def _route_activities(path: Path, ids: _Leads, scratch: Path, seen: DataReport) -> list[Path]:
     """One temporary file per chunk with the activities of its leads, in input order, numbered. The files are
     Arrow IPC, read back once (Parquet's encoding costs more than it saves here), zstd-compressed: a fifth of
-    the disk of uncompressed files for ~3 % of the run (DECISIONS K29)."""
+    the disk of uncompressed files for ~3 % of the run (DECISIONS K29). Activities of no lead in the file are
+    counted into ``seen`` (with a few of their ids), as the whole-file loader reports them."""
     source = pq.ParquetFile(path)
     columns = list(ACTIVITY_COLUMNS)
     files = [scratch / f"activities-{i:05d}.arrow" for i in range(ids.chunks)]
@@ -218,6 +233,7 @@ def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
             start += n
             codes = _codes(batch.column(LEAD_ID), ids.ids)
             found = np.flatnonzero(codes >= 0)
+            _count_unknown(seen, batch.column(LEAD_ID), codes)
             targets = [(found, ids.home[codes[found]])]
             if ids.also:
                 extra = [(p, c) for p in found[np.isin(codes[found], list(ids.also))].tolist()
@@ -251,6 +267,19 @@ def _route_activities(path: Path, ids: _Leads, scratch: Path) -> list[Path]:
 
 
 _SCRATCH = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
+def _count_unknown(seen: DataReport, raw: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> None:
+    """Count a batch's activities of no lead (an id, present, that no leads row has) into ``seen``."""
+    unknown = np.flatnonzero((codes < 0) & raw.is_valid().to_numpy(zero_copy_only=False))
+    if not unknown.size:
+        return
+    seen.unknown_lead_activities += int(unknown.size)
+    if len(seen.unknown_lead_ids_sample) < UNKNOWN_ID_SAMPLE:
+        sample = pd.unique(pd.Series(raw.take(pa.array(unknown[:100])).to_pylist(), dtype=object).astype(str))
+        for lead in sample:
+            if lead not in seen.unknown_lead_ids_sample and len(seen.unknown_lead_ids_sample) < UNKNOWN_ID_SAMPLE:
+                seen.unknown_lead_ids_sample.append(lead)
 
 
 def _read_routed(path: Path) -> pa.Table:

@@ -52,7 +52,7 @@ from features.loading.ledger import (
     reject_duplicates,
     require_columns,
 )
-from features.loading.report import WHOLE_ROW, DataContractError, DataReport
+from features.loading.report import EXACT_DUPLICATE, WHOLE_ROW, DataContractError, DataReport
 from features.mappings import CONVERSION_FLAG, apply_mapping, header_key, mapping_spec
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -124,6 +124,8 @@ def load_event_data(
 
     if for_training and conversion_frame.empty:
         raise DataContractError(_no_conversions_message(conversions, derived is not None, report))
+    if for_training and _activities_of_other_leads(report):
+        raise DataContractError(_activities_of_other_leads(report))
     _note_conversions_before_creation(lead_frame, conversion_frame, report)
     return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
 
@@ -307,6 +309,7 @@ class _TimedTable:
     time_field: str
     time_text: pd.Series
     notes: list[str]  #: how the file was read (:attr:`features.loading.files.RawTable.notes`)
+    by_number: int = 0  #: rows whose lead was found by the number its id writes (:func:`_by_number`)
 
 
 def _open_timed_table(
@@ -331,7 +334,7 @@ def _open_timed_table(
     rows = RowLedger(raw.name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)
     rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")
-    ids, lead_codes = _lead_ids(frame[LEAD_ID], known_ids)
+    ids, lead_codes, by_number = _lead_ids(frame[LEAD_ID], known_ids)
     rows.ids = ids
     id_field = field_name(sources, LEAD_ID)
     rows.reject(ids.isna(), id_field, values.MISSING_REQUIRED)
@@ -340,7 +343,8 @@ def _open_timed_table(
     rows.reject(shown.isna(), time_field, values.MISSING_REQUIRED)
     rows.reject(bad, time_field, each(shown, values.unparseable_moment), shown)
     rows.reject(_after(times, not_after), time_field, _in_the_future(shown, not_after), shown)
-    return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown, raw.notes)
+    return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown, raw.notes,
+                       by_number)
 
 
 #: Headers of an e-mail address column (folded, without underscores): marketing tools key activities by it.
@@ -386,7 +390,7 @@ def _load_activities(
     duplicate[kept[repeat]] = True
 
     def naming_the_first(positions: np.ndarray) -> list[str]:
-        return [f"exact duplicate of row {first_row[p]} (same lead, time, type)" for p in positions.tolist()]
+        return [f"{EXACT_DUPLICATE} {first_row[p]} (same lead, time, type)" for p in positions.tolist()]
 
     rows.reject(duplicate, WHOLE_ROW, naming_the_first)
 
@@ -400,6 +404,7 @@ def _load_activities(
     unknown_types = activities.loc[is_other[type_codes[keep]], ACTIVITY_TYPE]
     report.files["activities"] = table.name
     report.file_notes.extend(f"{table.name}: {note}" for note in table.notes)
+    report.ids_found_by_number["activities"] = table.by_number
     report.rows_read["activities"] = len(frame)
     report.rows_kept["activities"] = len(activities)
     report.rejected.extend(rows.sorted_rejected())
@@ -471,6 +476,7 @@ def _load_conversions(
     conversions = clean[rows.keep].reset_index(drop=True)
     report.files["conversions"] = table.name
     report.file_notes.extend(f"{table.name}: {note}" for note in table.notes)
+    report.ids_found_by_number["conversions"] = table.by_number
     report.rows_read["conversions"] = len(frame)
     report.rows_kept["conversions"] = len(conversions)
     report.rejected.extend(rows.sorted_rejected())
@@ -480,23 +486,61 @@ def _load_conversions(
     return conversions
 
 
-def _lead_ids(series: pd.Series, known_ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """The lead ids as :func:`features.values.text_column` reads them, and each one's row among
-    ``known_ids`` (-1 when not there or missing). Ids are looked up as they are first and only the rows not
-    found (few: unknown, missing or padded ids) are cleaned and looked up again: cleaning millions of
-    activity ids costs more than the lookup (kept: see benchmarks/DECISIONS.md)."""
+def _lead_ids(series: pd.Series, known_ids: pd.Series) -> tuple[pd.Series, np.ndarray, int]:
+    """The lead ids as :func:`features.values.text_column` reads them, each one's row among ``known_ids``
+    (-1 when not there or missing), and how many were found by the number they write (:func:`_by_number`).
+    Ids are looked up as they are first and only the rows not found (few: unknown, missing or padded ids)
+    are cleaned and looked up again: cleaning millions of activity ids costs more than the lookup (kept: see
+    benchmarks/DECISIONS.md)."""
     if not isinstance(series.dtype, pd.StringDtype):
         ids = values.text_column(series)
-        return ids, lead_rows(ids, pd.Index(known_ids)).astype(np.int64)
+        codes = lead_rows(ids, pd.Index(known_ids)).astype(np.int64)
+        return ids, codes, _by_number(ids, codes, known_ids)
     codes = lead_rows(series, pd.Index(known_ids)).astype(np.int64)
     others = np.flatnonzero(codes < 0)
     if others.size == 0:
-        return series.astype("str"), codes
+        return series.astype("str"), codes, 0
     ids = series.astype("str").copy()
     cleaned = values.text_column(ids.iloc[others])
     codes[others] = lead_rows(cleaned, pd.Index(known_ids))
     ids.iloc[others] = cleaned
-    return ids, codes
+    return ids, codes, _by_number(ids, codes, known_ids)
+
+
+def _by_number(ids: pd.Series, codes: np.ndarray, known_ids: pd.Series) -> int:
+    """Find the rows whose id is no lead's as written by the whole number it writes (``00123``, ``123.0`` as
+    ``123``: :func:`features.values.id_numbers`), where exactly one lead writes that number; such a row takes
+    that lead's id and row (``ids`` and ``codes`` are updated). Returns how many rows were found so."""
+    others = np.flatnonzero((codes < 0) & ids.notna().to_numpy())
+    wanted = values.id_numbers(ids.iloc[others]) if others.size else pd.Series(dtype="str")
+    if wanted.isna().all():
+        return 0
+    lead_numbers = values.id_numbers(known_ids.reset_index(drop=True))
+    single = (lead_numbers.notna() & lead_numbers.map(lead_numbers.value_counts()).eq(1)).to_numpy()
+    row_of = pd.Series(np.flatnonzero(single), index=lead_numbers[single].to_numpy())
+    found = row_of.reindex(wanted.to_numpy()).to_numpy(dtype=np.float64)
+    hit = ~np.isnan(found)
+    rows = found[hit].astype(np.int64)
+    codes[others[hit]] = rows
+    ids.iloc[others[hit]] = known_ids.to_numpy()[rows]
+    return int(hit.sum())
+
+
+#: Activity rows from which a file counts as one of other leads when almost none of them names a lead.
+SOME_ACTIVITIES = 100
+
+
+def _activities_of_other_leads(report: DataReport) -> str:
+    """Why training stops when almost no activity row (under 1 %, of at least :data:`SOME_ACTIVITIES`) names
+    a lead of the leads file: the two files write lead ids differently, or are not of the same CRM; a model
+    trained so would learn nothing of what leads did. Empty when the files fit together."""
+    read, unknown = report.rows_read.get("activities", 0), report.unknown_lead_activities
+    if read < SOME_ACTIVITIES or read - unknown >= 0.01 * read:
+        return ""
+    sample = ", ".join(report.unknown_lead_ids_sample[:3])
+    return (f"{report.files.get('activities')}: {unknown:,} of {read:,} activity rows name no lead of "
+            f"{report.files.get('leads')} (e.g. {sample}): do the two files write lead ids the same way? Export "
+            "both from the same CRM, or train without --activities")
 
 
 def _empty_frame(columns: Sequence[str]) -> pd.DataFrame:

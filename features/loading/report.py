@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from features.contract import OTHER_ACTIVITY
+from features.contract import LEAD_ID, OTHER_ACTIVITY
 
 #: ``RowIssue.field`` when the whole row is at fault rather than one column.
 WHOLE_ROW = "*"
@@ -40,6 +40,10 @@ class RowIssue:
         return f"{self.file} row {self.row}, {self.field}: {self.reason}{value}"
 
 
+#: How the reason of an activity row that repeats an earlier one begins.
+EXACT_DUPLICATE = "exact duplicate of row"
+
+
 @dataclass
 class DataReport:
     """What loading did with every input row and column: the first thing a data scientist reads."""
@@ -53,6 +57,8 @@ class DataReport:
     duplicate_activity_rows: int = 0  #: exact repeats (same lead, time, type): export artefacts
     #: conversions dated before their lead's ``created_at``: the lead is never open, so never an example
     conversions_before_creation: int = 0
+    #: per table, rows whose lead was found by the whole number its id writes (``00123`` as ``123``)
+    ids_found_by_number: dict[str, int] = field(default_factory=dict)
     conversions_before_creation_sample: list[str] = field(default_factory=list)
     unknown_activity_types: dict[str, int] = field(default_factory=dict)  #: kept; features say "other"
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)  #: present but not used
@@ -85,6 +91,7 @@ class DataReport:
             "unknown_lead_ids_sample": list(self.unknown_lead_ids_sample),
             "duplicate_activity_rows": self.duplicate_activity_rows,
             "conversions_before_creation": self.conversions_before_creation,
+            "ids_found_by_number": dict(self.ids_found_by_number),
             "conversions_before_creation_sample": list(self.conversions_before_creation_sample),
             "unknown_activity_types": dict(self.unknown_activity_types),
             "ignored_columns": {table: list(cols) for table, cols in self.ignored_columns.items()},
@@ -95,6 +102,46 @@ class DataReport:
             "columns_read_as": {table: dict(names) for table, names in self.columns_read_as.items()},
         }
         return result
+
+    def id_notes(self) -> list[str]:
+        """What a user should hear about how the tables' lead ids met: rows found by the number their id
+        writes (the files write ids differently, and it worked), rows naming no lead at all."""
+        lines = [f"{self.files.get(table, table)}: lead found by the number its id writes for {_rows(count)} "
+                 f"('00123' or '123.0' as '123'): the files write lead ids differently"
+                 for table, count in self.ids_found_by_number.items() if count]
+        if self.unknown_lead_activities:
+            sample = ", ".join(self.unknown_lead_ids_sample[:5])
+            lines.append(f"{self.files.get('activities', 'activities')}: no lead of "
+                         f"{self.files.get('leads', 'the leads file')} for {_rows(self.unknown_lead_activities)} "
+                         f"(e.g. {sample}): not used; if the leads file holds every lead, check how the two files "
+                         "write lead ids")
+        return lines
+
+    def type_notes(self) -> list[str]:
+        """The activity types no rule reads as a contract type, most frequent first (kept, counted as other)."""
+        if not self.unknown_activity_types:
+            return []
+        common = sorted(self.unknown_activity_types.items(), key=lambda item: (-item[1], item[0]))
+        shown = ", ".join(f"{name} ({count:,})" for name, count in common[:10])
+        return [f"Unknown activity types (kept, counted as '{OTHER_ACTIVITY}'): {shown}"]
+
+    def unread_activity_notes(self) -> list[str]:
+        """Activity rows not used for a reason other than their lead id (an unreadable time, no type): how
+        many per column, with the first such row. (Rows naming no lead are :meth:`id_notes`.)"""
+        name = self.files.get("activities")
+        id_headers = {LEAD_ID} | {h for h, c in self.columns_read_as.get("activities", {}).items() if c == LEAD_ID}
+        unread = [issue for issue in self.rejected if issue.file == name and issue.field not in id_headers
+                  and not issue.reason.startswith(EXACT_DUPLICATE)]  # a duplicate's first row is used
+        if not unread:
+            return []
+        counts = ", ".join(f"{column}: {count:,}" for column, count in Counter(i.field for i in unread).most_common())
+        return [f"{name}: {_rows(len(unread))} not used ({counts}), their leads are scored without them; "
+                f"the first: {min(unread, key=lambda issue: issue.row).describe()}"]
+
+    def scoring_notes(self) -> list[str]:
+        """What a batch run tells its user beside the score file: how the lead ids met, activity rows not
+        read, unknown types."""
+        return self.id_notes() + self.unread_activity_notes() + self.type_notes()
 
     def to_text(self, max_issues: int = 5, max_missing: int = 8) -> str:
         """A short human-readable summary: rows per table, what was rejected and why, what was ignored."""
@@ -112,14 +159,12 @@ class DataReport:
             lines.append("Columns read as the contract's: " + "; ".join(
                 f"{table} " + ", ".join(f"{header!r} as {column}" for header, column in names.items())
                 for table, names in read_as.items()))
+        lines.extend(self.id_notes())
         lines.append(f"Rejected rows: {len(self.rejected):,}")
         lines.extend(_issue_lines(self.rejected, max_issues))
         if self.warnings:
             lines.append(f"Rows kept with a value set to missing: {len(self.warnings):,}")
             lines.extend(_issue_lines(self.warnings, max_issues))
-        if self.unknown_lead_activities:
-            sample = ", ".join(self.unknown_lead_ids_sample[:5])
-            lines.append(f"Activities for unknown leads (skipped): {self.unknown_lead_activities:,} (e.g. {sample})")
         if self.duplicate_activity_rows:
             lines.append(f"Duplicate activity rows (dropped): {self.duplicate_activity_rows:,}")
         if self.conversions_before_creation:
@@ -127,10 +172,7 @@ class DataReport:
             lines.append(f"Conversions dated before their lead was created: {self.conversions_before_creation:,} "
                          f"(e.g. {sample}): such a lead is never open, so it is never a training example and is "
                          "not scored; if many are, check that both exports use the same time zone")
-        if self.unknown_activity_types:
-            common = sorted(self.unknown_activity_types.items(), key=lambda item: (-item[1], item[0]))
-            shown = ", ".join(f"{name} ({count:,})" for name, count in common[:10])
-            lines.append(f"Unknown activity types (kept, counted as '{OTHER_ACTIVITY}'): {shown}")
+        lines.extend(self.type_notes())
         ignored = {table: cols for table, cols in self.ignored_columns.items() if cols}
         if ignored:
             shown = "; ".join(f"{table}: {', '.join(cols)}" for table, cols in ignored.items())
@@ -150,6 +192,10 @@ class DataReport:
             lines.append("Highest missing rates: " + ", ".join(f"{name} {rate:.0%}" for rate, name in top))
         return "\n".join(lines)
 
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
 
 
 def _shorten(value: str, limit: int = 40) -> str:

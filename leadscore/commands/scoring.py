@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from leadscore.commands.common import (
     MAPPING_HELP,
@@ -85,6 +86,8 @@ def score(
         else:
             fail("give --leads (and --activities) or --table", 2)
     say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")
+    for note in summary.notes:
+        say(f"note: {escape(note)}")
     result = dataclasses.asdict(summary)
     if write_back:
         import pandas as pd

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from frames import assert_bitwise_equal
 
+from features.loading import load_event_data
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 from scoring.settings import ENVIRONMENT
@@ -53,7 +54,8 @@ def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
                           {**leads.iloc[7].to_dict(), "lead_id": f"  {twin} "}]),  # lead 8's id, padded
             leads.iloc[400:800],
             pd.DataFrame([revived, {**revived, "lead_source": "Messe"}]),  # kept, then its duplicate
-            leads.iloc[800:]]
+            leads.iloc[800:],
+            pd.DataFrame([{**leads.iloc[9].to_dict(), "lead_id": "4711"}])]  # a numbered lead, last
     leads = pd.concat(rows, ignore_index=True)
 
     activities = pd.read_csv(world_files["activities"], dtype=str)
@@ -64,7 +66,10 @@ def inputs(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     mine = activities[activities["lead_id"].isin(ids) & ~activities["lead_id"].isin(no_activity_ids)]
     unknown = activities[~activities["lead_id"].isin(ids)].head(300)
     padded = mine.iloc[::53].head(40).assign(lead_id=lambda f: " " + f["lead_id"])  # found only once cleaned
-    activities = pd.concat([mine, unknown, mine.iloc[::97].head(50), padded], ignore_index=True)
+    # the numbered lead's activities as another export writes its id: zero-padded, or as a decimal
+    numbered = mine.iloc[3:9].assign(lead_id=["04711", "4711.0", "4711", "004711", "4711.00", "4711"])
+    untyped = mine.iloc[11:14].assign(activity_type=None)  # rows the loader cannot use: no type
+    activities = pd.concat([mine, unknown, mine.iloc[::97].head(50), padded, numbered, untyped], ignore_index=True)
     activities = activities.sample(frac=1.0, random_state=5).reset_index(drop=True)  # not sorted by lead
 
     folder = tmp_path_factory.mktemp("stream")
@@ -91,7 +96,8 @@ def test_chunks_give_the_whole_files_rows_bit_for_bit(scored, inputs: Inputs) ->
     whole_summary, whole, summary, chunked, _ = scored
     assert streamable(inputs.leads, inputs.activities, CHUNK) and not streamable(inputs.leads, inputs.activities,
                                                                                 WHOLE)
-    assert summary == type(summary)(whole_summary.rows, whole_summary.scored, whole_summary.errors, summary.out)
+    assert summary == type(summary)(whole_summary.rows, whole_summary.scored, whole_summary.errors, summary.out,
+                                    notes=whole_summary.notes)
     assert chunked["row"].tolist() == list(range(1, len(inputs.frame) + 1))  # one row per input row, in order
     assert_bitwise_equal(whole, chunked)
 
@@ -114,6 +120,23 @@ def test_every_kind_of_messy_row_is_decided_across_chunks_as_in_the_whole_file(s
     silent = chunked[chunked["lead_id"].isin(inputs.no_activity_ids) & chunked["error"].isna()]
     assert len(silent) >= 15 and silent["score"].notna().all()  # scored on their fit alone
     assert not set(chunked["lead_id"].dropna()) & inputs.unknown_ids
+
+
+def test_ids_written_as_other_exports_write_them_find_their_lead_and_the_run_says_so(scored,
+                                                                                     inputs: Inputs) -> None:
+    """``04711`` and ``4711.0`` are lead ``4711`` in both paths (the chunks route them by that number), and
+    the summary tells the user how the ids met, and that 300 activities named no lead of the file."""
+    whole_summary, whole, summary, _, _ = scored
+    assert summary.notes == whole_summary.notes
+    by_number, unknown = summary.notes[:2]
+    assert by_number == (f"{inputs.activities}: lead found by the number its id writes for 4 rows ('00123' or "
+                         "'123.0' as '123'): the files write lead ids differently")
+    assert unknown.startswith(f"{inputs.activities}: no lead of {inputs.leads} for 300 rows (e.g. ")
+    assert summary.notes[2].startswith(f"{inputs.activities}: 3 rows not used (activity_type: 3), their leads are "
+                                       f"scored without them; the first: {inputs.activities} row ")
+    assert whole.loc[whole["lead_id"] == "4711", "score"].notna().all()
+    data, _ = load_event_data(inputs.leads, inputs.activities)
+    assert (data.activities["lead_id"] == "4711").sum() == 6  # all six, under the lead's own id
 
 
 def test_csv_output_is_written_chunk_by_chunk_with_the_same_rows(scored, bundle: ScoringBundle,

@@ -219,6 +219,10 @@ def test_batch_scoring_records_one_row_per_scored_lead_with_source_batch(
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert (summary["scored"], summary["errors"], summary["logged"]) == (150, 1, 150)
+    # the activities of the world's other leads are named, not silently dropped
+    unknown = f"{world_files['activities']}: no lead of {leads_file} for "
+    assert any(note.startswith(unknown) for note in summary["notes"])
+    assert "note: " in result.output
 
     scores = pd.read_csv(out, dtype={"lead_id": str})
     rows = place.rows("where source = 'batch'")

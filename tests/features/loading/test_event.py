@@ -432,6 +432,40 @@ def test_rows_dated_in_the_future_are_typos_rejected_by_name_when_training_says_
     assert len(as_scored.leads) == 3 and len(as_scored.activities) == 2
 
 
+def test_an_id_written_as_another_export_writes_it_finds_its_lead_by_its_number(make_file):
+    """A spreadsheet drops an id's leading zeros, pandas writes ``123.0``: an id not found as written is looked
+    for by the whole number it writes, where exactly one lead writes it (``01`` and ``1`` both leads: neither)."""
+    leads = make_file("leads.csv", "lead_id,created_at\n123,2024-03-01\n01,2024-03-01\n1,2024-03-01\n"
+                                   "L7,2024-03-01\n")
+    activities = make_file("activities.csv", "lead_id,occurred_at,activity_type\n00123,2024-03-05,page_view\n"
+                                             "123.0,2024-03-06,page_view\n123,2024-03-07,page_view\n"
+                                             "001,2024-03-05,page_view\nL7.0,2024-03-05,page_view\n")
+    conversions = make_file("conversions.csv", "lead_id,converted_at\n123.00,2024-04-01\n")
+
+    data, report = load_event_data(leads, activities, conversions)
+
+    assert data.activities["lead_id"].tolist() == ["123", "123", "123"]
+    assert data.activity_rows.tolist() == [0, 0, 0]
+    assert data.conversions["lead_id"].tolist() == ["123"]
+    assert report.ids_found_by_number == {"activities": 2, "conversions": 1}
+    assert report.unknown_lead_activities == 2  # 001 (two leads write 1) and L7.0 (no number)
+    assert f"{activities}: lead found by the number its id writes for 2 rows" in report.to_text()
+
+
+def test_training_stops_when_almost_no_activity_names_a_lead_of_the_leads_file(make_file):
+    """Activities keyed by another system's ids would silently train a model that never saw what leads did."""
+    leads = make_file("leads.csv", "lead_id,created_at\nA1,2024-03-01\nA2,2024-03-01\n")
+    rows = "".join(f"B{i},2024-03-05,page_view\n" for i in range(150))
+    activities = make_file("activities.csv", "lead_id,occurred_at,activity_type\n" + rows)
+    conversions = make_file("conversions.csv", "lead_id,converted_at\nA1,2024-04-01\n")
+
+    with pytest.raises(DataContractError, match=r"150 of 150 activity rows name no lead of .*leads\.csv \(e\.g\. "
+                                                r"B0, B1, B2\): do the two files write lead ids the same way\?"):
+        load_event_data(leads, activities, conversions, for_training=True)
+    data, _ = load_event_data(leads, activities, conversions)  # scoring a few leads of a bigger history: fine
+    assert data.activities.empty
+
+
 def test_training_without_conversions_file_is_fatal(leads_csv, activities_csv):
     with pytest.raises(DataContractError, match=r"no conversions at all: cannot learn what converts .*converted_at"):
         load_event_data(leads_csv, activities_csv, for_training=True)

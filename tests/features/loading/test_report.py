@@ -23,7 +23,7 @@ def test_report_text_summarises_rows_rejections_and_columns(leads_csv, make_file
     assert "leads" in text and "3 rows read, 3 kept, 0 rejected" in text
     assert "2 rows read, 1 kept, 1 rejected" in text
     assert "row 2, lead_id: lead_id not in leads" in text
-    assert "Activities for unknown leads (skipped): 1 (e.g. X9)" in text
+    assert f"{activities}: no lead of {leads_csv} for 1 row (e.g. X9): not used" in text
     assert "fax (1)" in text
     assert "activities: note" in text
     assert "leads.industry 33%" in text

@@ -697,8 +697,8 @@ def _listed_moments(listed: list[object]
         shown = ["(timestamp)"] * len(listed)
         return micro, np.zeros(len(listed), dtype=bool), shown, shown
     shown = [text(v) for v in listed]
-    trimmed = [None if t is None or _YEAR_ONLY.fullmatch(t) else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t
-               else t for t in shown]
+    trimmed = [None if t is None or (len(t) <= 4 and t.isascii() and t.isdigit())  # no moment: _YEAR_ONLY
+               else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t else t for t in shown]
     if not trimmed:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), [], []
     # a request's few moments: pandas' parser has a fixed cost (~0.2 ms a call) greater than reading them here

@@ -12,15 +12,18 @@ The rules
   lower-casing is a marker of :data:`~features.contract.MISSING_MARKERS` (``""``, ``"Select"``, ``"n/a"``,
   ``"k.A."`` …). ``0`` and ``False`` are present values.
 * **Text** (:func:`text`): the cell's text, stripped; a missing value gives ``None``. Numbers are read as
-  the text a CSV would hold (``12`` for 12.0, ``1.5``), booleans as ``true``/``false``, moments as ISO text;
-  bytes, lists and other objects carry no text.
+  the text a CSV would hold (``12`` for 12.0, ``1.5``; a typed decimal too), booleans as ``true``/``false``,
+  moments and dates as ISO text; bytes, lists and other objects carry no text.
+* **Lead ids** (:func:`id_numbers`): the text of the id; one no lead has as written is looked for by the
+  whole number it writes (``00123`` and ``123.0`` as ``123``), as exports of one CRM write ids differently.
 * **Folding** (:func:`fold_text`, :func:`snake`): for matching, text becomes plain ASCII words: lower case,
   umlauts written out (``ä`` → ``ae``, ``ß`` → ``ss``), other accents dropped, punctuation a space.
   :func:`snake` joins the words with ``_``: ``"Page  View"``, ``"page-view"``, ``"Page View!"`` → ``page_view``.
 * **Activity type** (:func:`activity_type`): the snake form of the value, read as the contract type it
   names when it is what tools and German CRMs call one (``Email Opened``, ``Filled Out Form``, ``Demo
   angefragt``: :mod:`features.activity_names`). A contract type (:data:`~features.contract.ACTIVITY_TYPES`)
-  is counted as itself; anything else is kept under its snake form, reported, and counted as ``other``.
+  is counted as itself; a name unknown as written is read again with its camelCase words apart
+  (``DemoRequest``); anything else is kept under its snake form, reported, and counted as ``other``.
 * **Amounts** (:func:`amount`; ``employee_count``, ``annual_revenue``): German and English grouping, because
   CRM report exports format numbers in the user's locale: spaces, no-break spaces and apostrophes inside
   the number are ignored, as is a leading or trailing currency (``€``, ``EUR``, ``$``, ``USD``, ``CHF``, ``£``,
@@ -458,6 +461,9 @@ def flag(value: object) -> float | None:
 # Moments
 
 
+#: The text :func:`moments` shows for a typed moment (a Parquet timestamp, a ``datetime``): it was not written.
+TYPED_MOMENT = "(timestamp)"
+
 NOT_A_MOMENT = np.iinfo(np.int64).min
 """What :func:`moments` gives for a missing or unparseable moment (NaT's integer)."""
 
@@ -486,7 +492,7 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
         parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
         micro = parsed.dt.tz_convert("UTC").dt.as_unit("us").array.asi8
         # the text for messages: one category, not a string per row (a typed moment is never unparseable)
-        shown = pd.Series(pd.Categorical.from_codes(np.where(parsed.isna(), -1, 0), ["(timestamp)"]),
+        shown = pd.Series(pd.Categorical.from_codes(np.where(parsed.isna(), -1, 0), [TYPED_MOMENT]),
                           index=series.index)
         return micro, np.zeros(len(series), dtype=bool), shown
     if series.dtype == object and len(series) and all(isinstance(v, datetime | date) for v in series.array):
@@ -694,7 +700,7 @@ def _listed_moments(listed: list[object]
     the texts :func:`_other_forms` left for a file's forms (:func:`_exported`)."""
     if listed and all(isinstance(v, datetime) for v in listed):
         micro = np.array([_datetime_us(v) for v in listed], dtype=np.int64)  # type: ignore[arg-type]
-        shown = ["(timestamp)"] * len(listed)
+        shown = [TYPED_MOMENT] * len(listed)
         return micro, np.zeros(len(listed), dtype=bool), shown, shown
     shown = [text(v) for v in listed]
     trimmed = [None if t is None or (len(t) <= 4 and t.isascii() and t.isdigit())  # no moment: _YEAR_ONLY

@@ -50,8 +50,8 @@ class BatchSummary:
     errors: int
     out: Path
     logged: int | None = None  #: rows recorded in the score log (None: not recorded)
-    #: what the user should read beside the file: lead ids that met only by number or not at all, unknown
-    #: activity types (:meth:`features.loading.DataReport.scoring_notes`)
+    #: what the user should read beside the file: lead ids that met only by number or not at all, activity rows
+    #: not read, unknown activity types (:meth:`features.loading.DataReport.scoring_notes`)
     notes: tuple[str, ...] = ()
 
 

@@ -166,10 +166,19 @@ def _after(moments: pd.Series, not_after: datetime | None) -> np.ndarray:
     return (moments > pd.Timestamp(not_after)).to_numpy(dtype=bool, na_value=False)
 
 
-def _in_the_future(shown: pd.Series, not_after: datetime | None, outcome: str = "row not used") -> Reason:
-    """Why a moment after ``not_after`` is not used: the future, so a typo."""
+def _in_the_future(shown: pd.Series, moments: pd.Series, not_after: datetime | None, outcome: str = "row not used",
+                   ) -> Reason:
+    """Why a moment after ``not_after`` is not used: the future, so a typo. The value as written, or a typed
+    moment's ISO form."""
     day = f"{pd.Timestamp(not_after):%Y-%m-%d}" if not_after is not None else ""
-    return each(shown, lambda value: f"{value!r} lies after {day}, in the future: a typo? {outcome}")
+
+    def reason(positions: np.ndarray) -> list[str]:
+        written = shown.iloc[positions].astype(object).tolist()
+        at = moments.iloc[positions].tolist()
+        return [f"{(m.isoformat() if w == values.TYPED_MOMENT else w)!r} lies after {day}, in the future: a typo? "
+                f"{outcome}" for w, m in zip(written, at, strict=True)]
+
+    return reason
 
 
 def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
@@ -202,7 +211,8 @@ def _load_leads(
     created_field = field_name(sources, CREATED_AT)
     rows.reject(created_text.isna(), created_field, values.MISSING_REQUIRED)
     rows.reject(bad_created, created_field, each(created_text, values.unparseable_moment), created_text)
-    rows.reject(_after(created, not_after), created_field, _in_the_future(created_text, not_after), created_text)
+    rows.reject(_after(created, not_after), created_field, _in_the_future(created_text, created, not_after),
+                created_text)
     reject_duplicates(rows, ids, field_name(sources, LEAD_ID), "lead_id")
 
     columns: dict[str, pd.Series] = {LEAD_ID: ids, CREATED_AT: created}
@@ -276,7 +286,7 @@ def _derived_conversions(
     rows.warn(bad, date_field, each(shown, lambda value: f"unparseable timestamp {value!r}: conversion not used"),
               shown)
     late = _after(converted, not_after)
-    rows.warn(late, date_field, _in_the_future(shown, not_after, "conversion not used"), shown)
+    rows.warn(late, date_field, _in_the_future(shown, converted, not_after, "conversion not used"), shown)
     converted = converted.mask(late)
     if CONVERSION_FLAG in frame.columns:
         flags = pd.Series(values.map_distinct(frame[CONVERSION_FLAG], values.flag), index=frame.index)
@@ -342,7 +352,7 @@ def _open_timed_table(
     time_field = field_name(sources, time_column)
     rows.reject(shown.isna(), time_field, values.MISSING_REQUIRED)
     rows.reject(bad, time_field, each(shown, values.unparseable_moment), shown)
-    rows.reject(_after(times, not_after), time_field, _in_the_future(shown, not_after), shown)
+    rows.reject(_after(times, not_after), time_field, _in_the_future(shown, times, not_after), shown)
     return _TimedTable(raw.name, frame, sources, rows, ids, lead_codes, id_field, times, time_field, shown, raw.notes,
                        by_number)
 

@@ -130,8 +130,9 @@ class DataReport:
         many per column, with the first such row. (Rows naming no lead are :meth:`id_notes`.)"""
         name = self.files.get("activities")
         id_headers = {LEAD_ID} | {h for h, c in self.columns_read_as.get("activities", {}).items() if c == LEAD_ID}
-        unread = [issue for issue in self.rejected if issue.file == name and issue.field not in id_headers
-                  and not issue.reason.startswith(EXACT_DUPLICATE)]  # a duplicate's first row is used
+        unread = list({issue.row: issue for issue in self.rejected  # once a row (chunks may share a row)
+                       if issue.file == name and issue.field not in id_headers
+                       and not issue.reason.startswith(EXACT_DUPLICATE)}.values())  # a duplicate's first row is used
         if not unread:
             return []
         counts = ", ".join(f"{column}: {count:,}" for column, count in Counter(i.field for i in unread).most_common())

@@ -430,6 +430,12 @@ def test_rows_dated_in_the_future_are_typos_rejected_by_name_when_training_says_
         "'2205-01-01' lies after 2026-12-06, in the future: a typo? conversion not used"]
     as_scored, _ = load_event_data(leads, activities, conversions)
     assert len(as_scored.leads) == 3 and len(as_scored.activities) == 2
+    typed = make_file("typed.csv", "").with_suffix(".parquet")  # a Parquet timestamp: no text to show, its ISO form
+    pd.DataFrame({"lead_id": ["L1", "L2"], "created_at": pd.to_datetime(["2024-03-01", "2205-03-02"], utc=True)}
+                 ).to_parquet(typed)
+    _, report = load_event_data(typed, not_after=now)
+    assert [issue.reason for issue in report.rejected] == [
+        "'2205-03-02T00:00:00+00:00' lies after 2026-12-06, in the future: a typo? row not used"]
 
 
 def test_an_id_written_as_another_export_writes_it_finds_its_lead_by_its_number(make_file):

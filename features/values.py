@@ -57,9 +57,10 @@ The rules
   number (5 digits, a fraction for the time of day: ``45352.6042`` is 2024-03-01 14:30; days since
   1899-12-30, the 1900 date system), each read so between 2000 and 2100, where the number of digits names the
   unit, and ``UTC`` or ``GMT`` after a moment without an offset (``2024-03-01 14:30:00 UTC`` as BigQuery
-  exports it); other zone names (``CET``, ``EST``) are not guessed. A number of up to four digits is no
-  moment (ISO 8601's year alone: a footer's count, ``Total,3000``, would be the year 3000). Moments are integer
-  microseconds since the epoch, UTC.
+  exports it) or one of Europe's zone names, English or German (``CET``/``MEZ`` +1, ``CEST``/``MESZ`` +2,
+  ``WET``, ``WEST``, ``EET``, ``EEST``: each one offset); names of zones apart (``CST``, ``IST``) and US zones
+  are not guessed. A number of up to four digits is no moment (ISO 8601's year alone: a footer's count,
+  ``Total,3000``, would be the year 3000). Moments are integer microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations
@@ -483,10 +484,10 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
     Typed timestamps (Parquet) need no parsing (a naive one means UTC); text goes through pandas' ISO 8601
     parser, with digits beyond microseconds dropped (nanoseconds would limit the range to 1677–2262)."""
     if not isinstance(values, pd.Series | pd.api.extensions.ExtensionArray | np.ndarray):
-        micro, bad, listed, texts = _listed_moments(list(values))
+        micro, bad, listed, texts, shift = _listed_moments(list(values))
         if exported and bad.any():
             micro, bad = _exported(texts, micro, bad)
-        return micro, bad, listed
+        return _in_zone(micro, bad, shift), bad, listed
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
@@ -506,43 +507,61 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
     parsed = pd.to_datetime(trimmed, format="ISO8601", utc=True, errors="coerce")
     micro = pd.Series(parsed).dt.as_unit("us").array.asi8 if len(parsed) else np.zeros(0, dtype=np.int64)
     bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
-    texts, micro, bad = _other_forms(shown, micro, bad)
-    return *(_exported(texts, micro, bad) if exported and bad.any() else (micro, bad)), shown
+    texts, micro, bad, shift = _other_forms(shown, micro, bad)
+    if exported and bad.any():
+        micro, bad = _exported(texts, micro, bad)
+    return _in_zone(micro, bad, shift), bad, shown
 
 
-#: ``UTC`` or ``GMT`` written after a moment (``2024-03-01 14:30:00 UTC`` as BigQuery exports write it) that has
-#: no offset of its own.
-_UTC_NAMED = re.compile(r"(?<![+-]\d\d:\d\d)(?<![+-]\d{4})(?<![Zz])(?:(?<=\d)|(?<=[AaPp][Mm]))\s*(?:UTC|GMT)$",
-                        re.IGNORECASE)
+#: Zone names written after a moment that has no offset of its own, each standing for one offset (hours): UTC
+#: and GMT (``2024-03-01 14:30:00 UTC`` as BigQuery exports write it) and Europe's standard and summer times,
+#: in English and German (``CET``/``MEZ``, ``CEST``/``MESZ``, ``WET``, ``WEST``, ``EET``, ``EEST``). Names that
+#: stand for zones apart (``CST``, ``IST``) are not read.
+_ZONE_HOURS = {"utc": 0, "gmt": 0, "wet": 0, "west": 1, "cet": 1, "mez": 1, "cest": 2, "mesz": 2, "eet": 2,
+               "eest": 3}
+_ZONE_NAMED = re.compile(r"(?<![+-]\d\d:\d\d)(?<![+-]\d{4})(?<![Zz])(?:(?<=\d)|(?<=[AaPp][Mm]))\s*("
+                         + "|".join(sorted(_ZONE_HOURS, key=len, reverse=True)) + r")$", re.IGNORECASE)
 
 
-def _utc_named(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
-               ) -> tuple[pd.Series | list[str | None], np.ndarray, np.ndarray]:
-    """The texts with ``UTC``/``GMT`` after a moment left off (no offset means UTC), and ``micro`` and
-    ``bad`` with those that ISO 8601 then reads; every other text as it was."""
+def _zone_named(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
+                ) -> tuple[pd.Series | list[str | None], np.ndarray, np.ndarray, np.ndarray | None]:
+    """The texts with a zone name after a moment left off, ``micro`` and ``bad`` with those that ISO 8601 then
+    reads (as UTC), and each row's offset of its name in microseconds (None: no name), which :func:`_in_zone`
+    takes off once every form has been read; every other text as it was."""
     if not bad.any():
-        return shown, micro, bad
+        return shown, micro, bad, None
     where = np.flatnonzero(bad)
     unread = pd.Series(shown, dtype=object).iloc[where]
-    stripped = unread.str.replace(_UTC_NAMED, "", regex=True)
-    named = np.flatnonzero((stripped != unread).to_numpy(dtype=bool, na_value=False))
+    found = unread.str.extract(_ZONE_NAMED, expand=False)
+    named = np.flatnonzero(found.notna().to_numpy())
     if not named.size:
-        return shown, micro, bad
+        return shown, micro, bad, None
+    stripped = unread.iloc[named].str.replace(_ZONE_NAMED, "", regex=True).reset_index(drop=True)
     texts = pd.Series(shown, dtype=object).copy()
-    texts.iloc[where[named]] = stripped.iloc[named].to_numpy()
-    return texts, *_read_in_forms(stripped.reset_index(drop=True), where, named, ("ISO8601",), micro, bad)
+    texts.iloc[where[named]] = stripped.to_numpy()
+    shift = np.zeros(len(micro), dtype=np.int64)
+    shift[where[named]] = found.iloc[named].str.lower().map(_ZONE_HOURS).to_numpy(dtype=np.int64) * 3_600_000_000
+    micro, bad = _read_in_forms(stripped, where[named], np.arange(named.size), ("ISO8601",), micro, bad)
+    return texts, micro, bad, shift
+
+
+def _in_zone(micro: np.ndarray, bad: np.ndarray, shift: np.ndarray | None) -> np.ndarray:
+    """``micro`` with each read moment's zone offset (:func:`_zone_named`) taken off: UTC."""
+    if shift is None:
+        return micro
+    return np.where(~bad & (micro != NOT_A_MOMENT), micro - shift, micro)
 
 
 def _other_forms(shown: pd.Series | list[str | None], micro: np.ndarray, bad: np.ndarray
-                 ) -> tuple[pd.Series | list[str | None], np.ndarray, np.ndarray]:
-    """The texts with ``UTC``/``GMT`` names left off, and ``micro`` and ``bad`` with the values ISO 8601 left
-    unread that both doors read otherwise: named UTC, dotted day-first dates, Unix time and spreadsheet day
-    numbers (an ISO file pays nothing)."""
+                 ) -> tuple[pd.Series | list[str | None], np.ndarray, np.ndarray, np.ndarray | None]:
+    """The texts with zone names left off, ``micro`` and ``bad`` with the values ISO 8601 left unread that
+    both doors read otherwise: a named zone, dotted day-first dates, Unix time and spreadsheet day numbers (an
+    ISO file pays nothing), and the named zones' offsets (:func:`_zone_named`, for :func:`_in_zone`)."""
     if not bad.any():
-        return shown, micro, bad
-    texts, micro, bad = _utc_named(shown, micro, bad)
+        return shown, micro, bad, None
+    texts, micro, bad, shift = _zone_named(shown, micro, bad)
     micro, bad = _day_first(texts, micro, bad)
-    return texts, *(_counted(texts, micro, bad) if bad.any() else (micro, bad))
+    return texts, *(_counted(texts, micro, bad) if bad.any() else (micro, bad)), shift
 
 
 _DAY_FIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
@@ -694,19 +713,20 @@ def _slashed(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.n
 
 
 def _listed_moments(listed: list[object]
-                    ) -> tuple[np.ndarray, np.ndarray, list[str | None], pd.Series | list[str | None]]:
+                    ) -> tuple[np.ndarray, np.ndarray, list[str | None], pd.Series | list[str | None],
+                               np.ndarray | None]:
     """:func:`moments` of a request's values: the same rules, read without a pandas step per rule (a request's
     moments are parsed on every call of the API, where each such step costs more than the parsing); and, last,
-    the texts :func:`_other_forms` left for a file's forms (:func:`_exported`)."""
+    the texts :func:`_other_forms` left for a file's forms (:func:`_exported`) with their zones' offsets."""
     if listed and all(isinstance(v, datetime) for v in listed):
         micro = np.array([_datetime_us(v) for v in listed], dtype=np.int64)  # type: ignore[arg-type]
         shown = [TYPED_MOMENT] * len(listed)
-        return micro, np.zeros(len(listed), dtype=bool), shown, shown
+        return micro, np.zeros(len(listed), dtype=bool), shown, shown, None
     shown = [text(v) for v in listed]
     trimmed = [None if t is None or (len(t) <= 4 and t.isascii() and t.isdigit())  # no moment: _YEAR_ONLY
                else _BEYOND_MICROSECONDS.sub(r"\1", t) if "." in t else t for t in shown]
     if not trimmed:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), [], []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), [], [], None
     # a request's few moments: pandas' parser has a fixed cost (~0.2 ms a call) greater than reading them here
     read = [NOT_A_MOMENT if t is None else _plain_iso_us(t) for t in trimmed] if len(trimmed) <= FEW_VALUES else [None]
     if None in read:  # many moments, or a form the plain reading leaves to pandas' ISO 8601 parser
@@ -714,8 +734,8 @@ def _listed_moments(listed: list[object]
     else:
         micro = np.array(read, dtype=np.int64)
     bad = np.array([t is not None for t in shown]) & (micro == NOT_A_MOMENT)
-    texts, micro, bad = _other_forms(shown, micro, bad)
-    return micro, bad, shown, texts
+    texts, micro, bad, shift = _other_forms(shown, micro, bad)
+    return micro, bad, shown, texts, shift
 
 
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"

@@ -174,12 +174,19 @@ def test_a_files_dates_may_name_their_month_in_english_or_german(raw: str, read:
     ("2024-03-01 14:30:00 UTC", "2024-03-01T14:30"), ("2024-03-01 14:30:00UTC", "2024-03-01T14:30"),
     ("2024-03-01T14:30:00.5 utc", "2024-03-01T14:30:00.5"), ("01.03.2024 14:30 GMT", "2024-03-01T14:30"),
     ("2024-03-01 GMT", "2024-03-01"),
-    # an offset of its own beside the name, or a name that is not UTC: not guessed
+    # Europe's zones, in English and German: each name is one offset
+    ("2024-03-01 14:30:00 CET", "2024-03-01T13:30"), ("2024-07-01 14:30 CEST", "2024-07-01T12:30"),
+    ("01.03.2024 14:30 MEZ", "2024-03-01T13:30"), ("01.07.2024 14:30:00 mesz", "2024-07-01T12:30"),
+    ("2024-03-01 14:30 WET", "2024-03-01T14:30"), ("2024-07-01 14:30 EEST", "2024-07-01T11:30"),
+    # an offset of its own beside the name, or a name that stands for zones apart: not guessed
     ("2024-03-01T14:30:00+01:00 UTC", None), ("2024-03-01 14:30:00 +0100 GMT", None), ("2024-03-01T14:30Z UTC", None),
-    ("2024-03-01 14:30:00 CET", None), ("2024-03-01 14:30:00 EST", None), ("UTC", None), ("March UTC", None),
+    ("2024-03-01T14:30:00+01:00 CET", None), ("2024-03-01 14:30:00 EST", None), ("2024-03-01 14:30:00 CST", None),
+    ("2024-03-01 14:30:00 IST", None), ("UTC", None), ("March UTC", None), ("CET", None),
 ])
-def test_utc_or_gmt_after_a_moment_is_read_as_utc_by_both_doors(raw: str, read: str | None) -> None:
-    """BigQuery writes its timestamps ``2024-03-01 14:30:00 UTC``: the name says what no offset says anyway."""
+def test_a_zone_name_after_a_moment_is_read_by_both_doors_where_it_names_one_offset(raw: str, read: str | None
+                                                                                   ) -> None:
+    """BigQuery writes its timestamps ``2024-03-01 14:30:00 UTC``, German exports ``… 14:30 MEZ``: the name
+    says the offset. ``CST`` (US Central or China) and ``IST`` (India, Ireland, Israel) say none."""
     for exported in (False, True):
         for as_given in (list, lambda v: pd.Series(v, dtype="str")):
             micro, bad, shown = values.moments(as_given([raw, "2024-01-02"]), exported=exported)

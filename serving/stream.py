@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from engines.partition import ROW, lead_keys, raw_table, score_schema, to_arrow
 from features.contract import ACTIVITY_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
 from features.loading import DataReport
-from features.loading.event import UNKNOWN_ID_SAMPLE
+from features.loading.lead_ids import UNKNOWN_ID_SAMPLE
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 
@@ -291,7 +291,7 @@ def _read_routed(path: Path) -> pa.Table:
 def _codes(raw: pa.Array | pa.ChunkedArray, known: pa.Array) -> np.ndarray:
     """Each activity's lead among ``known`` (-1: none). Ids are looked up as written first, and only those
     not found are read as the loader reads them (stripped, missing markers) and looked up again, as
-    :func:`features.loading.event._lead_ids` does."""
+    :func:`features.loading.lead_ids.lead_ids` does."""
     if pa.types.is_dictionary(raw.type):
         raw = raw.cast(raw.type.value_type)
     encoded = pc.dictionary_encode(raw.cast(known.type))

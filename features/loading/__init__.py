@@ -7,8 +7,9 @@ vendor's, see :mod:`features.mappings`) and **flat mode** (:func:`load_flat_tabl
 its file, row number and the column at fault. Values are read by the rules of :mod:`features.values`, the
 same rules an API request's lead is read by.
 
-    files.py   reading and writing tables          report.py  RowIssue, DataReport, DataContractError
-    ledger.py  the row ledger of one file          event.py   event mode        flat.py  flat mode
+    files.py   reading and writing tables          report.py    RowIssue, DataReport, DataContractError
+    ledger.py  the row ledger of one file          lead_ids.py  which lead a row belongs to
+    event.py   event mode                          flat.py      flat mode
 """
 
 from features.loading.event import EventData, conversion_moments, load_event_data

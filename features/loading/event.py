@@ -40,8 +40,8 @@ from features.contract import (
     OCCURRED_AT,
     REQUIRED_LEAD_COLUMNS,
 )
-from features.ids import lead_rows
 from features.loading.files import RawTable, read_raw
+from features.loading.lead_ids import EMAIL_HEADERS, UNKNOWN_ID_SAMPLE, ids_by_email, lead_ids, unknown_lead
 from features.loading.ledger import (
     Reason,
     RowLedger,
@@ -56,8 +56,6 @@ from features.loading.report import EXACT_DUPLICATE, WHOLE_ROW, DataContractErro
 from features.mappings import CONVERSION_FLAG, apply_mapping, header_key, mapping_spec
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
-#: How many unknown lead ids the report quotes as examples.
-UNKNOWN_ID_SAMPLE = 10
 
 
 @dataclass
@@ -319,7 +317,7 @@ class _TimedTable:
     time_field: str
     time_text: pd.Series
     notes: list[str]  #: how the file was read (:attr:`features.loading.files.RawTable.notes`)
-    by_number: int = 0  #: rows whose lead was found by the number its id writes (:func:`_by_number`)
+    by_number: int = 0  #: rows whose lead was found by the number its id writes (:mod:`~features.loading.lead_ids`)
 
 
 def _open_timed_table(
@@ -330,21 +328,21 @@ def _open_timed_table(
     table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
     kept leads' ids; each row's position among them is looked up here (rejection is the caller's). Without
     a ``lead_id`` column, rows keyed by e-mail address are given the id of the lead with that address
-    (``lead_emails``, aligned with ``known_ids``; :func:`_ids_by_email`)."""
+    (``lead_emails``, aligned with ``known_ids``; :func:`~features.loading.lead_ids.ids_by_email`)."""
     # activity types are read as categories only where no vendor mapping merges or translates them
     unmapped = (mapping_spec(mapping) or {}).get(table) is None
     raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
     if LEAD_ID not in frame.columns and lead_emails is not None:
-        address = next((c for c in frame.columns if header_key(str(c)) in _EMAIL_HEADERS), None)
+        address = next((c for c in frame.columns if header_key(str(c)) in EMAIL_HEADERS), None)
         if address is not None:
-            frame = frame.assign(**{LEAD_ID: _ids_by_email(frame[address], known_ids, lead_emails)})
+            frame = frame.assign(**{LEAD_ID: ids_by_email(frame[address], known_ids, lead_emails)})
             sources = {**sources, LEAD_ID: (address,)}
     require_columns(frame, raw.name, table, columns, mapping)
     rows = RowLedger(raw.name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)
     rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")
-    ids, lead_codes, by_number = _lead_ids(frame[LEAD_ID], known_ids)
+    ids, lead_codes, by_number = lead_ids(frame[LEAD_ID], known_ids)
     rows.ids = ids
     id_field = field_name(sources, LEAD_ID)
     rows.reject(ids.isna(), id_field, values.MISSING_REQUIRED)
@@ -357,34 +355,12 @@ def _open_timed_table(
                        by_number)
 
 
-#: Headers of an e-mail address column (folded, without underscores): marketing tools key activities by it.
-_EMAIL_HEADERS = frozenset({"email", "emailaddress", "emailadresse", "mail"})
-#: What an activity keyed by e-mail gets as its lead id when no lead, or several, have that address: a
-#: placeholder, so the report never holds the address (the e-mail is never logged).
-NO_LEAD_WITH_EMAIL = "(no lead with this e-mail address)"
-SEVERAL_LEADS_WITH_EMAIL = "(several leads with this e-mail address)"
-
-
-def _ids_by_email(addresses: pd.Series, known_ids: pd.Series, lead_emails: pd.Series) -> pd.Series:
-    """Each activity's lead id by its e-mail address (compared without case or spaces), as an export of a
-    marketing tool keys them; a placeholder where no lead or several leads have the address, missing where
-    the activity has none."""
-    lead_keys = values.text_column(lead_emails).str.lower().reset_index(drop=True)
-    counts = lead_keys.value_counts()
-    unique = lead_keys.notna() & lead_keys.map(counts).eq(1)
-    by_address = pd.Series(known_ids.to_numpy()[unique.to_numpy()], index=lead_keys[unique].to_numpy())
-    keys = values.text_column(addresses).str.lower()
-    ids = keys.map(by_address)
-    several = keys.isin(counts.index[counts > 1])
-    return ids.mask(ids.isna() & keys.notna(), np.where(several, SEVERAL_LEADS_WITH_EMAIL, NO_LEAD_WITH_EMAIL))
-
-
 def _load_activities(
     path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
     report: DataReport, lead_emails: pd.Series | None = None, not_after: datetime | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``); an
-    activities export without lead ids is joined by e-mail address (:func:`_ids_by_email`)."""
+    activities export without lead ids is joined by e-mail address (:func:`~features.loading.lead_ids.ids_by_email`)."""
     table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids, lead_emails,
                               not_after)
     report.columns_read_as["activities"] = read_as(table.sources)
@@ -392,7 +368,7 @@ def _load_activities(
     type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
     rows.reject(type_codes < 0, field_name(table.sources, ACTIVITY_TYPE), values.MISSING_REQUIRED)
 
-    unknown = rows.reject(table.lead_codes < 0, table.id_field, _unknown_lead(ids, rejected_ids), ids)
+    unknown = rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), ids)
     kept = np.flatnonzero(rows.keep)
     repeat, first = repeated_rows(table.times.array.asi8[kept], table.lead_codes[kept], type_codes[kept])
     first_row = dict(zip(kept[repeat].tolist(), rows.numbers[kept[first]].tolist(), strict=True))
@@ -468,7 +444,7 @@ def _load_conversions(
                               not_after=not_after)
     report.columns_read_as["conversions"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
-    rows.reject(table.lead_codes < 0, table.id_field, _unknown_lead(ids, rejected_ids), ids)
+    rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), ids)
 
     clean = pd.DataFrame({LEAD_ID: ids, CONVERTED_AT: table.times})
     kept = clean[rows.keep].sort_values(CONVERTED_AT, kind="stable")
@@ -494,46 +470,6 @@ def _load_conversions(
     report.ignored_columns["conversions"] = [c for c in frame.columns if c not in CONVERSION_COLUMNS]
     report.missing_rates["conversions"] = missing_rates(conversions)
     return conversions
-
-
-def _lead_ids(series: pd.Series, known_ids: pd.Series) -> tuple[pd.Series, np.ndarray, int]:
-    """The lead ids as :func:`features.values.text_column` reads them, each one's row among ``known_ids``
-    (-1 when not there or missing), and how many were found by the number they write (:func:`_by_number`).
-    Ids are looked up as they are first and only the rows not found (few: unknown, missing or padded ids)
-    are cleaned and looked up again: cleaning millions of activity ids costs more than the lookup (kept: see
-    benchmarks/DECISIONS.md)."""
-    if not isinstance(series.dtype, pd.StringDtype):
-        ids = values.text_column(series)
-        codes = lead_rows(ids, pd.Index(known_ids)).astype(np.int64)
-        return ids, codes, _by_number(ids, codes, known_ids)
-    codes = lead_rows(series, pd.Index(known_ids)).astype(np.int64)
-    others = np.flatnonzero(codes < 0)
-    if others.size == 0:
-        return series.astype("str"), codes, 0
-    ids = series.astype("str").copy()
-    cleaned = values.text_column(ids.iloc[others])
-    codes[others] = lead_rows(cleaned, pd.Index(known_ids))
-    ids.iloc[others] = cleaned
-    return ids, codes, _by_number(ids, codes, known_ids)
-
-
-def _by_number(ids: pd.Series, codes: np.ndarray, known_ids: pd.Series) -> int:
-    """Find the rows whose id is no lead's as written by the whole number it writes (``00123``, ``123.0`` as
-    ``123``: :func:`features.values.id_numbers`), where exactly one lead writes that number; such a row takes
-    that lead's id and row (``ids`` and ``codes`` are updated). Returns how many rows were found so."""
-    others = np.flatnonzero((codes < 0) & ids.notna().to_numpy())
-    wanted = values.id_numbers(ids.iloc[others]) if others.size else pd.Series(dtype="str")
-    if wanted.isna().all():
-        return 0
-    lead_numbers = values.id_numbers(known_ids.reset_index(drop=True))
-    single = (lead_numbers.notna() & lead_numbers.map(lead_numbers.value_counts()).eq(1)).to_numpy()
-    row_of = pd.Series(np.flatnonzero(single), index=lead_numbers[single].to_numpy())
-    found = row_of.reindex(wanted.to_numpy()).to_numpy(dtype=np.float64)
-    hit = ~np.isnan(found)
-    rows = found[hit].astype(np.int64)
-    codes[others[hit]] = rows
-    ids.iloc[others[hit]] = known_ids.to_numpy()[rows]
-    return int(hit.sum())
 
 
 #: Activity rows from which a file counts as one of other leads when almost none of them names a lead.
@@ -571,14 +507,3 @@ def _no_conversions_message(conversions: str | Path | None, derivable: bool, rep
     detail = ", ".join(f"{count} rejected for {column}" for column, count in reasons.most_common(3))
     read = report.rows_read.get("conversions", 0)
     return f"{base} ({name}: none of its {read} rows is usable{'; ' + detail if detail else ''})"
-
-
-def _unknown_lead(ids: pd.Series, rejected_ids: dict[str, int]) -> Reason:
-    def reason(lead: str) -> str:
-        if lead in (NO_LEAD_WITH_EMAIL, SEVERAL_LEADS_WITH_EMAIL):
-            return lead.strip("()")
-        if lead in rejected_ids:
-            return f"lead_id not in leads (its leads row {rejected_ids[lead]} was rejected)"
-        return "lead_id not in leads"
-
-    return each(ids, reason)

@@ -122,8 +122,8 @@ def load_event_data(
 
     if for_training and conversion_frame.empty:
         raise DataContractError(_no_conversions_message(conversions, derived is not None, report))
-    if for_training and _activities_of_other_leads(report):
-        raise DataContractError(_activities_of_other_leads(report))
+    if for_training and (other_leads := _activities_of_other_leads(report)):
+        raise DataContractError(other_leads)
     _note_conversions_before_creation(lead_frame, conversion_frame, report)
     return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
 
@@ -141,10 +141,9 @@ def _note_conversions_before_creation(leads: pd.DataFrame, conversions: pd.DataF
     """Count the conversions dated before their lead's creation (kept as they are: the lead was never open).
     A CRM shows them when a lead is entered again after its account became a customer, or when the two
     exports are written in different time zones; the user should hear of them, not find them missing."""
-    created = leads.set_index(LEAD_ID)[CREATED_AT].reindex(conversions[LEAD_ID]).reset_index(drop=True)
-    early = (conversions[CONVERTED_AT].reset_index(drop=True) < created).to_numpy()
+    early = (conversion_moments(leads[LEAD_ID], conversions) < leads[CREATED_AT]).to_numpy()
     report.conversions_before_creation = int(early.sum())
-    report.conversions_before_creation_sample = conversions.loc[early, LEAD_ID].head(UNKNOWN_ID_SAMPLE).tolist()
+    report.conversions_before_creation_sample = leads.loc[early, LEAD_ID].head(UNKNOWN_ID_SAMPLE).tolist()
 
 
 def read_as(sources: dict[str, tuple[str, ...]]) -> dict[str, str]:

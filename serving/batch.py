@@ -107,6 +107,8 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     data, report = load_bundle_data(bundle, leads, activities, mapping)
     ready = lead_features(bundle, data, options)
     result = score_event_data(bundle, data, report, options, model_version, progress, ready=ready)
+    if "probability" not in result.columns:  # no lead scored: the chunked and Spark paths fill in by their schema
+        result = _with_score_columns(result, bundle, options)
     summary = dataclasses.replace(_write(result, out, report.rows_read.get("leads", len(data.leads))),
                                   notes=tuple(report.scoring_notes()))
     if score_log is not None and score_log.enabled:
@@ -179,8 +181,7 @@ def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport,
         frames.append(_converted_rows(data, report, ready.converted, source_row))
     leads_file = report.files.get("leads")
     frames.extend(_rejected(report.rejected, leads_file))
-    result = _assemble(frames, model_version, _warnings(report.warnings, leads_file))
-    return result if len(scored) else _with_score_columns(result, bundle, options)
+    return _assemble(frames, model_version, _warnings(report.warnings, leads_file))
 
 
 def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: ScoringOptions = DEFAULT_OPTIONS,
@@ -219,8 +220,9 @@ def _converted_rows(data: EventData, report: DataReport, converted: np.ndarray, 
 
 
 def _with_score_columns(result: pd.DataFrame, bundle: ScoringBundle, options: ScoringOptions) -> pd.DataFrame:
-    """``result`` with a score file's columns, empty, when no lead could be scored: a CRM's import reads the
-    same columns whatever the rows (those of a probe lead, as the chunked and Spark paths write them)."""
+    """``result`` with a score file's columns, empty, when no lead of a whole file could be scored: a CRM's
+    import reads the same columns whatever the rows (those of a probe lead, the schema the chunked and Spark
+    paths write every chunk in)."""
     from engines.partition import score_schema
 
     names = score_schema(bundle, options).names

@@ -1,4 +1,4 @@
-"""The rulebook (features/values.py): one reading of a raw CRM value, in scalar and column form alike."""
+"""The rulebook (features/values/): one reading of a raw CRM value, in scalar and column form alike."""
 
 from __future__ import annotations
 

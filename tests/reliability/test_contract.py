@@ -49,7 +49,7 @@ def test_a_lead_and_an_activity_are_typed_described_and_exemplified(document: di
     assert contract <= set(lead) and {"occurred_at", "activity_type"} <= set(activity)
     for field in [*lead.values(), *activity.values()]:
         assert field["description"] and field["examples"] and "anyOf" in field
-    # an amount may come as a number or as German/English text; the rulebook (features/values.py) reads it
+    # an amount may come as a number or as German/English text; the rulebook (features/values/) reads it
     assert {t.get("type") for t in lead["employee_count"]["anyOf"]} == {"integer", "number", "string", "null"}
     body = document["paths"]["/score"]["post"]["requestBody"]["content"]["application/json"]
     assert body["example"]["leads"][0]["annual_revenue"] == "12.500.000,00 €"

@@ -1,4 +1,4 @@
-"""Specification of the text rules every normaliser builds on (features/values.py): is_missing,
+"""Specification of the text rules every normaliser builds on (features/values/): is_missing,
 fold_text, lower_snake.
 """
 

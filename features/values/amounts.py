@@ -1,0 +1,186 @@
+"""The rulebook's numbers: amounts as CRM reports write them (German and English grouping, currencies, scale
+words, ranges), plain numbers and flags (see :mod:`features.values` for the rules)."""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from features.values.cells import _CACHE_SIZE, _REAL, Column, _float, map_distinct, text, text_column
+
+NEGATIVE = "negative value set to missing"
+_TRUE = frozenset({"1", "1.0", "true", "yes", "ja"})
+_FALSE = frozenset({"0", "0.0", "false", "no", "nein"})
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_COMMA_NUMBER = re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_LEADING_ZERO = re.compile(r"[+-]?0\d", re.ASCII)
+#: A currency written before or after an amount, as multi-currency CRM reports do (``USD 1,500,000.00``,
+#: ``CHF 2 Mio``, ``£2m``); the amount is taken as written, as ``$20M`` is.
+_CURRENCY = re.compile(r"^(?:€|eur|usd|us\$|chf|sfr\.?|gbp|£)\s*|\s*(?:€|eur|usd|chf|sfr\.?|gbp|£)$", re.IGNORECASE)
+_INNER_SPACE = re.compile(r"[\s'\u00a0\u202f]")
+
+
+def amount(value: object) -> tuple[float | None, str | None]:
+    """A contract amount (``employee_count``, ``annual_revenue``) and, when the value could not be used,
+    why (the value is then missing). See :mod:`features.values` for the grouping rules."""
+    if isinstance(value, _REAL) and not isinstance(value, bool | np.bool_):
+        number_ = _float(value)
+        if math.isnan(number_):
+            return None, None
+        if not math.isfinite(number_):
+            return None, not_a_number(text(value) or repr(value))
+        return (None, NEGATIVE) if number_ < 0 else (number_, None)
+    shown = text(value)
+    if shown is None:
+        return None, None
+    parsed = _grouped_number(shown)
+    if parsed is None:
+        parsed = _scaled_or_range(shown)
+    if parsed is None or not math.isfinite(parsed):
+        return None, not_a_number(shown)
+    return (None, NEGATIVE) if parsed < 0 else (parsed, None)
+
+
+#: Scale words of amounts, German and English (``Mio.``: the dot is dropped before looking up).
+_SCALES = {"k": 1e3, "tsd": 1e3, "tausend": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6,
+           "millionen": 1e6, "millions": 1e6, "mrd": 1e9, "milliarde": 1e9, "milliarden": 1e9, "b": 1e9, "bn": 1e9,
+           "billion": 1e9, "billions": 1e9}
+_SCALED = re.compile(r"(.*\d)\s*([a-z]+)\.?", re.IGNORECASE)
+_AMOUNT_RANGE = re.compile(r"(.*?\w\.?)\s*(?:-|–|—|\bbis\b|\bto\b)\s*(\S.*)", re.IGNORECASE)
+_OPEN_ABOVE = re.compile(r"(.*\w\.?)\s*(?:\+|or more|und mehr|oder mehr)|"
+                         r"(?:über|ueber|more than|over|mehr als|at least|mindestens|ab|>=?|≥)\s*(.+)", re.IGNORECASE)
+_OPEN_BELOW = re.compile(r"(?:less than|fewer than|under|below|up to|bis zu|bis|unter|weniger als|<=?|≤)\s*(.+)",
+                         re.IGNORECASE)
+#: Words around an amount that leave it as it is: what is counted (LinkedIn writes "51-200 employees"), and that
+#: it is approximate ("ca. 200", "~150", "200 (est.)").
+_COUNTED = re.compile(r"\s*(?:employees?|staff|people|persons?|mitarbeiter(?:innen)?|mitarbeitende|beschäftigte|"
+                      r"ma|fte)\.?$", re.IGNORECASE)
+_APPROXIMATE = re.compile(r"^(?:ca\.?|circa|approx\.?|approximately|about|around|rund|etwa|~)\s*|"
+                          r"\s*\((?:est\.?|estimated|geschätzt)\)$", re.IGNORECASE)
+#: LinkedIn's company-size band of one person.
+_ONE_PERSON = frozenset({"self-employed", "self employed", "selbstständig", "selbständig"})
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _scaled_or_range(shown: str) -> float | None:
+    """An amount with a scale word, counted words or as a range (:func:`range_amount`); ``None`` for anything
+    else."""
+    value = _APPROXIMATE.sub("", _COUNTED.sub("", shown.strip())).strip()
+    if value.casefold() in _ONE_PERSON:
+        return 1.0
+    if value != shown.strip() and (plain := _grouped_number(value)) is not None:
+        return plain
+    ranged = range_amount(value)
+    if ranged is not None:
+        return ranged
+    number_, scale = _scaled(value)
+    return number_ if scale != 1.0 else None
+
+
+def range_amount(shown: str) -> float | None:
+    """A range's midpoint (a bare lower bound takes the upper one's scale: ``10-50M``), an open range's lower
+    bound (``10,001+``, ``über 500``) or, open below, half its upper bound (``< 10``, ``bis 10``: the midpoint
+    from 0); ``None`` when the text is none of these (see :mod:`features.values`)."""
+    value = _CURRENCY.sub("", shown.strip()).replace("$", "").strip()
+    if match := _AMOUNT_RANGE.fullmatch(value):
+        (low, low_scale), (high, high_scale) = _scaled(match.group(1)), _scaled(match.group(2))
+        if low is not None and high is not None:
+            low *= high_scale if low_scale == 1.0 else 1.0
+            return (low + high) / 2 if low <= high else None
+    if match := _OPEN_ABOVE.fullmatch(value):
+        return _scaled(match.group(1) or match.group(2))[0]
+    if (match := _OPEN_BELOW.fullmatch(value)) and (bound := _scaled(match.group(1))[0]) is not None:
+        return bound / 2
+    return None
+
+
+def _scaled(text_: str) -> tuple[float | None, float]:
+    """A number with an optional scale word, as (its value, the scale it was given with)."""
+    text_ = _CURRENCY.sub("", text_.strip()).replace("$", "").strip()
+    scale = 1.0
+    if (match := _SCALED.fullmatch(text_)) and match.group(2).lower() in _SCALES:
+        text_, scale = match.group(1), _SCALES[match.group(2).lower()]
+    parsed = _grouped_number(text_) if text_ else None
+    return (parsed * scale if parsed is not None and parsed >= 0 else None), scale
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _grouped_number(shown: str) -> float | None:
+    value = _INNER_SPACE.sub("", _CURRENCY.sub("", shown.strip()))
+    sign = -1.0 if value.startswith("-") else 1.0
+    value = value.lstrip("+-")
+    if not value or not value[0].isascii():
+        return None
+    if "." in value and "," in value:
+        decimal = "." if value.rfind(".") > value.rfind(",") else ","
+        thousands = "," if decimal == "." else "."
+        whole, fraction = value.rsplit(decimal, 1)
+        if not (_is_grouped(whole, thousands) and fraction.isascii() and fraction.isdigit()):
+            return None
+        return sign * float(f"{whole.replace(thousands, '')}.{fraction}")
+    mark = "." if "." in value else "," if "," in value else None
+    if mark is None:
+        return sign * float(value) if _PLAIN_NUMBER.fullmatch(value) else None
+    if _is_grouped(value, mark):
+        return sign * float(value.replace(mark, ""))
+    plain = value.replace(",", ".")
+    return sign * float(plain) if value.count(mark) == 1 and _PLAIN_NUMBER.fullmatch(plain) else None
+
+
+def _is_grouped(value: str, mark: str) -> bool:
+    """``1.234`` / ``12,345,678``: a first group of 1–3 digits (not starting with 0), then groups of 3."""
+    return re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(mark)}\d{{3}})+", value, re.ASCII) is not None
+
+
+def amounts(values: Column) -> tuple[np.ndarray, list[str | None]]:
+    """:func:`amount` of a column: float64 values (NaN where missing) and each row's problem (or None)."""
+    pairs = map_distinct(values, amount)
+    return (np.array([p[0] if p[0] is not None else np.nan for p in pairs], dtype=np.float64),
+            [p[1] for p in pairs])
+
+
+def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
+    """Whether text is a plain number (see :func:`number`); a leading zero marks a code, not a number."""
+    if _LEADING_ZERO.match(shown):
+        return False
+    return bool(_PLAIN_NUMBER.fullmatch(shown) or (decimal_comma and _COMMA_NUMBER.fullmatch(shown)))
+
+
+def number(value: object, decimal_comma: bool = False) -> float | None:
+    """A plain number (declared extra columns, flat tables), or ``None`` when missing or not a number."""
+    if isinstance(value, _REAL) and not isinstance(value, bool | np.bool_):
+        number_ = _float(value)
+        return number_ if math.isfinite(number_) else None
+    shown = text(value)
+    if shown is None or not is_number_text(shown, decimal_comma):
+        return None
+    parsed = float(shown.replace(",", "."))
+    return parsed if math.isfinite(parsed) else None
+
+
+def numeric_column(values: Column, decimal_comma: bool = False) -> bool:
+    """Whether a column of unknown meaning holds numbers: every present value is a plain number."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return True
+    distinct = text_column(series).dropna().unique()
+    return all(is_number_text(shown, decimal_comma) for shown in distinct)
+
+
+def flag(value: object) -> float | None:
+    """1.0 / 0.0 for ``1/0``, ``true/false``, ``yes/no``, ``ja/nein``; ``None`` otherwise."""
+    shown = text(value)
+    if shown is None:
+        return None
+    lowered = shown.lower()
+    return 1.0 if lowered in _TRUE else 0.0 if lowered in _FALSE else None
+
+
+def not_a_number(shown: str) -> str:
+    return f"not a number {shown!r}: set to missing"

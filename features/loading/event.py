@@ -53,7 +53,8 @@ from features.loading.ledger import (
     require_columns,
 )
 from features.loading.report import EXACT_DUPLICATE, WHOLE_ROW, DataContractError, DataReport
-from features.mappings import CONVERSION_FLAG, apply_mapping, header_key, mapping_spec
+from features.mappings import apply_mapping, header_key, mapping_spec
+from features.vendors import CONVERSION_FLAG
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
 

@@ -72,19 +72,27 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
     try:
-        app()
+        code = app(standalone_mode=False)  # a usage error comes here as an exception, to be said in one line
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # the one place errors become one line
         if debug:
             raise
-        from features.loading import DataContractError
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # typer's (vendored) click's usage errors
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has shown the help already
+                where = exc.ctx.command_path if getattr(exc, "ctx", None) else "leadscore"
+                console.print(f"[bold red]error:[/bold red] {exc.format_message()} (`{where} --help` lists the "
+                              "options)")
+            raise SystemExit(exc.exit_code) from None
+        from leadscore.commands.common import input_error
 
-        bad_input = isinstance(exc, DataContractError | ValueError | FileNotFoundError | PermissionError)
+        bad_input = input_error(exc)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         console.print(f"[bold red]error:[/bold red] {message}"
                       + ("" if bad_input else f" ({exc.__class__.__name__}; run again with --debug for details)"))
         raise SystemExit(2 if bad_input else 1) from None
+    if isinstance(code, int) and code:  # without standalone mode, ``typer.Exit(code)`` returns its code
+        raise SystemExit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,7 @@ from features.contract import CONVERTED_AT, LEAD_ID
 from features.loading import DataReport, EventData, conversion_moments, load_event_data, load_flat_table, write_table
 from features.loading.files import RawTable
 from scoring.bundle import ScoringBundle
+from scoring.coverage import coverage, coverage_notes
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 from scoring.settings import env_number
 from scoring.suggest import suggestions
@@ -109,8 +110,10 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     result = score_event_data(bundle, data, report, options, model_version, progress, ready=ready)
     if "probability" not in result.columns:  # no lead scored: the chunked and Spark paths fill in by their schema
         result = _with_score_columns(result, bundle, options)
+    given = coverage(ready.features, bundle.encoder)
+    notes = report.scoring_notes() + coverage_notes(bundle.info, given, report.ignored_columns.get("leads", ()))
     summary = dataclasses.replace(_write(result, out, report.rows_read.get("leads", len(data.leads))),
-                                  notes=tuple(report.scoring_notes()))
+                                  notes=tuple(notes))
     if score_log is not None and score_log.enabled:
         summary = dataclasses.replace(summary, logged=score_log.record_batch(
             result, model_version=model_version, as_of=options.as_of, inputs=ready.batch))  # type: ignore[arg-type]
@@ -201,7 +204,11 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
         frames.append(scored.reset_index())
     frames.extend(_rejected(report.rejected, report.files.get("table")))
     result = _assemble(frames, model_version, _warnings(report.warnings, report.files.get("table")))
-    summary = _write(result, out, report.rows_read.get("table", len(flat.ids)))
+    known = {*bundle.catalogue.names, bundle.info.get("label"), bundle.info.get("time_column"),
+             *bundle.info.get("constant", ())}
+    unread = [column for column in flat.features.columns if column not in known]
+    notes = coverage_notes(bundle.info, coverage(features, bundle.encoder), unread)
+    summary = dataclasses.replace(_write(result, out, report.rows_read.get("table", len(flat.ids))), notes=tuple(notes))
     if score_log is not None and score_log.enabled:
         summary = dataclasses.replace(summary, logged=score_log.record_batch(
             result, model_version=model_version, as_of=options.as_of))  # type: ignore[arg-type]

@@ -43,6 +43,7 @@ from features.contract import ACTIVITY_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
 from features.loading import DataReport
 from features.loading.lead_ids import UNKNOWN_ID_SAMPLE
 from scoring.bundle import ScoringBundle
+from scoring.coverage import Coverage, coverage, coverage_notes
 from scoring.options import ScoringOptions
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = errors = 0
     seen = DataReport(files={"leads": str(leads), "activities": str(activities)})  # what the chunks' notes add up to
+    given, unread = Coverage(), []  # what the chunks' leads give the model, added up; the columns it does not read
     with tempfile.TemporaryDirectory(prefix=".leadscore-chunks-", dir=out.parent) as scratch:
         routed = _route_activities(activities, ids, Path(scratch), seen) if activities is not None else None
         parts = _lead_chunks(leads, ids)
@@ -150,6 +152,8 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                 ahead = loader.submit(load_next)
                 number, data, report, ready = loaded
                 _add_notes(seen, report)
+                given.add(coverage(ready.features, bundle.encoder))
+                unread = report.ignored_columns.get("leads", [])
                 first_row = number * chunk + 1
                 result = score_event_data(bundle, data, report, options, model_version, ready=ready)
                 result = result[result["row"].to_numpy() >= first_row].reset_index(drop=True)
@@ -166,7 +170,8 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                     progress(rows, ids.rows)
             if rows != ids.rows:
                 raise RuntimeError(f"internal error: {ids.rows} input rows but {rows} output rows")
-    return BatchSummary(rows=rows, scored=rows - errors, errors=errors, out=out, notes=tuple(seen.scoring_notes()))
+    notes = seen.scoring_notes() + coverage_notes(bundle.info, given, unread)
+    return BatchSummary(rows=rows, scored=rows - errors, errors=errors, out=out, notes=tuple(notes))
 
 
 def _add_notes(seen: DataReport, chunk: DataReport) -> None:

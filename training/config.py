@@ -107,6 +107,13 @@ class TrainConfig:
     #: day after the run starts (:meth:`latest_moment`)
     not_after: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.horizon_days < 1:
+            raise ValueError(f"the horizon is at least one day, not {self.horizon_days}: converting within "
+                             "0 days means nothing")
+        if self.search_seconds < 0:
+            raise ValueError(f"the search takes 0 seconds or more, not {self.search_seconds}")
+
     def latest_moment(self) -> datetime:
         """The latest moment a row of the history may carry: ``not_after``, else a day after now (a day for the
         exports' time zones). A Spark run fixes it on the driver, so that every bucket reads by the same moment."""

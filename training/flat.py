@@ -27,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from features.catalogue import Catalogue, Feature, Group
 from features.loading import FlatData, load_flat_table
+from scoring.coverage import coverage
 from training.baselines import logistic_baseline
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL
@@ -183,6 +184,7 @@ def train_flat(
     progress(f"cross-fitting {len(frame):,} leads in {len(folds)} folds ({method})")
     fitted = fit_procedure(frame, catalogue, config, progress, evaluation="cross-fitted", folds=folds)
     bundle = make_bundle(fitted, catalogue, config, "flat")
+    bundle.info["coverage"] = coverage(frame, bundle.encoder).shares()  # for scoring to say when a file gives less
     test = fitted.calibration_rows.copy()  # type: ignore[union-attr]
     test["probability"] = fitted.calibration_probability
     y_test = test[LABEL].to_numpy()

@@ -28,6 +28,7 @@ from features.catalogue import Catalogue, build_catalogue
 from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID
 from scoring.bundle import Mode, ScoringBundle
 from scoring.calibration import Calibrator
+from scoring.coverage import coverage
 from training.backtest import Origin, feasible_origins, run_backtest, spread
 from training.baselines import PointsScorecard, logistic_baseline
 from training.calibration import CalibrationChoice
@@ -203,6 +204,8 @@ def train_history(history: History, config: TrainConfig | None = None, progress:
         result = _rules_if_better(result, history, catalogue, config, progress)
     result.windows = windows
     result.leakage = leakage
+    if len(examples):  # what the model learned from, for scoring to say when a file gives less
+        result.bundle.info["coverage"] = coverage(examples, result.bundle.encoder).shares()
     result.bundle.info.update({
         "mode": "event", "horizon_days": config.horizon_days, "regime": result.regime,
         "regime_text": REGIME_TEXT[result.regime], "evaluation": result.evaluation, "windows": windows,

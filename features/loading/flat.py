@@ -26,6 +26,7 @@ from features.loading.event import timestamps
 from features.loading.files import read_raw
 from features.loading.ledger import RowLedger, each, empty_rows, missing_rates, reject_duplicates
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport
+from features.mappings import header_key
 
 _OUTCOME_WORDS = "0/1, true/false, yes/no or ja/nein"
 _LABEL_VALUES = f"expected {_OUTCOME_WORDS}"
@@ -172,6 +173,10 @@ def _check_columns(frame: pd.DataFrame, name: str, label: str | None, id_column:
     for role, column in (("label", label), ("id", id_column), ("time", time_column)):
         if column is None or column in frame.columns or (role == "label" and not for_training):
             continue
+        close = [str(c) for c in frame.columns if header_key(str(c)) == header_key(column)]
+        if close:
+            raise DataContractError(f"{name}: {role} column {column!r} is missing; did you mean {close[0]!r}? "
+                                    "(a flat table's columns are named as written)")
         found = ", ".join(map(repr, list(frame.columns)[:15]))
         raise DataContractError(f"{name}: {role} column {column!r} is missing; columns found: {found}")
     for column in drop:

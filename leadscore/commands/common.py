@@ -46,6 +46,21 @@ def say(message: str) -> None:
     console.print(f"[dim]·[/dim] {message}")
 
 
+def input_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the input was wrong (exit 2) rather than that something failed (exit 1)."""
+    from features.loading import DataContractError
+
+    return isinstance(exc, DataContractError | ValueError | FileNotFoundError | PermissionError | IsADirectoryError)
+
+
+def parquet_only(*paths: Path | None) -> None:
+    """``--engine spark`` reads Parquet (a file, a folder of parts, or a URI): any other file is one line
+    (exit 2) before Spark starts, not a Java stack trace from inside it."""
+    for path in paths:
+        if path is not None and path.suffix.lower() not in ("", ".parquet", ".parq", ".pq"):
+            fail(f"--engine spark reads Parquet: {path.name} is not; write it as Parquet or use the local engine", 2)
+
+
 def fail(message: str, code: int = 1) -> None:
     """Stop the command with one line saying what went wrong and what to do (exit 2: bad input)."""
     console.print(f"[bold red]error:[/bold red] {message}")

@@ -20,6 +20,7 @@ from leadscore.commands.common import (
     checked_mapping,
     fail,
     load_verified,
+    parquet_only,
     progress_bar,
     say,
 )
@@ -62,7 +63,11 @@ def score(
         fail(f"--write-back writes a CSV import file: name --out *.csv, not {out.name}", 2)
     if out.suffix.lower() not in (".csv", ".parquet"):
         fail(f"--out {out.name}: name the score file .csv or .parquet", 2)
+    if table is not None and (leads is not None or activities is not None):
+        fail("give --leads (and --activities) for an event-mode model or --table for a flat one, not both", 2)
     for given in (leads, activities, table):
+        if given is not None and given.is_dir():
+            fail(f"{given} is a folder: give the file in it", 2)
         if given is not None and not given.is_file():
             fail(f"{given}: file not found", 2)
     checked_mapping(mapping)
@@ -76,6 +81,8 @@ def score(
             bar.update(task, completed=done, total=total)
 
         if table is not None:
+            if loaded.bundle.mode != "flat":
+                fail("this model was trained on event-mode files: score with --leads (and --activities)", 2)
             summary = score_flat_file(loaded.bundle, table, scores_out, options, loaded.version, step,
                                       score_log=score_log)
         elif leads is not None:
@@ -120,6 +127,7 @@ def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, tabl
         fail("--engine spark scores event-mode Parquet: give --leads (and --activities), not --table", 2)
     if mapping is not None or write_back is not None:
         fail("--engine spark reads the contract's columns: --mapping and --write-back work with the local engine", 2)
+    parquet_only(leads, activities)
     loaded = load_verified(model)
     if loaded.bundle.mode != "event":
         fail("this model was trained on a flat table: score with --table on the local engine", 2)
@@ -161,7 +169,7 @@ def explain(
     lead_id = lead_key(mapping, lead_id)
     match = data.leads[data.leads["lead_id"] == lead_id]
     if match.empty:
-        fail(f"lead {lead_id} is not in {leads}")
+        fail(f"lead {lead_id} is not in {leads}", 2)
     record = {k: (None if _isna(v) else (v.isoformat() if hasattr(v, "isoformat") else v))
               for k, v in match.drop(columns=["source_row"]).iloc[0].items()}
     acts = data.activities[data.activities["lead_id"] == lead_id]

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import MAPPING_HELP, Engine, Promote, checked_mapping, fail, say, train_config
+from leadscore.commands.common import (
+    MAPPING_HELP,
+    Engine,
+    Promote,
+    checked_mapping,
+    fail,
+    input_error,
+    parquet_only,
+    say,
+    train_config,
+)
 from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
 
 
@@ -29,7 +39,7 @@ def train(
     still_open: Annotated[list[str] | None, typer.Option(
         "--open", help="Flat mode: an outcome value not decided yet (repeatable); those rows are left out of "
                        "training.")] = None,
-    horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
+    horizon_days: Annotated[int, typer.Option(min=1, help="Label: converts within this many days.")] = 90,
     mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     truth: Annotated[Path | None, typer.Option(help="A generated world's truth file, to report the gap.")] = None,
@@ -37,7 +47,8 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
     model_name: Annotated[str | None, typer.Option(
         help=f"Registered model name (default: {MODEL_NAME}, flat mode {FLAT_MODEL_NAME}).")] = None,
-    search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
+    search_seconds: Annotated[float, typer.Option(min=0, help="Time for the settings search per fit (0: no search).")
+                              ] = 30.0,
     rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
     = None,
     engine: Annotated[Engine, typer.Option(help="local, or spark: examples built on Apache Spark from Parquet "
@@ -56,7 +67,7 @@ def train(
     try:
         if table is not None:
             if label is None:
-                fail("flat mode needs --label (the outcome column)")
+                fail("flat mode needs --label (the outcome column)", 2)
             if mapping is not None:
                 fail("--mapping reads event-mode exports (--leads); a flat table is read by its own column names", 2)
             from training.flat import train_flat_from_file
@@ -78,7 +89,7 @@ def train(
     except typer.Exit:
         raise
     except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
-        fail(f"training failed, the champion is unchanged: {exc}")
+        fail(f"training failed, the champion is unchanged: {exc}", 2 if input_error(exc) else 1)
     from training.tracking import run_summary
 
     typer.echo(run_summary(logged))
@@ -99,6 +110,7 @@ def _train_on_spark(config, leads: Path | None, activities: Path | None, convers
     if mapping is not None or extra or truth is not None:
         fail("--engine spark reads the contract's columns and leaves the raw tables on the cluster: --mapping, "
              "--extra (its leakage screen) and --truth work with the local engine", 2)
+    parquet_only(leads, activities, conversions)
     try:
         limit = max_examples or env_number("LEADSCORE_SPARK_MAX_EXAMPLES", config.max_examples, smallest=1)
     except ValueError as exc:
@@ -116,7 +128,7 @@ def _train_on_spark(config, leads: Path | None, activities: Path | None, convers
         logged = train_from_spark(spark_uri(leads), spark_uri(activities), spark_uri(conversions), config,
                                   progress=say, buckets=buckets, spark=spark)
     except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
-        fail(f"training failed, the champion is unchanged: {_first_line(exc)}")
+        fail(f"training failed, the champion is unchanged: {_first_line(exc)}", 2 if input_error(exc) else 1)
     from training.tracking import run_summary
 
     typer.echo(run_summary(logged))
@@ -137,7 +149,7 @@ def retrain(
     shadow_days: Annotated[float, typer.Option(help="Shadow-score the requests logged in the last N days.")] = 7.0,
     score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
                                                       "./scores.db).")] = None,
-    horizon_days: Annotated[int, typer.Option(help="Label: converts within this many days.")] = 90,
+    horizon_days: Annotated[int, typer.Option(min=1, help="Label: converts within this many days.")] = 90,
     mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
     extra: Annotated[list[str] | None, typer.Option(help="Extra lead column to use as a fit feature.")] = None,
     keep: Annotated[list[str] | None, typer.Option(help="Keep a column the leakage screen flagged (repeatable).")
@@ -146,7 +158,8 @@ def retrain(
     promote: Annotated[Promote, typer.Option(help="gate (default), always or never.")] = Promote.gate,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
     model_name: Annotated[str | None, typer.Option(help=f"Registered model name (default: {MODEL_NAME}).")] = None,
-    search_seconds: Annotated[float, typer.Option(help="Time for the settings search per fit (0: no search).")] = 30.0,
+    search_seconds: Annotated[float, typer.Option(min=0, help="Time for the settings search per fit (0: no search).")
+                              ] = 30.0,
     rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
     = None,
 ) -> None:
@@ -162,7 +175,7 @@ def retrain(
         result = do_retrain(leads, activities, conversions, config, shadow_days=shadow_days, score_db=score_db,
                             mapping=checked_mapping(mapping), truth=truth, progress=say)
     except Exception as exc:  # a failed run never touches the champion; say why and exit non-zero
-        fail(f"retraining failed, the champion is unchanged: {exc}")
+        fail(f"retraining failed, the champion is unchanged: {exc}", 2 if input_error(exc) else 1)
     moved = (f"champion v{result.champion_before} → v{result.champion_after}"
              if result.champion_before != result.champion_after else f"champion stays v{result.champion_after}")
     say(f"{moved}: {result.logged.decision} ({result.seconds:.0f} s)")

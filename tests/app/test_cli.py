@@ -82,7 +82,7 @@ def test_train_on_a_file_missing_a_required_column_names_file_and_column(project
     (project / "bad_leads.csv").write_text("number,last_modified\n1,2024-01-01\n")
     (project / "conv.csv").write_text("lead_id,converted_at\n1,2024-02-01\n")
     result = _run(["train", "--leads", "bad_leads.csv", "--conversions", "conv.csv"], project)
-    assert result.returncode == 1
+    assert result.returncode == 2  # bad input
     assert "bad_leads.csv" in result.stderr and "lead_id" in result.stderr
     assert "champion is unchanged" in result.stderr
 
@@ -90,10 +90,10 @@ def test_train_on_a_file_missing_a_required_column_names_file_and_column(project
 def test_a_status_outcome_without_converted_values_is_one_line_saying_which_option_to_give(project: Path) -> None:
     (project / "stages.csv").write_text("id,visits,Stage\n1,3,Won\n2,1,Lost\n3,2,Open\n")
     result = _run(["train", "--table", "stages.csv", "--label", "Stage"], project)
-    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "'Won' (1), 'Lost' (1), 'Open' (1)" in result.stderr and "`--converted`" in result.stderr
     result = _run(["train", "--table", "stages.csv", "--label", "Stage", "--converted", "Wonn"], project)
-    assert result.returncode == 1 and "never holds 'Wonn'" in result.stderr
+    assert result.returncode == 2 and "never holds 'Wonn'" in result.stderr
     # refused before anything is read (in process: a third interpreter start would add nothing to check)
     event = CliRunner().invoke(app, ["train", "--leads", "x.csv", "--conversions", "x.csv", "--converted", "Won"])
     assert event.exit_code == 2 and "give --table and --label" in event.output
@@ -109,6 +109,39 @@ def test_a_mapping_that_is_neither_a_vendor_nor_a_readable_file_is_one_line_befo
                                           "--out", str(tmp_path / "o.csv"), "--model", "models:/nowhere/1"])
         assert result.exit_code == 2 and says in result.output, result.output
         assert len(result.output.strip().splitlines()) == 1  # one line, no traceback
+
+
+def test_an_option_value_out_of_range_is_one_line_naming_the_option_with_exit_2(project: Path) -> None:
+    """What the option parser refuses reads like every other error: one line, the option, where to look."""
+    for args, says in ((["score", "--lang", "fr", "--leads", "x.csv"], "Invalid value for '--lang'"),
+                       (["train", "--horizon-days", "0", "--leads", "x.csv"], "Invalid value for '--horizon-days'"),
+                       (["nosuch"], "No such command 'nosuch'")):
+        result = _run(args, project)
+        assert result.returncode == 2, (args, result.stderr)
+        assert says in result.stderr and "--help` lists the options" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1  # no usage box, no traceback
+
+
+def test_score_refuses_both_kinds_of_input_at_once_and_a_folder_for_a_file(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("id,visits\n1,3\n")
+    both = CliRunner().invoke(app, ["score", "--table", str(tmp_path / "t.csv"), "--leads", str(tmp_path / "t.csv"),
+                                    "--out", str(tmp_path / "o.csv")])
+    assert both.exit_code == 2 and "not both" in both.output
+    folder = CliRunner().invoke(app, ["score", "--leads", str(tmp_path), "--out", str(tmp_path / "o.csv")])
+    assert folder.exit_code == 2 and "is a folder: give the file in it" in folder.output
+
+
+def test_the_spark_engine_given_a_csv_says_it_reads_parquet_before_spark_starts(tmp_path: Path) -> None:
+    (tmp_path / "leads.csv").write_text("lead_id,created_at\nL1,2024-03-01\n")
+    for command in (["score", "--out", str(tmp_path / "o")], ["train", "--conversions", str(tmp_path / "c.parquet")]):
+        result = CliRunner().invoke(app, [*command, "--engine", "spark", "--leads", str(tmp_path / "leads.csv")])
+        assert result.exit_code == 2 and "--engine spark reads Parquet: leads.csv is not" in result.output
+
+
+def test_a_flat_label_written_in_another_case_is_named_in_the_error(project: Path) -> None:
+    (project / "cased.csv").write_text("id,visits,Converted\n1,3,1\n2,1,0\n")
+    result = _run(["train", "--table", "cased.csv", "--label", "converted"], project)
+    assert result.returncode == 2 and "did you mean 'Converted'?" in result.stderr
 
 
 def test_serve_refuses_to_start_without_a_token(project: Path) -> None:
@@ -154,3 +187,16 @@ def test_score_with_a_table_uses_the_flat_champion_without_naming_it(tmp_path: P
     scores = pd.read_csv(tmp_path / "scores.csv")
     assert len(scores) == 200 and scores["error"].isna().all()
     assert scores.groupby(table.iloc[1000:]["visits"].to_numpy() >= 10)["probability"].mean().diff().iloc[-1] > 0
+    # the flat model's own kind of file says nothing more; one that lost the column the model learned from says so
+    assert "note:" not in scored.stderr
+    table.iloc[1000:].drop(columns=["Converted"]).rename(columns={"visits": "Visits"}).to_csv(tmp_path / "v.csv",
+                                                                                                index=False)
+    renamed = _run(["score", "--table", "v.csv", "--out", "scores_v.csv"], tmp_path, env)
+    assert renamed.returncode == 0 and "missing for every lead here" in renamed.stderr
+    assert "visits (100%)" in renamed.stderr and "(columns not read: 'Visits')" in renamed.stderr
+    # an event-mode file for a flat model is refused, naming the option to use
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at\nL1,2026-01-01\n")
+    event_file = _run(["score", "--leads", "leads.csv", "--out", "o.csv", "--model", "models:/lead-scoring-flat/1"],
+                      tmp_path, env)
+    assert event_file.returncode == 2 and "trained on a flat table: score with --table" in event_file.stderr

@@ -257,3 +257,29 @@ def test_suggestions_in_the_file_are_the_api_suggestions_of_the_same_leads(bundl
         compared += 1
     assert compared >= 50
     assert written["suggestions_json"].dropna().map(json.loads).map(len).gt(0).mean() > 0.5  # most can be raised
+
+
+def test_a_file_without_the_titles_or_the_activities_the_model_learned_from_says_so(
+        bundle: ScoringBundle, world_files: dict[str, Path], tmp_path: Path) -> None:
+    """A renamed title column or an activities file that never arrives changes scores (every lead as if it had
+    not answered); the run still scores, and says what the leads lack that the training leads had."""
+    leads = pd.read_csv(world_files["leads"], dtype=str, keep_default_na=False).head(300)
+    leads.rename(columns={"job_title": "Job Role"}).to_csv(tmp_path / "renamed.csv", index=False)
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+
+    clean = score_event_file(bundle, tmp_path / "leads.csv", world_files["activities"], tmp_path / "a.csv", options())
+    renamed = score_event_file(bundle, tmp_path / "renamed.csv", world_files["activities"], tmp_path / "b.csv",
+                               options())
+    alone = score_event_file(bundle, tmp_path / "leads.csv", None, tmp_path / "c.csv", options())
+
+    def lacking(summary) -> list[str]:
+        return [note for note in summary.notes if note.startswith("missing for every lead here")]
+
+    assert lacking(clean) == []
+    [note] = lacking(renamed)
+    assert "seniority (" in note and "department (" in note and note.endswith("(columns not read: 'Job Role')")
+    [note] = lacking(alone)
+    assert "days_since_last_activity (" in note and "do the activities not reach the leads?" in note
+    # the shares are the training leads': most of them had a title and some activity
+    trained = bundle.info["coverage"]["missing"]
+    assert trained["seniority"] < 0.5 and trained["days_since_last_activity"] < 0.5

@@ -424,3 +424,29 @@ def test_on_x_education_the_registered_model_scores_the_export_keyed_by_prospect
     assert summary.rows == summary.scored == 1000
     assert out["lead_id"].tolist() == ids.tolist()
     assert out["probability"].between(0, 1).all()
+
+
+def test_a_file_that_drops_a_column_or_writes_its_values_otherwise_is_scored_with_a_note_naming_it(registered, table,
+                                                                                                  tmp_path):
+    """A file that lacks a column the model learned from, or writes a category in words it never saw, still
+    gets its scores, but the run says which column and why (the scores would move without a word)."""
+    export = pd.read_csv(table, dtype=str, keep_default_na=False).drop(columns=["Won"]).head(300)
+    clean = score_flat_file(registered, _written(export, tmp_path / "clean.csv"), tmp_path / "a.csv")
+    renamed = export.rename(columns={"Time on Site (s)": "Time on site"})
+    dropped = score_flat_file(registered, _written(renamed, tmp_path / "renamed.csv"), tmp_path / "b.csv")
+    lowered = export.assign(**{"Lead Source": export["Lead Source"].str.upper()})
+    recased = score_flat_file(registered, _written(lowered, tmp_path / "upper.csv"), tmp_path / "c.csv")
+
+    assert clean.notes == ()  # the training data's own kind of file: nothing to say
+    assert dropped.notes == ("missing for every lead here, though the model learned from them (share of the training "
+                             "leads that had them): Time on Site (s) (100%): does a file lack a column, or name it or "
+                             "write its values differently? Those leads are scored as if they had not answered "
+                             "(columns not read: 'Time on site')",)
+    [note] = recased.notes
+    assert note.startswith("Lead Source: 100% of the leads here have a value the model did not learn (e.g. 'WEB FORM'")
+    assert "0% in training" in note
+
+
+def _written(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path

@@ -131,7 +131,7 @@ def test_a_retrain_that_fails_leaves_the_champion_and_says_why_in_one_line(
                            str(trained.files["activities"]), "--conversions", str(broken), "--score-db", score_log],
                           cwd=tmp_path, text=True, capture_output=True, timeout=600,
                           env={**os.environ, "MLFLOW_TRACKING_URI": registry_copy})
-    assert done.returncode == 1
+    assert done.returncode == 2  # bad input
     errors = [line for line in done.stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and "retraining failed, the champion is unchanged" in errors[0]
     assert "converted_at" in errors[0]

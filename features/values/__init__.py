@@ -42,7 +42,8 @@ The rules
   ``1.000-4.999 Mitarbeiter``, ``ca. 200``, ``~150``), and LinkedIn's ``Self-employed`` band is one person. A
   negative value or text that is not a number becomes missing, with a warning that names the field.
 * **Plain numbers** (:func:`number`; declared extra columns, flat tables): ``.`` as decimal mark, no
-  grouping, an exponent allowed; in a ``;``-separated file a decimal comma too. A leading zero (``01067``)
+  grouping, an exponent allowed; in a ``;``-separated file a decimal comma too; a percent sign after it is
+  read past (``12.5%`` is 12.5, as written). A leading zero (``01067``)
   marks a code, not a number.
 * **Flags** (:func:`flag`): ``1/0``, ``true/false``, ``yes/no``, ``ja/nein``.
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,

@@ -145,8 +145,13 @@ def amounts(values: Column) -> tuple[np.ndarray, list[str | None]]:
             [p[1] for p in pairs])
 
 
+#: A percent sign after a number (``12.5%``, ``12,5 %``): the number is read as written.
+_PERCENT = re.compile(r"\s*%$")
+
+
 def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
     """Whether text is a plain number (see :func:`number`); a leading zero marks a code, not a number."""
+    shown = _PERCENT.sub("", shown)
     if _LEADING_ZERO.match(shown):
         return False
     return bool(_PLAIN_NUMBER.fullmatch(shown) or (decimal_comma and _COMMA_NUMBER.fullmatch(shown)))
@@ -160,7 +165,7 @@ def number(value: object, decimal_comma: bool = False) -> float | None:
     shown = text(value)
     if shown is None or not is_number_text(shown, decimal_comma):
         return None
-    parsed = float(shown.replace(",", "."))
+    parsed = float(_PERCENT.sub("", shown).replace(",", "."))
     return parsed if math.isfinite(parsed) else None
 
 

@@ -301,6 +301,9 @@ def test_plain_numbers_refuse_grouping_and_leading_zeros() -> None:
     assert values.number("1.5") == 1.5 and values.number("1e3") == 1000.0
     assert values.number("1,5") is None and values.number("1,5", decimal_comma=True) == 1.5
     assert values.number("01067") is None  # a postal code, not a number
+    # a share as report exports write it: the number as written, so a column of them is numeric, not a category
+    assert values.number("12.5%") == 12.5 and values.number("12,5 %", decimal_comma=True) == 12.5
+    assert values.numeric_column(pd.Series(["12.5%", "3%", None])) and values.number("%") is None
     assert values.number(float("inf")) is None and values.number(7) == 7.0
     assert not values.numeric_column(pd.Series(["1", "2", "01067"], dtype="str"))
     assert values.numeric_column(pd.Series(["1", "2.5", None], dtype="str"))

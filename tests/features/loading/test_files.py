@@ -120,12 +120,29 @@ def test_a_warehouse_s_parquet_with_decimal_amounts_and_date_columns_loads_as_it
     pd.testing.assert_frame_equal(typed.conversions, as_text.conversions)
 
 
-def test_unsupported_file_type_is_fatal(tmp_path):
-    path = tmp_path / "leads.txt"
-    path.write_text("[]")
+@pytest.mark.parametrize("suffix", [".tsv", ".txt", ".TSV"])
+def test_a_tab_separated_export_named_tsv_or_txt_is_read_as_its_csv_is(tmp_path, suffix):
+    path = tmp_path / f"leads{suffix}"
+    path.write_bytes(b"lead_id\tcreated_at\tcompany\nL1\t2024-03-01\tA, B; C\n")
+    data, _ = load_event_data(path)
+    assert data.leads[["lead_id", "company"]].values.tolist() == [["L1", "A, B; C"]]
 
-    with pytest.raises(DataContractError, match=r"leads\.txt.*\.csv, \.parquet, \.xlsx or \.json / \.jsonl"):
+
+def test_unsupported_file_type_is_fatal(tmp_path):
+    path = tmp_path / "leads.xml"
+    path.write_text("<leads/>")
+
+    with pytest.raises(DataContractError, match=r"leads\.xml.*\.csv \(or \.tsv, \.txt\), \.parquet, \.xlsx or \.json"):
         read_table(path)
+
+
+def test_a_compressed_file_or_a_folder_is_fatal_saying_what_to_give(tmp_path):
+    (tmp_path / "leads.csv.gz").write_bytes(b"\x1f\x8b")
+    with pytest.raises(DataContractError, match=r"leads\.csv\.gz: a compressed file; unpack it first"):
+        read_table(tmp_path / "leads.csv.gz")
+    (tmp_path / "export").mkdir()
+    with pytest.raises(DataContractError, match=r"export is a folder: give the file in it"):
+        read_table(tmp_path / "export")
 
 
 def test_a_damaged_excel_file_is_fatal_with_what_to_do(tmp_path):

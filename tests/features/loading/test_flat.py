@@ -165,3 +165,15 @@ def test_flat_mode_loads_the_real_x_education_export(x_education):
     assert specialization.isna().any() and not specialization.eq("Select").any()
     assert data.features["TotalVisits"].dtype == "float64"
     assert report.ignored_columns["table"] == ["(unnamed column 38)"]  # the header's trailing comma
+
+
+def test_the_export_saved_again_by_pandas_ignores_its_stand_in_for_the_empty_header_as_the_original(x_education,
+                                                                                                     tmp_path):
+    """pandas writes ``Unnamed: 37`` where the original header field was empty: it names no column either."""
+    resaved = tmp_path / "resaved.csv"
+    pd.read_csv(x_education, dtype=str, keep_default_na=False).to_csv(resaved, index=False)
+    _, original = load_flat_table(x_education, label="Converted", id_column="Prospect ID")
+    data, report = load_flat_table(resaved, label="Converted", id_column="Prospect ID")
+
+    assert report.ignored_columns["table"] == ["Unnamed: 37"]
+    assert "Unnamed: 37" not in data.features.columns and len(original.ignored_columns["table"]) == 1

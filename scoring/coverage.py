@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from scoring.encoding import FeatureEncoder
+from scoring.encoding import OTHER_CODE, FeatureEncoder
 
 #: Below this many scored leads a column missing everywhere may be chance: no note.
 MIN_LEADS = 20
@@ -74,10 +74,10 @@ def coverage(features: pd.DataFrame, encoder: FeatureEncoder) -> Coverage:
             out.missing[name] = int(column.isna().sum())
             continue
         counts = column.value_counts()  # per distinct value: a column of a million leads is hashed once
-        shown = counts.index.astype(str)
-        out.missing[name] = int(column.isna().sum() + counts[shown == UNKNOWN].sum())
-        new = counts[~shown.isin(list(vocabulary)) & (shown != UNKNOWN)]
-        out.new[name] = Counter({str(value): int(count) for value, count in new.items()})
+        unknown = int(counts[counts.index.astype(str) == UNKNOWN].sum())
+        out.missing[name] = int(column.isna().sum()) + unknown
+        out.new[name] = Counter({str(value): int(count) for value, count in counts.items()
+                                 if str(value) != UNKNOWN and encoder.code(name, value) == OTHER_CODE})
     return out
 
 

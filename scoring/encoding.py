@@ -4,16 +4,21 @@ Numbers pass through (NaN stays NaN: LightGBM learns where missing values go), e
 catalogue says what missing means (``missing_as``: a recency that is missing means "never"). Categories become
 integer codes learned at fit time: values seen fewer than ``min_count`` times in training are grouped
 into code 0 ("other"), as are values never seen before, so a new picklist entry at scoring time is
-treated like a rare one instead of failing. Missing categories stay NaN.
+treated like a rare one instead of failing. A value not learned as written is looked up by its words
+(:func:`features.values.fold_text`: ``email opened`` or ``EMAIL OPENED`` is the learned ``Email Opened``),
+where exactly one learned value has those words; in training and scoring alike. Missing categories stay NaN.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
+from features.values import fold_text
 
 OTHER_CODE = 0
 _FEW_ROWS = 64  # a request's few rows: one conversion of all columns beats a loop of column operations
@@ -68,13 +73,27 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
 
     def _codes(self, name: str, values: np.ndarray) -> np.ndarray:
-        vocabulary = self.vocabulary_[name]
         if len(values) <= _FEW_ROWS:
-            return np.array([np.nan if _missing(v) else vocabulary.get(str(v), OTHER_CODE) for v in values],
-                            dtype=np.float64)
+            return np.array([np.nan if _missing(v) else self.code(name, v) for v in values], dtype=np.float64)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        mapped = np.array([vocabulary.get(str(v), OTHER_CODE) for v in uniques] + [np.nan], dtype=np.float64)
+        mapped = np.array([self.code(name, v) for v in uniques] + [np.nan], dtype=np.float64)
         return mapped[codes]
+
+    def code(self, name: str, value: object) -> int:
+        """The code of a present category value: as written, else by its words (see the module docstring), else
+        :data:`OTHER_CODE`."""
+        shown = str(value)
+        code = self.vocabulary_[name].get(shown)
+        return code if code is not None else self._by_words(name).get(fold_text(shown), OTHER_CODE)
+
+    def _by_words(self, name: str) -> dict[str, int]:
+        """The learned values of ``name`` by their folded words, leaving out words that two of them share."""
+        cache = self.__dict__.setdefault("by_words_", {})
+        if name not in cache:
+            folded = [(fold_text(value), code) for value, code in self.vocabulary_[name].items()]
+            shared = {key for key, count in Counter(key for key, _ in folded).items() if count > 1}
+            cache[name] = {key: code for key, code in folded if key and key not in shared}
+        return cache[name]
 
     def label_of(self, name: str, code: float) -> str | None:
         """The category a code stands for (``other`` for the rare/unseen group, None for missing)."""

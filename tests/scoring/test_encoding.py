@@ -34,6 +34,23 @@ def test_rare_and_unseen_categories_share_the_other_code_and_missing_stays_missi
     assert np.isnan(codes[3])
 
 
+def test_a_learned_category_written_in_another_case_or_punctuation_is_that_category(encoder: FeatureEncoder) -> None:
+    """Flat tables keep categories as written; the same words in another case ("Email Opened", "email opened")
+    mean the same picklist entry, in training and scoring alike."""
+    learned = encoder.code("industry", "software")
+    for written in ("Software", "SOFTWARE", " software ", "Software!"):
+        assert encoder.code("industry", written) == learned
+    assert encoder.code("industry", "soft ware") == OTHER_CODE  # other words: not guessed
+    assert encoder.code("industry", "Rare One") == OTHER_CODE  # a rare value is rare in any case
+
+
+def test_two_learned_values_with_the_same_words_are_matched_only_as_written() -> None:
+    frame = pd.DataFrame({"source": ["Google"] * 40 + ["google"] * 40})
+    encoder = FeatureEncoder(names=("source",), categorical=("source",), min_count=30).fit(frame)
+    assert encoder.code("source", "Google") != encoder.code("source", "google")
+    assert encoder.code("source", "GOOGLE") == OTHER_CODE  # which one is meant is not guessed
+
+
 def test_a_missing_recency_is_encoded_as_never(encoder: FeatureEncoder, columns: pd.DataFrame) -> None:
     matrix = encoder.transform(columns)
     missing = columns["days_since_last_activity"].isna().to_numpy()

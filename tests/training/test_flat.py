@@ -434,16 +434,23 @@ def test_a_file_that_drops_a_column_or_writes_its_values_otherwise_is_scored_wit
     clean = score_flat_file(registered, _written(export, tmp_path / "clean.csv"), tmp_path / "a.csv")
     renamed = export.rename(columns={"Time on Site (s)": "Time on site"})
     dropped = score_flat_file(registered, _written(renamed, tmp_path / "renamed.csv"), tmp_path / "b.csv")
-    lowered = export.assign(**{"Lead Source": export["Lead Source"].str.upper()})
-    recased = score_flat_file(registered, _written(lowered, tmp_path / "upper.csv"), tmp_path / "c.csv")
+    german = export.assign(**{"Lead Source": export["Lead Source"].map(
+        {"Web Form": "Webformular", "Referral": "Empfehlung", "Paid Search": "Bezahlte Suche", "Webinar": "Webinar"})})
+    translated = score_flat_file(registered, _written(german, tmp_path / "german.csv"), tmp_path / "c.csv")
+    upper = export.assign(**{"Lead Source": export["Lead Source"].str.upper()})
+    recased = score_flat_file(registered, _written(upper, tmp_path / "upper.csv"), tmp_path / "d.csv")
 
-    assert clean.notes == ()  # the training data's own kind of file: nothing to say
+    assert clean.notes == () == recased.notes  # the training data's own words, in any case: nothing to say
+    # ... and the same scores: a learned value in another case is that value
+    probabilities = [pd.read_csv(tmp_path / name)["probability"].tolist() for name in ("a.csv", "d.csv")]
+    assert probabilities[0] == probabilities[1]
     assert dropped.notes == ("missing for every lead here, though the model learned from them (share of the training "
                              "leads that had them): Time on Site (s) (100%): does a file lack a column, or name it or "
                              "write its values differently? Those leads are scored as if they had not answered "
                              "(columns not read: 'Time on site')",)
-    [note] = recased.notes
-    assert note.startswith("Lead Source: 100% of the leads here have a value the model did not learn (e.g. 'WEB FORM'")
+    [note] = translated.notes
+    assert note.startswith("Lead Source: 8")  # all but the webinars' share
+    assert "of the leads here have a value the model did not learn (e.g. 'Webformular'" in note
     assert "0% in training" in note
 
 

@@ -37,6 +37,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 
     def fit(self, X: pd.DataFrame, y: object = None) -> FeatureEncoder:
         self.vocabulary_: dict[str, dict[str, int]] = {}
+        self.by_words_: dict[str, dict[str, int]] = {}  # filled as values are looked up by their words
         for name in self.categorical:
             counts = pd.Series(X[name], dtype=object).dropna().value_counts()
             frequent = sorted(counts[counts >= self.min_count].index, key=lambda v: (-counts[v], str(v)))

@@ -2,8 +2,8 @@
 
 A model learns from what its training leads held: a job title for most of them, a lead source from a known
 list. A file to score that lacks a column the model uses, names it differently, or writes its values another
-way (``TRUE`` where training had ``Yes``, ``674 s`` where it had ``674``) is still scored, every lead as if it
-had not answered, and scores drop or rise without a word. So training records, per feature, the share of
+way (``Webformular`` where training had ``Web Form``, ``674 s`` where it had ``674``) is still scored, every
+lead as if it had not answered, and scores drop or rise without a word. So training records, per feature, the share of
 its leads where the feature was **missing** and, for a category, the share with a value the model did not
 learn (grouped as *other*: :mod:`scoring.encoding`); scoring counts the same over the file's leads and says
 what differs beyond doubt:

@@ -6,7 +6,9 @@ integer codes learned at fit time: values seen fewer than ``min_count`` times in
 into code 0 ("other"), as are values never seen before, so a new picklist entry at scoring time is
 treated like a rare one instead of failing. A value not learned as written is looked up by its words
 (:func:`features.values.fold_text`: ``email opened`` or ``EMAIL OPENED`` is the learned ``Email Opened``),
-where exactly one learned value has those words; in training and scoring alike. Missing categories stay NaN.
+where exactly one learned value has those words; when the learned values are a yes/no pair, a value is also
+read as the flag it writes (``TRUE``, ``WAHR``, ``1`` is the learned ``Yes``); in training and scoring alike.
+Missing categories stay NaN.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from features.values import fold_text
+from features.values import flag, fold_text
 
 OTHER_CODE = 0
 _FEW_ROWS = 64  # a request's few rows: one conversion of all columns beats a loop of column operations
@@ -81,19 +83,27 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         return mapped[codes]
 
     def code(self, name: str, value: object) -> int:
-        """The code of a present category value: as written, else by its words (see the module docstring), else
-        :data:`OTHER_CODE`."""
+        """The code of a present category value: as written, else by its words, else as the flag it writes when
+        the learned values are a yes/no pair (see the module docstring), else :data:`OTHER_CODE`."""
         shown = str(value)
         code = self.vocabulary_[name].get(shown)
-        return code if code is not None else self._by_words(name).get(fold_text(shown), OTHER_CODE)
+        if code is not None:
+            return code
+        by_words, by_flag = self._lookups(name)
+        code = by_words.get(fold_text(shown))
+        return code if code is not None else by_flag.get(flag(shown), OTHER_CODE)
 
-    def _by_words(self, name: str) -> dict[str, int]:
-        """The learned values of ``name`` by their folded words, leaving out words that two of them share."""
+    def _lookups(self, name: str) -> tuple[dict[str, int], dict[float | None, int]]:
+        """The learned values of ``name`` by their folded words (words two of them share left out) and, when
+        they are a yes/no pair (``Yes``/``No``, ``1``/``0``: :func:`features.values.flag`), by that flag."""
         cache = self.__dict__.setdefault("by_words_", {})
         if name not in cache:
-            folded = [(fold_text(value), code) for value, code in self.vocabulary_[name].items()]
+            vocabulary = self.vocabulary_[name]
+            folded = [(fold_text(value), code) for value, code in vocabulary.items()]
             shared = {key for key, count in Counter(key for key, _ in folded).items() if count > 1}
-            cache[name] = {key: code for key, code in folded if key and key not in shared}
+            flags = {flag(value): code for value, code in vocabulary.items()}
+            pair = len(vocabulary) == 2 and set(flags) == {0.0, 1.0}
+            cache[name] = ({key: code for key, code in folded if key and key not in shared}, flags if pair else {})
         return cache[name]
 
     def label_of(self, name: str, code: float) -> str | None:

@@ -45,7 +45,8 @@ The rules
   grouping, an exponent allowed; in a ``;``-separated file a decimal comma too; a percent sign after it is
   read past (``12.5%`` is 12.5, as written). A leading zero (``01067``)
   marks a code, not a number.
-* **Flags** (:func:`flag`): ``1/0``, ``true/false``, ``yes/no``, ``ja/nein``.
+* **Flags** (:func:`flag`): ``1/0``, ``true/false``, ``yes/no``, ``y/n``, ``ja/nein``, ``wahr/falsch`` (German
+  Excel's TRUE/FALSE).
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
   ``2024-03-01``), or a dotted day-first date as German, Austrian and Swiss exports write it (``01.03.2024``,
   ``1.3.2024 14:30[:15]``: dots put the day first in every locale that writes them); no offset means UTC.

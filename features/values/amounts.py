@@ -13,8 +13,9 @@ import pandas as pd
 from features.values.cells import _CACHE_SIZE, _REAL, Column, _float, map_distinct, text, text_column
 
 NEGATIVE = "negative value set to missing"
-_TRUE = frozenset({"1", "1.0", "true", "yes", "ja"})
-_FALSE = frozenset({"0", "0.0", "false", "no", "nein"})
+#: Flags as CRMs and spreadsheets write them; ``wahr``/``falsch`` are German Excel's TRUE and FALSE.
+_TRUE = frozenset({"1", "1.0", "true", "yes", "ja", "wahr", "y"})
+_FALSE = frozenset({"0", "0.0", "false", "no", "nein", "falsch", "n"})
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -179,7 +180,7 @@ def numeric_column(values: Column, decimal_comma: bool = False) -> bool:
 
 
 def flag(value: object) -> float | None:
-    """1.0 / 0.0 for ``1/0``, ``true/false``, ``yes/no``, ``ja/nein``; ``None`` otherwise."""
+    """1.0 / 0.0 for ``1/0``, ``true/false``, ``yes/no``, ``y/n``, ``ja/nein``, ``wahr/falsch``; ``None`` otherwise."""
     shown = text(value)
     if shown is None:
         return None

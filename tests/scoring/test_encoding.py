@@ -51,6 +51,15 @@ def test_two_learned_values_with_the_same_words_are_matched_only_as_written() ->
     assert encoder.code("source", "GOOGLE") == OTHER_CODE  # which one is meant is not guessed
 
 
+def test_a_learned_yes_no_pair_reads_any_way_of_writing_the_flag() -> None:
+    frame = pd.DataFrame({"do_not_email": ["Yes"] * 40 + ["No"] * 60, "source": ["Web"] * 50 + ["Ads"] * 50})
+    encoder = FeatureEncoder(names=tuple(frame.columns), categorical=tuple(frame.columns), min_count=30).fit(frame)
+    yes, no = encoder.code("do_not_email", "Yes"), encoder.code("do_not_email", "No")
+    assert [encoder.code("do_not_email", v) for v in ("TRUE", "WAHR", "1", "y")] == [yes] * 4
+    assert [encoder.code("do_not_email", v) for v in ("FALSE", "falsch", "0", "nein")] == [no] * 4
+    assert encoder.code("source", "TRUE") == OTHER_CODE  # not a yes/no pair: nothing read as a flag
+
+
 def test_a_missing_recency_is_encoded_as_never(encoder: FeatureEncoder, columns: pd.DataFrame) -> None:
     matrix = encoder.transform(columns)
     missing = columns["days_since_last_activity"].isna().to_numpy()

@@ -6,8 +6,8 @@ integer codes learned at fit time: values seen fewer than ``min_count`` times in
 into code 0 ("other"), as are values never seen before, so a new picklist entry at scoring time is
 treated like a rare one instead of failing. A value not learned as written is looked up by its words
 (:func:`features.values.fold_text`: ``email opened`` or ``EMAIL OPENED`` is the learned ``Email Opened``),
-where exactly one learned value has those words; when the learned values are a yes/no pair, a value is also
-read as the flag it writes (``TRUE``, ``WAHR``, ``1`` is the learned ``Yes``); in training and scoring alike.
+where exactly one learned value has those words; when the learned values are flags (``Yes``/``No``), a value is
+also read as the flag it writes (``TRUE``, ``WAHR``, ``1`` is the learned ``Yes``); in training and scoring alike.
 Missing categories stay NaN.
 """
 
@@ -84,7 +84,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 
     def code(self, name: str, value: object) -> int:
         """The code of a present category value: as written, else by its words, else as the flag it writes when
-        the learned values are a yes/no pair (see the module docstring), else :data:`OTHER_CODE`."""
+        the learned values are flags (see the module docstring), else :data:`OTHER_CODE`."""
         shown = str(value)
         code = self.vocabulary_[name].get(shown)
         if code is not None:
@@ -95,15 +95,15 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 
     def _lookups(self, name: str) -> tuple[dict[str, int], dict[float | None, int]]:
         """The learned values of ``name`` by their folded words (words two of them share left out) and, when
-        they are a yes/no pair (``Yes``/``No``, ``1``/``0``: :func:`features.values.flag`), by that flag."""
+        they are flags (``Yes``/``No``, ``1``/``0``, or one of them: :func:`features.values.flag`), by that flag."""
         cache = self.__dict__.setdefault("by_words_", {})
         if name not in cache:
             vocabulary = self.vocabulary_[name]
             folded = [(fold_text(value), code) for value, code in vocabulary.items()]
             shared = {key for key, count in Counter(key for key, _ in folded).items() if count > 1}
             flags = {flag(value): code for value, code in vocabulary.items()}
-            pair = len(vocabulary) == 2 and set(flags) == {0.0, 1.0}
-            cache[name] = ({key: code for key, code in folded if key and key not in shared}, flags if pair else {})
+            yes_no = None not in flags and len(flags) == len(vocabulary)  # ``No`` alone too, ``Yes`` being rare
+            cache[name] = ({key: code for key, code in folded if key and key not in shared}, flags if yes_no else {})
         return cache[name]
 
     def label_of(self, name: str, code: float) -> str | None:

@@ -57,7 +57,12 @@ def test_a_learned_yes_no_pair_reads_any_way_of_writing_the_flag() -> None:
     yes, no = encoder.code("do_not_email", "Yes"), encoder.code("do_not_email", "No")
     assert [encoder.code("do_not_email", v) for v in ("TRUE", "WAHR", "1", "y")] == [yes] * 4
     assert [encoder.code("do_not_email", v) for v in ("FALSE", "falsch", "0", "nein")] == [no] * 4
-    assert encoder.code("source", "TRUE") == OTHER_CODE  # not a yes/no pair: nothing read as a flag
+    assert encoder.code("source", "TRUE") == OTHER_CODE  # not flags: nothing read as a flag
+    # a flag column whose "Yes" was too rare to learn: "FALSE" is the learned "No", "TRUE" stays rare
+    rare = pd.DataFrame({"search": ["No"] * 95 + ["Yes"] * 5})
+    single = FeatureEncoder(names=("search",), categorical=("search",), min_count=30).fit(rare)
+    assert single.code("search", "FALSE") == single.code("search", "No") != OTHER_CODE
+    assert single.code("search", "TRUE") == OTHER_CODE == single.code("search", "Yes")
 
 
 def test_a_missing_recency_is_encoded_as_never(encoder: FeatureEncoder, columns: pd.DataFrame) -> None:

@@ -194,7 +194,7 @@ def _load_leads(
     name = raw.name
     frame, sources = apply_mapping(raw.frame, mapping, "leads")
     report.columns_read_as["leads"] = read_as(sources)
-    require_columns(frame, name, "leads", REQUIRED_LEAD_COLUMNS, mapping)
+    require_columns(frame, name, "leads", REQUIRED_LEAD_COLUMNS, mapping, raw.notes)
     extras = _check_extra_columns(frame, name, extra_columns, sources)
     if frame.empty:
         raise DataContractError(f"{name}: the leads file has a header but no rows")
@@ -338,7 +338,7 @@ def _open_timed_table(
         if address is not None:
             frame = frame.assign(**{LEAD_ID: ids_by_email(frame[address], known_ids, lead_emails)})
             sources = {**sources, LEAD_ID: (address,)}
-    require_columns(frame, raw.name, table, columns, mapping)
+    require_columns(frame, raw.name, table, columns, mapping, raw.notes)
     rows = RowLedger(raw.name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)
     rows.reject(empty_rows(frame), WHOLE_ROW, "empty row")

@@ -165,9 +165,12 @@ def _json_headers(paths: list[str]) -> list[str]:
 
 
 def _read_excel(file: Path, name: str) -> RawTable:
-    """The first sheet, every cell as the text a CSV export would hold (empty cells empty)."""
+    """The first sheet, every cell as the text a CSV export would hold (empty cells empty); a note names the
+    sheets when there are more."""
     try:
-        frame = pd.read_excel(file, sheet_name=0, header=None, dtype=str, na_filter=False, engine="openpyxl")
+        with pd.ExcelFile(file, engine="openpyxl") as book:
+            frame = book.parse(0, header=None, dtype=str, na_filter=False)
+            sheets = list(book.sheet_names)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
         raise DataContractError(f"{name}: cannot read Excel file ({exc.__class__.__name__}: {exc}); "
                                 "save it again as .xlsx or export it as CSV") from exc
@@ -177,7 +180,9 @@ def _read_excel(file: Path, name: str) -> RawTable:
     frame = frame.iloc[1:].reset_index(drop=True)
     frame.columns = _name_columns(header, name)
     unnamed = [column for column, raw in zip(frame.columns, header, strict=True) if _names_nothing(raw)]
-    return RawTable(name, frame, None, unnamed, {})
+    notes = [f"read the first of its {len(sheets)} sheets ({', '.join(map(repr, sheets))}): if the data is on "
+             "another, move that sheet first or save it alone"] if len(sheets) > 1 else []
+    return RawTable(name, frame, None, unnamed, {}, notes=notes)
 
 
 def _read_parquet(file: Path, name: str, picklists: Sequence[str] = ()) -> RawTable:

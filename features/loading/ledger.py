@@ -125,16 +125,19 @@ def missing_rates(frame: pd.DataFrame) -> dict[str, float]:
     return {column: round(float(rate), 6) for column, rate in frame.isna().mean().items()}
 
 
-def require_columns(frame: pd.DataFrame, name: str, table: str, required: Sequence[str], mapping: str | None) -> None:
-    """Stop with a message naming the file, the column and (under a mapping) the vendor column it is read from."""
+def require_columns(frame: pd.DataFrame, name: str, table: str, required: Sequence[str], mapping: str | None,
+                    file_notes: Sequence[str] = ()) -> None:
+    """Stop with a message naming the file, the column and (under a mapping) the vendor column it is read from,
+    with how the file was read (``file_notes``: e.g. which of a workbook's sheets)."""
     for column in required:
         if column in frame.columns:
             continue
         vendor = (mapping_spec(mapping) or {}).get(table, {}).get("columns", {}).get(column)
         hint = f" (the {mapping} mapping reads it from {' or '.join(map(repr, vendor))})" if vendor else ""
         found = ", ".join(map(repr, list(frame.columns)[:15]))
+        read = "".join(f"; {note}" for note in file_notes)
         raise DataContractError(
-            f"{name}: required column {column!r} is missing from the {table} table{hint}; columns found: {found}"
+            f"{name}: required column {column!r} is missing from the {table} table{hint}; columns found: {found}{read}"
         )
 
 

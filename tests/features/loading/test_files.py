@@ -308,3 +308,14 @@ def test_lines_below_an_empty_row_that_say_nothing_of_a_footer_stay_rows(tmp_pat
     _, report = load_event_data(path)
 
     assert report.rows_read["leads"] == 3 and len(report.rejected) == 2 and not report.file_notes
+
+
+def test_a_workbook_whose_data_is_not_on_the_first_sheet_is_refused_naming_its_sheets(tmp_path):
+    path = tmp_path / "leads.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        pd.DataFrame({"note": ["exported by Anna"]}).to_excel(book, sheet_name="Info", index=False)
+        pd.DataFrame({"lead_id": ["L1"], "created_at": ["2024-03-01"]}).to_excel(book, sheet_name="Leads", index=False)
+
+    with pytest.raises(DataContractError, match=r"required column 'lead_id' is missing.*read the first of its 2 "
+                                                r"sheets \('Info', 'Leads'\): if the data is on another, move"):
+        load_event_data(path)

@@ -42,6 +42,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Starts on a port picked here, when the port turned out taken at start (see :func:`server_process`).
+_PORT_ATTEMPTS = 3
+
+
 class ServerFailed(RuntimeError):
     """The server exited or did not become ready in time; the message holds its log tail."""
 
@@ -60,15 +64,27 @@ def server_process(env: Mapping[str, str], port: int | None = None, workers: int
                    log_path: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """:func:`running_server`, also yielding the server process (the leader of its own process group), for
     callers that stop it themselves (the shutdown tests)."""
-    port = port or free_port()
-    log_file = open(log_path or os.devnull, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    chosen = port is None
     quiet_telemetry()
     full_env = {**os.environ, **serve_env(workers), **env}
-    process = subprocess.Popen(serve_command("127.0.0.1", port, target), env=full_env, cwd=PROJECT_DIR,
-                               stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    for attempt in range(1, _PORT_ATTEMPTS + 1):
+        port = free_port() if chosen else port
+        log_file = open(log_path or os.devnull, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+        process = subprocess.Popen(serve_command("127.0.0.1", port, target), env=full_env,  # type: ignore[arg-type]
+                                   cwd=PROJECT_DIR, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_ready(url, process, timeout, log_path)
+            break
+        except ServerFailed as exc:
+            stop(process)
+            if log_path:
+                log_file.close()  # type: ignore[union-attr]
+            # a port we picked was free when we looked, yet BentoML's process manager may pick the same one for
+            # its own sockets before the server binds it: pick another (a port the caller named is theirs)
+            if not chosen or attempt == _PORT_ATTEMPTS or "address already in use" not in str(exc).lower():
+                raise
     try:
-        wait_until_ready(url, process, timeout, log_path)
         yield url, process
     finally:
         stop(process)

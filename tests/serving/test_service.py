@@ -345,3 +345,26 @@ def test_concurrent_one_lead_requests_each_get_the_answer_they_get_alone(server:
         together[i::8] = part
     assert together == alone
     assert {r["results"][0]["lead_id"] for r in together} == {lead["lead_id"] for lead in leads}
+
+
+def test_a_server_whose_picked_port_is_taken_at_start_starts_on_another(trained, tmp_path: Path, monkeypatch) -> None:
+    """The port a test or the demo picks is free when picked, yet another process may bind it before the server
+    does (BentoML's own process manager picks free ports too): the server then starts on a port picked anew."""
+    import socket
+
+    from serving import server
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    picks = iter([taken.getsockname()[1]])
+    real_free_port = server.free_port
+    monkeypatch.setattr(server, "free_port", lambda: next(picks, None) or real_free_port())
+    env = {"LEADSCORE_NO_AUTH": "1", "MLFLOW_TRACKING_URI": trained.tracking_uri,
+           "LEADSCORE_MODEL_CACHE": str(tmp_path / "models")}
+    try:
+        with running_server(env, log_path=tmp_path / "server.log") as url:
+            assert not url.endswith(f":{taken.getsockname()[1]}")
+            assert httpx.get(f"{url}/readyz").status_code == 200
+    finally:
+        taken.close()

@@ -27,14 +27,20 @@ def ids_by_email(addresses: pd.Series, known_ids: pd.Series, lead_emails: pd.Ser
     """Each activity's lead id by its e-mail address (compared without case or spaces), as an export of a
     marketing tool keys them; a placeholder where no lead or several leads have the address, missing where
     the activity has none."""
-    lead_keys = values.text_column(lead_emails).str.lower().reset_index(drop=True)
-    counts = lead_keys.value_counts()
-    unique = lead_keys.notna() & lead_keys.map(counts).eq(1)
-    by_address = pd.Series(known_ids.to_numpy()[unique.to_numpy()], index=lead_keys[unique].to_numpy())
+    lead_keys = values.text_column(lead_emails).str.lower()
+    position = _held_once(lead_keys)
     keys = values.text_column(addresses).str.lower()
-    ids = keys.map(by_address)
-    several = keys.isin(counts.index[counts > 1])
+    ids = keys.map(pd.Series(known_ids.to_numpy()[position.to_numpy()], index=position.index))
+    several = keys.isin(lead_keys.dropna()) & ~keys.isin(position.index)
     return ids.mask(ids.isna() & keys.notna(), np.where(several, SEVERAL_LEADS_WITH_EMAIL, NO_LEAD_WITH_EMAIL))
+
+
+def _held_once(keys: pd.Series) -> pd.Series:
+    """The keys (one per lead, missing ones left out) that exactly one lead holds, each mapped to that lead's
+    position: a row is matched by an e-mail address or an id's number only where it names one lead."""
+    keys = keys.reset_index(drop=True)
+    once = (keys.notna() & keys.map(keys.value_counts()).eq(1)).to_numpy()
+    return pd.Series(np.flatnonzero(once), index=keys[once].to_numpy())
 
 
 def lead_ids(series: pd.Series, known_ids: pd.Series) -> tuple[pd.Series, np.ndarray, int]:
@@ -66,10 +72,7 @@ def by_number(ids: pd.Series, codes: np.ndarray, known_ids: pd.Series) -> int:
     wanted = values.id_numbers(ids.iloc[others]) if others.size else pd.Series(dtype="str")
     if wanted.isna().all():
         return 0
-    lead_numbers = values.id_numbers(known_ids.reset_index(drop=True))
-    single = (lead_numbers.notna() & lead_numbers.map(lead_numbers.value_counts()).eq(1)).to_numpy()
-    row_of = pd.Series(np.flatnonzero(single), index=lead_numbers[single].to_numpy())
-    found = row_of.reindex(wanted.to_numpy()).to_numpy(dtype=np.float64)
+    found = _held_once(values.id_numbers(known_ids)).reindex(wanted.to_numpy()).to_numpy(dtype=np.float64)
     hit = ~np.isnan(found)
     rows = found[hit].astype(np.int64)
     codes[others[hit]] = rows

@@ -52,7 +52,8 @@ class BatchSummary:
     out: Path
     logged: int | None = None  #: rows recorded in the score log (None: not recorded)
     #: what the user should read beside the file: lead ids that met only by number or not at all, activity rows
-    #: not read, unknown activity types (:meth:`features.loading.DataReport.scoring_notes`)
+    #: not read, unknown activity types (:meth:`features.loading.DataReport.scoring_notes`), and what the model
+    #: learned from that the file does not give (:func:`scoring.coverage.coverage_notes`)
     notes: tuple[str, ...] = ()
 
 

@@ -131,6 +131,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
     given, unread = Coverage(), []  # what the chunks' leads give the model, added up; the columns it does not read
     with tempfile.TemporaryDirectory(prefix=".leadscore-chunks-", dir=out.parent) as scratch:
         routed = _route_activities(activities, ids, Path(scratch), seen) if activities is not None else None
+        empty = _routed_schema(activities) if activities is not None else None
         parts = _lead_chunks(leads, ids)
 
         def load_next() -> tuple[int, EventData, DataReport, LeadFeatures] | None:
@@ -140,7 +141,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
             if item is None:
                 return None
             number, part = item
-            acts = raw_table(_read_routed(routed[number]), str(activities)) if routed else None
+            acts = raw_table(_read_routed(routed[number], empty), str(activities)) if routed is not None else None
             data, report = load_bundle_data(bundle, raw_table(part, str(leads)), acts)
             return number, data, report, lead_features(bundle, data, options)
 
@@ -219,18 +220,44 @@ def _lead_chunks(path: Path, ids: _Leads) -> Iterator[tuple[int, pa.Table]]:
             number += 1
 
 
-def _route_activities(path: Path, ids: _Leads, scratch: Path, seen: DataReport) -> list[Path]:
-    """One temporary file per chunk with the activities of its leads, in input order, numbered. The files are
+def _route_activities(path: Path, ids: _Leads, scratch: Path, seen: DataReport) -> list[list[Path]]:
+    """Each chunk's temporary files with the activities of its leads, in input order, numbered. The files are
     Arrow IPC, read back once (Parquet's encoding costs more than it saves here), zstd-compressed: a fifth of
     the disk of uncompressed files for ~3 % of the run (DECISIONS K29). Activities of no lead in the file are
-    counted into ``seen`` (with a few of their ids), as the whole-file loader reports them."""
+    counted into ``seen`` (with a few of their ids), as the whole-file loader reports them.
+
+    The file's row groups are routed in two halves at once, each into files of its own that are read back
+    first half first: the pass otherwise leaves a core idle before anything can be scored (DECISIONS K33)."""
+    metadata = pq.ParquetFile(path).metadata
+    sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    halves = [(list(range(len(sizes))), 0)]  # one row group cannot be split
+    if len(sizes) > 1:
+        cut = min(max(int(np.searchsorted(np.cumsum(sizes), sum(sizes) / 2)) + 1, 1), len(sizes) - 1)
+        halves = [(list(range(cut)), 0), (list(range(cut, len(sizes))), sum(sizes[:cut]))]
+    with ThreadPoolExecutor(1, thread_name_prefix="leadscore-route") as helper:
+        later = [helper.submit(_route_part, path, groups, first, ids, scratch, part)
+                 for part, (groups, first) in enumerate(halves[1:], start=1)]
+        parts = [_route_part(path, *halves[0], ids, scratch, 0)] + [f.result() for f in later]
+    for unknown, sample, _ in parts:
+        seen.unknown_lead_activities += unknown
+        for lead in sample:
+            if lead not in seen.unknown_lead_ids_sample and len(seen.unknown_lead_ids_sample) < UNKNOWN_ID_SAMPLE:
+                seen.unknown_lead_ids_sample.append(lead)
+    return [[files[i] for _, _, files in parts if i in files] for i in range(ids.chunks)]
+
+
+def _route_part(path: Path, row_groups: list[int], first_row: int, ids: _Leads, scratch: Path,
+                part: int) -> tuple[int, list[str], dict[int, Path]]:
+    """Route ``row_groups`` (their first row is ``first_row`` + 1 of the file): the activities of no lead and
+    a sample of their ids (in order; twice the report's sample, so that the halves together still fill it
+    as one pass would), and the file written for each chunk that got rows."""
     source = pq.ParquetFile(path)
-    columns = list(ACTIVITY_COLUMNS)
-    files = [scratch / f"activities-{i:05d}.arrow" for i in range(ids.chunks)]
-    writers: list[pa.ipc.RecordBatchStreamWriter | None] = [None] * ids.chunks
-    start = 0
+    writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+    files: dict[int, Path] = {}
+    unknown, sample = 0, []
+    start = first_row
     try:
-        for batch in source.iter_batches(ROUTE_ROWS, columns=columns):
+        for batch in source.iter_batches(ROUTE_ROWS, row_groups=row_groups, columns=list(ACTIVITY_COLUMNS)):
             n = batch.num_rows
             batch = pa.RecordBatch.from_arrays(
                 [*batch.columns, pa.array(np.arange(start + 1, start + n + 1, dtype=np.int64))],
@@ -238,7 +265,7 @@ def _route_activities(path: Path, ids: _Leads, scratch: Path, seen: DataReport) 
             start += n
             codes = _codes(batch.column(LEAD_ID), ids.ids)
             found = np.flatnonzero(codes >= 0)
-            _count_unknown(seen, batch.column(LEAD_ID), codes)
+            unknown += _unknown(batch.column(LEAD_ID), codes, sample, 2 * UNKNOWN_ID_SAMPLE)
             targets = [(found, ids.home[codes[found]])]
             if ids.also:
                 extra = [(p, c) for p in found[np.isin(codes[found], list(ids.also))].tolist()
@@ -256,41 +283,43 @@ def _route_activities(path: Path, ids: _Leads, scratch: Path, seen: DataReport) 
                     continue
                 target = int(where[0])
                 rows = batch.take(pa.array(piece))
-                if writers[target] is None:
+                if target not in writers:
+                    files[target] = scratch / f"activities-{target:05d}-{part}.arrow"
                     writers[target] = pa.ipc.new_stream(files[target], rows.schema, options=_SCRATCH)
-                writers[target].write_batch(rows)  # type: ignore[union-attr]
-        for i, writer in enumerate(writers):
-            if writer is None:  # no activity for this chunk's leads: an empty file with the columns
-                empty = source.schema_arrow.empty_table().select(columns).append_column(ROW, pa.array([], pa.int64()))
-                with pa.ipc.new_stream(files[i], empty.schema, options=_SCRATCH) as empty_file:
-                    empty_file.write_table(empty)
+                writers[target].write_batch(rows)
     finally:
-        for writer in writers:
-            if writer is not None:
-                writer.close()
-    return files
+        for writer in writers.values():
+            writer.close()
+    return unknown, sample, files
 
 
 _SCRATCH = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
-def _count_unknown(seen: DataReport, raw: pa.Array | pa.ChunkedArray, codes: np.ndarray) -> None:
-    """Count a batch's activities of no lead (an id, present, that no leads row has) into ``seen``."""
+def _routed_schema(path: Path) -> pa.Schema:
+    """The columns a chunk's routed activities have: the contract's, as the file types them, and the row number."""
+    schema = pq.read_schema(path)
+    return pa.schema([schema.field(c) for c in ACTIVITY_COLUMNS] + [pa.field(ROW, pa.int64())])
+
+
+def _unknown(raw: pa.Array | pa.ChunkedArray, codes: np.ndarray, sample: list[str], cap: int) -> int:
+    """A batch's activities of no lead (an id, present, that no leads row has); the first of their ids are
+    added to ``sample`` up to ``cap``, in order."""
     unknown = np.flatnonzero((codes < 0) & raw.is_valid().to_numpy(zero_copy_only=False))
-    if not unknown.size:
-        return
-    seen.unknown_lead_activities += int(unknown.size)
-    if len(seen.unknown_lead_ids_sample) < UNKNOWN_ID_SAMPLE:
-        sample = pd.unique(pd.Series(raw.take(pa.array(unknown[:100])).to_pylist(), dtype=object).astype(str))
-        for lead in sample:
-            if lead not in seen.unknown_lead_ids_sample and len(seen.unknown_lead_ids_sample) < UNKNOWN_ID_SAMPLE:
-                seen.unknown_lead_ids_sample.append(lead)
+    if unknown.size and len(sample) < cap:
+        for lead in pd.unique(pd.Series(raw.take(pa.array(unknown[:100])).to_pylist(), dtype=object).astype(str)):
+            if lead not in sample and len(sample) < cap:
+                sample.append(lead)
+    return int(unknown.size)
 
 
-def _read_routed(path: Path) -> pa.Table:
-    """A chunk's activities as :func:`_route_activities` wrote them."""
-    with pa.ipc.open_stream(path) as routed:
-        return routed.read_all()
+def _read_routed(paths: list[Path], schema: pa.Schema) -> pa.Table:
+    """A chunk's activities as :func:`_route_activities` wrote them (``schema``: the columns of none)."""
+    tables = []
+    for path in paths:
+        with pa.ipc.open_stream(path) as routed:
+            tables.append(routed.read_all())
+    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def _codes(raw: pa.Array | pa.ChunkedArray, known: pa.Array) -> np.ndarray:

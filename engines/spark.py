@@ -10,6 +10,11 @@ file per bucket, with the local score file's columns and one row per input leads
 
 Configuration: ``LEADSCORE_SPARK_MASTER`` (default ``local[*]``) when no session is running;
 ``LEADSCORE_SPARK_LEADS_PER_BUCKET`` (default 100,000) sizes the buckets.
+
+A score run's notes on input coverage (:mod:`scoring.coverage`: a column the model learned from that the files
+lack or write differently) come from a hash sample of about :data:`COVERAGE_SAMPLE` whole leads, read by the
+driver through the same loader and features: the notes are about columns and their values, which a sample
+shows as well as the whole.
 """
 
 from __future__ import annotations
@@ -33,14 +38,17 @@ from engines.partition import (
     features_partition,
     features_schema,
     lead_keys,
+    raw_table,
     score_partition,
     score_schema,
 )
 from features.config import FeatureConfig
-from features.contract import ACTIVITY_COLUMNS, LEAD_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
+from features.contract import ACTIVITY_COLUMNS, CONVERTED_AT, LEAD_COLUMNS, LEAD_ID, REQUIRED_LEAD_COLUMNS
 from features.loading.ledger import require_columns
 from features.mappings import contract_renames
+from features.vendors import CONVERSION_FLAG
 from scoring.bundle import ScoringBundle
+from scoring.coverage import coverage, coverage_notes
 from scoring.options import ScoringOptions
 from scoring.settings import env_number, env_text
 
@@ -49,6 +57,8 @@ if TYPE_CHECKING:
 
 #: Leads per bucket unless told otherwise: a bucket is loaded, featured and scored in one Python call.
 LEADS_PER_BUCKET = 100_000
+#: Leads (about) whose coverage a score run checks in the driver: enough for shares, cheap beside the run.
+COVERAGE_SAMPLE = 20_000
 
 
 class SparkUnavailable(RuntimeError):
@@ -65,6 +75,8 @@ class SparkSummary:
     errors: int
     buckets: int
     out: str
+    #: input coverage, from a sample of the leads (:func:`_coverage_notes`); none for features
+    notes: tuple[str, ...] = ()
 
 
 def spark_session(master: str | None = None) -> SparkSession:
@@ -97,7 +109,8 @@ def score_spark(spark: SparkSession, bundle: ScoringBundle, leads: str, activiti
     file's rows, one per input leads row, each bucket scored by :func:`engines.partition.score_partition`."""
     options = options.resolved()
     config = bundle.feature_config
-    lead_rows, activity_rows, n_buckets, rows_read = _bucketed_inputs(spark, leads, activities, config, buckets)
+    lead_rows, activity_rows, n_buckets, rows_read, unread = _bucketed_inputs(spark, leads, activities, config,
+                                                                             buckets)
     schema = score_schema(bundle, options, _arrow_schema(lead_rows))
     shared = spark.sparkContext.broadcast(bundle)
     names = (leads, activities or "")
@@ -114,7 +127,28 @@ def score_spark(spark: SparkSession, bundle: ScoringBundle, leads: str, activiti
     rows, errors = spark.read.parquet(out).agg(F.count("*"), F.count("error")).first()
     if rows != rows_read:
         raise RuntimeError(f"internal error: {rows_read} input rows but {rows} output rows")
-    return SparkSummary(rows, rows - errors, errors, n_buckets, out)
+    notes = _coverage_notes(lead_rows, activity_rows, bundle, options, names, rows_read, unread)
+    return SparkSummary(rows, rows - errors, errors, n_buckets, out, tuple(notes))
+
+
+def _coverage_notes(lead_rows: DataFrame, activity_rows: DataFrame, bundle: ScoringBundle, options: ScoringOptions,
+                    names: tuple[str, str], rows_read: int, unread: list[str]) -> list[str]:
+    """:func:`scoring.coverage.coverage_notes` on a hash sample of whole leads (each with all its rows and
+    activities), loaded and featured in the driver as a local run would."""
+    from pyspark.sql import functions as F
+
+    from serving.batch import lead_features, load_bundle_data
+
+    parts = max(1, rows_read // COVERAGE_SAMPLE)
+    picked = F.pmod(F.xxhash64(F.col(KEY), F.lit("coverage")), F.lit(parts)) == 0
+    sample = lead_rows.filter(picked).toArrow()
+    if sample.num_rows == 0:
+        return []
+    data, _ = load_bundle_data(bundle, raw_table(sample, names[0]),
+                               raw_table(activity_rows.filter(picked).toArrow(), names[1]))
+    given = coverage(lead_features(bundle, data, options).features, bundle.encoder)
+    shown = f"in a sample of {given.rows:,} of the leads: " if parts > 1 else ""
+    return [shown + note for note in coverage_notes(bundle.info, given, unread)]
 
 
 def features_spark(spark: SparkSession, leads: str, activities: str | None, out: str, as_of: datetime,
@@ -123,7 +157,7 @@ def features_spark(spark: SparkSession, leads: str, activities: str | None, out:
     and the catalogue's features, as :func:`engines.partition.feature_rows` computes them locally."""
     config = config or FeatureConfig()
     as_of = ScoringOptions(as_of).resolved().as_of  # type: ignore[assignment]
-    lead_rows, activity_rows, n_buckets, _ = _bucketed_inputs(spark, leads, activities, config, buckets)
+    lead_rows, activity_rows, n_buckets, *_ = _bucketed_inputs(spark, leads, activities, config, buckets)
     schema = features_schema(as_of, config, _arrow_schema(lead_rows))
     names = (leads, activities or "")
 
@@ -144,12 +178,14 @@ def _run(lead_rows: DataFrame, activity_rows: DataFrame, per_bucket, schema: pa.
 
 
 def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, config: FeatureConfig,
-                     buckets: int | None) -> tuple[DataFrame, DataFrame, int, int]:
+                     buckets: int | None) -> tuple[DataFrame, DataFrame, int, int, list[str]]:
     """Leads and activities rows with their row numbers, keys and buckets; the number of buckets and of
-    leads rows."""
+    leads rows; the leads' columns that are not read."""
     lead_rows, rows_read = _numbered(spark, leads, "leads")
     require_columns(pd.DataFrame(columns=lead_rows.columns), leads, "leads", REQUIRED_LEAD_COLUMNS, None)
-    wanted = [*LEAD_COLUMNS, *config.extra_columns]
+    # a conversion the export records (a date, a vendor's flag) makes the lead a customer, as in a local run
+    wanted = [*LEAD_COLUMNS, *config.extra_columns, CONVERTED_AT, CONVERSION_FLAG]
+    unread = [c for c in lead_rows.columns if c not in wanted and c != ROW]
     missing = [c for c in config.extra_columns if c not in lead_rows.columns]
     if missing:
         raise ValueError(f"{leads}: declared extra column {missing[0]!r} is missing from the leads table")
@@ -164,7 +200,7 @@ def _bucketed_inputs(spark: SparkSession, leads: str, activities: str | None, co
     else:
         activity_rows = spark.createDataFrame([], f"{LEAD_ID} string, occurred_at timestamp, "
                                                   f"activity_type string, {ROW} long")
-    return _bucket(_keyed(lead_rows), n), _bucket(_keyed(activity_rows), n), n, rows_read
+    return _bucket(_keyed(lead_rows), n), _bucket(_keyed(activity_rows), n), n, rows_read, unread
 
 
 def _numbered(spark: SparkSession, uri: str, table: str) -> tuple[DataFrame, int]:

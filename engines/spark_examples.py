@@ -119,7 +119,7 @@ class SparkTables:
              features: FeatureConfig, buckets: int | None = None) -> SparkTables:
         from pyspark.sql import functions as F
 
-        lead_rows, activity_rows, n, _ = _bucketed_inputs(spark, leads, activities, features, buckets)
+        lead_rows, activity_rows, n, *_ = _bucketed_inputs(spark, leads, activities, features, buckets)
         frame, _ = _numbered(spark, conversions, "conversions")
         require_columns(pd.DataFrame(columns=frame.columns), conversions, "conversions", CONVERSION_COLUMNS, None)
         conversion_rows = _bucket(_keyed(frame.select(LEAD_ID, CONVERTED_AT, ROW)), n)

@@ -141,6 +141,8 @@ def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, tabl
                           options, loaded.version, buckets)
     say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors, {summary.buckets} "
          f"buckets → {summary.out}")
+    for note in summary.notes:
+        say(f"note: {escape(note)}")
     typer.echo(json.dumps(dataclasses.asdict(summary)))
 
 

@@ -109,6 +109,31 @@ def test_every_kind_of_row_comes_out_as_locally(scored, inputs: Inputs) -> None:
     assert not set(spark["lead_id"].dropna()) & inputs.unknown_ids  # unknown leads' activities score nobody
 
 
+@extended
+def test_an_export_with_conversions_and_a_renamed_column_comes_out_of_spark_as_locally(
+        spark, bundle: ScoringBundle, inputs: Inputs, world_files: dict[str, Path], tmp_path: Path) -> None:
+    """A leads export that records conversions (``converted_at``) and names the title ``Job Role``: the leads
+    converted by the moment are error rows on Spark as locally (a customer is no lead to call, and Spark once
+    dropped the column), and Spark's notes say what the model misses as the local run's do."""
+    conversions = pd.read_csv(world_files["conversions"], dtype=str).drop_duplicates("lead_id").set_index("lead_id")
+    leads = inputs.leads.rename(columns={"job_title": "Job Role"})
+    leads["converted_at"] = leads["lead_id"].map(conversions["converted_at"])
+    leads.to_parquet(tmp_path / "leads.parquet", index=False)
+    write_parts(leads, tmp_path / "leads", 2)
+    options = ScoringOptions(AS_OF.to_pydatetime(), "en", 3)
+    local_summary = score_event_file(bundle, tmp_path / "leads.parquet", inputs.activities_file,
+                                     tmp_path / "local.parquet", options, "7")
+    summary = score_spark(spark, bundle, str(tmp_path / "leads"), str(inputs.activities_dir), str(tmp_path / "spark"),
+                          options, "7", buckets=3)
+    local = pd.read_parquet(tmp_path / "local.parquet")
+    assert_bitwise_equal(local, pd.read_parquet(tmp_path / "spark").sort_values("row").reset_index(drop=True))
+    converted = pd.to_datetime(leads["converted_at"], utc=True, format="ISO8601") <= AS_OF
+    assert local["error"].str.contains("converted", na=False).sum() == int(converted.sum()) > 20
+    missing = [note for note in local_summary.notes if note.startswith("missing for every lead")]
+    assert len(missing) == 1 and "seniority" in missing[0] and "'Job Role'" in missing[0]
+    assert summary.notes == tuple(missing)  # the sample is every lead here: the same counts, the same note
+
+
 def test_features_on_spark_from_the_cli_equal_the_local_features(spark, inputs: Inputs, tmp_path: Path) -> None:
     runner = CliRunner()
     as_of = AS_OF.isoformat()

@@ -259,10 +259,10 @@ _MESSAGES_DE: tuple[tuple[str, str], ...] = (
     (r"^missing required value", "Pflichtangabe fehlt"),
     (r"^unparseable timestamp (.+) \(expected ISO 8601 or DD\.MM\.YYYY\)",
      r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601 oder TT.MM.JJJJ)"),
-    (r"^unparseable timestamp (.+) \(month or day first\? A file's column is read when one of its dates shows it; "
-     r"else write ISO 8601\)",
-     r"Zeitangabe \1 nicht lesbar (Monat oder Tag zuerst? Eine Spalte einer Datei wird gelesen, wenn eines ihrer "
-     r"Daten es zeigt; sonst ISO 8601 schreiben)"),
+    (r"^unparseable timestamp (.+) \(month or day first\? Slashed dates are read only from a file's column where "
+     r"one shows it \(a number over 12\); else write ISO 8601 or DD\.MM\.YYYY\)",
+     r"Zeitangabe \1 nicht lesbar (Monat oder Tag zuerst? Datumsangaben mit Schrägstrich werden nur aus der Spalte "
+     r"einer Datei gelesen, in der eine es zeigt (eine Zahl über 12); sonst ISO 8601 oder TT.MM.JJJJ schreiben)"),
     (r"^unparseable timestamp (.+) \(expected ISO 8601, DD\.MM\.YYYY, Unix time \(10 digits: seconds, 13: "
      r"milliseconds\) or a spreadsheet's day number \(5 digits\), 2000 to 2100\)",
      r"Zeitangabe \1 nicht lesbar (erwartet: ISO 8601, TT.MM.JJJJ, Unix-Zeit (10 Ziffern: Sekunden, 13: "

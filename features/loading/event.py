@@ -179,8 +179,8 @@ def _in_the_future(shown: pd.Series, moments: pd.Series, not_after: datetime | N
     return reason
 
 
-def _moments(series: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
-    micro, bad, shown = values.moments(series, exported=True)
+def _moments(series: pd.Series, order: str | None = None) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    micro, bad, shown = values.moments(series, exported=True, order=order)
     return timestamps(micro, series.index), bad, shown
 
 
@@ -229,7 +229,9 @@ def _load_leads(
 
     derived = None
     if derive and CONVERTED_AT in frame.columns:
-        derived = _derived_conversions(frame, rows, ids, sources, name, report, not_after)
+        # a sparse conversion date may show no slashed order of its own: the creation dates' is the file's
+        order = values.slashed_order(created_text.dropna())
+        derived = _derived_conversions(frame, rows, ids, sources, name, report, not_after, order)
 
     keep = rows.keep
     leads = pd.DataFrame(columns)[keep].reset_index(drop=True)
@@ -275,11 +277,12 @@ def _check_extra_columns(
 
 def _derived_conversions(
     frame: pd.DataFrame, rows: RowLedger, ids: pd.Series, sources: dict[str, tuple[str, ...]], name: str,
-    report: DataReport, not_after: datetime | None = None,
+    report: DataReport, not_after: datetime | None = None, order: str | None = None,
 ) -> pd.DataFrame:
     """Conversions recorded in a leads export (Salesforce ``ConvertedDate``, HubSpot's "Became an Opportunity
-    Date", a ``converted_at`` column): a kept lead with a usable date converted then."""
-    converted, bad, shown = _moments(frame[CONVERTED_AT])
+    Date", a ``converted_at`` column): a kept lead with a usable date converted then. ``order``: the order the
+    file's slashed creation dates showed (``dmy``/``mdy``), for conversion dates that show none."""
+    converted, bad, shown = _moments(frame[CONVERTED_AT], order)
     date_field = field_name(sources, CONVERTED_AT)
     rows.warn(bad, date_field, each(shown, lambda value: f"unparseable timestamp {value!r}: conversion not used"),
               shown)

@@ -114,7 +114,7 @@ class DataReport:
             lines.append(f"{self.files.get('activities', 'activities')}: no lead of "
                          f"{self.files.get('leads', 'the leads file')} for {_rows(self.unknown_lead_activities)} "
                          f"(e.g. {sample}): not used; if the leads file holds every lead, check how the two files "
-                         "write lead ids")
+                         "write lead ids, and whether those leads' rows were rejected (their rows' errors say why)")
         return lines
 
     def type_notes(self) -> list[str]:

@@ -16,7 +16,8 @@ from features.values.words import _UMLAUTS
 
 NOT_ISO = "expected ISO 8601 or DD.MM.YYYY"
 #: Why a slashed date was not read (see :mod:`features.values`).
-SLASHED_UNREAD = "month or day first? A file's column is read when one of its dates shows it; else write ISO 8601"
+SLASHED_UNREAD = ("month or day first? Slashed dates are read only from a file's column where one shows it "
+                  "(a number over 12); else write ISO 8601 or DD.MM.YYYY")
 #: Why a Unix time is not read: it lies outside 2000–2100 (see :mod:`features.values`).
 UNIX_UNREAD = ("expected ISO 8601, DD.MM.YYYY, Unix time (10 digits: seconds, 13: milliseconds) or a spreadsheet's "
                "day number (5 digits), 2000 to 2100")
@@ -34,19 +35,21 @@ _BEYOND_MICROSECONDS = re.compile(r"(\.\d{6})\d+")
 _YEAR_ONLY = re.compile(r"\d{1,4}")
 
 
-def moments(values: Sequence[object] | Column, exported: bool = False,
+def moments(values: Sequence[object] | Column, exported: bool = False, order: str | None = None,
             ) -> tuple[np.ndarray, np.ndarray, pd.Series | list[str | None]]:
     """Moments as int64 microseconds since the epoch (UTC), whether each present value is unparseable, and
     the values as text (for messages: a Series for a column, a list for a list). Missing and unparseable values
     give :data:`NOT_A_MOMENT`. ``exported``: the values are a file's column, whose slashed dates are read in the
-    order it shows and whose dates may name the month (see :mod:`features.values`).
+    order it shows and whose dates may name the month (see :mod:`features.values`); ``order`` (``dmy`` or
+    ``mdy``): the order another column of the same file showed, for a column that shows none itself (a sparse
+    conversion date beside the creation dates).
 
     Typed timestamps (Parquet) need no parsing (a naive one means UTC); text goes through pandas' ISO 8601
     parser, with digits beyond microseconds dropped (nanoseconds would limit the range to 1677–2262)."""
     if not isinstance(values, pd.Series | pd.api.extensions.ExtensionArray | np.ndarray):
         micro, bad, listed, texts, shift = _listed_moments(list(values))
         if exported and bad.any():
-            micro, bad = _exported(texts, micro, bad)
+            micro, bad = _exported(texts, micro, bad, order)
         return _in_zone(micro, bad, shift), bad, listed
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -69,7 +72,7 @@ def moments(values: Sequence[object] | Column, exported: bool = False,
     bad = shown.notna().to_numpy() & (micro == NOT_A_MOMENT)
     texts, micro, bad, shift = _other_forms(shown, micro, bad)
     if exported and bad.any():
-        micro, bad = _exported(texts, micro, bad)
+        micro, bad = _exported(texts, micro, bad, order)
     return _in_zone(micro, bad, shift), bad, shown
 
 
@@ -170,13 +173,14 @@ def slashed_order(texts: pd.Series) -> str | None:
     return None if day_first == month_first else "dmy" if day_first else "mdy"
 
 
-def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray, order: str | None = None,
+              ) -> tuple[np.ndarray, np.ndarray]:
     """``micro`` and ``bad`` with the forms only a file's column is read in: dotted and slashed dates with a
     two-digit year (a CRM's dates are this century's), slashed dates, named months."""
     texts = pd.Series(shown, dtype=object).copy()
     texts[bad] = texts[bad].str.replace(_SHORT_YEAR, r"\g<1>20\g<3>", regex=True)
     micro, bad = _day_first(texts, micro, bad)
-    micro, bad = _slashed(texts, micro, bad) if bad.any() else (micro, bad)
+    micro, bad = _slashed(texts, micro, bad, order) if bad.any() else (micro, bad)
     return _month_named(texts, micro, bad) if bad.any() else (micro, bad)
 
 
@@ -261,12 +265,14 @@ def _plain_month(text: object) -> str | None:
     return " ".join(_MONTHS.get(word, word.upper()) for word in words)
 
 
-def _slashed(shown: pd.Series, micro: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``micro`` and ``bad`` with a column's slashed dates read in the order the column shows (see the module
-    docstring); values in other forms, and every slashed date of a column that does not show it, stay unread."""
+def _slashed(shown: pd.Series, micro: np.ndarray, bad: np.ndarray, fallback: str | None = None,
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``micro`` and ``bad`` with a column's slashed dates read in the order the column shows, else in
+    ``fallback`` (the order its file showed elsewhere; see the module docstring); values in other forms, and
+    every slashed date when neither shows it, stay unread."""
     where = np.flatnonzero(bad)
     texts = pd.Series(shown).iloc[where].astype(object).reset_index(drop=True)
-    order = slashed_order(texts)
+    order = slashed_order(texts) or fallback
     if order is None:
         return micro, bad
     return _read_in_forms(texts, where, np.arange(len(texts)), _SLASHED_FORMATS[order], micro, bad)

@@ -157,28 +157,40 @@ def explain(
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
     mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
 ) -> None:
-    """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead."""
-    from features.loading import load_event_data
+    """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead.
+
+    A lead ``score`` gives an error row (created after ``--as-of``, converted by then, a value it cannot
+    read) gets that error here too, as one line (exit 2), and no card."""
+    from features.contract import CONVERTED_AT
+    from features.loading import conversion_moments, load_event_data
     from scoring.options import ScoringOptions
     from serving.card import render_card
     from serving.scoring import score_request
 
     loaded = load_verified(model)
-    data, _ = load_event_data(leads, activities, None, mapping=checked_mapping(mapping),
-                              extra_columns=loaded.bundle.feature_config.extra_columns)
+    data, report = load_event_data(leads, activities, None, mapping=checked_mapping(mapping),
+                                   extra_columns=loaded.bundle.feature_config.extra_columns)
     from features.mappings import lead_key
 
     lead_id = lead_key(mapping, lead_id)
     match = data.leads[data.leads["lead_id"] == lead_id]
     if match.empty:
         fail(f"lead {lead_id} is not in {leads}", 2)
+    options = ScoringOptions(as_of, lang.value, top_k, suggest=True).resolved()
+    converted = conversion_moments(match["lead_id"], data.conversions).iloc[0]
+    if not _isna(converted) and converted <= options.as_of:
+        field = next((header for header, column in report.columns_read_as.get("leads", {}).items()
+                      if column == CONVERTED_AT), CONVERTED_AT)
+        fail(f"lead {lead_id} converted at {converted.isoformat()} ({field}), by --as-of: a customer is not scored", 2)
     record = {k: (None if _isna(v) else (v.isoformat() if hasattr(v, "isoformat") else v))
               for k, v in match.drop(columns=["source_row"]).iloc[0].items()}
     acts = data.activities[data.activities["lead_id"] == lead_id]
     record["activities"] = [{"occurred_at": t.isoformat(), "activity_type": a}
                             for t, a in zip(acts["occurred_at"], acts["activity_type"], strict=True)]
-    response = score_request(loaded.bundle, [record], ScoringOptions(as_of, lang.value, top_k, suggest=True),
-                             loaded.version)
+    response = score_request(loaded.bundle, [record], options, loaded.version)
+    if response.results[0].status == "error":
+        fail(f"lead {lead_id} is not scored: "
+             + "; ".join(f"{issue.field}: {issue.message}" for issue in response.results[0].errors), 2)
     out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days, record), encoding="utf-8")
     say(f"score card for {lead_id} → {out}")
 

@@ -146,8 +146,8 @@ def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) 
     assert bad.tolist() == [False] * 4 + [True] and next(iter(shown)) == "01.03.24"  # messages name it as given
     assert values.moments(as_given(short))[1].all()
     assert values.unparseable_moment("03/01/2024") == (
-        "unparseable timestamp '03/01/2024' (month or day first? A file's column is read when one of its dates "
-        "shows it; else write ISO 8601)")
+        "unparseable timestamp '03/01/2024' (month or day first? Slashed dates are read only from a file's column "
+        "where one shows it (a number over 12); else write ISO 8601 or DD.MM.YYYY)")
 
 
 @pytest.mark.parametrize(("raw", "read"), [

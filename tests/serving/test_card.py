@@ -328,3 +328,35 @@ def test_leadscore_explain_writes_a_german_card_for_one_lead(trained, hot, tmp_p
     assert page.find(id="score").text() == str(german.score)  # same score as scoring the lead directly
     assert [li.find(class_="text").text() for li in page.find("ul", class_="reasons").iter("li")] == \
         [r.text for r in german.reasons]
+
+
+def test_leadscore_explain_gives_the_file_doors_error_for_a_lead_it_would_not_score(
+        trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A customer (converted by ``--as-of``, as the export records) and a lead created after ``--as-of`` are error
+    rows in ``score``; ``explain`` says the same in one line (exit 2) instead of drawing a card."""
+    import pandas as pd
+
+    from leadscore.cli import app
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", trained.tracking_uri)
+    monkeypatch.setenv("LEADSCORE_MODEL_CACHE", str(tmp_path / "models"))
+    as_of = "2026-04-01T00:00:00+00:00"
+    leads = pd.read_csv(trained.files["leads"], dtype=str)
+    created = pd.to_datetime(leads["created_at"], utc=True, format="ISO8601")
+    customer = leads["lead_id"][created < pd.Timestamp("2026-02-01", tz="UTC")].iloc[0]
+    later = leads["lead_id"][created > pd.Timestamp(as_of)].iloc[0]
+    leads["converted_at"] = leads["lead_id"].map({customer: "2026-03-15T10:00:00Z"})
+    path = tmp_path / "leads.csv"
+    leads.to_csv(path, index=False)
+    scored = tmp_path / "scores.csv"
+    outcome = CliRunner().invoke(app, ["score", "--leads", str(path), "--out", str(scored), "--as-of", as_of])
+    assert outcome.exit_code == 0, outcome.output
+    errors = pd.read_csv(scored, dtype=str).set_index("lead_id")["error"]
+    for lead, said in ((customer, "converted at 2026-03-15T10:00:00+00:00"), (later, "after as_of")):
+        assert said in errors[lead]
+        card = tmp_path / f"{lead}.html"
+        outcome = CliRunner().invoke(app, ["explain", "--leads", str(path), "--lead-id", lead, "--out", str(card),
+                                           "--as-of", as_of])
+        assert outcome.exit_code == 2 and said in outcome.output and "not scored" in outcome.output, outcome.output
+        assert len(outcome.output.strip().splitlines()) == 1 and not card.exists()
+

@@ -185,6 +185,22 @@ def test_a_us_export_loads_as_its_iso_twin(make_file):
     assert "month or day first?" in issue.reason and "ISO 8601" in issue.reason
 
 
+def test_a_leads_exports_conversion_dates_are_read_in_the_order_its_creation_dates_show(make_file):
+    """A sparse ``converted_at`` column (a few customers, none converted after the 12th) shows no order of its own:
+    it is read in the order the same file's ``created_at`` shows (``04/14`` is month first), so the customer is
+    one, not a lead scored with a warning. A column that shows its own order keeps it."""
+    leads = make_file("leads.csv", "lead_id,created_at,converted_at\nL1,04/14/2025 15:40,03/01/2026 10:00\n"
+                                   "L2,01/02/2025 09:00,\nL3,02/03/2025 11:00,08/01/2026\n")
+    data, report = load_event_data(leads)
+    assert not report.warnings and not report.rejected
+    assert data.conversions.set_index("lead_id")["converted_at"].to_dict() == {
+        "L1": pd.Timestamp("2026-03-01T10:00", tz="UTC"), "L3": pd.Timestamp("2026-08-01", tz="UTC")}
+    own = make_file("own.csv", "lead_id,created_at,converted_at\nL1,04/14/2025,13/03/2026\nL2,01/02/2025,01/04/2026\n")
+    data, report = load_event_data(own)
+    assert data.conversions.set_index("lead_id")["converted_at"].to_dict() == {
+        "L1": pd.Timestamp("2026-03-13", tz="UTC"), "L2": pd.Timestamp("2026-04-01", tz="UTC")}
+
+
 def test_headers_that_name_contract_columns_in_other_words_are_read_as_them(make_file):
     """`Lead ID`, `Created At`, `E-Mail`, `LeadSource`: case, spaces, hyphens and underscores do not matter;
     messages name the header the file has, and the contract's own name wins over a look-alike."""

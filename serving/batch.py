@@ -219,12 +219,17 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
 def _converted_rows(data: EventData, report: DataReport, converted: np.ndarray, source_row: np.ndarray
                     ) -> pd.DataFrame:
     """The error rows of leads converted by ``as_of``, naming the column the conversion was read from."""
-    field = next((header for header, column in report.columns_read_as.get("leads", {}).items()
-                  if column == CONVERTED_AT), CONVERTED_AT)
+    field = conversion_field(report)
     at = conversion_moments(data.leads[LEAD_ID], data.conversions)[converted]
     return pd.DataFrame({"row": source_row[converted], LEAD_ID: data.leads[LEAD_ID][converted].to_numpy(dtype=object),
                          "error": [f"{field}: lead converted at {moment.isoformat()}, by as_of: not scored"
                                    for moment in at]})
+
+
+def conversion_field(report: DataReport) -> str:
+    """The leads file's header a lead's conversion date was read from (``converted_at``, or the vendor's)."""
+    return next((header for header, column in report.columns_read_as.get("leads", {}).items()
+                 if column == CONVERTED_AT), CONVERTED_AT)
 
 
 def _with_score_columns(result: pd.DataFrame, bundle: ScoringBundle, options: ScoringOptions) -> pd.DataFrame:

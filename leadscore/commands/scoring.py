@@ -161,9 +161,9 @@ def explain(
 
     A lead ``score`` gives an error row (created after ``--as-of``, converted by then, a value it cannot
     read) gets that error here too, as one line (exit 2), and no card."""
-    from features.contract import CONVERTED_AT
     from features.loading import conversion_moments, load_event_data
     from scoring.options import ScoringOptions
+    from serving.batch import conversion_field
     from serving.card import render_card
     from serving.scoring import score_request
 
@@ -179,9 +179,8 @@ def explain(
     options = ScoringOptions(as_of, lang.value, top_k, suggest=True).resolved()
     converted = conversion_moments(match["lead_id"], data.conversions).iloc[0]
     if not _isna(converted) and converted <= options.as_of:
-        field = next((header for header, column in report.columns_read_as.get("leads", {}).items()
-                      if column == CONVERTED_AT), CONVERTED_AT)
-        fail(f"lead {lead_id} converted at {converted.isoformat()} ({field}), by --as-of: a customer is not scored", 2)
+        fail(f"lead {lead_id} converted at {converted.isoformat()} ({conversion_field(report)}), by --as-of: "
+             "a customer is not scored", 2)
     record = {k: (None if _isna(v) else (v.isoformat() if hasattr(v, "isoformat") else v))
               for k, v in match.drop(columns=["source_row"]).iloc[0].items()}
     acts = data.activities[data.activities["lead_id"] == lead_id]

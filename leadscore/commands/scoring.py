@@ -161,7 +161,11 @@ def explain(
 
     A lead ``score`` gives an error row (created after ``--as-of``, converted by then, a value it cannot
     read) gets that error here too, as one line (exit 2), and no card."""
+    import pandas as pd
+
     from features.loading import conversion_moments, load_event_data
+    from features.loading.lead_ids import lead_ids
+    from features.mappings import lead_key
     from scoring.options import ScoringOptions
     from serving.batch import conversion_field
     from serving.card import render_card
@@ -170,12 +174,12 @@ def explain(
     loaded = load_verified(model)
     data, report = load_event_data(leads, activities, None, mapping=checked_mapping(mapping),
                                    extra_columns=loaded.bundle.feature_config.extra_columns)
-    from features.mappings import lead_key
-
-    lead_id = lead_key(mapping, lead_id)
-    match = data.leads[data.leads["lead_id"] == lead_id]
-    if match.empty:
-        fail(f"lead {lead_id} is not in {leads}", 2)
+    # the id as typed, else by the number it writes (``417`` for ``000417``), as activities find their lead
+    _, position, _ = lead_ids(pd.Series([lead_key(mapping, lead_id)], dtype="str"), data.leads["lead_id"])
+    if position[0] < 0:
+        fail(f"lead {lead_key(mapping, lead_id)} is not in {leads}", 2)
+    match = data.leads.iloc[[position[0]]]
+    lead_id = match["lead_id"].iloc[0]
     options = ScoringOptions(as_of, lang.value, top_k, suggest=True).resolved()
     converted = conversion_moments(match["lead_id"], data.conversions).iloc[0]
     if not _isna(converted) and converted <= options.as_of:

@@ -360,3 +360,27 @@ def test_leadscore_explain_gives_the_file_doors_error_for_a_lead_it_would_not_sc
         assert outcome.exit_code == 2 and said in outcome.output and "not scored" in outcome.output, outcome.output
         assert len(outcome.output.strip().splitlines()) == 1 and not card.exists()
 
+
+def test_leadscore_explain_finds_a_lead_by_the_number_its_id_writes(trained, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--lead-id 417`` is the lead ``000417``, as an activity naming ``417`` is that lead's; an id no lead
+    writes is one line, exit 2."""
+    import pandas as pd
+
+    from leadscore.cli import app
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", trained.tracking_uri)
+    monkeypatch.setenv("LEADSCORE_MODEL_CACHE", str(tmp_path / "models"))
+    leads = pd.read_csv(trained.files["leads"], dtype=str).head(50)
+    leads.loc[3, "lead_id"] = "000417"
+    path = tmp_path / "leads.csv"
+    leads.to_csv(path, index=False)
+    card = tmp_path / "card.html"
+    found = CliRunner().invoke(app, ["explain", "--leads", str(path), "--lead-id", "417", "--out", str(card),
+                                     "--as-of", AS_OF.isoformat()])
+    assert found.exit_code == 0 and "000417" in found.output, found.output
+    assert "000417" in dom(card.read_text(encoding="utf-8")).find("h1").text()
+    missing = CliRunner().invoke(app, ["explain", "--leads", str(path), "--lead-id", "418", "--out", str(card),
+                                       "--as-of", AS_OF.isoformat()])
+    assert missing.exit_code == 2 and "lead 418 is not in" in missing.output
+

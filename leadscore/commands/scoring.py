@@ -163,17 +163,16 @@ def explain(
     read) gets that error here too, as one line (exit 2), and no card."""
     import pandas as pd
 
-    from features.loading import conversion_moments, load_event_data
+    from features.loading import conversion_moments
     from features.loading.lead_ids import lead_ids
     from features.mappings import lead_key
     from scoring.options import ScoringOptions
-    from serving.batch import conversion_field
+    from serving.batch import conversion_field, load_bundle_data
     from serving.card import render_card
     from serving.scoring import score_request
 
     loaded = load_verified(model)
-    data, report = load_event_data(leads, activities, None, mapping=checked_mapping(mapping),
-                                   extra_columns=loaded.bundle.feature_config.extra_columns)
+    data, report = load_bundle_data(loaded.bundle, leads, activities, checked_mapping(mapping))
     # the id as typed, else by the number it writes (``417`` for ``000417``), as activities find their lead
     _, position, _ = lead_ids(pd.Series([lead_key(mapping, lead_id)], dtype="str"), data.leads["lead_id"])
     if position[0] < 0:

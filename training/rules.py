@@ -93,6 +93,18 @@ def compile_rules(spec: list[dict[str, object]], catalogue: Catalogue, encoder: 
     return tuple(out)
 
 
+def rules_encoder(catalogue: Catalogue, features: pd.DataFrame) -> FeatureEncoder:
+    """The encoder the rules read categories through: every value seen is its own code (none grouped as rare)."""
+    categorical = tuple(f.name for f in catalogue if f.categorical)
+    missing_as = tuple((f.name, f.missing_as) for f in catalogue if f.missing_as is not None)
+    return FeatureEncoder(tuple(catalogue.names), categorical, 1, missing_as).fit(features)
+
+
+def total_points(rules: tuple[Rule, ...], X: np.ndarray) -> np.ndarray:
+    """Each lead's points summed over the rules that fire for it (rows of the model matrix ``X``)."""
+    return sum((rule.points * rule.fires(X) for rule in rules), np.zeros(len(X)))
+
+
 def censored_moments(data_start: pd.Timestamp, data_end: pd.Timestamp, config: TrainConfig) -> list[pd.Timestamp]:
     """The points model's snapshot moments: weekly over a history shorter than half a year, else every
     ``snapshot_every_days``, from the day after the first lead to the day before the data end."""
@@ -138,14 +150,12 @@ def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]],
     Maximum likelihood of the watched windows (a lead watched ``w`` days from a snapshot, converted or not), with
     a normal prior on the slope per point (centred on 0: with few conversions the model is the base rate) and
     the slope ≥ 0 (more points never lower the probability)."""
-    categorical = tuple(f.name for f in catalogue if f.categorical)
-    missing_as = tuple((f.name, f.missing_as) for f in catalogue if f.missing_as is not None)
-    encoder = FeatureEncoder(tuple(catalogue.names), categorical, 1, missing_as).fit(examples.features)
+    encoder = rules_encoder(catalogue, examples.features)
     compiled = compile_rules(rules, catalogue, encoder)
     age_column = catalogue.names.index("lead_age_days")
     X = encoder.transform(examples.features)
     zero = np.zeros(len(catalogue))
-    points = PointsModel(compiled, len(catalogue), 0.0, 0.0, zero, age_column, 0.0).points(X).sum(axis=1)
+    points = total_points(compiled, X)
     x = points - points.mean()
     log_age = np.log1p(np.nan_to_num(np.maximum(X[:, age_column], 0.0)))
     age = log_age - log_age.mean()

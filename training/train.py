@@ -97,7 +97,7 @@ def baselines_on(train: pd.DataFrame, test: pd.DataFrame, catalogue: Catalogue, 
     logreg = logistic_baseline(numeric, categorical, config.seed).fit(_lr_frame(train, catalogue), y_train)
     out = {"logreg": classification_metrics(y_test, logreg.predict_proba(_lr_frame(test, catalogue))[:, 1])}
     if mode == "event":
-        scorecard = PointsScorecard().fit(train, y_train)
+        scorecard = PointsScorecard(catalogue, read_rules(config.rules_file)).fit(train, y_train)
         out["points"] = classification_metrics(y_test, scorecard.predict_proba(test)[:, 1])
     return out
 
@@ -281,13 +281,14 @@ def _cross_fitted_baselines(frame: pd.DataFrame, catalogue: Catalogue, config: T
     numeric = [f.name for f in catalogue if not f.categorical]
     categorical = [f.name for f in catalogue if f.categorical]
     y = frame[LABEL].to_numpy()
+    scorecard = PointsScorecard(catalogue, read_rules(config.rules_file))
     for train, held in GroupKFold(n_splits=folds).split(frame, y, groups):
         part, rest = frame.iloc[train], frame.iloc[held]
         if part[LABEL].nunique() < 2:
             continue
         model = logistic_baseline(numeric, categorical, config.seed).fit(_lr_frame(part, catalogue), part[LABEL])
         logreg[held] = model.predict_proba(_lr_frame(rest, catalogue))[:, 1]
-        points[held] = PointsScorecard().fit(part, part[LABEL].to_numpy()).predict_proba(rest)[:, 1]
+        points[held] = scorecard.fit(part, part[LABEL].to_numpy()).predict_proba(rest)[:, 1]
     return {"logreg": classification_metrics(y, logreg), "points": classification_metrics(y, points)}
 
 

@@ -22,8 +22,9 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.
 _COMMA_NUMBER = re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _LEADING_ZERO = re.compile(r"[+-]?0\d", re.ASCII)
 #: A currency written before or after an amount, as multi-currency CRM reports do (``USD 1,500,000.00``,
-#: ``CHF 2 Mio``, ``£2m``); the amount is taken as written, as ``$20M`` is.
-_CURRENCY = re.compile(r"^(?:€|eur|usd|us\$|chf|sfr\.?|gbp|£)\s*|\s*(?:€|eur|usd|chf|sfr\.?|gbp|£)$", re.IGNORECASE)
+#: ``CHF 2 Mio``, ``£2m``, Dynamics 365's ``$1,250,000.00``); the amount is taken as written, as ``$20M`` is.
+_CURRENCY = re.compile(r"^(?:€|eur|usd|us\$|\$|chf|sfr\.?|gbp|£)\s*|\s*(?:€|eur|usd|\$|chf|sfr\.?|gbp|£)$",
+                       re.IGNORECASE)
 _INNER_SPACE = re.compile(r"[\s'\u00a0\u202f]")
 
 

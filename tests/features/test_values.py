@@ -66,6 +66,9 @@ def test_an_activity_type_is_read_as_its_snake_form(raw: str, read: str | None) 
     ("USD 1,500,000.00", 1.5e6, None), ("EUR 1.500.000,00", 1.5e6, None), ("CHF 2 Mio", 2e6, None),
     ("SFr. 2.5 Mio.", 2.5e6, None), ("£2m", 2e6, None), ("GBP 750,000", 750000.0, None), ("US$ 20M", 2e7, None),
     ("20 Mio. USD", 2e7, None), ("USD 1-5M", 3e6, None),
+    # a bare dollar sign, as Dynamics 365 and Salesforce reports write the org's currency
+    ("$1,250,000.00", 1.25e6, None), ("$950.00", 950.0, None), ("1,250,000.00 $", 1.25e6, None),
+    ("$", None, "not a number '$': set to missing"),
     ("CHF", None, "not a number 'CHF': set to missing"), ("usda", None, "not a number 'usda': set to missing"),
     # what exports write for "not given", Excel's #N/A (#NV in German) included: missing, nothing to warn about
     ("n.a.", None, None), ("keine Angabe", None, None), ("Unbekannt", None, None), ("#NV", None, None),

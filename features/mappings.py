@@ -132,6 +132,7 @@ HubSpot (contacts export from the contacts index page, engagement export, workfl
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -150,6 +151,10 @@ from features.contract import (
 )
 from features.vendors import CONVERSION_FLAG, MAPPINGS
 
+#: A mapping as the loaders take it: a vendor's name, a mapping file's path, the mapping a model recorded
+#: (:func:`recorded_mapping`), or None for files that already follow the contract.
+MappingRef = str | Mapping[str, object] | None
+
 
 def _is_blank(series: pd.Series) -> pd.Series:
     """True where a cell is missing or holds one of the contract's "nobody answered" markers."""
@@ -157,13 +162,9 @@ def _is_blank(series: pd.Series) -> pd.Series:
 
 
 def _translate(series: pd.Series, table: Mapping[str, str]) -> pd.Series:
-    """Replace vendor values found in ``table`` (compared after :func:`features.values.snake`); keep the others."""
-    present = series.dropna()
-    lookup = {
-        value: table[key]
-        for value in present.unique()
-        if isinstance(value, str) and (key := values.snake(value)) in table
-    }
+    """:func:`translate_value` of a column, once per distinct value."""
+    lookup = {value: translate_value(value, table) for value in series.dropna().unique()}
+    lookup = {value: mapped for value, mapped in lookup.items() if mapped is not value}
     if not lookup:
         return series
     return series.map(lambda value: lookup.get(value, value) if isinstance(value, str) else value)
@@ -214,15 +215,42 @@ _MAPPABLE = {"leads": (*LEAD_COLUMNS, CONVERTED_AT, CONVERSION_FLAG), "activitie
              "conversions": CONVERSION_COLUMNS}
 
 
-def mapping_spec(mapping: str | None) -> dict[str, dict] | None:
-    """The mapping ``mapping`` names: ``None``, a built-in vendor (:data:`MAPPINGS`), or a TOML file of the
-    user's own (see the module docstring). ValueError, naming the problem, for anything else."""
+def mapping_spec(mapping: MappingRef) -> Mapping[str, dict] | None:
+    """The mapping ``mapping`` names: ``None``, a built-in vendor (:data:`MAPPINGS`), a TOML file of the
+    user's own (see the module docstring) or a model's recorded mapping (as it is). ValueError, naming the
+    problem, for anything else."""
+    if isinstance(mapping, Mapping):
+        return mapping  # type: ignore[return-value]
     if mapping is None or mapping in MAPPINGS:
         return MAPPINGS.get(mapping) if mapping else None
     if not mapping.lower().endswith(".toml"):
         raise ValueError(f"unknown mapping {mapping!r}; give {', '.join(sorted(MAPPINGS))} or a .toml file of your "
                          "own (README: Data)")
     return _mapping_file(str(Path(mapping).resolve()))
+
+
+def mapping_name(mapping: MappingRef) -> str | None:
+    """How messages and the model's contract name a mapping: the vendor, the mapping file's name, or the name
+    a model recorded."""
+    if isinstance(mapping, Mapping):
+        return str(mapping.get("name") or "recorded")
+    return mapping if mapping is None or mapping in MAPPINGS else Path(mapping).name
+
+
+def recorded_mapping(mapping: MappingRef) -> dict[str, object] | None:
+    """The mapping as a model keeps it (its name and tables, in JSON's types): the model reads later exports
+    and API values as it read its training files, also where the mapping file is not at hand."""
+    spec = mapping_spec(mapping)
+    return None if spec is None else {**json.loads(json.dumps(spec)), "name": mapping_name(mapping)}
+
+
+def translate_value(value: object, table: Mapping[str, str]) -> object:
+    """A vendor value found in ``table`` (compared after :func:`features.values.snake`) as the contract's
+    value; any other value as it is."""
+    if not isinstance(value, str):
+        return value
+    key = values.snake(value)
+    return table.get(key, value) if key else value
 
 
 @lru_cache(maxsize=16)
@@ -250,7 +278,7 @@ def _mapping_file(path: str) -> dict[str, dict]:
     return spec
 
 
-def lead_key(mapping: str | None, lead_id: str) -> str:
+def lead_key(mapping: MappingRef, lead_id: str) -> str:
     """A lead id as the user typed it (``leadscore explain --lead-id``) in the form the mapped leads table
     holds it (a 15-character Salesforce Id becomes the 18-character one)."""
     spec = (mapping_spec(mapping) or {}).get("leads", {})
@@ -260,12 +288,12 @@ def lead_key(mapping: str | None, lead_id: str) -> str:
 
 
 def apply_mapping(
-    frame: pd.DataFrame, mapping: str | None, table: str
+    frame: pd.DataFrame, mapping: MappingRef, table: str
 ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """Rename a vendor export's columns (and translate picklist values) onto the contract.
 
-    ``mapping`` is a key of :data:`MAPPINGS`, a mapping file (:func:`mapping_spec`) or ``None`` (the file
-    already follows the contract);
+    ``mapping`` is a key of :data:`MAPPINGS`, a mapping file, a model's recorded mapping (:func:`mapping_spec`)
+    or ``None`` (the file already follows the contract);
     ``table`` is ``"leads"``, ``"activities"`` or ``"conversions"``. Returns the mapped frame (a new
     one; columns the mapping does not mention keep their vendor names) and, per contract column that
     was filled from vendor columns, the vendor columns it came from, so messages can name the column

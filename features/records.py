@@ -7,6 +7,8 @@ from a request:
 * a lead is **rejected** (an error naming the field) when it is not an object, has no ``lead_id`` or no
   usable ``created_at``, repeats an earlier lead's id, or was created after the scoring moment;
 * an amount that is negative or not a number is **set to missing** with a warning, as in a file;
+* a picklist value a vendor writes (``REFERRALS``, ``Appointment``) is the contract value the model's
+  vendor mapping gives it (``mapping``: :func:`features.mappings.recorded_mapping`), as in its files;
 * an activity without a usable moment or type, or an exact repeat of an earlier activity of the same lead
   (same moment, same type), is **not used**, with a warning naming it (``activities.3.occurred_at``), as
   the loader rejects such a row of the activities file and scores the lead without it.
@@ -23,6 +25,7 @@ from features import values
 from features.batch import LeadBatch, no_activities
 from features.contract import ACTIVITY_TYPE, CREATED_AT, LEAD_COLUMNS, LEAD_ID, NUMERIC_LEAD_COLUMNS, OCCURRED_AT
 from features.engagement import ActivityArrays, type_code_of
+from features.mappings import translate_value
 
 ACTIVITIES = "activities"
 
@@ -58,16 +61,19 @@ class ReadRecords:
 
 
 def read_records(records: Sequence[object], as_of_us: int | None = None, extra_columns: Sequence[str] = (),
-                 extra_numeric: Sequence[str] = ()) -> ReadRecords:
+                 extra_numeric: Sequence[str] = (), mapping: Mapping[str, object] | None = None) -> ReadRecords:
     """Read raw lead records (mappings; each may carry an ``activities`` list of mappings).
 
     ``as_of_us``: the scoring moment; a lead created after it is rejected. ``extra_columns`` are the model's
-    declared extra lead fields, ``extra_numeric`` those among them read as numbers."""
+    declared extra lead fields, ``extra_numeric`` those among them read as numbers; ``mapping`` the vendor
+    mapping the model was trained through, whose value translations apply to the records' contract fields."""
+    lead_values = _value_maps(mapping, "leads")
+    activity_types = _value_maps(mapping, "activities").get(ACTIVITY_TYPE, {})
     checks = [RecordCheck() for _ in records]
     leads: list[dict[str, object]] = []
     acts: list[list[Mapping[str, object]]] = []
     for check, raw in zip(checks, records, strict=True):
-        lead, activities = _read_lead(raw, check, extra_columns, extra_numeric)
+        lead, activities = _read_lead(raw, check, extra_columns, extra_numeric, lead_values)
         leads.append(lead)
         acts.append(activities)
 
@@ -96,14 +102,19 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
     rows = np.array([i for i, check in enumerate(checks) if check.ok], dtype=np.int64)
     position = np.full(len(checks), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
-    arrays = _activity_arrays(flat, occurred, bad_occurred, shown_occurred, position, checks)
+    arrays = _activity_arrays(flat, occurred, bad_occurred, shown_occurred, position, checks, activity_types)
     profile_names = (*(c for c in LEAD_COLUMNS if c not in (LEAD_ID, CREATED_AT)), *extra_columns)
     profile = {name: _profile(name, [leads[i].get(name) for i in rows]) for name in profile_names}
     batch = LeadBatch(np.array([leads[i][LEAD_ID] for i in rows], dtype=object), created[rows], profile, arrays)
     return ReadRecords(batch, checks, rows)
 
 
+def _value_maps(mapping: Mapping[str, object] | None, table: str) -> Mapping[str, Mapping[str, str]]:
+    return ((mapping or {}).get(table) or {}).get("values", {})  # type: ignore[union-attr]
+
+
 def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], extra_numeric: Sequence[str],
+               value_maps: Mapping[str, Mapping[str, str]],
                ) -> tuple[dict[str, object], list[Mapping[str, object]]]:
     """A record's fields by the scalar rules (moments are read later, together) and its activity list."""
     if not isinstance(raw, Mapping):
@@ -117,6 +128,8 @@ def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], ex
         if name in (LEAD_ID, CREATED_AT):
             continue
         value = raw.get(name)
+        if name in value_maps:
+            value = translate_value(value, value_maps[name])
         if name in NUMERIC_LEAD_COLUMNS:
             lead[name], problem = values.amount(value)
         elif name in extra_numeric:
@@ -144,7 +157,8 @@ def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], ex
 
 
 def _activity_arrays(flat: list[tuple[int, int, Mapping[str, object]]], occurred: np.ndarray, bad: np.ndarray,
-                     shown_text: list[str | None], position: np.ndarray, checks: list[RecordCheck]) -> ActivityArrays:
+                     shown_text: list[str | None], position: np.ndarray, checks: list[RecordCheck],
+                     vendor_types: Mapping[str, str]) -> ActivityArrays:
     """The usable activities of the usable leads; the others named in their lead's warnings."""
     lead_index, moments, codes = [], [], []
     seen: dict[tuple[int, int, str], int] = {}
@@ -152,7 +166,7 @@ def _activity_arrays(flat: list[tuple[int, int, Mapping[str, object]]], occurred
         if position[i] < 0 or not activity:
             continue
         where = f"{ACTIVITIES}.{j}"
-        kind = values.activity_type(activity.get(ACTIVITY_TYPE))
+        kind = values.activity_type(translate_value(activity.get(ACTIVITY_TYPE), vendor_types))
         text = shown_text[k]
         if not isinstance(text, str):
             checks[i].warnings.append(Issue(f"{where}.{OCCURRED_AT}", f"{values.MISSING_REQUIRED}: activity not used"))

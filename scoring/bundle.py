@@ -64,6 +64,13 @@ class ScoringBundle:
         """The label's horizon: the probability is that of becoming an opportunity within this many days."""
         return int(self.info.get("horizon_days") or DEFAULT_HORIZON_DAYS)
 
+    @property
+    def input_mapping(self) -> dict[str, Any] | None:
+        """The vendor mapping the model was trained through (:func:`features.mappings.recorded_mapping`), or
+        None: files are read through it unless another is given, and requests' picklist values by its
+        translations, so a vendor's value means what it meant in training."""
+        return self.info.get("mapping_spec")
+
     # ---- features -------------------------------------------------------------------------------
     def features(self, batch: LeadBatch, as_of: datetime | str) -> pd.DataFrame:
         """Event mode: the catalogue's features of every lead of ``batch`` existing at ``as_of``."""

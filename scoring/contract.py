@@ -34,7 +34,7 @@ class ModelContract:
     horizon_days: int | None  #: event mode: the probability is of converting within this many days
     label: str | None  #: flat mode: the outcome column the probability is about
     inputs: tuple[str, ...]  #: event mode: the declared extra lead columns; flat mode: the table columns used
-    mapping: str | None = None  #: the vendor export the model reads ("salesforce", "hubspot"), if any
+    mapping: str | None = None  #: the vendor export the model reads ("salesforce", "hubspot", "my_crm.toml"), if any
 
     @classmethod
     def of(cls, bundle: Any) -> ModelContract:
@@ -89,7 +89,9 @@ class ModelContract:
         added = [c for c in self.inputs if c not in champion.inputs] if self.mode == champion.mode else []
         if added:
             out.append(f"needs input column(s) the champion did not: {', '.join(map(repr, added))}")
-        if (self.mapping or None) != (champion.mapping or None):
+        # compatibility: versions registered before 2026-12-07 recorded no mapping, so a missing one may mean any;
+        # after 2027-06-30 (every version in use records it) read a missing one as "none" and compare it too
+        if self.mapping and champion.mapping and self.mapping != champion.mapping:
             out.append(f"reads {self.mapping or 'contract'} records instead of {champion.mapping or 'contract'} ones")
         return out
 

@@ -55,7 +55,8 @@ def score_groups(bundle: ScoringBundle, groups: Sequence[Sequence[object]], opti
         raise ValueError("resolve the scoring options first (ScoringOptions.resolved)")
     config = bundle.feature_config
     numeric = tuple(c for c in config.extra_columns if c not in config.extra_categorical)
-    read = [read_records(records, values.moment_us(as_of), config.extra_columns, numeric) for records in groups]
+    read = [read_records(records, values.moment_us(as_of), config.extra_columns, numeric, bundle.input_mapping)
+            for records in groups]
     batch = concat([r.batch for r in read])
     scored = bundle.score(bundle.batch_columns(batch, as_of), options).records() if len(batch) else []
     if options.suggest and scored:

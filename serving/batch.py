@@ -27,6 +27,7 @@ from features.batch import LeadBatch
 from features.contract import CONVERTED_AT, LEAD_ID
 from features.loading import DataReport, EventData, conversion_moments, load_event_data, load_flat_table, write_table
 from features.loading.files import RawTable
+from features.mappings import MappingRef
 from scoring.bundle import ScoringBundle
 from scoring.coverage import coverage, coverage_notes
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
@@ -93,9 +94,10 @@ def _chunk_bounds(n: int) -> list[int]:
 
 def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None, out: Path,
                      options: ScoringOptions = DEFAULT_OPTIONS, model_version: str = "",
-                     progress: Callable[[int, int], None] | None = None, mapping: str | None = None,
+                     progress: Callable[[int, int], None] | None = None, mapping: MappingRef = None,
                      score_log: ScoreHistory | None = None, chunk: int | None = None) -> BatchSummary:
-    """Score an event-mode export (see the module docstring); ``mapping`` reads a vendor's export. With
+    """Score an event-mode export (see the module docstring); ``mapping`` reads a vendor's export (by default
+    the one the model was trained through, :attr:`ScoringBundle.input_mapping`). With
     ``score_log``, every scored lead is also recorded there (``source = batch``, with its input fingerprint)
     once the file is written. A Parquet export with more leads rows than ``chunk`` (default
     ``LEADSCORE_BATCH_CHUNK_LEADS``) is scored chunk by chunk (:mod:`serving.stream`), to the same rows."""
@@ -103,6 +105,7 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
 
     options = options.resolved()
     chunk = chunk or env_number("LEADSCORE_BATCH_CHUNK_LEADS", CHUNK_LEADS, smallest=1)
+    mapping = bundle.input_mapping if mapping is None else mapping
     if mapping is None and streamable(Path(leads), Path(activities) if activities is not None else None, chunk):
         return score_event_stream(bundle, Path(leads), Path(activities) if activities is not None else None,
                                   Path(out), options, model_version, chunk, progress, score_log)
@@ -122,10 +125,12 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
 
 
 def load_bundle_data(bundle: ScoringBundle, leads: Path | RawTable, activities: Path | RawTable | None,
-                     mapping: str | None = None) -> tuple[EventData, DataReport]:
+                     mapping: MappingRef = None) -> tuple[EventData, DataReport]:
     """The leads and activities as the bundle's model reads them (its declared extra columns, numbers as
-    numbers where it was trained on numbers)."""
+    numbers where it was trained on numbers, through ``mapping`` or else the vendor mapping it was trained
+    through)."""
     config = bundle.feature_config
+    mapping = bundle.input_mapping if mapping is None else mapping
     return load_event_data(leads, activities, None, mapping=mapping, extra_columns=config.extra_columns,
                            extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical])
 

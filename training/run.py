@@ -16,6 +16,7 @@ import pandas as pd
 
 from features.contract import LEAD_ID
 from features.loading import load_event_data
+from features.mappings import mapping_name, recorded_mapping
 from features.pipeline import build_features
 from scoring.bundle import ScoringBundle
 from training.config import TrainConfig
@@ -66,6 +67,7 @@ def train_from_files(
                                        not_after=config.latest_moment())
         progress(report.to_text())
         result = train_event(data.leads, data.activities, data.conversions, config, progress)
+        result.bundle.info.update(mapping=mapping_name(mapping), mapping_spec=recorded_mapping(mapping))
         extra = {}
         if truth is not None:
             from features.loading import read_table

@@ -53,7 +53,7 @@ from features.loading.ledger import (
     require_columns,
 )
 from features.loading.report import EXACT_DUPLICATE, WHOLE_ROW, DataContractError, DataReport
-from features.mappings import apply_mapping, header_key, mapping_spec
+from features.mappings import MappingRef, apply_mapping, header_key, mapping_spec
 from features.vendors import CONVERSION_FLAG
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -79,7 +79,7 @@ def load_event_data(
     activities: str | Path | RawTable | None = None,
     conversions: str | Path | RawTable | None = None,
     *,
-    mapping: str | None = None,
+    mapping: MappingRef = None,
     extra_columns: Sequence[str] = (),
     extra_numeric: Sequence[str] | None = None,
     for_training: bool = False,
@@ -185,7 +185,7 @@ def _moments(series: pd.Series, order: str | None = None) -> tuple[pd.Series, np
 
 
 def _load_leads(
-    path: str | Path | RawTable, mapping: str | None, extra_columns: Sequence[str], extra_numeric: Sequence[str] | None,
+    path: str | Path | RawTable, mapping: MappingRef, extra_columns: Sequence[str], extra_numeric: Sequence[str] | None,
     derive: bool, report: DataReport, not_after: datetime | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, int]]:
     """Leads table, the conversions recorded in it (when ``derive`` and the vendor mapping provides
@@ -324,7 +324,7 @@ class _TimedTable:
 
 
 def _open_timed_table(
-    path: str | Path | RawTable, mapping: str | None, table: str, columns: Sequence[str], time_column: str,
+    path: str | Path | RawTable, mapping: MappingRef, table: str, columns: Sequence[str], time_column: str,
     known_ids: pd.Series, lead_emails: pd.Series | None = None, not_after: datetime | None = None,
 ) -> _TimedTable:
     """Read an activities or conversions file: map, require its columns, and reject the rows every such
@@ -359,7 +359,7 @@ def _open_timed_table(
 
 
 def _load_activities(
-    path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
+    path: str | Path | RawTable, mapping: MappingRef, known_ids: pd.Series, rejected_ids: dict[str, int],
     report: DataReport, lead_emails: pd.Series | None = None, not_after: datetime | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``); an
@@ -440,7 +440,7 @@ def repeated_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _load_conversions(
-    path: str | Path | RawTable, mapping: str | None, known_ids: pd.Series, rejected_ids: dict[str, int],
+    path: str | Path | RawTable, mapping: MappingRef, known_ids: pd.Series, rejected_ids: dict[str, int],
     report: DataReport, not_after: datetime | None = None,
 ) -> pd.DataFrame:
     table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from features.loading.report import WHOLE_ROW, DataContractError, RowIssue
-from features.mappings import mapping_spec
+from features.mappings import MappingRef, mapping_name, mapping_spec
 
 #: Why rows were rejected or warned about: one text for all of them, or a function that is given the
 #: 0-based positions of the rows (ascending) and returns one text per row, in the same order.
@@ -125,7 +125,7 @@ def missing_rates(frame: pd.DataFrame) -> dict[str, float]:
     return {column: round(float(rate), 6) for column, rate in frame.isna().mean().items()}
 
 
-def require_columns(frame: pd.DataFrame, name: str, table: str, required: Sequence[str], mapping: str | None,
+def require_columns(frame: pd.DataFrame, name: str, table: str, required: Sequence[str], mapping: MappingRef,
                     file_notes: Sequence[str] = ()) -> None:
     """Stop with a message naming the file, the column and (under a mapping) the vendor column it is read from,
     with how the file was read (``file_notes``: e.g. which of a workbook's sheets)."""
@@ -133,8 +133,13 @@ def require_columns(frame: pd.DataFrame, name: str, table: str, required: Sequen
         if column in frame.columns:
             continue
         vendor = (mapping_spec(mapping) or {}).get(table, {}).get("columns", {}).get(column)
-        hint = f" (the {mapping} mapping reads it from {' or '.join(map(repr, vendor))})" if vendor else ""
-        found = ", ".join(map(repr, list(frame.columns)[:15]))
+        if vendor:
+            hint = f" (the {mapping_name(mapping)} mapping reads it from {' or '.join(map(repr, vendor))})"
+        else:
+            hint = " (a vendor's export is read with its mapping: salesforce, hubspot or a .toml file of your own; " \
+                   "README: Data)" if mapping is None else ""
+        columns = list(frame.columns)
+        found = ", ".join(map(repr, columns[:15])) + (f", … ({len(columns)} in all)" if len(columns) > 15 else "")
         read = "".join(f"; {note}" for note in file_notes)
         raise DataContractError(
             f"{name}: required column {column!r} is missing from the {table} table{hint}; columns found: {found}{read}"

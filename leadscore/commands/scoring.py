@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from leadscore.commands.common import (
-    MAPPING_HELP,
+    MAPPING_HELP_SCORING,
     Crm,
     Engine,
     Lang,
@@ -37,7 +37,7 @@ def score(
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
     model: Annotated[str | None, typer.Option(help=f"Model URI (default: {DEFAULT_MODEL_URI}; with --table "
                                                    f"{FLAT_MODEL_URI}).")] = None,
-    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
+    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP_SCORING)] = None,
     suggest: Annotated[bool, typer.Option(help="Event mode: add suggestions_json, the buying actions that would "
                                                "raise each score (five more scorings per lead).")] = False,
     write_back: Annotated[Crm | None, typer.Option(help="Write --out as this CRM's import file (Salesforce Data "
@@ -155,7 +155,7 @@ def explain(
     lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
     model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
-    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP)] = None,
+    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP_SCORING)] = None,
 ) -> None:
     """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead.
 
@@ -172,7 +172,9 @@ def explain(
     from serving.scoring import score_request
 
     loaded = load_verified(model)
-    data, report = load_bundle_data(loaded.bundle, leads, activities, checked_mapping(mapping))
+    given = checked_mapping(mapping)
+    mapping = loaded.bundle.input_mapping if given is None else given  # read as the model was trained
+    data, report = load_bundle_data(loaded.bundle, leads, activities, mapping)
     # the id as typed, else by the number it writes (``417`` for ``000417``), as activities find their lead
     _, position, _ = lead_ids(pd.Series([lead_key(mapping, lead_id)], dtype="str"), data.leads["lead_id"])
     if position[0] < 0:

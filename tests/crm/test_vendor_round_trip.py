@@ -19,6 +19,10 @@ from vendor_exports import hubspot_exports, salesforce_exports
 
 from leadscore.cli import app
 from leadscore.synthetic import World
+from scoring.options import ScoringOptions
+from serving.config import ServeConfig
+from serving.loader import load_model
+from serving.scoring import score_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
@@ -109,6 +113,31 @@ def test_a_hubspot_model_learns_from_engagements_beyond_the_contact_properties(s
     assert set(pd.read_csv(out, dtype=str)["Record ID"]) <= set(exported["Record ID"])
 
     card = tmp_path / "card.html"
-    cli("explain", "--mapping", "hubspot", "--lead-id", exported["Record ID"].iloc[1], "--leads",
+    cli("explain", "--lead-id", exported["Record ID"].iloc[1], "--leads",  # the model's mapping by default
         str(files["leads"]), "--activities", str(files["activities"]), "--out", str(card))
     assert exported["Company Name"].iloc[1] in card.read_text(encoding="utf-8")
+
+    # the model keeps its mapping: a score without --mapping reads the export as training did, and a request
+    # sending HubSpot's own values ("Referrals", "MEETING") gets the score the export's rows get
+    again = tmp_path / "again.csv"
+    cli("score", "--leads", str(files["leads"]), "--activities", str(files["activities"]), "--as-of", as_of,
+        "--out", str(again))
+    pd.testing.assert_series_equal(pd.read_csv(again, dtype=str)["probability"].astype(float),
+                                   scores["probability"], check_names=False)
+    loaded = load_model("models:/lead-scoring@champion", ServeConfig.from_env().cache_dir)
+    assert loaded.bundle.input_mapping["name"] == "hubspot" and "hubspot export" in cli("models")
+    engagements = pd.read_csv(files["activities"], dtype=str)
+    referred = exported.index[exported["Original Source"].eq("Referrals") & scores["probability"].notna()][:20]
+    records = [{"lead_id": exported.at[i, "Record ID"], "created_at": exported.at[i, "Create Date"],
+                "lead_source": exported.at[i, "Original Source"],
+                "employee_count": exported.at[i, "Number of Employees"],
+                "job_title": exported.at[i, "Job Title"], "industry": exported.at[i, "Industry"],
+                "country": exported.at[i, "Country/Region"], "email": exported.at[i, "Email"],
+                "company": exported.at[i, "Company Name"], "annual_revenue": exported.at[i, "Annual Revenue"],
+                "activities": [{"occurred_at": t, "activity_type": kind} for t, kind in engagements.loc[
+                    engagements["Associated Contact ID"] == exported.at[i, "Record ID"],
+                    ["hs_timestamp", "hs_engagement_type"]].itertuples(index=False)]} for i in referred]
+    response = score_request(loaded.bundle, records, ScoringOptions(pd.Timestamp(as_of), "en", 5).resolved(), "")
+    assert len(referred) >= 5 and [r.status for r in response.results] == ["ok"] * len(referred)
+    assert [r.probability for r in response.results] == pytest.approx(
+        scores.loc[referred, "probability"].tolist(), rel=1e-9)

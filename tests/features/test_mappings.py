@@ -1,15 +1,22 @@
 """Vendor rules of features/mappings.py: Salesforce's 15/18-character Ids, HubSpot's employee ranges and its
-engagement export read as activities."""
+engagement export read as activities, and a model's recorded mapping read by files and requests alike."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from features.loading import load_event_data
-from features.mappings import employee_range, salesforce_id18
+from features import values
+from features.batch import LeadBatch
+from features.catalogue import build_catalogue
+from features.config import FeatureConfig
+from features.loading import DataContractError, load_event_data
+from features.mappings import employee_range, mapping_name, recorded_mapping, salesforce_id18
+from features.pipeline import batch_features, feature_columns, to_frame
+from features.records import read_records
 
 
 @pytest.mark.parametrize(("short", "long"), [
@@ -103,3 +110,60 @@ def test_salesforce_tasks_with_15_character_who_ids_match_leads_exported_with_18
     assert data.leads["lead_id"].tolist() == ["00Q5g000001AAA1EAO", "00q5g000001aaa2AAA"]
     assert data.activities["lead_id"].tolist() == ["00Q5g000001AAA1EAO", "00q5g000001aaa2AAA"]
     assert report.unknown_lead_activities == 1
+
+
+def test_a_request_reads_vendor_values_through_the_models_mapping_as_its_export_was_read(tmp_path):
+    """A model trained on a HubSpot export keeps its mapping: an API request that sends HubSpot's own picklist
+    values (``REFERRALS``, ``MEETING``) gets the features the export's rows give, not ``other``."""
+    contacts = _csv(tmp_path / "contacts.csv", pd.DataFrame({
+        "Record ID": ["101", "102"], "Create Date": ["2024-03-01 10:00", "2024-03-02 10:00"],
+        "Original Source": ["REFERRALS", "Offline sources"], "Number of Employees": ["25-50", "1,000+"]}))
+    engagements = _csv(tmp_path / "engagements.csv", pd.DataFrame({
+        "hs_engagement_type": ["MEETING", "CALL", "MEETING"],
+        "hs_timestamp": ["2024-03-05T09:00:00Z", "2024-03-04T16:30:00Z", "2024-03-06T08:00:00Z"],
+        "Associated Contact ID": ["101", "101", "102"]}))
+    as_of = pd.Timestamp("2024-03-10T00:00:00Z")
+    config = FeatureConfig()
+    catalogue = build_catalogue(config)
+    data, _ = load_event_data(contacts, engagements, mapping="hubspot")
+    from_file = batch_features(LeadBatch.from_frames(data.leads, data.activities), as_of, config, catalogue)
+    records = [{"lead_id": "101", "created_at": "2024-03-01 10:00", "lead_source": "REFERRALS",
+                "employee_count": "25-50",
+                "activities": [{"occurred_at": "2024-03-05T09:00:00Z", "activity_type": "MEETING"},
+                               {"occurred_at": "2024-03-04T16:30:00Z", "activity_type": "CALL"}]},
+               {"lead_id": "102", "created_at": "2024-03-02 10:00", "lead_source": "Offline sources",
+                "employee_count": "1,000+",
+                "activities": [{"occurred_at": "2024-03-06T08:00:00Z", "activity_type": "MEETING"}]}]
+
+    recorded = recorded_mapping("hubspot")
+    read = read_records(records, values.moment_us(as_of), mapping=recorded)
+    from_request = to_frame(feature_columns(read.batch, as_of, config, catalogue), read.batch.lead_ids)
+    unmapped = read_records(records, values.moment_us(as_of))
+
+    assert recorded["name"] == "hubspot" and json.loads(json.dumps(recorded)) == recorded  # kept in the model
+    assert from_file.loc[["101", "102"], "lead_source"].tolist() == ["referral", "offline"]
+    for name in ("lead_source", "employee_count_log", "n_meeting_held_30d", "n_other_30d", "days_since_last_activity"):
+        assert from_request[name].tolist() == from_file.loc[["101", "102"], name].tolist(), name
+    assert from_request["n_meeting_held_30d"].tolist() == [1, 1]
+    # without the model's mapping HubSpot's "referring websites" is not the referral channel: the API's answer before
+    without = to_frame(feature_columns(unmapped.batch, as_of, config, catalogue), unmapped.batch.lead_ids)
+    assert without.loc["101", "lead_source"] != "referral"
+
+
+def test_a_mapping_file_is_kept_in_the_model_and_reads_as_the_file_did(tmp_path):
+    mapping = tmp_path / "my_crm.toml"
+    mapping.write_text('[leads.columns]\nlead_id = ["Nr"]\ncreated_at = ["Angelegt"]\nlead_source = ["Kanal"]\n'
+                       '[leads.values.lead_source]\n"Empfehlung" = "referral"\n', encoding="utf-8")
+    leads = _csv(tmp_path / "leads.csv", pd.DataFrame({"Nr": ["1", "2"], "Angelegt": ["2024-03-01", "2024-03-02"],
+                                                       "Kanal": ["Empfehlung", "Messe"]}))
+    recorded = recorded_mapping(str(mapping))
+    mapping.unlink()  # the model needs the file no more
+
+    data, _ = load_event_data(leads, mapping=recorded)
+
+    assert recorded["name"] == "my_crm.toml" and mapping_name(recorded) == "my_crm.toml"
+    assert data.leads["lead_source"].tolist() == ["referral", "Messe"]
+    with pytest.raises(DataContractError, match=r"required column 'lead_id' is missing .*the my_crm\.toml mapping "
+                                                r"reads it from 'Nr'"):
+        load_event_data(_csv(tmp_path / "other.csv", pd.DataFrame({"Kennung": ["1"], "Angelegt": ["2024-03-01"]})),
+                        mapping=recorded)

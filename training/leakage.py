@@ -57,6 +57,13 @@ three kinds of evidence:
    x_education's "Lead Number". Such a column predicts nothing about a new lead, but a tree model splits on
    it (it encodes *when* the lead came in) and its reasons would read "Lead Number: 660737".
 
+5. **It is personal data** (``personal``): its header names the person, their company or how to reach them
+   (``First Name``, ``Nachname``, ``Email``, ``Phone``, ``Street``, ``Company Name``; :data:`PERSONAL_HEADERS`),
+   or most of its values are e-mail addresses. A name is no trait of a lead: a model that learns one judges the
+   next "Ines" by the last (names stand in for gender and origin), and its reasons would read "First name:
+   Ines". Event mode never reads these as features (only whether the e-mail's domain is a company's); in a flat
+   table they are excluded by the same rule. Columns about them stay (``Do Not Email``, ``Email Opt Out``).
+
 When the leads' times are known (event mode: when each lead was created; flat mode: ``--time``), the
 single-column AUC of a category is measured **out of time**: rates learned on the earlier half of the
 leads score the later half, as the model will be used. Without times the halves are random.
@@ -76,8 +83,29 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from features.mappings import header_key
+
 Outcome = Literal["converted", "not converted"]
 MISSING_LEVEL = "<missing>"
+
+
+#: Headers (as :func:`features.mappings.header_key` folds them) that name a person, their company or how to
+#: reach them, in English and German CRM exports (evidence 5).
+PERSONAL_HEADERS = frozenset({
+    "name", "fullname", "firstname", "lastname", "givenname", "familyname", "surname", "middlename",
+    "contactname", "leadname", "salutation", "vorname", "nachname", "anrede", "ansprechpartner",
+    "email", "emailaddress", "mail", "workemail", "businessemail", "personalemail", "primaryemail",
+    "secondaryemail", "emailadresse",
+    "phone", "phonenumber", "telephone", "mobile", "mobilephone", "mobilephonenumber", "businessphone",
+    "homephone", "workphone", "fax", "telefon", "telefonnummer", "mobiltelefon", "mobilnummer", "handy",
+    "street", "streetaddress", "address", "address1", "address2", "addressline1", "addressline2", "strasse",
+    "adresse", "anschrift", "hausnummer",
+    "company", "companyname", "accountname", "organization", "organisation", "organizationname", "firma",
+    "firmenname", "unternehmen", "unternehmensname",
+    "linkedin", "linkedinurl", "linkedinprofile", "twitter", "twitterhandle", "website", "websiteurl", "url",
+    "ipaddress", "ip", "birthday", "birthdate", "dateofbirth", "geburtstag", "geburtsdatum",
+})
+_EMAIL_VALUE = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
 
 
 @dataclass(frozen=True)
@@ -322,6 +350,20 @@ def _identifier(series: pd.Series, numeric: bool, order: np.ndarray | None, t: L
     return None
 
 
+def _personal(column: str, series: pd.Series, numeric: bool) -> str | None:
+    """Why the column is personal data (evidence 5), or None."""
+    if header_key(column) in PERSONAL_HEADERS:
+        return ("personal data: its name says it names the person, their company or how to reach them; a lead is "
+                "not judged by its name")
+    present = series.dropna()
+    if numeric or present.empty:
+        return None
+    share = float(present.astype(str).str.fullmatch(_EMAIL_VALUE).mean())
+    if share >= 0.5:
+        return f"personal data: {share:.0%} of its values are e-mail addresses; a lead is not judged by its address"
+    return None
+
+
 def _certain_values(levels: np.ndarray, y: np.ndarray, t: LeakageThresholds) -> list[CertainValue]:
     """Values at least ``certain_ratio`` times as frequent in one outcome as in the other."""
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
@@ -385,5 +427,8 @@ def _check(column: str, series: pd.Series, y: np.ndarray, first: np.ndarray, t: 
     identifier = _identifier(series, numeric, order, t)
     if identifier:
         reasons.append(identifier)
+    personal = _personal(column, series, numeric)
+    if personal:
+        reasons.append(personal)
     return ColumnCheck(column, "number" if numeric else "category", auc, missing_auc, filled_pos, filled_neg,
                        certain, reasons, kept=keep and bool(reasons))

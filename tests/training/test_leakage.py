@@ -191,6 +191,32 @@ def test_the_report_serialises_to_json_and_its_text_names_each_excluded_column_w
     assert "EXCLUDED" in text
 
 
+def test_personal_data_is_excluded_by_its_header_or_its_e_mail_values_and_columns_about_it_stay():
+    """As the flat HubSpot and Dynamics exports hold them: first names repeat (no identifier), 86 % of the
+    e-mails are distinct (duplicate leads), companies repeat; each became a feature and a reason before."""
+    rng = np.random.default_rng(3)
+    n = 1_000
+    y = (rng.random(n) < 0.2).astype(int)
+    first = rng.choice(["Ines", "Max", "Anna", "Paul", "Lena"], n)
+    features = pd.DataFrame({
+        "First Name": first,
+        "Nachname": rng.choice(["Martin", "Weber", "Schulz"], n),
+        "Email": [f"{name.lower()}{i % 860}@example.com" for i, name in enumerate(first)],
+        "Kontakt": [f"{name.lower()}.{i % 700}@firma.de" for i, name in enumerate(first)],  # by its values
+        "Company Name": rng.choice([f"Company {i} GmbH" for i in range(300)], n),
+        "Business Phone": rng.choice(["+49 30 1234", "+49 89 5678", "+1 212 555"], n),
+        "Do Not Email": rng.choice(["Yes", "No"], n),
+        "Campaign Name": rng.choice(["spring", "autumn"], n),
+    }).astype("str")
+
+    report = screen_leakage(features, y, seed=1)
+
+    personal = ["First Name", "Nachname", "Email", "Kontakt", "Company Name", "Business Phone"]
+    assert report.excluded == personal
+    assert all(any(r.startswith("personal data") for r in report[c].reasons) for c in personal)
+    assert not report["Do Not Email"].flagged and not report["Campaign Name"].flagged
+
+
 @pytest.fixture(scope="module")
 def x_education_report() -> LeakageReport:
     if not X_EDUCATION.is_file():

@@ -126,13 +126,14 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
 
 def load_bundle_data(bundle: ScoringBundle, leads: Path | RawTable, activities: Path | RawTable | None,
                      mapping: MappingRef = None) -> tuple[EventData, DataReport]:
-    """The leads and activities as the bundle's model reads them (its declared extra columns, numbers as
+    """The leads and activities as the bundle's model reads them: its declared extra columns, numbers as
     numbers where it was trained on numbers, through ``mapping`` or else the vendor mapping it was trained
-    through)."""
+    through, and slashed dates that show no order of their own in the order its training files showed."""
     config = bundle.feature_config
     mapping = bundle.input_mapping if mapping is None else mapping
     return load_event_data(leads, activities, None, mapping=mapping, extra_columns=config.extra_columns,
-                           extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical])
+                           extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical],
+                           date_order=bundle.info.get("date_order"))
 
 
 @dataclass(frozen=True)

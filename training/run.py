@@ -67,7 +67,9 @@ def train_from_files(
                                        not_after=config.latest_moment())
         progress(report.to_text())
         result = train_event(data.leads, data.activities, data.conversions, config, progress)
-        result.bundle.info.update(mapping=mapping_name(mapping), mapping_spec=recorded_mapping(mapping))
+        # how its files were read, so that later exports are read the same way (serving.batch.load_bundle_data)
+        result.bundle.info.update(mapping=mapping_name(mapping), mapping_spec=recorded_mapping(mapping),
+                                  date_order=report.date_order)
         extra = {}
         if truth is not None:
             from features.loading import read_table

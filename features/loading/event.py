@@ -84,6 +84,7 @@ def load_event_data(
     extra_numeric: Sequence[str] | None = None,
     for_training: bool = False,
     not_after: datetime | None = None,
+    date_order: str | None = None,
 ) -> tuple[EventData, DataReport]:
     """Load the event-mode tables, validate them against the contract, and report on every row.
 
@@ -97,7 +98,10 @@ def load_event_data(
     reads as numbers (None: decided from the file, numbers when every value is one). ``for_training``
     demands at least one conversion (there is nothing to learn otherwise). A row dated after ``not_after``
     (training passes the moment it starts) is a typo, ``2205`` for ``2025``: it is rejected, naming the value,
-    since one such date would make the history reach centuries ahead. A table may also be given as a
+    since one such date would make the history reach centuries ahead. Slashed dates are read in the order the
+    leads file's creation dates show (a number over 12), in every table; where they show none, in ``date_order``
+    (``mdy`` or ``dmy``: the order a model's training files showed, :attr:`DataReport.date_order`), which a
+    note then names. A table may also be given as a
     :class:`~features.loading.files.RawTable` already read (some rows of a file, with their row numbers):
     the Spark engine loads each partition of leads with their activities this way, by these same rules.
     """
@@ -105,7 +109,7 @@ def load_event_data(
     report = DataReport()
     derive = conversions is None
     lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report,
-                                                    not_after)
+                                                    not_after, date_order)
     known_ids = lead_frame[LEAD_ID]
 
     if activities is not None:
@@ -186,7 +190,7 @@ def _moments(series: pd.Series, order: str | None = None) -> tuple[pd.Series, np
 
 def _load_leads(
     path: str | Path | RawTable, mapping: MappingRef, extra_columns: Sequence[str], extra_numeric: Sequence[str] | None,
-    derive: bool, report: DataReport, not_after: datetime | None = None,
+    derive: bool, report: DataReport, not_after: datetime | None = None, date_order: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, int]]:
     """Leads table, the conversions recorded in it (when ``derive`` and the vendor mapping provides
     them), and rejected lead id → its row."""
@@ -205,8 +209,9 @@ def _load_leads(
     ids = values.text_column(frame[LEAD_ID])
     rows.ids = ids
     rows.reject(ids.isna(), field_name(sources, LEAD_ID), values.MISSING_REQUIRED)
-    created, bad_created, created_text = _moments(frame[CREATED_AT])
+    created, bad_created, created_text = _moments(frame[CREATED_AT], date_order)
     created_field = field_name(sources, CREATED_AT)
+    report.date_order = _file_order(created_text, date_order, name, report)
     rows.reject(created_text.isna(), created_field, values.MISSING_REQUIRED)
     rows.reject(bad_created, created_field, each(created_text, values.unparseable_moment), created_text)
     rows.reject(_after(created, not_after), created_field, _in_the_future(created_text, created, not_after),
@@ -230,8 +235,7 @@ def _load_leads(
     derived = None
     if derive and CONVERTED_AT in frame.columns:
         # a sparse conversion date may show no slashed order of its own: the creation dates' is the file's
-        order = values.slashed_order(created_text.dropna())
-        derived = _derived_conversions(frame, rows, ids, sources, name, report, not_after, order)
+        derived = _derived_conversions(frame, rows, ids, sources, name, report, not_after, report.date_order)
 
     keep = rows.keep
     leads = pd.DataFrame(columns)[keep].reset_index(drop=True)
@@ -273,6 +277,19 @@ def _check_extra_columns(
         if column not in extras:
             extras.append(column)
     return extras
+
+
+def _file_order(created_text: pd.Series, date_order: str | None, name: str, report: DataReport) -> str | None:
+    """The order the leads file's slashed creation dates show, else ``date_order`` (noted when it is used)."""
+    if not (pd.api.types.is_object_dtype(created_text) or pd.api.types.is_string_dtype(created_text)):
+        return date_order  # typed moments (Parquet): no text to show an order
+    slashed = created_text[created_text.str.contains("/", regex=False, na=False)]
+    shown = values.slashed_order(slashed) if len(slashed) else None
+    if shown is None and len(slashed) and date_order is not None:
+        first = "month" if date_order == "mdy" else "day"
+        report.file_notes.append(f"{name}: no slashed date shows its order (no number over 12): read {first} first, "
+                                 "as the model's training files wrote them")
+    return shown or date_order
 
 
 def _derived_conversions(
@@ -326,6 +343,7 @@ class _TimedTable:
 def _open_timed_table(
     path: str | Path | RawTable, mapping: MappingRef, table: str, columns: Sequence[str], time_column: str,
     known_ids: pd.Series, lead_emails: pd.Series | None = None, not_after: datetime | None = None,
+    order: str | None = None,
 ) -> _TimedTable:
     """Read an activities or conversions file: map, require its columns, and reject the rows every such
     table rejects (malformed, empty, no lead id, missing or unparseable timestamp). ``known_ids`` are the
@@ -349,7 +367,7 @@ def _open_timed_table(
     rows.ids = ids
     id_field = field_name(sources, LEAD_ID)
     rows.reject(ids.isna(), id_field, values.MISSING_REQUIRED)
-    times, bad, shown = _moments(frame[time_column])
+    times, bad, shown = _moments(frame[time_column], order)  # slashed dates showing no order: the leads file's
     time_field = field_name(sources, time_column)
     rows.reject(shown.isna(), time_field, values.MISSING_REQUIRED)
     rows.reject(bad, time_field, each(shown, values.unparseable_moment), shown)
@@ -365,7 +383,7 @@ def _load_activities(
     """The kept activities, and each one's row among the kept leads (``EventData.activity_rows``); an
     activities export without lead ids is joined by e-mail address (:func:`~features.loading.lead_ids.ids_by_email`)."""
     table = _open_timed_table(path, mapping, "activities", ACTIVITY_COLUMNS, OCCURRED_AT, known_ids, lead_emails,
-                              not_after)
+                              not_after, report.date_order)
     report.columns_read_as["activities"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
     type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
@@ -444,7 +462,7 @@ def _load_conversions(
     report: DataReport, not_after: datetime | None = None,
 ) -> pd.DataFrame:
     table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids,
-                              not_after=not_after)
+                              not_after=not_after, order=report.date_order)
     report.columns_read_as["conversions"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
     rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), ids)

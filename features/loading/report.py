@@ -70,6 +70,8 @@ class DataReport:
     file_notes: list[str] = field(default_factory=list)  #: how a file was read ("x.csv: read as Windows-1252 …")
     #: per table, the file's headers read as a contract column under another name ("Created Date" → created_at)
     columns_read_as: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the order the leads file's slashed dates were read in (``mdy``: month first, ``dmy``), None when not slashed
+    date_order: str | None = None
 
     def rejected_per_table(self) -> dict[str, int]:
         """Rejected rows per table (``rows_read == rows_kept + rejected`` holds for each table)."""
@@ -100,6 +102,7 @@ class DataReport:
             "label_reading": self.label_reading,
             "file_notes": list(self.file_notes),
             "columns_read_as": {table: dict(names) for table, names in self.columns_read_as.items()},
+            "date_order": self.date_order,
         }
         return result
 

@@ -107,6 +107,24 @@ def score(
         result["write_back"] = {"crm": write_back.value, "written": written.written, "skipped": written.skipped,
                                 "out": str(out)}
     typer.echo(json.dumps(result, default=str))
+    if summary.rows and not summary.scored:  # a nightly job must not report success for a file it could not read
+        fail(f"no lead of {summary.rows:,} could be scored ({escape(_most_common_error(summary.out))}): the "
+             f"`error` column of {summary.out} names each row's problem; fix the export and score again", 2)
+
+
+def _most_common_error(scores: Path) -> str:
+    """The error most rows of a score file share, shortened, with how many rows share it."""
+    import pandas as pd
+
+    errors = (pd.read_parquet(scores, columns=["error"]) if scores.suffix.lower() == ".parquet"
+              else pd.read_csv(scores, usecols=["error"], dtype=str))["error"].dropna()
+    if errors.empty:
+        return "no error recorded"
+    # a row's message names its own value (``'12/05/2024'``): group by the message around the values
+    shapes = errors.str.replace(r"'[^']*'", "…", regex=True)
+    shape, count = shapes.value_counts().index[0], int(shapes.value_counts().iloc[0])
+    example = errors[shapes == shape].iloc[0]
+    return f"{count:,} rows: {example[:160]}"
 
 
 def spark_uri(path: Path | None) -> str | None:

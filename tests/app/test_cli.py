@@ -200,3 +200,22 @@ def test_score_with_a_table_uses_the_flat_champion_without_naming_it(tmp_path: P
     event_file = _run(["score", "--leads", "leads.csv", "--out", "o.csv", "--model", "models:/lead-scoring-flat/1"],
                       tmp_path, env)
     assert event_file.returncode == 2 and "trained on a flat table: score with --table" in event_file.stderr
+
+
+def test_score_of_a_file_it_cannot_read_a_single_lead_of_exits_2_naming_the_common_error(trained, tmp_path: Path,
+                                                                                        monkeypatch) -> None:
+    """An incremental US export of December 1–12 shows no date order (no number over 12) to a model trained on
+    ISO dates: every row is an error row. The file is written (one row per input row), and the command says so
+    with exit 2, so that a nightly job does not report success."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", trained.tracking_uri)
+    monkeypatch.setenv("LEADSCORE_MODEL_CACHE", str(tmp_path / "m"))
+    (tmp_path / "leads.csv").write_text("lead_id,created_at\nL1,12/01/2024 9:00 AM\nL2,12/02/2024 10:00 AM\n"
+                                        "L3,12/03/2024 11:00 AM\n")
+
+    result = CliRunner().invoke(app, ["score", "--leads", str(tmp_path / "leads.csv"), "--out",
+                                      str(tmp_path / "o.csv"), "--as-of", "2024-12-13T00:00:00Z"])
+
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert "no lead of 3 could be scored (3 rows: created_at: " in line and "month or day first?" in line
+    assert pd.read_csv(tmp_path / "o.csv")["error"].notna().sum() == 3

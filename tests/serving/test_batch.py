@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -283,3 +284,30 @@ def test_a_file_without_the_titles_or_the_activities_the_model_learned_from_says
     # the shares are the training leads': most of them had a title and some activity
     trained = bundle.info["coverage"]["missing"]
     assert trained["seniority"] < 0.5 and trained["days_since_last_activity"] < 0.5
+
+
+def test_an_export_whose_slashed_dates_show_no_order_is_read_as_the_models_training_files(bundle: ScoringBundle,
+                                                                                         event_data, tmp_path):
+    """A model trained on a US export (month first) scores a later export whose dates never pass the 12th as its
+    ISO twin: the order its training files showed is part of the model."""
+    leads = event_data.leads[event_data.leads["created_at"].dt.day <= 12].head(60)
+    acts = event_data.activities[event_data.activities["lead_id"].isin(leads["lead_id"])
+                                 & (event_data.activities["occurred_at"].dt.day <= 12)]
+    us, iso = {}, {}
+    for name, frame, column in (("leads", leads[["lead_id", "created_at", "lead_source", "job_title"]], "created_at"),
+                                ("activities", acts[["lead_id", "occurred_at", "activity_type"]], "occurred_at")):
+        frame.assign(**{column: frame[column].dt.strftime("%m/%d/%Y %I:%M %p")}).to_csv(tmp_path / f"us_{name}.csv",
+                                                                                       index=False)
+        frame.assign(**{column: frame[column].dt.strftime("%Y-%m-%dT%H:%M:00Z")}).to_csv(
+            tmp_path / f"iso_{name}.csv", index=False)
+        us[name], iso[name] = tmp_path / f"us_{name}.csv", tmp_path / f"iso_{name}.csv"
+    us_model = dataclasses.replace(bundle, info={**bundle.info, "date_order": "mdy"})
+
+    score_event_file(us_model, us["leads"], us["activities"], tmp_path / "us.csv", options())
+    score_event_file(bundle, iso["leads"], iso["activities"], tmp_path / "iso.csv", options())
+    refused = score_event_file(bundle, us["leads"], us["activities"], tmp_path / "refused.csv", options())
+
+    read_us, read_iso = pd.read_csv(tmp_path / "us.csv"), pd.read_csv(tmp_path / "iso.csv")
+    assert read_iso["error"].isna().sum() >= 40 and len(acts) >= 100
+    pd.testing.assert_frame_equal(read_us, read_iso)
+    assert refused.scored == 0  # the ISO model has no order to go by

@@ -201,6 +201,31 @@ def test_a_leads_exports_conversion_dates_are_read_in_the_order_its_creation_dat
         "L1": pd.Timestamp("2026-03-13", tz="UTC"), "L2": pd.Timestamp("2026-04-01", tz="UTC")}
 
 
+def test_slashed_dates_that_show_no_order_follow_the_leads_file_else_the_models_training_files(make_file):
+    """An activities export whose dates never pass the 12th is read in the order the leads file shows; a whole
+    incremental export of December 1–12 shows none at all and is read as the model's training files were
+    (``date_order``), with a note. Without that order it is refused row by row, as before."""
+    activities = make_file("activities.csv", "lead_id,occurred_at,activity_type\nL1,12/03/2024 4:47 AM,Demo Request\n"
+                                             "L2,12/05/2024 6:50 PM,Page View\n")
+    shown = make_file("leads.csv", "lead_id,created_at\nL1,11/20/2024 9:00 AM\nL2,12/01/2024 10:00 AM\n")
+    data, report = load_event_data(shown, activities)
+    assert report.date_order == "mdy" and not report.rejected
+    assert data.activities["occurred_at"].tolist() == [pd.Timestamp("2024-12-03T04:47", tz="UTC"),
+                                                       pd.Timestamp("2024-12-05T18:50", tz="UTC")]
+
+    december = make_file("december.csv", "lead_id,created_at\nL1,12/01/2024 9:00 AM\nL2,12/02/2024 10:00 AM\n")
+    refused = load_event_data(december, activities)[1]
+    assert len(refused.rejected) == 4 and all("month or day first?" in i.reason for i in refused.rejected)
+    data, report = load_event_data(december, activities, date_order="mdy")
+    assert not report.rejected and report.date_order == "mdy"
+    assert data.leads["created_at"].tolist() == [pd.Timestamp("2024-12-01T09:00", tz="UTC"),
+                                                 pd.Timestamp("2024-12-02T10:00", tz="UTC")]
+    assert len(data.activities) == 2
+    assert any("read month first, as the model's training files wrote them" in note for note in report.file_notes)
+    # a file that shows its own order keeps it, whatever the model's files showed
+    assert load_event_data(shown, activities, date_order="dmy")[1].date_order == "mdy"
+
+
 def test_headers_that_name_contract_columns_in_other_words_are_read_as_them(make_file):
     """`Lead ID`, `Created At`, `E-Mail`, `LeadSource`: case, spaces, hyphens and underscores do not matter;
     messages name the header the file has, and the contract's own name wins over a look-alike."""

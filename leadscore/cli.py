@@ -25,7 +25,7 @@ import typer
 
 from leadscore.commands import data, monitoring, registry, scoring, service, training
 from leadscore.commands.common import console
-from scoring.settings import quiet_telemetry
+from scoring.settings import client_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n\n")[0],
                   pretty_exceptions_enable=False)
@@ -39,7 +39,7 @@ def _quiet_libraries() -> None:
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-    quiet_telemetry()
+    client_defaults()
     warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
     warnings.filterwarnings("ignore", category=UserWarning, message=r".*(type hints|Integer columns|dataset source)")
     warnings.filterwarnings("ignore", message=r".*'eval_set' is deprecated")

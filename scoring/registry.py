@@ -20,14 +20,14 @@ from mlflow.exceptions import MlflowException
 
 from scoring.artifacts import BUNDLE_FILE, IntegrityError, load_bundle, sha256_of
 from scoring.bundle import ScoringBundle
-from scoring.settings import default_tracking_uri, quiet_telemetry
+from scoring.settings import client_defaults, default_tracking_uri
 
 SHA_TAG = "bundle_sha256"
 
 
 def configure(tracking_uri: str | None = None) -> str:
     """Point MLflow at the store (and keep it offline and quiet)."""
-    quiet_telemetry()
+    client_defaults()
     uri = tracking_uri or default_tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)

@@ -34,9 +34,15 @@ def model_uri(name: str = MODEL_NAME, alias: str = CHAMPION) -> str:
 DEFAULT_MODEL_URI = model_uri()
 FLAT_MODEL_URI = model_uri(FLAT_MODEL_NAME)  #: what `leadscore score --table` scores with by default
 
+#: A tracking server's request: retries (MLflow's own default: 7, ~4 minutes with its backoff) and timeout.
+REGISTRY_RETRIES, REGISTRY_TIMEOUT_SECONDS = "2", "30"
+
 #: Every environment variable leadscore reads: name → (default, meaning).
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     "MLFLOW_TRACKING_URI": ("sqlite:///<project>/mlflow.db", "MLflow tracking and registry store"),
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": (REGISTRY_RETRIES, "retries of a request to a tracking server (MLflow's "
+                                        "default 7 waits ~4 minutes for one that is down)"),
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": (REGISTRY_TIMEOUT_SECONDS, "seconds a request to a tracking server may take"),
     "LEADSCORE_HOME": ("the working directory", "project folder holding mlflow.db, scores.db and models/"),
     "LEADSCORE_MODEL_URI": (DEFAULT_MODEL_URI, "the model the server serves: models:/NAME@ALIAS, models:/NAME/VERSION "
                             "or bento:NAME:VERSION (BentoML's store; inside a built Bento the default means its "
@@ -142,7 +148,11 @@ def default_tracking_uri() -> str:
     return env_text("MLFLOW_TRACKING_URI") or f"sqlite:///{project_dir() / 'mlflow.db'}"
 
 
-def quiet_telemetry() -> None:
-    """Keep MLflow and BentoML offline: no usage reports leave this machine (set before either is imported)."""
+def client_defaults() -> None:
+    """Keep MLflow and BentoML offline (no usage reports leave this machine) and give up on an unreachable
+    tracking server within seconds, not MLflow's ~4 minutes of retries (a server starting on its cached model, a
+    CLI saying the registry is down); set before either is imported, each only where the user set nothing."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", REGISTRY_RETRIES)
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", REGISTRY_TIMEOUT_SECONDS)

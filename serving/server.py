@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from scoring.settings import quiet_telemetry
+from scoring.settings import client_defaults
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,7 +65,7 @@ def server_process(env: Mapping[str, str], port: int | None = None, workers: int
     """:func:`running_server`, also yielding the server process (the leader of its own process group), for
     callers that stop it themselves (the shutdown tests)."""
     chosen = port is None
-    quiet_telemetry()
+    client_defaults()
     full_env = {**os.environ, **serve_env(workers), **env}
     for attempt in range(1, _PORT_ATTEMPTS + 1):
         port = free_port() if chosen else port

@@ -11,6 +11,10 @@ interval of each model's metrics and of their difference is read off.
   the comparison window cannot tell two models apart: an external validation needs at least 100 events
   (Collins, Ogundimu & Altman 2016, *Statistics in Medicine* 35:214). The champion is kept and the run
   says so; a first champion is still registered (something must serve) with its interval in the decision.
+* **Better than chance.** A challenger whose ROC AUC interval reaches down to 0.5 ranks leads no better than a
+  coin on the comparison window and is never promoted, whatever the champion scores there: labels scrambled in
+  the new export make *both* models look random on them, and a challenger that learned the broken base rate
+  would then win on log loss. A first champion is held to the same bar (:func:`better_than_chance`).
 * **Not worse beyond the noise.** The challenger is promoted unless its ROC AUC is lower than the
   champion's with the whole interval of the difference below zero, or its log loss is higher with the whole
   interval above zero. A tie goes to the challenger: it has seen the latest months.
@@ -167,6 +171,11 @@ def compare(y: np.ndarray, challenger: np.ndarray, champion: np.ndarray, where: 
     return Comparison(where, n_leads, int(np.asarray(y).sum()), sides["challenger"], sides["champion"], difference)
 
 
+def better_than_chance(auc: Interval) -> bool:
+    """Whether the whole interval of a ROC AUC lies above 0.5 (a coin's)."""
+    return bool(auc.low > 0.5)
+
+
 def verdict(comparison: Comparison, policy: GatePolicy | None = None) -> tuple[bool, str]:
     """Promote or keep, with the reason in one sentence (see the module docstring)."""
     policy = policy or GatePolicy()
@@ -176,6 +185,11 @@ def verdict(comparison: Comparison, policy: GatePolicy | None = None) -> tuple[b
         return False, (f"kept champion: {comparison.conversions} conversions on {comparison.where} (< "
                        f"{policy.min_conversions}) cannot tell the models apart (ROC AUC challenger {ours}, "
                        f"champion {theirs})")
+    if not better_than_chance(comparison.challenger["roc_auc"]):
+        return False, (f"kept champion: the challenger ranks leads no better than chance on {comparison.where}: "
+                       f"ROC AUC {comparison.challenger['roc_auc'].text(3)} (champion there "
+                       f"{comparison.champion['roc_auc'].text(3)}); if both are near 0.5, check the new data's "
+                       "conversions")
     worse = []
     if d["roc_auc"].high < 0:
         worse.append(f"ROC AUC lower beyond the noise: {d['roc_auc'].text(4, signed=True)}")

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
@@ -50,8 +53,12 @@ def list_versions(name: str = DEFAULT_MODEL_NAME) -> list[VersionInfo]:
     try:
         versions = client.search_model_versions(f"name='{name}'")
         aliases = dict(client.get_registered_model(name).aliases or {})  # search results carry no aliases
-    except MlflowException:
-        return []
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return []
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise RuntimeError(f"the model registry at {mlflow.get_tracking_uri()} did not answer ({reason}); check "
+                           "MLFLOW_TRACKING_URI and that its server is up") from exc
     out = []
     for v in sorted(versions, key=lambda v: int(v.version), reverse=True):
         metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
@@ -98,12 +105,14 @@ def set_champion(name: str, version: str, *, force: bool = False) -> str | None:
     """Make ``version`` the champion and append it to the history. Returns the old champion.
 
     Refuses (:class:`scoring.contract.ContractMismatch`) a version whose recorded contract differs from the
-    champion's, unless ``force``."""
+    champion's, unless ``force``, and (:class:`scoring.artifacts.IntegrityError`) one whose bundle does not
+    match its recorded checksum: every server started on it would refuse it."""
     client = MlflowClient()
     client.get_model_version(name, version)  # raises if it does not exist
     old = alias_version(name, CHAMPION)
     if old == version:
         return old
+    verify(name, version)
     if old is not None:
         new_contract = contract_of(name, version)
         if new_contract is not None:
@@ -112,6 +121,13 @@ def set_champion(name: str, version: str, *, force: bool = False) -> str | None:
     client.set_registered_model_alias(name, CHAMPION, version)
     _write_history(name, [*history, version])
     return old
+
+
+def verify(name: str, version: str) -> None:
+    """Check a version's bundle against its recorded checksum, as a server loading it would (nothing is
+    unpickled); :class:`scoring.artifacts.IntegrityError` when it does not match."""
+    with tempfile.TemporaryDirectory() as scratch:
+        download_verified_bundle(name, version, Path(scratch))
 
 
 def rollback(name: str = DEFAULT_MODEL_NAME) -> tuple[str, str]:
@@ -128,6 +144,7 @@ def rollback(name: str = DEFAULT_MODEL_NAME) -> tuple[str, str]:
     if not history:
         raise LookupError(f"model '{name}' has no earlier champion than v{current} to roll back to")
     target = history[-1]
+    verify(name, target)
     MlflowClient().set_registered_model_alias(name, CHAMPION, target)
     _write_history(name, history)
     return current, target

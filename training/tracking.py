@@ -29,7 +29,7 @@ from scoring.signature import signature as pyfunc_signature
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL
 from training.environment import code_paths, pip_requirements
-from training.gate import GatePolicy, compare, intervals, verdict
+from training.gate import GatePolicy, better_than_chance, compare, intervals, verdict
 from training.model_card import model_card
 from training.plots import calibration_plot, lift_plot, shap_summary_plot
 from training.reference import log_reference_profile
@@ -249,6 +249,10 @@ def _decide(result: TrainResult, config: TrainConfig, champion_features: Champio
     if config.promote == "never":
         return False, "registered only (--promote never)", None
     if current is None:
+        chance = _no_better_than_chance(result, policy)
+        if chance and config.promote != "always":
+            return False, (f"registered, not made champion: it ranks its evaluation leads no better than chance "
+                           f"({chance}); check the conversions, or `leadscore promote VERSION` if intended"), None
         return True, "promoted: first champion" + _rough(result, policy), None
     champion, _ = load_version(name, "champion")
     differences = ModelContract.of(result.bundle).differences(ModelContract.of(champion))
@@ -268,6 +272,18 @@ def _decide(result: TrainResult, config: TrainConfig, champion_features: Champio
         return True, f"promoted (--promote always) over champion v{current}", comparison
     promoted, decision = verdict(comparison, policy)
     return promoted, f"{decision} (champion v{current}, {where})", comparison
+
+
+def _no_better_than_chance(result: TrainResult, policy: GatePolicy) -> str | None:
+    """The ROC AUC interval of a model judged on its evaluation leads, when it reaches down to 0.5; else None.
+    Below the gate's conversions its interval is wide for any model (a short history's first model serves, with
+    the rough figure :func:`_rough` states)."""
+    test = result.test
+    if test.empty or LABEL not in test or test[LABEL].sum() < policy.min_conversions or test[LABEL].nunique() < 2:
+        return None
+    auc = intervals(test[LABEL].to_numpy(), test["probability"].to_numpy(), pd.factorize(test.index)[0],
+                    policy)["roc_auc"]
+    return None if better_than_chance(auc) else f"ROC AUC {auc.text(3)}"
 
 
 def _rough(result: TrainResult, policy: GatePolicy) -> str:

@@ -40,6 +40,7 @@ def promote(
                                              "champion's.")] = False,
 ) -> None:
     """Make VERSION the champion (a rollback returns to the one before)."""
+    from scoring.artifacts import IntegrityError
     from scoring.contract import ContractMismatch
     from training.registry import configure, list_versions, set_champion
 
@@ -55,11 +56,14 @@ def promote(
         old = set_champion(model_name, version, force=force)
     except ContractMismatch as exc:
         fail(f"not promoted: {exc} (--force)", 2)
+    except IntegrityError as exc:
+        fail(f"not promoted, the champion is unchanged: {exc}; retrain, or promote another version", 2)
     say(f"champion: v{old} → v{version}" if old else f"champion: v{version}")
 
 
 def rollback(model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME) -> None:
     """Put back the champion before the current one (one step further back on each call)."""
+    from scoring.artifacts import IntegrityError
     from training.registry import configure
     from training.registry import rollback as do_rollback
 
@@ -68,4 +72,6 @@ def rollback(model_name: Annotated[str, typer.Option(help="Registered model name
         current, previous = do_rollback(model_name)
     except LookupError as exc:
         fail(str(exc))
+    except IntegrityError as exc:
+        fail(f"not rolled back, the champion is unchanged: {exc}; `leadscore promote VERSION` a sound one", 2)
     say(f"champion: v{current} → v{previous}")

@@ -28,6 +28,7 @@ def serve(
 
     if not no_auth and not os.environ.get("LEADSCORE_API_TOKEN"):
         fail("set LEADSCORE_API_TOKEN (the bearer token clients must send) or pass --no-auth explicitly")
+    _check_bindable(host, port)
     loaded = load_verified(model)  # verify before starting: a bad model stops here with a clear message
     workers = workers or usable_cores()
     say(f"serving {loaded.name} v{loaded.version} ({loaded.source}, sha256 {loaded.sha256[:12]}…) on "
@@ -37,6 +38,21 @@ def serve(
         env["LEADSCORE_NO_AUTH"] = "1"
     command = serve_command(host, port)
     os.execvpe(command[0], command, env)
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """One line, before the model is loaded, when the address cannot be bound (another server holds the port):
+    BentoML would stop with a traceback."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+            probe.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port} ({exc.strerror or exc}): another process holds it, or the address is not "
+             "this machine's; stop that server or choose another --port", 2)
 
 
 def build(model: Annotated[str, typer.Option(help="Registered model to pack (models:/NAME@ALIAS or "

@@ -219,3 +219,17 @@ def test_score_of_a_file_it_cannot_read_a_single_lead_of_exits_2_naming_the_comm
     line = result.output.strip().splitlines()[-1]
     assert "no lead of 3 could be scored (3 rows: created_at: " in line and "month or day first?" in line
     assert pd.read_csv(tmp_path / "o.csv")["error"].notna().sum() == 3
+
+
+def test_serve_on_a_port_another_server_holds_is_one_line_before_any_model_is_loaded() -> None:
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--no-auth", "--port", str(port), "--model", "models:/nowhere/1"])
+
+    assert result.exit_code == 2, result.output
+    assert f"cannot serve on 127.0.0.1:{port}" in result.output and "choose another --port" in result.output
+    assert len(result.output.strip().splitlines()) == 1  # no traceback

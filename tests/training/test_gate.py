@@ -102,3 +102,19 @@ def test_the_bootstrap_is_paired_both_models_see_the_same_resamples():
     # the same probabilities under the same resamples: identical draws, a difference of exactly zero
     assert np.array_equal(draws["a"]["roc_auc"], draws["b"]["roc_auc"])
     assert np.array_equal(draws["a"]["log_loss"], draws["b"]["log_loss"])
+
+
+def test_a_challenger_no_better_than_chance_is_kept_out_even_when_the_champion_looks_as_random_there():
+    """Conversions scrambled in the new export: both models look random on its leads, and the challenger, which
+    learned the export's lower base rate, wins on log loss. It ranks no better than a coin, so it is kept out."""
+    rng = np.random.default_rng(6)
+    y = (rng.random(6_000) < 0.05).astype(np.int64)  # outcomes that have nothing to do with either model
+    champion = np.clip(rng.beta(1, 9, len(y)) * 1.6, 1e-4, 0.9)  # calibrated to the old, higher base rate
+    challenger = np.clip(rng.beta(1, 19, len(y)), 1e-4, 0.9)  # the scrambled export's base rate
+
+    comparison = compare(y, challenger, champion, "backtest origin 2025-12-31", policy=FEWER)
+    promoted, why = verdict(comparison)
+
+    assert comparison.difference["log_loss"].high < 0  # better on log loss beyond the noise, and yet:
+    assert comparison.challenger["roc_auc"].low < 0.5 < comparison.challenger["roc_auc"].high
+    assert not promoted and "no better than chance" in why and "check the new data's conversions" in why

@@ -118,3 +118,15 @@ def test_promotion_policies_and_rollback(world_files: dict[str, Path], fresh_sto
     rules = _train({**world_files, "conversions": one}, fresh_store)
     assert not rules.promoted and "cannot compare" in rules.decision
     assert alias_version("lead-scoring", CHAMPION) == same.model_version
+
+    # a version whose bundle no longer matches its checksum never becomes champion, by hand or by rollback: every
+    # server started on it would refuse it
+    stored = Path(mlflow.MlflowClient().get_model_version_download_uri("lead-scoring", registered_only.model_version)
+                  .removeprefix("file://"))
+    [bundle_file] = stored.rglob("bundle.pkl")
+    data = bytearray(bundle_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bundle_file.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError, match="does not match the recorded"):
+        set_champion("lead-scoring", registered_only.model_version)
+    assert alias_version("lead-scoring", CHAMPION) == same.model_version

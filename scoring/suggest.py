@@ -3,7 +3,9 @@
 For each action sales can ask a lead for (:data:`features.behaviours.ACTIONABLE`: a demo, a meeting, a trial,
 a webinar, a look at the prices), the lead is scored again with that action added a minute before the scoring
 moment. "A demo request would take this lead from 34 to 61 (hot)" is then a fact about the model, not a
-guess: the score it would give. Only actions that raise the score are suggested, the largest gain first.
+guess: the score it would give. Only actions that raise the score are suggested, the largest gain first, and
+only actions some of the model's training leads had done (``info["actions_seen"]``): of an action it never saw
+the model knows nothing, and its answer would be what any activity today does, told as what a demo does.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def suggestions(bundle: ScoringBundle, batch: LeadBatch, as_of: datetime, scores
         return [[] for _ in range(len(batch))]
     at_us = values.moment_us(as_of) - _MINUTE_US
     out: list[list[dict[str, object]]] = [[] for _ in range(len(batch))]
-    for action in ACTIONABLE:
+    seen = bundle.info.get("actions_seen")  # None: a model trained before it was recorded
+    for action in (a for a in ACTIONABLE if seen is None or a in seen):
         changed = bundle.batch_columns(with_activity(batch, action, at_us), as_of)
         probability = bundle.probability(changed)
         new_scores = round_half_up(100.0 * probability)

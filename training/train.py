@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from features.behaviours import ACTIONABLE
 from features.catalogue import Catalogue, build_catalogue
 from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID
 from scoring.bundle import Mode, ScoringBundle
@@ -159,6 +160,13 @@ def local_history(leads: pd.DataFrame, activities: pd.DataFrame | None, conversi
     return History(data_start, data_end, examples, points, screen)
 
 
+def actions_seen(examples: pd.DataFrame) -> list[str]:
+    """The buying actions (:data:`features.behaviours.ACTIONABLE`) some training example had done: only of those
+    can the model say what one more would do (:mod:`scoring.suggest`)."""
+    return [action for action in ACTIONABLE
+            if any((examples[c] > 0).any() for c in examples.columns if c.startswith(f"n_{action}_"))]
+
+
 def train_event(leads: pd.DataFrame, activities: pd.DataFrame | None, conversions: pd.DataFrame,
                 config: TrainConfig | None = None, progress: Progress = _quiet) -> TrainResult:
     """Train on a CRM history in the contract's event mode (see the module docstring)."""
@@ -206,6 +214,7 @@ def train_history(history: History, config: TrainConfig | None = None, progress:
     result.leakage = leakage
     if len(examples):  # what the model learned from, for scoring to say when a file gives less
         result.bundle.info["coverage"] = coverage(examples, result.bundle.encoder).shares()
+        result.bundle.info["actions_seen"] = actions_seen(examples)
     result.bundle.info.update({
         "mode": "event", "horizon_days": config.horizon_days, "regime": result.regime,
         "regime_text": REGIME_TEXT[result.regime], "evaluation": result.evaluation, "windows": windows,

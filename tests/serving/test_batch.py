@@ -260,6 +260,23 @@ def test_suggestions_in_the_file_are_the_api_suggestions_of_the_same_leads(bundl
     assert written["suggestions_json"].dropna().map(json.loads).map(len).gt(0).mean() > 0.5  # most can be raised
 
 
+def test_only_actions_the_model_saw_in_training_are_suggested(bundle: ScoringBundle, crm_leads: list[dict]) -> None:
+    """A HubSpot history holds meetings but no demo requests: the model knows nothing of a demo, and what it would
+    answer is what any activity today does. Such an action is not suggested."""
+    from features.behaviours import ACTIONABLE
+
+    assert set(bundle.info["actions_seen"]) == set(ACTIONABLE)  # the small world's leads did each of them
+    suggest = ScoringOptions(AS_OF.to_pydatetime(), "en", 3, suggest=True)  # type: ignore[arg-type]
+    meetings_only = dataclasses.replace(bundle, info={**bundle.info, "actions_seen": ["meeting_held"]})
+
+    every = [r.result["suggestions"] for r in score_records(bundle, crm_leads[:40], suggest) if r.status == "ok"]
+    only = [r.result["suggestions"] for r in score_records(meetings_only, crm_leads[:40], suggest) if r.status == "ok"]
+
+    assert any(item["text"].startswith("A demo request") for items in every for item in items)
+    assert only == [[item for item in items if item["text"].startswith("A meeting with sales")] for items in every]
+    assert any(only)
+
+
 def test_a_file_without_the_titles_or_the_activities_the_model_learned_from_says_so(
         bundle: ScoringBundle, world_files: dict[str, Path], tmp_path: Path) -> None:
     """A renamed title column or an activities file that never arrives changes scores (every lead as if it had

@@ -67,5 +67,7 @@ def monitor(
     say(f"report → {report} (MLflow run {result.run_id})")
     typer.echo(json.dumps(result.summary()))
     if result.exceeded:
-        console.print(f"[bold red]drift:[/bold red] PSI ≥ {threshold} ({flagged})")
+        over = [d for d in drift.flagged if d.psi >= threshold]  # drift.flagged starts at 0.1
+        named = ", ".join(f"{d.name} {d.psi:.2f}" for d in over[:5])
+        console.print(f"[bold red]drift:[/bold red] PSI ≥ {threshold} ({named})")
         raise typer.Exit(EXIT_DRIFT)

@@ -42,7 +42,7 @@ def promote(
     """Make VERSION the champion (a rollback returns to the one before)."""
     from scoring.artifacts import IntegrityError
     from scoring.contract import ContractMismatch
-    from training.registry import configure, list_versions, set_champion
+    from training.registry import alias_version, configure, contract_of, list_versions, set_champion
 
     if not version.isdigit():
         fail(f"VERSION is a version number (e.g. 3), not {version!r}; `leadscore models` lists them", 2)
@@ -52,6 +52,9 @@ def promote(
         listed = ", ".join(sorted(known, key=int)) or "none yet"
         fail(f"model {model_name!r} has no version {version} (versions: {listed}); `leadscore models` lists them",
               2)
+    champion = alias_version(model_name, "champion")
+    ours, theirs = contract_of(model_name, version), contract_of(model_name, champion) if champion else None
+    changed = ours.differences(theirs) if ours and theirs and champion != version else []
     try:
         old = set_champion(model_name, version, force=force)
     except ContractMismatch as exc:
@@ -59,6 +62,9 @@ def promote(
     except IntegrityError as exc:
         fail(f"not promoted, the champion is unchanged: {exc}; retrain, or promote another version", 2)
     say(f"champion: v{old} → v{version}" if old else f"champion: v{version}")
+    if changed:
+        say(f"note: running servers keep serving v{old}: they never switch to a model that {'; '.join(changed)}; "
+            f"restart them to serve v{version}")
 
 
 def rollback(model_name: Annotated[str, typer.Option(help="Registered model name.")] = MODEL_NAME) -> None:

@@ -145,7 +145,10 @@ def test_bad_versions_get_one_line(week: Week) -> None:
 @pytest.mark.slow
 def test_forced_changes_and_rollback_walk_the_history_back_one_step_each(week: Week) -> None:
     assert _cli(["promote", week.flat.model_version, "--force"], week.uri).exit_code == 0
-    set_champion(MODEL_NAME, week.shorter.model_version, force=True)
+    shorter = _cli(["promote", week.shorter.model_version, "--force"], week.uri)
+    # a server following the registry will not switch to a model of another contract: the command says so
+    assert shorter.exit_code == 0 and "running servers keep serving" in shorter.output
+    assert "restart them to serve v" + week.shorter.model_version in shorter.output
     assert champion_history(MODEL_NAME)[-3:] == [week.first.model_version, week.flat.model_version,
                                                  week.shorter.model_version]
 

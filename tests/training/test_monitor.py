@@ -100,6 +100,9 @@ def test_an_injected_drift_is_flagged_and_exits_3(checks: dict[str, Checked]) ->
     page_views = {k: v for k, v in flagged.items() if "page_view" in k and "pricing" not in k}
     assert page_views and max(page_views.values()) > 1.0, flagged
     assert "drift:" in drifted.stderr
+    # the line under "PSI ≥ 0.25" names only what reached it
+    named = drifted.stderr.split("drift:")[1].split("(", 1)[1].rsplit(")", 1)[0]
+    assert all(float(part.rsplit(" ", 1)[1]) >= 0.25 for part in named.split(", ")), named
     assert "industry" in drifted.report.read_text(encoding="utf-8")
 
 

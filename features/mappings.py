@@ -247,7 +247,7 @@ def recorded_mapping(mapping: MappingRef) -> dict[str, object] | None:
 def translate_value(value: object, table: Mapping[str, str]) -> object:
     """A vendor value found in ``table`` (compared after :func:`features.values.snake`) as the contract's
     value; any other value as it is."""
-    if not isinstance(value, str):
+    if not table or not isinstance(value, str):  # no mapping: nothing to fold (a request's every activity)
         return value
     key = values.snake(value)
     return table.get(key, value) if key else value

@@ -223,7 +223,7 @@ def log_and_register(
             mlflow.log_dict(comparison.to_dict(), "gate.json")
             champion_metrics = {k: v.value for k, v in comparison.champion.items()}
         if promoted:
-            set_champion(name, version, force=config.promote == "always")
+            set_champion(name, version, force=config.promote == "always", just_registered=True)
         progress(decision)
         return LoggedRun(run.info.run_id, version, promoted, decision, dict(result.metrics), champion_metrics)
 

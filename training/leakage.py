@@ -83,6 +83,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from features.loading.lead_ids import EMAIL_HEADERS
 from features.mappings import header_key
 
 Outcome = Literal["converted", "not converted"]
@@ -94,8 +95,7 @@ MISSING_LEVEL = "<missing>"
 PERSONAL_HEADERS = frozenset({
     "name", "fullname", "firstname", "lastname", "givenname", "familyname", "surname", "middlename",
     "contactname", "leadname", "salutation", "vorname", "nachname", "anrede", "ansprechpartner",
-    "email", "emailaddress", "mail", "workemail", "businessemail", "personalemail", "primaryemail",
-    "secondaryemail", "emailadresse",
+    *EMAIL_HEADERS, "workemail", "businessemail", "personalemail", "primaryemail", "secondaryemail",
     "phone", "phonenumber", "telephone", "mobile", "mobilephone", "mobilephonenumber", "businessphone",
     "homephone", "workphone", "fax", "telefon", "telefonnummer", "mobiltelefon", "mobilnummer", "handy",
     "street", "streetaddress", "address", "address1", "address2", "addressline1", "addressline2", "strasse",

@@ -29,7 +29,7 @@ from scoring.signature import signature as pyfunc_signature
 from training.config import TrainConfig
 from training.dataset import AS_OF, LABEL
 from training.environment import code_paths, pip_requirements
-from training.gate import GatePolicy, better_than_chance, compare, intervals, verdict
+from training.gate import GatePolicy, Interval, better_than_chance, compare, intervals, verdict
 from training.model_card import model_card
 from training.plots import calibration_plot, lift_plot, shap_summary_plot
 from training.reference import log_reference_profile
@@ -249,11 +249,12 @@ def _decide(result: TrainResult, config: TrainConfig, champion_features: Champio
     if config.promote == "never":
         return False, "registered only (--promote never)", None
     if current is None:
-        chance = _no_better_than_chance(result, policy)
+        judged = _evaluation_auc(result, policy)
+        chance = _no_better_than_chance(judged, policy)
         if chance and config.promote != "always":
             return False, (f"registered, not made champion: it ranks its evaluation leads no better than chance "
                            f"({chance}); check the conversions, or `leadscore promote VERSION` if intended"), None
-        return True, "promoted: first champion" + _rough(result, policy), None
+        return True, "promoted: first champion" + _rough(judged, policy), None
     champion, _ = load_version(name, "champion")
     differences = ModelContract.of(result.bundle).differences(ModelContract.of(champion))
     if differences:
@@ -274,28 +275,32 @@ def _decide(result: TrainResult, config: TrainConfig, champion_features: Champio
     return promoted, f"{decision} (champion v{current}, {where})", comparison
 
 
-def _no_better_than_chance(result: TrainResult, policy: GatePolicy) -> str | None:
-    """The ROC AUC interval of a model judged on its evaluation leads, when it reaches down to 0.5; else None.
-    Below the gate's conversions its interval is wide for any model (a short history's first model serves, with
-    the rough figure :func:`_rough` states)."""
+def _evaluation_auc(result: TrainResult, policy: GatePolicy) -> tuple[int, Interval] | None:
+    """The evaluation leads' conversions and the model's ROC AUC interval on them; None when not evaluated."""
     test = result.test
-    if test.empty or LABEL not in test or test[LABEL].sum() < policy.min_conversions or test[LABEL].nunique() < 2:
+    if test.empty or LABEL not in test or test[LABEL].nunique() < 2:
         return None
     auc = intervals(test[LABEL].to_numpy(), test["probability"].to_numpy(), pd.factorize(test.index)[0],
                     policy)["roc_auc"]
-    return None if better_than_chance(auc) else f"ROC AUC {auc.text(3)}"
+    return int(test[LABEL].sum()), auc
 
 
-def _rough(result: TrainResult, policy: GatePolicy) -> str:
+def _no_better_than_chance(judged: tuple[int, Interval] | None, policy: GatePolicy) -> str | None:
+    """The ROC AUC interval when it reaches down to 0.5 on at least the gate's conversions; else None. Below
+    them its interval is wide for any model (a short history's first model serves, with :func:`_rough`'s
+    warning)."""
+    if judged is None or judged[0] < policy.min_conversions or better_than_chance(judged[1]):
+        return None
+    return f"ROC AUC {judged[1].text(3)}"
+
+
+def _rough(judged: tuple[int, Interval] | None, policy: GatePolicy) -> str:
     """A warning for a first champion judged on too few conversions, with its interval."""
-    test = result.test
-    if test.empty or LABEL not in test or test[LABEL].nunique() < 2:
+    if judged is None:
         return " (not evaluated: no labelled leads to judge it on)"
-    conversions = int(test[LABEL].sum())
+    conversions, auc = judged
     if conversions >= policy.min_conversions:
         return ""
-    auc = intervals(test[LABEL].to_numpy(), test["probability"].to_numpy(), pd.factorize(test.index)[0],
-                    policy)["roc_auc"]
     return (f" (warning: only {conversions} conversions on its evaluation leads, < {policy.min_conversions}: "
             f"ROC AUC {auc.text(3)} is a rough figure)")
 

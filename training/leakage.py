@@ -85,6 +85,7 @@ from sklearn.metrics import roc_auc_score
 
 from features.loading.lead_ids import EMAIL_HEADERS
 from features.mappings import header_key
+from features.values import moments
 
 Outcome = Literal["converted", "not converted"]
 MISSING_LEVEL = "<missing>"
@@ -335,6 +336,10 @@ def _identifier(series: pd.Series, numeric: bool, order: np.ndarray | None, t: L
     if share < t.identifier_share:
         return None
     if not numeric:
+        _, unparseable, _ = moments(values, exported=True)
+        if not unparseable.any():
+            return (f"a date or time: {share:.0%} of its values are distinct; it tells when something happened, "
+                    "not what the lead is (a column that orders the leads in time is given as the time column)")
         return (f"identifies the lead rather than describing it: {share:.0%} of its values are distinct "
                 "(an id, an address or free text)")
     numbers = values.to_numpy(dtype=np.float64)

@@ -41,10 +41,11 @@ The rules
   Words that say what is counted or that the number is approximate are read past (``51-200 employees``,
   ``1.000-4.999 Mitarbeiter``, ``ca. 200``, ``~150``), and LinkedIn's ``Self-employed`` band is one person. A
   negative value or text that is not a number becomes missing, with a warning that names the field.
-* **Plain numbers** (:func:`number`; declared extra columns, flat tables): ``.`` as decimal mark, no
-  grouping, an exponent allowed; in a ``;``-separated file a decimal comma too; a percent sign after it is
-  read past (``12.5%`` is 12.5, as written). A leading zero (``01067``)
-  marks a code, not a number.
+* **Numbers of columns of unknown meaning** (:func:`number`; declared extra columns, flat tables): ``.`` as
+  decimal mark, no grouping, an exponent allowed; in a ``;``-separated file a decimal comma too; a percent
+  sign after it is read past (``12.5%`` is 12.5, as written). A leading zero (``01067``) marks a code, not a
+  number. An amount written with its currency (``$14,803,000.00``, ``EUR 1.250.000,00``, ``1.250 €``) is
+  read by the amount rules above: the currency says the marks group digits.
 * **Flags** (:func:`flag`): ``1/0``, ``true/false``, ``yes/no``, ``y/n``, ``ja/nein``, ``wahr/falsch`` (German
   Excel's TRUE/FALSE).
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,

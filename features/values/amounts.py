@@ -152,27 +152,34 @@ _PERCENT = re.compile(r"\s*%$")
 
 
 def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
-    """Whether text is a plain number (see :func:`number`); a leading zero marks a code, not a number."""
-    shown = _PERCENT.sub("", shown)
-    if _LEADING_ZERO.match(shown):
-        return False
-    return bool(_PLAIN_NUMBER.fullmatch(shown) or (decimal_comma and _COMMA_NUMBER.fullmatch(shown)))
+    """Whether text is a number of a column of unknown meaning (see :func:`number`)."""
+    return _number_text(shown, decimal_comma) is not None
 
 
 def number(value: object, decimal_comma: bool = False) -> float | None:
-    """A plain number (declared extra columns, flat tables), or ``None`` when missing or not a number."""
+    """A number of a column of unknown meaning (declared extra columns, flat tables), or ``None`` when missing
+    or not a number: a plain number, or an amount written with its currency (``$14,803,000.00``, ``EUR
+    1.250.000,00``: the currency says it is an amount, so :func:`amount`'s grouping rules read it)."""
     if isinstance(value, _REAL) and not isinstance(value, bool | np.bool_):
         number_ = _float(value)
         return number_ if math.isfinite(number_) else None
     shown = text(value)
-    if shown is None or not is_number_text(shown, decimal_comma):
-        return None
-    parsed = float(_PERCENT.sub("", shown).replace(",", "."))
-    return parsed if math.isfinite(parsed) else None
+    return None if shown is None else _number_text(shown, decimal_comma)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _number_text(shown: str, decimal_comma: bool) -> float | None:
+    plain = _PERCENT.sub("", shown)
+    if _PLAIN_NUMBER.fullmatch(plain) or (decimal_comma and _COMMA_NUMBER.fullmatch(plain)):
+        # a leading zero marks a code (a postcode 01067), not a number
+        parsed = None if _LEADING_ZERO.match(plain) else float(plain.replace(",", "."))
+    else:
+        parsed = _grouped_number(shown) if _CURRENCY.search(shown) else None
+    return parsed if parsed is not None and math.isfinite(parsed) else None
 
 
 def numeric_column(values: Column, decimal_comma: bool = False) -> bool:
-    """Whether a column of unknown meaning holds numbers: every present value is a plain number."""
+    """Whether a column of unknown meaning holds numbers: every present value is a number (:func:`number`)."""
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return True

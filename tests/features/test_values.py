@@ -312,6 +312,18 @@ def test_plain_numbers_refuse_grouping_and_leading_zeros() -> None:
     assert values.numeric_column(pd.Series(["1", "2.5", None], dtype="str"))
 
 
+@pytest.mark.parametrize(("raw", "read"), [("$14,803,000.00", 14_803_000.0), ("EUR 1.250.000,00", 1_250_000.0),
+                                           ("1.250 €", 1_250.0), ("USD 1,500", 1_500.0), ("$1.5", 1.5),
+                                           ("$", None), ("€ viel", None)])
+def test_an_amount_written_with_its_currency_is_a_number_of_a_column_of_unknown_meaning(raw: str,
+                                                                                      read: float | None) -> None:
+    """A flat table's or an extra column's ``$14,803,000.00`` (Dynamics 365) is the amount, not text: the currency
+    says that the marks group digits, as in a contract amount (without one, ``1.234`` stays 1.234)."""
+    assert values.number(raw) == read and values.number(raw, decimal_comma=True) == read
+    assert values.number(raw) == (values.amount(raw)[0] if read is not None else None)
+    assert values.numeric_column(pd.Series(["$14,803,000.00", "$950.00", None])) and values.number("1.234") == 1.234
+
+
 def test_text_reads_numbers_as_a_csv_holds_them_and_objects_as_no_text() -> None:
     assert values.text(12.0) == "12" and values.text(1.5) == "1.5" and values.text(7) == "7"
     assert values.text(True) == "true" and values.text(math.nan) is None and values.text(" k.A. ") is None

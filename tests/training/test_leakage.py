@@ -95,6 +95,20 @@ def test_an_identifier_with_one_value_per_lead_is_flagged_as_one_not_for_its_auc
     assert "running number" in check.reasons[0] or "identifies the lead" in check.reasons[0]
 
 
+def test_a_date_column_is_excluded_as_a_date_not_as_an_identifier() -> None:
+    """A flat export's "Created On" is distinct for almost every lead; the reason must say it is a date (and where
+    a date belongs), not call it an id or free text."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(600) < 0.3).astype(int)
+    created = pd.Series(pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.permutation(600) * 331, unit="min"))
+    notes = [f"note {i} {rng.integers(1e6)}" for i in range(600)]
+    features = pd.DataFrame({"Created On": created.dt.strftime("%d.%m.%Y %H:%M").astype("str"),
+                             "Owner Note": pd.Series(notes, dtype="str")})
+    report = screen_leakage(features, y, seed=1)
+    assert report["Created On"].excluded and "a date or time" in report["Created On"].reasons[0]
+    assert report["Owner Note"].excluded and "identifies the lead" in report["Owner Note"].reasons[0]
+
+
 def test_a_number_distinct_for_almost_every_lead_but_not_counting_leads_is_kept(report):
     check = report["revenue"]
 

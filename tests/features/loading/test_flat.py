@@ -47,6 +47,23 @@ def test_flat_table_with_semicolons_parses_labels_numbers_and_missing_markers(fl
     assert (issue.row, issue.field, issue.reason, issue.lead_id) == (4, "Konvertiert", "missing required value", "K4")
 
 
+def test_a_column_of_currency_amounts_is_a_number_read_as_the_api_reads_one(make_file):
+    """A flat Dynamics 365 export writes revenue as ``$14,803,000.00``: a number for the model, the same number
+    from the file and from a request (both read a flat column with :func:`features.values.number`)."""
+    from features import values
+
+    path = make_file("dynamics.csv", """
+        Lead,Revenue,Converted
+        L1,"$14,803,000.00",1
+        L2,"$950,000.00",0
+        L3,,0
+        """)
+    data, report = load_flat_table(path, label="Converted", id_column="Lead")
+    assert data.features["Revenue"].dtype == "float64" and not report.rejected
+    assert data.features["Revenue"].tolist()[:2] == [14_803_000.0, 950_000.0]
+    assert values.number("$14,803,000.00") == data.features["Revenue"].iloc[0]
+
+
 def test_flat_label_accepts_yes_no_and_true_false(make_file):
     table = make_file("flat.csv", "x,won\n1,yes\n2,No\n3,TRUE\n4,false\n5,1\n6,0\n")
 

@@ -138,7 +138,8 @@ class ScoringBundle:
         n = len(ex.score)
         for g in np.unique(group).tolist():
             at = np.flatnonzero(group == g)
-            texts, shown_values = group_texts(groups[g], lead[at], columns, options.lang, self.feature_config, n)
+            texts, shown_values = group_texts(groups[g], lead[at], columns, options.lang, self.feature_config, n,
+                                              _time_of_day(options.as_of))
             # one entry per distinct (sentence, value): each lead's reason carries its own value
             codes, kinds = distinct_pairs(texts, shown_values)
             entry[at] = offset + codes
@@ -221,3 +222,10 @@ def _value_codes(shown_values: np.ndarray) -> np.ndarray | None:
 def _fit_columns(catalogue: Catalogue) -> np.ndarray:
     """The model columns of the fit group (who the lead is); the others are engagement."""
     return np.flatnonzero([f.group == "fit" for f in catalogue])
+
+
+def _time_of_day(as_of: datetime | None) -> float | None:
+    """The scoring moment's share of its UTC day, for reasons that count calendar days; None when not given."""
+    if as_of is None:
+        return None
+    return (values.moment_us(as_of) % 86_400_000_000) / 86_400_000_000

@@ -256,6 +256,18 @@ def shown(grouped: GroupedPoints, top_k: int) -> tuple[np.ndarray, np.ndarray]:
 _WINDOWS = (7, 30, 90)
 
 
+def calendar_days(days: np.ndarray, time_of_day: float | None) -> np.ndarray:
+    """Days ago as a salesperson's calendar counts them, within the last week: scored at 01:00, an e-mail
+    opened at 23:00 was "yesterday", not "today" (an elapsed 0.1 days). ``time_of_day``: the scoring moment's
+    share of its day (UTC, the moment every feature is computed in); ``None`` leaves the elapsed days. Older
+    moments keep their elapsed days ("5 weeks ago")."""
+    d = np.asarray(days, dtype=float)
+    if time_of_day is None:
+        return d
+    with np.errstate(invalid="ignore"):
+        return np.where(d < 7, np.maximum(np.ceil(d - time_of_day), 0.0), d)
+
+
 def _when_key(days: np.ndarray) -> np.ndarray:
     """An integer that determines :func:`features.phrases.when` (NaN: −1): whole days below 60 days, the month
     count below a year, one key beyond."""
@@ -274,29 +286,33 @@ def _lead_age_key(days: np.ndarray) -> np.ndarray:
 
 
 def group_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: Lang, config: FeatureConfig,
-                n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The sentence and the shown value of ``group`` for the leads at ``rows``."""
+                n: int, time_of_day: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence and the shown value of ``group`` for the leads at ``rows``; days ago in the sentences are
+    calendar days (:func:`calendar_days`), the shown values the elapsed days."""
     if group.activity is not None:
-        days = _column(columns, f"_days_since_{group.activity}", n).astype(float)[rows]
+        elapsed = _column(columns, f"_days_since_{group.activity}", n).astype(float)[rows]
+        days = calendar_days(elapsed, time_of_day)
         counts = {w: np.nan_to_num(_column(columns, f"n_{group.activity}_{w}d", n, 0.0).astype(float))[rows]
                   for w in _WINDOWS if _has(columns, f"n_{group.activity}_{w}d")}
         key = np.column_stack([_when_key(days), *(c.astype(np.int64) for c in counts.values())])
         return _render(key, lambda i: phrases.behaviour(group.activity, None if np.isnan(days[i]) else days[i],
                                                         {w: int(c[i]) for w, c in counts.items()}, lang),
-                       np.round(days, 1))
+                       np.round(elapsed, 1))
     if group.key == "recent_activity":
-        days = _column(columns, "days_since_last_activity", n).astype(float)[rows]
+        elapsed = _column(columns, "days_since_last_activity", n).astype(float)[rows]
+        days = calendar_days(elapsed, time_of_day)
         active = np.nan_to_num(_column(columns, f"active_days_{config.active_days_window}d", n, 0.0)
                                .astype(float))[rows]
         return _render(np.column_stack([_when_key(days), active.astype(np.int64)]),
                        lambda i: phrases.recent_activity(None if np.isnan(days[i]) else days[i], int(active[i]),
-                                                         config.active_days_window, lang), np.round(days, 1))
+                                                         config.active_days_window, lang), np.round(elapsed, 1))
     if group.key == "earlier_evaluation":
         count = np.nan_to_num(_column(columns, group.members[0], n, 0.0).astype(float))[rows].astype(np.int64)
         return _render(count, lambda i: phrases.earlier_evaluation(int(count[i]), lang), count)
     if group.key == "lead_age":
-        age = _column(columns, "lead_age_days", n).astype(float)[rows]
-        return _render(_lead_age_key(age), lambda i: phrases.lead_age(age[i], lang), np.round(age, 1))
+        elapsed = _column(columns, "lead_age_days", n).astype(float)[rows]
+        age = calendar_days(elapsed, time_of_day)
+        return _render(_lead_age_key(age), lambda i: phrases.lead_age(age[i], lang), np.round(elapsed, 1))
     return _fit_texts(group, rows, columns, lang, n)
 
 

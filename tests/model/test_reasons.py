@@ -38,10 +38,30 @@ def _named_in_top(results: list[dict], reason: str, k: int = 3) -> float:
 
 
 def test_a_demo_request_yesterday_is_named_among_the_top_three_reasons(bundle, open_leads) -> None:
-    results = _score(bundle, [_with(lead, ("demo_request", timedelta(days=1, hours=2))) for lead in open_leads])
+    results = _score(bundle, [_with(lead, ("demo_request", timedelta(hours=20))) for lead in open_leads])
     assert len(results) >= 150
     assert _named_in_top(results, "demo_request") >= 0.95
     assert any(r["text"] == "Requested a demo yesterday" for result in results for r in result["reasons"])
+
+
+@pytest.mark.parametrize(("scored_at", "ago", "en", "de"), [
+    (timedelta(0), timedelta(hours=6), "yesterday", "gestern"),  # the nightly batch at midnight: 18:00 was yesterday
+    (timedelta(hours=1), timedelta(hours=2), "yesterday", "gestern"),  # 23:00, scored at 01:00
+    (timedelta(hours=13), timedelta(hours=6), "today", "heute"),  # 07:00, scored at 13:00
+    (timedelta(hours=1), timedelta(days=2, hours=2), "3 days ago", "vor 3 Tagen"),  # 23:00 three evenings ago
+])
+def test_days_ago_in_a_reason_are_the_calendar_days_of_the_scoring_moment(bundle, open_leads, scored_at, ago, en,
+                                                                         de) -> None:
+    """A salesperson reads "yesterday" as the calendar does: an action 6 hours before a midnight scoring run was
+    yesterday, not "today" (elapsed days < 1), however many hours ago it was."""
+    as_of = AS_OF + scored_at
+    lead = {**open_leads[0], "activities": [{"occurred_at": (as_of - ago).isoformat(),
+                                             "activity_type": "demo_request"}]}
+    for lang, word in (("en", en), ("de", de)):
+        [outcome] = score_records(bundle, [lead], ScoringOptions(as_of, lang, 5))
+        [demo] = [r for r in outcome.result["reasons"] if r["reason"] == "demo_request"]
+        assert word in demo["text"], (lang, demo["text"])
+        assert demo["value"] == pytest.approx(round(ago / timedelta(days=1), 1))  # the value stays elapsed days
 
 
 def test_three_pricing_page_visits_this_week_are_named_among_the_top_three_reasons(bundle, open_leads) -> None:

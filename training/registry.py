@@ -70,6 +70,11 @@ def list_versions(name: str = DEFAULT_MODEL_NAME) -> list[VersionInfo]:
     return out
 
 
+def training_decision(run_id: str) -> str:
+    """What the promotion gate decided when the version was trained (the run's ``promotion`` tag), or ""."""
+    return MlflowClient().get_run(run_id).data.tags.get("promotion", "") if run_id else ""
+
+
 def record_contract(name: str, version: str, contract: ModelContract, regime: str) -> None:
     """Write a new version's contract and regime on it as tags."""
     client = MlflowClient()

@@ -42,12 +42,13 @@ def promote(
     """Make VERSION the champion (a rollback returns to the one before)."""
     from scoring.artifacts import IntegrityError
     from scoring.contract import ContractMismatch
-    from training.registry import alias_version, configure, contract_of, list_versions, set_champion
+    from training.registry import alias_version, configure, contract_of, list_versions, set_champion, training_decision
 
     if not version.isdigit():
         fail(f"VERSION is a version number (e.g. 3), not {version!r}; `leadscore models` lists them", 2)
     configure()
-    known = {v.version for v in list_versions(model_name)}
+    runs = {v.version: v.run_id for v in list_versions(model_name)}
+    known = set(runs)
     if version not in known:
         listed = ", ".join(sorted(known, key=int)) or "none yet"
         fail(f"model {model_name!r} has no version {version} (versions: {listed}); `leadscore models` lists them",
@@ -62,6 +63,10 @@ def promote(
     except IntegrityError as exc:
         fail(f"not promoted, the champion is unchanged: {exc}; retrain, or promote another version", 2)
     say(f"champion: v{old} → v{version}" if old else f"champion: v{version}")
+    decision = training_decision(runs[version]) if old != version and not changed else ""
+    if decision.startswith(("kept champion", "registered, not made champion")):  # the gate's words (tracking)
+        say(f"note: the gate did not promote v{version} when it was trained ({decision}); it is champion now by hand, "
+            "and `leadscore rollback` undoes that")
     if changed:
         say(f"note: running servers keep serving v{old}: they never switch to a model that {'; '.join(changed)}; "
             f"restart them to serve v{version}")

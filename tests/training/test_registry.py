@@ -9,7 +9,9 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from leadscore.cli import app
 from scoring.artifacts import IntegrityError, load_bundle, save_bundle, sha256_of
 from scoring.bundle import ScoringBundle
 from training.config import TrainConfig
@@ -118,6 +120,12 @@ def test_promotion_policies_and_rollback(world_files: dict[str, Path], fresh_sto
     rules = _train({**world_files, "conversions": one}, fresh_store)
     assert not rules.promoted and "cannot compare" in rules.decision
     assert alias_version("lead-scoring", CHAMPION) == same.model_version
+    # promoted by hand all the same, the command says what the gate had decided, and how to undo it
+    by_hand = CliRunner().invoke(app, ["promote", rules.model_version], env={"MLFLOW_TRACKING_URI": fresh_store})
+    assert by_hand.exit_code == 0, by_hand.output
+    assert "the gate did not promote" in by_hand.output and "cannot compare" in by_hand.output
+    assert "leadscore rollback" in by_hand.output
+    set_champion("lead-scoring", same.model_version)
 
     # a version whose bundle no longer matches its checksum never becomes champion, by hand or by rollback: every
     # server started on it would refuse it

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -139,7 +139,7 @@ class ScoringBundle:
         for g in np.unique(group).tolist():
             at = np.flatnonzero(group == g)
             texts, shown_values = group_texts(groups[g], lead[at], columns, options.lang, self.feature_config, n,
-                                              _time_of_day(options.as_of))
+                                              _time_of_day(options))
             # one entry per distinct (sentence, value): each lead's reason carries its own value
             codes, kinds = distinct_pairs(texts, shown_values)
             entry[at] = offset + codes
@@ -224,8 +224,10 @@ def _fit_columns(catalogue: Catalogue) -> np.ndarray:
     return np.flatnonzero([f.group == "fit" for f in catalogue])
 
 
-def _time_of_day(as_of: datetime | None) -> float | None:
-    """The scoring moment's share of its UTC day, for reasons that count calendar days; None when not given."""
-    if as_of is None:
+def _time_of_day(options: ScoringOptions) -> float | None:
+    """The scoring moment's share of its day, where it was given (its UTC offset), for reasons that count
+    calendar days; None without a moment."""
+    if options.as_of is None:
         return None
-    return (values.moment_us(as_of) % 86_400_000_000) / 86_400_000_000
+    local = values.moment_us(options.as_of) + options.utc_offset // timedelta(microseconds=1)
+    return (local % 86_400_000_000) / 86_400_000_000

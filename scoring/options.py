@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from features.catalogue import LANGS, Lang
 
@@ -16,12 +16,14 @@ MAX_TOP_K = 20
 class ScoringOptions:
     """``as_of``: the scoring moment (UTC; None = now, fixed when the options are resolved); ``lang``: ``en`` or
     ``de``; ``top_k``: reasons per direction; ``suggest``: also say which buying actions would raise the score
-    (:mod:`scoring.suggest`; five more scorings of each lead)."""
+    (:mod:`scoring.suggest`; five more scorings of each lead); ``utc_offset``: the offset ``as_of`` was given
+    with, kept when it is resolved to UTC, so that "today" and "yesterday" are the reader's calendar days."""
 
     as_of: datetime | None = None
     lang: Lang = "en"
     top_k: int = DEFAULT_TOP_K
     suggest: bool = False
+    utc_offset: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
@@ -33,7 +35,8 @@ class ScoringOptions:
         """The same options with ``as_of`` a definite, timezone-aware moment (now when it was None)."""
         moment = self.as_of or datetime.now(UTC)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return ScoringOptions(moment.astimezone(UTC), self.lang, self.top_k, self.suggest)
+        offset = self.utc_offset if moment.utcoffset() == timedelta(0) else moment.utcoffset()
+        return ScoringOptions(moment.astimezone(UTC), self.lang, self.top_k, self.suggest, offset or timedelta(0))
 
 
 DEFAULT_OPTIONS = ScoringOptions()

@@ -66,7 +66,7 @@ def group_points(points_exact: np.ndarray, totals: np.ndarray, columns: Columns,
     if plan.spreads:
         _apportion_shared(exact, points_exact, plan, columns, n)
     points = largest_remainder(exact, totals)
-    may_raise, may_lower = _eligibility(groups, columns, n)
+    may_raise, may_lower = _eligibility(groups, columns, n, f"active_days_{config.active_days_window}d")
     return GroupedPoints(exact, points, may_raise, may_lower)
 
 
@@ -149,7 +149,8 @@ def _apportion_shared(exact: np.ndarray, points_exact: np.ndarray, plan: _Plan, 
         exact[:, plan.rest] += np.where(has, 0.0, share)
 
 
-def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int, active_days: str,
+                 ) -> tuple[np.ndarray, np.ndarray]:
     may_raise = np.ones((n, len(groups)), dtype=bool)
     may_lower = np.ones((n, len(groups)), dtype=bool)
     acts = [i for i, group in enumerate(groups) if group.activity is not None]
@@ -171,6 +172,9 @@ def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int) -> t
         i = next(i for i, g in enumerate(groups) if g.key == "recent_activity")
         ever = happened.any(axis=1)
         may_raise[:, i] = ever | ~np.isnan(_column(columns, "days_since_last_activity", n).astype(float))
+        # "Active on 5 days of the last 30" is something the lead did: never a reason against it; "Last active 5
+        # months ago" (no active day in the window) may be
+        may_lower[:, i] = ~(np.nan_to_num(_column(columns, active_days, n, 0.0).astype(float)) > 0)
     return may_raise, may_lower
 
 
@@ -259,8 +263,8 @@ _WINDOWS = (7, 30, 90)
 def calendar_days(days: np.ndarray, time_of_day: float | None) -> np.ndarray:
     """Days ago as a salesperson's calendar counts them, within the last week: scored at 01:00, an e-mail
     opened at 23:00 was "yesterday", not "today" (an elapsed 0.1 days). ``time_of_day``: the scoring moment's
-    share of its day (UTC, the moment every feature is computed in); ``None`` leaves the elapsed days. Older
-    moments keep their elapsed days ("5 weeks ago")."""
+    share of its day on the reader's clock (the offset ``as_of`` was given with, else UTC); ``None`` leaves the
+    elapsed days. Older moments keep their elapsed days ("5 weeks ago")."""
     d = np.asarray(days, dtype=float)
     if time_of_day is None:
         return d

@@ -64,6 +64,19 @@ def test_days_ago_in_a_reason_are_the_calendar_days_of_the_scoring_moment(bundle
         assert demo["value"] == pytest.approx(round(ago / timedelta(days=1), 1))  # the value stays elapsed days
 
 
+def test_days_ago_are_counted_on_the_clock_of_the_offset_the_scoring_moment_was_given_with(bundle,
+                                                                                          open_leads) -> None:
+    """A US rep scoring at 08:00 −05:00 reads a demo of 21:00 the evening before as "yesterday", though it was
+    the same UTC day; in Berlin at 09:00 +01:00 a demo of 00:30 is "today", though UTC still had yesterday."""
+    for as_of, demo, word in (("2026-07-01T08:00:00-05:00", "2026-06-30T21:00:00-05:00", "yesterday"),
+                              ("2026-07-01T09:00:00+01:00", "2026-07-01T00:30:00+01:00", "today")):
+        moment = datetime.fromisoformat(as_of)
+        lead = {**open_leads[0], "activities": [{"occurred_at": demo, "activity_type": "demo_request"}]}
+        [outcome] = score_records(bundle, [lead], ScoringOptions(moment, "en", 5).resolved())
+        [reason] = [r for r in outcome.result["reasons"] if r["reason"] == "demo_request"]
+        assert word in reason["text"], (as_of, reason["text"])
+
+
 def test_three_pricing_page_visits_this_week_are_named_among_the_top_three_reasons(bundle, open_leads) -> None:
     visits = [("pricing_page_view", timedelta(days=d, hours=3)) for d in (1, 3, 5)]
     results = _score(bundle, [_with(lead, *visits) for lead in open_leads])
@@ -118,6 +131,15 @@ def test_an_unknown_value_is_never_a_reason_for_a_lead(bundle, crm_leads) -> Non
                 assert reason["points"] < 0, reason
             if reason["group"] == "engagement" and reason["reason"] not in ("lead_age", "earlier_evaluation"):
                 assert reason["points"] < 0, reason  # nothing done is never a reason for
+
+
+def test_being_active_lately_is_never_a_reason_against_a_lead(many_reasons) -> None:
+    """ "Active on 5 days of the last 30, latest 2 days ago: −1" tells a salesperson that activity counts against
+    the lead; such points go to "all other signals". Going quiet ("Last active 5 months ago") may lower a score."""
+    recent = {lang: [r for r in many_reasons[lang] if r["reason"] == "recent_activity"] for lang in ("en", "de")}
+    assert [r for r in recent["en"] if r["points"] < 0 and r["text"].startswith("Active on")] == []
+    assert [r for r in recent["de"] if r["points"] < 0 and r["text"].startswith("An ")] == []
+    assert any(r["points"] < 0 for r in recent["en"])  # going quiet still is ("No activity yet", "Last active")
 
 
 def test_twenty_thousand_reasons_have_no_broken_plural_and_no_negative_zero(many_reasons) -> None:

@@ -80,17 +80,19 @@ class ScoringBundle:
         """Event mode: the features of every lead of ``batch`` (all exist at ``as_of``), without a frame."""
         return feature_columns(batch, values.moment_us(as_of), self.feature_config, self.catalogue, explain=True)
 
-    def flat_features(self, table: pd.DataFrame) -> pd.DataFrame:
+    def flat_features(self, table: pd.DataFrame, decimal_comma: bool | None = None) -> pd.DataFrame:
         """Flat mode: the model's columns (catalogue order) from a one-row-per-lead table.
 
-        Numbers by :func:`features.values.number`; categories by :func:`features.values.text` (the contract's
-        missing markers such as ``Select`` are missing). A column the model knows but the table lacks is all
-        missing: the lead did not answer it."""
+        Numbers by :func:`features.values.number`, text in the convention of ``decimal_comma`` (a file's own;
+        for a request, None: the convention of the file the model was trained on); categories by
+        :func:`features.values.text` (the contract's missing markers such as ``Select`` are missing). A column
+        the model knows but the table lacks is all missing: the lead did not answer it."""
+        comma = bool(self.info.get("decimal_comma", False)) if decimal_comma is None else decimal_comma
         out: dict[str, pd.Series] = {}
         for feature in self.catalogue:
             column = table[feature.name] if feature.name in table.columns else pd.Series(None, index=table.index,
                                                                                          dtype=object)
-            rule = values.text if feature.categorical else values.number
+            rule = values.text if feature.categorical else functools.partial(values.number, decimal_comma=comma)
             mapped = values.map_distinct(column, rule)
             out[feature.name] = pd.Series(mapped, index=table.index, dtype=object if feature.categorical else None)
             if not feature.categorical:

@@ -111,7 +111,12 @@ def _score_flat(bundle: ScoringBundle, records: Sequence[object], options: Scori
             rows.append(i)
         checks.append(check)
     frame = pd.DataFrame([records[i] for i in rows], index=range(len(rows)))  # type: ignore[misc]
-    scored = bundle.score(bundle.flat_features(frame), options).records() if rows else []
+    features = bundle.flat_features(frame)
+    for feature in (f for f in bundle.catalogue if not f.categorical and f.name in frame.columns):
+        shown = values.text_column(frame[feature.name])
+        for k in np.flatnonzero(shown.notna().to_numpy() & features[feature.name].isna().to_numpy()):
+            checks[rows[k]].warnings.append(Issue(feature.name, values.not_a_number(str(shown.iloc[k]))))
+    scored = bundle.score(features, options).records() if rows else []
     return _assemble(checks, np.array(rows, dtype=np.int64), scored)
 
 

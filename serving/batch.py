@@ -202,7 +202,7 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
     id_column = bundle.info.get("id_column")
     flat, report = load_flat_table(table, label=None, id_column=id_column, drop=bundle.info.get("dropped", ()),
                                    for_training=False)
-    features = bundle.flat_features(flat.features)
+    features = bundle.flat_features(flat.features, flat.decimal_comma)
     features.index = pd.Index(flat.ids.to_numpy(), name=LEAD_ID)
     scored = _score_in_chunks(bundle, features, options, progress)
     frames = []

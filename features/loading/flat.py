@@ -2,8 +2,8 @@
 
 What costs a row: a CSV row with more fields than the header, an empty row, a missing or duplicate id and,
 when training, a missing or unparseable label or time, or an outcome not decided yet. Every other column is a
-feature: numbers when every present value is a plain number (:func:`features.values.numeric_column`), text
-otherwise.
+feature: numbers when every present value is a number in the file's convention, or all but a stray 1 % that
+become missing with a warning (:func:`features.values.numeric_column`), text otherwise.
 
 The outcome is 0/1, true/false, yes/no or ja/nein, or a status column (a CRM's lead status: Won / Lost /
 Open ...) read with the values the user names: ``converted`` values are 1, ``still_open`` values have no
@@ -45,16 +45,21 @@ class FlatData:
     #: the time column: ``datetime64[us, UTC]`` for moments, float64 for an ordering key (a lead number)
     times: pd.Series | None
     source_row: np.ndarray  #: 1-based input row numbers of the kept rows
+    #: the file writes a decimal comma (``;``-separated, as German Excel saves it): how its text numbers read
+    decimal_comma: bool = False
 
 
-def feature_column(series: pd.Series, decimal_comma: bool) -> pd.Series:
-    """A column of unknown meaning: float64 when every present value is a plain number, else text."""
-    if values.numeric_column(series, decimal_comma):
-        if pd.api.types.is_numeric_dtype(series):
-            return series.astype("float64")
-        return pd.Series(values.map_distinct(series, lambda v: values.number(v, decimal_comma)), index=series.index,
-                         dtype="float64")
-    return values.text_column(series)
+def feature_column(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:
+    """A column of unknown meaning: float64 when every present value is a number, or all but a stray few
+    (:data:`features.values.STRAY_SHARE`), else text; and which rows held a stray value, now missing."""
+    none = np.zeros(len(series), dtype=bool)
+    if not values.numeric_column(series, decimal_comma, values.STRAY_SHARE):
+        return values.text_column(series), none
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64"), none
+    numbers = pd.Series(values.map_distinct(series, lambda v: values.number(v, decimal_comma)), index=series.index,
+                        dtype="float64")
+    return numbers, (values.text_column(series).notna() & numbers.isna()).to_numpy()
 
 
 def _times(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndarray, pd.Series, str]:
@@ -147,8 +152,15 @@ def load_flat_table(
 
     excluded = {column for column in (label, id_column, time_column) if column is not None} | set(drop) | set(
         raw.unnamed)
-    features = pd.DataFrame({column: feature_column(frame.loc[keep, column], decimal_comma)
-                             for column in frame.columns if column not in excluded}).reset_index(drop=True)
+    columns, kept_at = {}, np.flatnonzero(keep)
+    for column in (c for c in frame.columns if c not in excluded):
+        columns[column], stray = feature_column(frame.loc[keep, column], decimal_comma)
+        if stray.any():
+            at = np.zeros(len(frame), dtype=bool)
+            at[kept_at[stray]] = True
+            shown = values.text_column(frame[column])
+            rows.warn(at, column, each(shown, values.not_a_number), shown)
+    features = pd.DataFrame(columns).reset_index(drop=True)
     source_row = np.flatnonzero(keep).astype("int64") + 1
     id_series = ids[keep].reset_index(drop=True) if ids is not None else pd.Series(source_row.astype(str), dtype="str")
     time_series = times[keep].reset_index(drop=True) if times is not None else None
@@ -163,7 +175,8 @@ def load_flat_table(
     report.missing_rates["table"] = missing_rates(features)
     report.label_reading = reading
     report.file_notes.extend(f"{name}: {note}" for note in raw.notes)
-    return FlatData(features, label_array, id_series.rename(id_column), time_series, source_row), report
+    return FlatData(features, label_array, id_series.rename(id_column), time_series, source_row,
+                    decimal_comma), report
 
 
 def _check_columns(frame: pd.DataFrame, name: str, label: str | None, id_column: str | None, time_column: str | None,

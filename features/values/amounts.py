@@ -158,8 +158,8 @@ def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
 
 def number(value: object, decimal_comma: bool = False) -> float | None:
     """A number of a column of unknown meaning (declared extra columns, flat tables), or ``None`` when missing
-    or not a number: a plain number, or an amount written with its currency (``$14,803,000.00``, ``EUR
-    1.250.000,00``: the currency says it is an amount, so :func:`amount`'s grouping rules read it)."""
+    or not a number. ``decimal_comma``: the value comes from a ``;``-separated file, or from a request to a model
+    trained on one, where a German spreadsheet wrote it (see :mod:`features.values` for the rules)."""
     if isinstance(value, _REAL) and not isinstance(value, bool | np.bool_):
         number_ = _float(value)
         return number_ if math.isfinite(number_) else None
@@ -167,24 +167,42 @@ def number(value: object, decimal_comma: bool = False) -> float | None:
     return None if shown is None else _number_text(shown, decimal_comma)
 
 
+#: Digits grouped in threes behind a first group of 1–3 digits (not starting with 0), then an optional fraction:
+#: ``1,573`` and ``1,234,567.5`` as US spreadsheets write them, ``1.573`` and ``1.234.567,5`` as German ones do.
+_GROUPED = {mark: re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:{re.escape(mark)}\d{{3}})+(?:{re.escape(decimal)}\d+)?",
+                             re.ASCII) for mark, decimal in ((",", "."), (".", ","))}
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _number_text(shown: str, decimal_comma: bool) -> float | None:
     plain = _PERCENT.sub("", shown)
-    if _PLAIN_NUMBER.fullmatch(plain) or (decimal_comma and _COMMA_NUMBER.fullmatch(plain)):
-        # a leading zero marks a code (a postcode 01067), not a number
-        parsed = None if _LEADING_ZERO.match(plain) else float(plain.replace(",", "."))
-    else:
+    grouping, decimal = (".", ",") if decimal_comma else (",", ".")
+    if _LEADING_ZERO.match(plain):  # a code (a postcode 01067), not a number
+        parsed = None
+    elif _GROUPED[grouping].fullmatch(plain):
+        parsed = float(plain.replace(grouping, "").replace(decimal, "."))
+    elif _PLAIN_NUMBER.fullmatch(plain) or (decimal_comma and _COMMA_NUMBER.fullmatch(plain)):
+        parsed = float(plain.replace(",", "."))
+    else:  # an amount written with its currency: the currency says the marks group digits
         parsed = _grouped_number(shown) if _CURRENCY.search(shown) else None
     return parsed if parsed is not None and math.isfinite(parsed) else None
 
 
-def numeric_column(values: Column, decimal_comma: bool = False) -> bool:
-    """Whether a column of unknown meaning holds numbers: every present value is a number (:func:`number`)."""
+#: How far a column of unknown meaning may stray from numbers and still be one: a spreadsheet's error cell
+#: (``#VALUE!``) or a typo in at most 1 % of its present values is set to missing, with a warning naming the row,
+#: rather than turning the whole column into categories.
+STRAY_SHARE = 0.01
+
+
+def numeric_column(values: Column, decimal_comma: bool = False, stray_share: float = 0.0) -> bool:
+    """Whether a column of unknown meaning holds numbers: every present value is a number (:func:`number`), or
+    all but at most ``stray_share`` of them."""
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return True
-    distinct = text_column(series).dropna().unique()
-    return all(is_number_text(shown, decimal_comma) for shown in distinct)
+    counts = text_column(series).value_counts()
+    stray = sum(int(count) for shown, count in counts.items() if not is_number_text(str(shown), decimal_comma))
+    return stray <= stray_share * int(counts.sum())
 
 
 def flag(value: object) -> float | None:

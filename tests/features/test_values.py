@@ -300,7 +300,23 @@ def test_flags_read_english_and_german(raw: str, read: float | None) -> None:
     assert values.flag(raw) == read
 
 
-def test_plain_numbers_refuse_grouping_and_leading_zeros() -> None:
+@pytest.mark.parametrize(("raw", "decimal_comma", "read"), [
+    ("1,573", False, 1573.0), ("1,234,567.5", False, 1234567.5), ("1.328", False, 1.328), ("1,5", False, None),
+    ("1.328", True, 1328.0), ("1.234.567,5", True, 1234567.5), ("1,573", True, 1.573), ("1.5", True, 1.5),
+    ("0.234", True, 0.234), ("12,345 %", False, 12345.0), ("1,23", False, None), ("1,2345", False, None),
+])
+def test_a_number_of_unknown_meaning_is_read_in_the_convention_of_the_spreadsheet_that_wrote_it(
+        raw: str, decimal_comma: bool, read: float | None) -> None:
+    """US Excel groups with ``,`` (``1,573``); German Excel, which saves ``;``-separated files, groups with ``.`` and
+    writes a decimal comma (``1.328`` is 1328 there, ``1.5`` still 1.5)."""
+    assert values.number(raw, decimal_comma=decimal_comma) == read
+
+
+def test_plain_numbers_refuse_leading_zeros_and_a_stray_cell_is_tolerated_only_where_asked() -> None:
+    column = pd.Series([str(i) for i in range(200)] + ["#VALUE!"])
+    assert not values.numeric_column(column) and values.numeric_column(column, stray_share=values.STRAY_SHARE)
+    assert not values.numeric_column([*column.head(50).tolist(), "#VALUE!"], stray_share=values.STRAY_SHARE)
+
     assert values.number("1.5") == 1.5 and values.number("1e3") == 1000.0
     assert values.number("1,5") is None and values.number("1,5", decimal_comma=True) == 1.5
     assert values.number("01067") is None  # a postal code, not a number

@@ -339,6 +339,59 @@ def test_request_values_are_turned_into_the_types_the_model_was_trained_on(regis
     assert features["Time on Site (s)"].dtype == np.float64
 
 
+def test_a_german_excel_export_trains_the_model_its_plain_twin_trains_and_requests_read_it_the_same_way(export,
+                                                                                                      tmp_path):
+    """German Excel saves ``;``-separated files with a decimal comma and a grouping dot (``1.328`` seconds is
+    1328), and a spreadsheet error cell (``#WERT!``) may sit in a numeric column. The column stays numbers (the
+    stray cell is missing, with a warning naming row and field), the model equals the plain file's, and a
+    request to it reads ``"1.328"`` as its training file did."""
+    german = export.copy()
+    german["Time on Site (s)"] = [f"{int(v):,}".replace(",", ".") for v in export["Time on Site (s)"]]
+    german.loc[7, "TotalVisits"] = "#WERT!"
+    plain = export.copy()
+    plain.loc[7, "TotalVisits"] = ""
+    paths = {"de": tmp_path / "de.csv", "plain": tmp_path / "plain.csv"}
+    german.to_csv(paths["de"], sep=";", index=False)
+    plain.to_csv(paths["plain"], index=False)
+    assert (german["Time on Site (s)"].str.contains(".", regex=False)).sum() > 100  # values of 1,000 s and more
+
+    loaded = {name: load_flat_table(path, label="Won", id_column="Lead ID") for name, path in paths.items()}
+    de, report = loaded["de"]
+    assert de.decimal_comma and de.features["Time on Site (s)"].equals(loaded["plain"][0].features["Time on Site (s)"])
+    assert de.features["TotalVisits"].dtype == np.float64 and np.isnan(de.features["TotalVisits"].iloc[7])
+    [stray] = [w for w in report.warnings if w.field == "TotalVisits"]
+    assert stray.row == 8 and "#WERT!" in stray.reason
+
+    config = TrainConfig(booster=ONE_THREAD, search=False)
+    models = {name: train_flat(data, config, label="Won", id_column="Lead ID", **QUIET).result.bundle
+              for name, (data, _) in loaded.items()}
+    rows = loaded["plain"][0].features.head(50)
+    assert np.allclose(models["de"].probability(models["de"].flat_features(rows)),
+                       models["plain"].probability(models["plain"].flat_features(rows)))
+    request = pd.DataFrame({"Time on Site (s)": ["1.328", "950"], "TotalVisits": ["3", "4"]})
+    assert models["de"].flat_features(request)["Time on Site (s)"].tolist() == [1328.0, 950.0]
+    assert models["plain"].flat_features(request)["Time on Site (s)"].tolist() == [1.328, 950.0]
+
+
+def test_a_request_value_that_is_no_number_is_scored_as_missing_with_a_warning_naming_the_field(registered):
+    from datetime import UTC, datetime
+
+    from scoring.options import ScoringOptions
+    from scoring.requests import score_records
+
+    leads = [{"Lead ID": "A", "TotalVisits": "lots", "Time on Site (s)": "1,328"},
+             {"Lead ID": "B", "TotalVisits": "4", "Time on Site (s)": 1328}]
+    options = ScoringOptions(datetime(2025, 1, 1, tzinfo=UTC))
+    a, b = score_records(registered, leads, options)
+    assert a.status == b.status == "ok"
+    assert [(w.field, w.message) for w in a.warnings] == [("TotalVisits", "not a number 'lots': set to missing")]
+    assert b.warnings == []
+    # "1,328" is read as US Excel writes it (the model was trained on a comma-separated file): the lead equals B
+    # on time on site, and differs only where A's visits are missing
+    same = score_records(registered, [{**leads[0], "TotalVisits": "4"}], options)
+    assert same[0].result["probability"] == b.result["probability"]
+
+
 def test_the_registered_pyfunc_model_scores_rows_with_blank_fields(trained, registered, table):
     data, _ = load_flat_table(table, label=None, id_column="Lead ID", for_training=False)
     rows = data.features.head(4)[registered.catalogue.names].astype(object)

@@ -95,21 +95,25 @@ def _chunk_bounds(n: int) -> list[int]:
 def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None, out: Path,
                      options: ScoringOptions = DEFAULT_OPTIONS, model_version: str = "",
                      progress: Callable[[int, int], None] | None = None, mapping: MappingRef = None,
-                     score_log: ScoreHistory | None = None, chunk: int | None = None) -> BatchSummary:
+                     score_log: ScoreHistory | None = None, chunk: int | None = None,
+                     conversions: Path | None = None) -> BatchSummary:
     """Score an event-mode export (see the module docstring); ``mapping`` reads a vendor's export (by default
     the one the model was trained through, :attr:`ScoringBundle.input_mapping`). With
     ``score_log``, every scored lead is also recorded there (``source = batch``, with its input fingerprint)
     once the file is written. A Parquet export with more leads rows than ``chunk`` (default
-    ``LEADSCORE_BATCH_CHUNK_LEADS``) is scored chunk by chunk (:mod:`serving.stream`), to the same rows."""
+    ``LEADSCORE_BATCH_CHUNK_LEADS``) is scored chunk by chunk (:mod:`serving.stream`), to the same rows.
+    ``conversions``: a conversions file; a lead converted by ``as_of`` gets an error row, as one whose leads row
+    has a ``converted_at`` does."""
     from serving.stream import score_event_stream, streamable
 
     options = options.resolved()
     chunk = chunk or env_number("LEADSCORE_BATCH_CHUNK_LEADS", CHUNK_LEADS, smallest=1)
     mapping = bundle.input_mapping if mapping is None else mapping
-    if mapping is None and streamable(Path(leads), Path(activities) if activities is not None else None, chunk):
+    if mapping is None and conversions is None and streamable(Path(leads), Path(activities) if activities is not None
+                                                              else None, chunk):
         return score_event_stream(bundle, Path(leads), Path(activities) if activities is not None else None,
                                   Path(out), options, model_version, chunk, progress, score_log)
-    data, report = load_bundle_data(bundle, leads, activities, mapping)
+    data, report = load_bundle_data(bundle, leads, activities, mapping, conversions)
     ready = lead_features(bundle, data, options)
     result = score_event_data(bundle, data, report, options, model_version, progress, ready=ready)
     if "probability" not in result.columns:  # no lead scored: the chunked and Spark paths fill in by their schema
@@ -125,13 +129,14 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
 
 
 def load_bundle_data(bundle: ScoringBundle, leads: Path | RawTable, activities: Path | RawTable | None,
-                     mapping: MappingRef = None) -> tuple[EventData, DataReport]:
-    """The leads and activities as the bundle's model reads them: its declared extra columns, numbers as
-    numbers where it was trained on numbers, through ``mapping`` or else the vendor mapping it was trained
-    through, and slashed dates that show no order of their own in the order its training files showed."""
+                     mapping: MappingRef = None, conversions: Path | None = None) -> tuple[EventData, DataReport]:
+    """The leads and activities (and conversions, when given) as the bundle's model reads them: its declared
+    extra columns, numbers as numbers where it was trained on numbers, through ``mapping`` or else the vendor
+    mapping it was trained through, and slashed dates that show no order of their own in the order its
+    training files showed."""
     config = bundle.feature_config
     mapping = bundle.input_mapping if mapping is None else mapping
-    return load_event_data(leads, activities, None, mapping=mapping, extra_columns=config.extra_columns,
+    return load_event_data(leads, activities, conversions, mapping=mapping, extra_columns=config.extra_columns,
                            extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical],
                            date_order=bundle.info.get("date_order"))
 

@@ -70,6 +70,8 @@ def fail(message: str, code: int = 1) -> None:
 #: ``--mapping``'s help, the same on every command that reads exports.
 MAPPING_HELP = "Read a vendor's export: salesforce, hubspot, or your own mapping file (.toml; README: Data)."
 MAPPING_HELP_SCORING = MAPPING_HELP[:-1] + " Default: the mapping the model was trained with."
+CONVERSIONS_HELP = ("Event mode: a conversions file; a lead converted by --as-of is a customer, given an error row "
+                    "instead of a score (a converted_at column of the leads file does the same).")
 
 
 def checked_mapping(mapping: str | None) -> str | None:

@@ -7,12 +7,13 @@ import dataclasses
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from leadscore.commands.common import (
+    CONVERSIONS_HELP,
     MAPPING_HELP_SCORING,
     Crm,
     Engine,
@@ -31,6 +32,7 @@ def score(
     out: Annotated[Path, typer.Option(help="Output file (.csv or .parquet), written atomically.")],
     leads: Annotated[Path | None, typer.Option(help="Event mode: the leads file.")] = None,
     activities: Annotated[Path | None, typer.Option(help="Event mode: the activities file.")] = None,
+    conversions: Annotated[Path | None, typer.Option(help=CONVERSIONS_HELP)] = None,
     table: Annotated[Path | None, typer.Option(help="Flat mode: the table to score.")] = None,
     as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
     lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
@@ -56,6 +58,8 @@ def score(
     options = ScoringOptions(as_of, lang.value, top_k, suggest).resolved()
     model = model or (FLAT_MODEL_URI if table is not None else DEFAULT_MODEL_URI)  # train registers flat apart
     if engine is Engine.spark:
+        if conversions is not None:
+            fail("--conversions is read by the local engine; for Spark, give the leads a converted_at column", 2)
         _score_on_spark(out, leads, activities, table, options, model, mapping, write_back, buckets)
         return
     scores_out = out.with_name(f"{out.stem}.scores{out.suffix}") if write_back else out
@@ -63,9 +67,9 @@ def score(
         fail(f"--write-back writes a CSV import file: name --out *.csv, not {out.name}", 2)
     if out.suffix.lower() not in (".csv", ".parquet"):
         fail(f"--out {out.name}: name the score file .csv or .parquet", 2)
-    if table is not None and (leads is not None or activities is not None):
+    if table is not None and (leads is not None or activities is not None or conversions is not None):
         fail("give --leads (and --activities) for an event-mode model or --table for a flat one, not both", 2)
-    for given in (leads, activities, table):
+    for given in (leads, activities, conversions, table):
         if given is not None and given.is_dir():
             fail(f"{given} is a folder: give the file in it", 2)
         if given is not None and not given.is_file():
@@ -89,7 +93,7 @@ def score(
             if loaded.bundle.mode != "event":
                 fail("this model was trained on a flat table: score with --table", 2)
             summary = score_event_file(loaded.bundle, leads, activities, scores_out, options, loaded.version, step,
-                                       mapping=mapping, score_log=score_log)
+                                       mapping=mapping, score_log=score_log, conversions=conversions)
         else:
             fail("give --leads (and --activities) or --table", 2)
     say(f"{summary.rows:,} rows: {summary.scored:,} scored, {summary.errors:,} with errors → {summary.out}")
@@ -167,12 +171,16 @@ def _score_on_spark(out: Path, leads: Path | None, activities: Path | None, tabl
 def explain(
     lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
     out: Annotated[Path, typer.Option(help="HTML file to write.")],
-    leads: Annotated[Path, typer.Option(help="The leads file.")],
-    activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    leads: Annotated[Path | None, typer.Option(help="Event mode: the leads file.")] = None,
+    activities: Annotated[Path | None, typer.Option(help="Event mode: the activities file.")] = None,
+    conversions: Annotated[Path | None, typer.Option(help=CONVERSIONS_HELP)] = None,
+    table: Annotated[Path | None, typer.Option(help="Flat mode: the table holding the lead (its id column "
+                                                    "names it; without one, its row number).")] = None,
     as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
     lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
-    model: Annotated[str, typer.Option(help="Model URI.")] = DEFAULT_MODEL_URI,
+    model: Annotated[str | None, typer.Option(help=f"Model URI (default: {DEFAULT_MODEL_URI}; with --table "
+                                                   f"{FLAT_MODEL_URI}).")] = None,
     mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP_SCORING)] = None,
 ) -> None:
     """Write an HTML score card (score, tier, grade, reasons as a waterfall) for one lead.
@@ -189,17 +197,25 @@ def explain(
     from serving.card import render_card
     from serving.scoring import score_request
 
-    loaded = load_verified(model)
+    if (table is None) == (leads is None):
+        fail("give --leads (and --activities) for an event-mode model or --table for a flat one", 2)
+    loaded = load_verified(model or (FLAT_MODEL_URI if table is not None else DEFAULT_MODEL_URI))
+    options = ScoringOptions(as_of, lang.value, top_k, suggest=True).resolved()
+    if table is not None or loaded.bundle.mode == "flat":
+        if table is None or loaded.bundle.mode != "flat":
+            fail("this model was trained on a flat table: give the lead's table with --table" if table is None else
+                 "this model was trained on event-mode files: give --leads (and --activities)", 2)
+        _explain_flat_row(loaded, table, lead_id, options, out)  # type: ignore[arg-type]
+        return
     given = checked_mapping(mapping)
     mapping = loaded.bundle.input_mapping if given is None else given  # read as the model was trained
-    data, report = load_bundle_data(loaded.bundle, leads, activities, mapping)
+    data, report = load_bundle_data(loaded.bundle, leads, activities, mapping, conversions)  # type: ignore[arg-type]
     # the id as typed, else by the number it writes (``417`` for ``000417``), as activities find their lead
     _, position, _ = lead_ids(pd.Series([lead_key(mapping, lead_id)], dtype="str"), data.leads["lead_id"])
     if position[0] < 0:
         fail(f"lead {lead_key(mapping, lead_id)} is not in {leads}", 2)
     match = data.leads.iloc[[position[0]]]
     lead_id = match["lead_id"].iloc[0]
-    options = ScoringOptions(as_of, lang.value, top_k, suggest=True).resolved()
     converted = conversion_moments(match["lead_id"], data.conversions).iloc[0]
     if not _isna(converted) and converted <= options.as_of:
         fail(f"lead {lead_id} converted at {converted.isoformat()} ({conversion_field(report)}), by --as-of: "
@@ -214,6 +230,30 @@ def explain(
         fail(f"lead {lead_id} is not scored: "
              + "; ".join(f"{issue.field}: {issue.message}" for issue in response.results[0].errors), 2)
     out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days, record), encoding="utf-8")
+    say(f"score card for {lead_id} → {out}")
+
+
+def _explain_flat_row(loaded: Any, table: Path, lead_id: str, options: Any, out: Path) -> None:
+    """The score card of one row of a flat table, scored as ``score --table`` scores it."""
+    import numpy as np
+
+    from features.loading import load_flat_table
+    from serving.card import render_card
+    from serving.scoring import score_request
+
+    info = loaded.bundle.info
+    flat, report = load_flat_table(table, label=None, id_column=info.get("id_column"), drop=info.get("dropped", ()),
+                                   for_training=False)
+    hit = np.flatnonzero(flat.ids.astype(str).to_numpy() == lead_id)
+    if not len(hit):
+        refused = [f"row {i.row}: {i.field}: {i.reason}" for i in report.rejected if i.lead_id == lead_id]
+        fail(f"lead {lead_id} is not scored: {refused[0]}" if refused else
+             f"lead {lead_id} is not in {table} (column {info.get('id_column') or 'row number'})", 2)
+    row = flat.features.iloc[hit[0]]
+    record = {info.get("id_column") or "lead_id": lead_id, **{k: None if _isna(v) else v for k, v in row.items()}}
+    bundle = loaded.bundle
+    response = score_request(bundle, [record], options, loaded.version)
+    out.write_text(render_card(response.results[0], options.lang, bundle.horizon_days, record), encoding="utf-8")
     say(f"score card for {lead_id} → {out}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,16 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert scored.returncode == 0, scored.stderr
     out = pd.read_csv(project / "scores.csv")
     assert len(out) == len(leads) + 2  # the typo's and the totals line's rows are error rows
+    # with the conversions file, the leads that are customers by then get an error row instead of a score
+    customers = _run(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--conversions",
+                      "data/conversions.csv", "--out", "open.csv", "--as-of", "2026-06-30T00:00:00"], project, env)
+    assert customers.returncode == 0, customers.stderr
+    conversions = pd.read_csv(project / "data/conversions.csv", dtype=str)
+    converted = set(conversions.loc[pd.to_datetime(conversions["converted_at"], utc=True)
+                                    <= pd.Timestamp("2026-06-30", tz="UTC"), "lead_id"])
+    refused = pd.read_csv(project / "open.csv", dtype={"lead_id": str})
+    assert len(refused) == len(out) and len(converted) > 100
+    assert set(refused.loc[refused["error"].str.contains("converted", na=False), "lead_id"]) == converted
     assert (project / "models" / "lead-scoring").is_dir()  # the verified local copy
 
     listed = _run(["models"], project, env)
@@ -194,6 +205,16 @@ def test_score_with_a_table_uses_the_flat_champion_without_naming_it(tmp_path: P
     renamed = _run(["score", "--table", "v.csv", "--out", "scores_v.csv"], tmp_path, env)
     assert renamed.returncode == 0 and "missing for every lead here" in renamed.stderr
     assert "visits (100%)" in renamed.stderr and "(columns not read: 'Visits')" in renamed.stderr
+    # its score card tells the same number as the score file (before: the row was read as an event-mode lead
+    # with nothing given, and the card showed another probability, exit 0)
+    card = _run(["explain", "--table", "new.csv", "--lead-id", "P1007", "--out", "card.html"], tmp_path, env)
+    assert card.returncode == 0, card.stderr
+    shown = re.search(r'id="probability">([\d.]+)', (tmp_path / "card.html").read_text()).group(1)
+    probability = scores.set_index("lead_id").loc["P1007", "probability"]
+    assert abs(float(shown) - 100 * probability) <= 0.05, (shown, probability)  # the card rounds to 0.1 %
+    wrong_door = _run(["explain", "--leads", "new.csv", "--lead-id", "P1007", "--out", "c.html", "--model",
+                       "models:/lead-scoring-flat/1"], tmp_path, env)
+    assert wrong_door.returncode == 2 and "give the lead's table with --table" in wrong_door.stderr
     # an event-mode file for a flat model is refused, naming the option to use
     leads = tmp_path / "leads.csv"
     leads.write_text("lead_id,created_at\nL1,2026-01-01\n")

@@ -201,10 +201,33 @@ def country_name(code: str, lang: Lang) -> str:
     return Locale(lang).territories.get(code.upper(), code)
 
 
+#: Countries whose name takes the article: "in the United States"; in German the dative with its article,
+#: adjectives declined ("in den Vereinigten Staaten", "im Vereinigten Königreich", "auf den Philippinen").
+_EN_THE = frozenset({"US", "GB", "NL", "AE", "PH", "DO", "CF", "BS", "MV", "SC", "KY", "VG", "VI", "FO", "KM", "MH",
+                     "SB", "TC", "MP", "CK", "AX", "FK", "PS", "UM", "GM"})
+_DE_IN = {
+    "US": "in den Vereinigten Staaten", "GB": "im Vereinigten Königreich", "NL": "in den Niederlanden",
+    "CH": "in der Schweiz", "TR": "in der Türkei", "SK": "in der Slowakei", "UA": "in der Ukraine",
+    "IR": "im Iran", "IQ": "im Irak", "LB": "im Libanon", "YE": "im Jemen", "SD": "im Sudan", "SS": "im Südsudan",
+    "MN": "in der Mongolei", "PH": "auf den Philippinen", "AE": "in den Vereinigten Arabischen Emiraten",
+    "DO": "in der Dominikanischen Republik", "CF": "in der Zentralafrikanischen Republik", "BS": "auf den Bahamas",
+    "MV": "auf den Malediven", "SC": "auf den Seychellen", "NE": "im Niger", "TD": "im Tschad", "SN": "im Senegal",
+    "KY": "auf den Kaimaninseln", "VG": "auf den Britischen Jungferninseln", "VI": "auf den Amerikanischen "
+    "Jungferninseln", "FO": "auf den Färöern", "KM": "auf den Komoren", "MH": "auf den Marshallinseln",
+    "SB": "auf den Salomonen", "TC": "auf den Turks- und Caicosinseln", "MP": "auf den Nördlichen Marianen",
+    "CK": "auf den Cookinseln", "AX": "auf den Ålandinseln", "FK": "auf den Falklandinseln",
+    "PS": "in den Palästinensischen Autonomiegebieten", "VA": "in der Vatikanstadt",
+}
+
+
 def location(country: object, lang: Lang) -> str | None:
+    """"Based in the United States" / "Sitz in den Vereinigten Staaten": the country with its article."""
     if not isinstance(country, str) or not country:
         return None
-    return f"Based in {country_name(country, lang)}" if lang == "en" else f"Sitz in {country_name(country, lang)}"
+    code, name = country.upper(), country_name(country, lang)
+    if lang == "en":
+        return f"Based in the {name}" if code in _EN_THE else f"Based in {name}"
+    return f"Sitz {_DE_IN[code]}" if code in _DE_IN else f"Sitz in {name}"
 
 
 def industry(value: object, lang: Lang) -> str | None:

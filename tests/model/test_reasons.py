@@ -156,6 +156,19 @@ def test_countries_are_named_not_coded(many_reasons) -> None:
     assert not [t for t in english | german if re.search(r"\b(in|Sitz in) [A-Z]{2}$", t)]
 
 
+@pytest.mark.parametrize(("code", "en", "de"), [
+    ("US", "Based in the United States", "Sitz in den Vereinigten Staaten"),
+    ("GB", "Based in the United Kingdom", "Sitz im Vereinigten Königreich"),
+    ("NL", "Based in the Netherlands", "Sitz in den Niederlanden"),
+    ("CH", "Based in Switzerland", "Sitz in der Schweiz"),
+    ("AT", "Based in Austria", "Sitz in Österreich"),
+])
+def test_a_country_is_named_with_its_article_where_the_language_puts_one(code: str, en: str, de: str) -> None:
+    from features import phrases
+
+    assert (phrases.location(code, "en"), phrases.location(code, "de")) == (en, de)
+
+
 def test_every_reason_names_its_qualification_dimension_and_the_dimensions_add_up(bundle, open_leads) -> None:
     for result in _score(bundle, open_leads[:50]):
         bant = sum(result[f"bant_{d}"] for d in ("budget", "authority", "need", "timing"))

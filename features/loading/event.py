@@ -228,6 +228,7 @@ def _load_leads(
             shown = values.text_column(frame[column])
             rows.warn(problem.notna(), field_name(sources, column), each(problem, str), shown)
             columns[column] = pd.Series(amounts, index=frame.index)
+            report.currency_notes.extend(_foreign_currency(shown, field_name(sources, column), name))
         else:
             columns[column] = values.text_column(frame[column])
     columns["source_row"] = pd.Series(rows.numbers.astype("int64", copy=False), index=frame.index)
@@ -528,3 +529,16 @@ def _no_conversions_message(conversions: str | Path | None, derivable: bool, rep
     detail = ", ".join(f"{count} rejected for {column}" for column, count in reasons.most_common(3))
     read = report.rows_read.get("conversions", 0)
     return f"{base} ({name}: none of its {read} rows is usable{'; ' + detail if detail else ''})"
+
+
+def _foreign_currency(shown: pd.Series, field: str, name: str) -> list[str]:
+    """A note when amounts are written in another currency than the contract's euros: they are read as written
+    (``$1,250,000`` as 1,250,000), so a revenue band in a reason would name € for dollars."""
+    written = pd.Series(values.map_distinct(shown, values.currency), index=shown.index, dtype=object)
+    foreign = written.notna() & (written != "EUR")
+    if not foreign.any():
+        return []
+    codes = ", ".join(sorted(set(written[foreign])))
+    return [f"{name}: {int(foreign.sum()):,} {field} values are written in {codes} (e.g. {shown[foreign].iloc[0]!r}): "
+            "read as euros, the contract's unit, without conversion; convert them in the export, or the revenue "
+            "bands of reasons name € for them"]

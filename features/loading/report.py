@@ -72,6 +72,8 @@ class DataReport:
     columns_read_as: dict[str, dict[str, str]] = field(default_factory=dict)
     #: the order the leads file's slashed dates were read in (``mdy``: month first, ``dmy``), None when not slashed
     date_order: str | None = None
+    #: amounts written in another currency than the contract's euros (read as written, not converted)
+    currency_notes: list[str] = field(default_factory=list)
 
     def rejected_per_table(self) -> dict[str, int]:
         """Rejected rows per table (``rows_read == rows_kept + rejected`` holds for each table)."""
@@ -103,6 +105,7 @@ class DataReport:
             "file_notes": list(self.file_notes),
             "columns_read_as": {table: dict(names) for table, names in self.columns_read_as.items()},
             "date_order": self.date_order,
+            "currency_notes": list(self.currency_notes),
         }
         return result
 
@@ -145,7 +148,7 @@ class DataReport:
     def scoring_notes(self) -> list[str]:
         """What a batch run tells its user beside the score file: how the lead ids met, activity rows not
         read, unknown types."""
-        return self.id_notes() + self.unread_activity_notes() + self.type_notes()
+        return self.id_notes() + self.unread_activity_notes() + self.type_notes() + self.currency_notes
 
     def to_text(self, max_issues: int = 5, max_missing: int = 8) -> str:
         """A short human-readable summary: rows per table, what was rejected and why, what was ignored."""
@@ -157,7 +160,7 @@ class DataReport:
             lines.append(
                 f"  {table:<12} {source}: {read:,} rows read, {kept:,} kept, {rejected.get(table, 0):,} rejected"
             )
-        lines.extend(f"  {note}" for note in self.file_notes)
+        lines.extend(f"  {note}" for note in [*self.file_notes, *self.currency_notes])
         read_as = {table: names for table, names in self.columns_read_as.items() if names}
         if read_as:
             lines.append("Columns read as the contract's: " + "; ".join(

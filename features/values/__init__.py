@@ -31,7 +31,8 @@ The rules
 * **Amounts** (:func:`amount`; ``employee_count``, ``annual_revenue``): German and English grouping, because
   CRM report exports format numbers in the user's locale: spaces, no-break spaces and apostrophes inside
   the number are ignored, as is a leading or trailing currency (``€``, ``EUR``, ``$``, ``USD``, ``CHF``, ``£``,
-  ``GBP``: the amount is taken as written, not converted); with both ``.`` and ``,`` the last one
+  ``GBP``: the amount is taken as written, not converted, and the loader notes amounts in another
+  currency than euros); with both ``.`` and ``,`` the last one
   is the decimal mark (``1.234.567,89`` = ``1,234,567.89``); with one kind only it is a thousands separator
   when it groups digits in threes behind a first group of 1–3 digits that does not start with 0 (``1.234``
   is 1234, ``1,5`` and ``0.234`` are decimals). As enrichment tools and German CRMs write sizes, a scale
@@ -82,6 +83,7 @@ from features.values.amounts import (
     STRAY_SHARE,
     amount,
     amounts,
+    currency,
     flag,
     is_number_text,
     not_a_number,
@@ -124,7 +126,7 @@ from features.values.words import (
 
 __all__ = ["FEW_VALUES", "MAX_CATEGORY_CHARS", "MAX_TEXT_CHARS", "MISSING_REQUIRED", "NEGATIVE", "NOT_A_MOMENT",
            "NOT_ISO", "SLASHED_UNREAD", "STRAY_SHARE", "TYPED_MOMENT", "UNIX_UNREAD", "Column", "activity_type",
-           "amount", "amounts",
-           "category_text", "flag", "fold", "fold_text", "id_numbers", "is_contract_activity", "is_missing",
-           "is_number_text", "map_distinct", "moment_us", "moments", "not_a_number", "number", "numeric_column",
-           "range_amount", "slashed_order", "snake", "snake_of_folded", "text", "text_column", "unparseable_moment"]
+           "amount", "amounts", "category_text", "currency", "flag", "fold", "fold_text", "id_numbers",
+           "is_contract_activity", "is_missing", "is_number_text", "map_distinct", "moment_us", "moments",
+           "not_a_number", "number", "numeric_column", "range_amount", "slashed_order", "snake", "snake_of_folded",
+           "text", "text_column", "unparseable_moment"]

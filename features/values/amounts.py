@@ -26,6 +26,16 @@ _LEADING_ZERO = re.compile(r"[+-]?0\d", re.ASCII)
 _CURRENCY = re.compile(r"^(?:€|eur|usd|us\$|\$|chf|sfr\.?|gbp|£)\s*|\s*(?:€|eur|usd|\$|chf|sfr\.?|gbp|£)$",
                        re.IGNORECASE)
 _INNER_SPACE = re.compile(r"[\s'\u00a0\u202f]")
+#: The currency a marker names, as ISO 4217 code.
+_CURRENCY_CODES = {"€": "EUR", "eur": "EUR", "usd": "USD", "us$": "USD", "$": "USD", "chf": "CHF", "sfr": "CHF",
+                   "sfr.": "CHF", "gbp": "GBP", "£": "GBP"}
+
+
+def currency(value: object) -> str | None:
+    """The ISO code of the currency an amount is written with (``$1,250,000.00`` → ``USD``), or None."""
+    shown = text(value)
+    match = _CURRENCY.search(shown) if shown else None
+    return _CURRENCY_CODES.get(match.group(0).strip().lower()) if match else None
 
 
 def amount(value: object) -> tuple[float | None, str | None]:

@@ -95,6 +95,22 @@ def test_amounts_accept_german_and_english_grouping(make_file, raw, expected):
     assert report.warnings == []
 
 
+def test_revenue_in_another_currency_than_euros_is_read_as_written_and_said_once(make_file):
+    """The contract's revenue is in euros; Dynamics 365 writes ``$1,250,000.00``. It is read as written, not
+    converted (no rates at run time), and the data report and the score run say so, once per file."""
+    leads = make_file("leads.csv", 'lead_id,created_at,annual_revenue\nL1,2024-03-01,"$1,250,000.00"\n'
+                                   'L2,2024-03-01,"USD 900,000"\nL3,2024-03-01,"EUR 2.000.000"\nL4,2024-03-01,5000\n')
+
+    data, report = load_event_data(leads)
+
+    assert data.leads["annual_revenue"].tolist() == [1_250_000.0, 900_000.0, 2_000_000.0, 5000.0]
+    [note] = report.currency_notes
+    assert "2 annual_revenue values are written in USD" in note and "without conversion" in note
+    assert note in report.scoring_notes() and note in report.to_text()
+    assert load_event_data(make_file("eur.csv", "lead_id,created_at,annual_revenue\nL1,2024-03-01,5000 €\n"))[
+        1].currency_notes == []
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"), [("viele", "not a number"), ("-12", "negative"), ("k.A.-Wert", "not a number")]
 )

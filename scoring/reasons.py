@@ -165,8 +165,8 @@ def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int, acti
     # ever against
     may_raise[:, acts] = happened & ~bad_news
     may_lower[:, acts] = np.where(bad_news, happened, ~happened)
-    for i, group in enumerate(groups):
-        if group.activity is None and group.group == "fit":
+    for i, group in enumerate(groups):  # an unknown value is never a reason for: a fit group, a flat column
+        if group.activity is None and (group.group == "fit" or group.members == (group.key,)):
             may_raise[:, i] = ~_unknown(group, columns, n)
     if any(g.key == "recent_activity" for g in groups):
         i = next(i for i, g in enumerate(groups) if g.key == "recent_activity")

@@ -20,6 +20,7 @@ from mlflow import MlflowClient
 
 from features.loading import load_flat_table
 from scoring.bundle import ScoringBundle
+from scoring.options import ScoringOptions
 from serving.batch import score_flat_file
 from training.config import BoosterParams, TrainConfig
 from training.flat import (
@@ -326,6 +327,21 @@ def test_a_column_the_table_lacks_is_scored_as_not_given(registered, table):
     assert features.columns.tolist() == registered.catalogue.names
     assert features["Country"].tolist() == [None] * 5
     assert len(registered.score(features).records()) == 5
+
+
+def test_a_value_not_given_is_never_a_reason_for_a_lead(registered, table):
+    """ "Total visits: not given (+12)" gives a salesperson nothing to act on: a blank may lower a score, and when
+    the model scores blanks up, those points go to "all other signals"."""
+    data, _ = load_flat_table(table, label=None, id_column="Lead ID", for_training=False)
+    rows = data.features.head(300).copy()
+    for column in registered.catalogue.names:
+        rows.loc[rows.sample(frac=0.5, random_state=len(column)).index, column] = None
+    for lang, blank in (("en", "not given"), ("de", "keine Angabe")):
+        reasons = [r for result in registered.score(registered.flat_features(rows),
+                                                    ScoringOptions(lang=lang, top_k=20)).records()
+                   for r in result["reasons"]]
+        assert sum(blank in r["text"] for r in reasons) > 100
+        assert [r["text"] for r in reasons if blank in r["text"] and r["points"] > 0] == []
 
 
 def test_request_values_are_turned_into_the_types_the_model_was_trained_on(registered):

@@ -295,7 +295,8 @@ def train_flat_from_file(
     configure(tracking_uri)
     with training_run(config, "flat"):
         data, report = load_flat_table(table, label=label, id_column=id_column, time_column=time_column, drop=drop,
-                                       for_training=True, converted=converted, still_open=still_open)
+                                       for_training=True, converted=converted, still_open=still_open,
+                                       not_after=config.latest_moment())
         progress(report.to_text())
         training = train_flat(data, config, label=label, id_column=id_column, time_column=time_column, drop=drop,
                               keep=keep, progress=progress)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from features import values
-from features.loading.event import timestamps
+from features.loading.event import _after, _in_the_future, timestamps
 from features.loading.files import read_raw
 from features.loading.ledger import RowLedger, each, empty_rows, missing_rates, reject_duplicates
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport
@@ -84,6 +85,7 @@ def load_flat_table(
     for_training: bool = True,
     converted: Sequence[str] = (),
     still_open: Sequence[str] = (),
+    not_after: datetime | None = None,
 ) -> tuple[FlatData, DataReport]:
     """Load a one-row-per-lead table for training or scoring.
 
@@ -93,7 +95,8 @@ def load_flat_table(
     ``drop`` lists columns that must not become features (leaks, identifiers). A column to drop that is
     absent is fatal when training (a typo would let a leak through) and fine when scoring. ``converted`` and
     ``still_open`` read a status column as the outcome (see the module docstring); a value named there that
-    the column never holds is fatal (a typo would count every converted lead as not converted).
+    the column never holds is fatal (a typo would count every converted lead as not converted). When training,
+    a row whose time is a moment after ``not_after`` is rejected: the future, so a typo (``03.04.2205``).
     """
     raw = read_raw(path)
     name, frame = raw.name, raw.frame
@@ -132,6 +135,9 @@ def load_flat_table(
         if for_training:
             rows.reject(time_text.isna(), time_column, values.MISSING_REQUIRED)
             rows.reject(bad_time, time_column, problem, time_text)
+            if kind == "moment":
+                rows.reject(_after(times, not_after), time_column, _in_the_future(time_text, times, not_after),
+                            time_text)
         else:
             rows.warn(bad_time, time_column, problem, time_text)
 

@@ -155,6 +155,19 @@ def test_flat_time_and_drop_columns_are_not_features(make_file):
     assert report.ignored_columns["table"] == ["tags"]
 
 
+def test_a_time_in_the_future_is_a_typo_and_costs_its_row_when_training(make_file):
+    from datetime import UTC, datetime
+
+    table = make_file("flat.csv", "id,created,x,won\nA,01.03.2024,1,1\nB,03.04.2205,2,0\nC,02.03.2024,3,0\n")
+
+    data, report = load_flat_table(table, label="won", id_column="id", time_column="created",
+                                   not_after=datetime(2026, 12, 8, tzinfo=UTC))
+
+    assert data.ids.tolist() == ["A", "C"]
+    [issue] = report.rejected
+    assert (issue.row, issue.field) == (2, "created") and "in the future: a typo?" in issue.reason
+
+
 def test_flat_drop_column_absent_is_fatal_for_training_but_fine_for_scoring(make_file):
     table = make_file("flat.csv", "x,won\n1,1\n2,0\n")
 

@@ -168,6 +168,27 @@ def test_a_time_in_the_future_is_a_typo_and_costs_its_row_when_training(make_fil
     assert (issue.row, issue.field) == (2, "created") and "in the future: a typo?" in issue.reason
 
 
+def test_a_percent_cell_of_a_workbook_reads_as_the_percent_its_csv_export_writes(make_file, tmp_path):
+    """Excel keeps 17 % as 0.17 with a percent format and saves it to CSV as ``17%``: both files give one number,
+    so a model trained on the workbook scores the CSV export calibrated (it read 0.17 against 17 before)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "open rate", "visits", "won"])
+    for i, (rate, visits, won) in enumerate([(0.17, 3, 1), (0.025, 12, 0), (1.0, 0, 0)]):
+        sheet.append([f"L{i}", rate, visits, won])
+        sheet.cell(row=i + 2, column=2).number_format = "0.0%"
+    book.save(tmp_path / "leads.xlsx")
+    csv = make_file("leads.csv", "id,open rate,visits,won\nL0,17%,3,1\nL1,2.5%,12,0\nL2,100%,0,0\n")
+
+    workbook, _ = load_flat_table(tmp_path / "leads.xlsx", label="won", id_column="id")
+    text, _ = load_flat_table(csv, label="won", id_column="id")
+
+    assert workbook.features["open rate"].tolist() == [17.0, 2.5, 100.0]
+    pd.testing.assert_frame_equal(workbook.features, text.features)
+
+
 def test_flat_drop_column_absent_is_fatal_for_training_but_fine_for_scoring(make_file):
     table = make_file("flat.csv", "x,won\n1,1\n2,0\n")
 

@@ -330,6 +330,7 @@ def _judged_together(result: TrainResult, champion: Any, champion_features: Cham
     recorded = {o["origin"] for o in (champion.info or {}).get("backtest", [])}
     shared = [o for o in result.origins if o.moment.date().isoformat() in recorded]
     theirs_rows = _champion_evaluation(champion) if shared else None
+    why = "they share no backtest origin"
     if shared and theirs_rows is not None and AS_OF in theirs_rows:
         origin = shared[-1]
         ours = origin.test.rename_axis("lead_id").reset_index()[["lead_id", LABEL, "probability"]]
@@ -340,12 +341,14 @@ def _judged_together(result: TrainResult, champion: Any, champion_features: Cham
             return (paired[LABEL].to_numpy(), paired["probability"].to_numpy(),
                     paired["probability_champion"].to_numpy(), pd.factorize(paired["lead_id"])[0],
                     f"backtest origin {origin.moment.date()}")
+        why = (f"at their shared backtest origin {origin.moment.date()} only {len(paired) / max(len(ours), 1):.0%} "
+               "of this run's evaluation leads are the champion's (the leads files differ)")
     test = result.test
     if AS_OF in test and champion.info.get("data_end"):
         moment = pd.Timestamp(test[AS_OF].max())
         if pd.Timestamp(champion.info["data_end"]) > moment:
             raise ChampionNotComparable(f"the champion's training data reach {champion.info['data_end'][:10]}, after "
-                                        f"this run's evaluation moment {moment.date()}, and share no backtest origin")
+                                        f"this run's evaluation moment {moment.date()}, and {why}")
     if test.empty:
         raise ChampionNotComparable("this run has no evaluation leads")
     features = champion_features(champion)

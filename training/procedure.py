@@ -187,6 +187,14 @@ def _calibrated_log_loss(margin: np.ndarray, y: np.ndarray, seed: int) -> float:
     return float(sum(losses) / len(y))
 
 
+def _warn_single_setting(tried: int, candidates: int, config: TrainConfig, progress: Progress) -> None:
+    """Say so when the time budget let the search try one setting of several: nothing was chosen on the data."""
+    if tried == 1 and candidates > 1:
+        progress(f"warning: the settings search tried 1 of {candidates} booster settings in its "
+                 f"{config.search_seconds:g} s budget, so the model uses the default settings, not ones chosen on "
+                 "this data; give a larger --search-seconds")
+
+
 def _fit_forward(examples: pd.DataFrame, encoder: FeatureEncoder, monotone: list[int], catalogue: Catalogue,
                  config: TrainConfig, progress: Progress) -> Fitted:
     split = forward_split(examples[AS_OF].unique(), config)
@@ -202,7 +210,8 @@ def _fit_forward(examples: pd.DataFrame, encoder: FeatureEncoder, monotone: list
     X_fit = encoder.transform(fit_rows)
     best, table = None, []
     started = time.monotonic()
-    for candidate in config.search_candidates():
+    candidates = config.search_candidates()
+    for candidate in candidates:
         if best is not None and time.monotonic() - started > config.search_seconds:
             progress(f"settings search stopped after {len(table)} candidates (budget {config.search_seconds:.0f} s)")
             break
@@ -214,6 +223,7 @@ def _fit_forward(examples: pd.DataFrame, encoder: FeatureEncoder, monotone: list
         if best is None or score < best[0] - 1e-6:
             best = (score, candidate, booster, margin, trees)
     assert best is not None
+    _warn_single_setting(len(table), len(candidates), config, progress)
     _, params, window_booster, margin, trees = best
     calibrator, choice = fit_calibrator(margin, y_cal, config.seed)
     probability = calibrator.probability(margin)
@@ -245,7 +255,8 @@ def _fit_cross(examples: pd.DataFrame, encoder: FeatureEncoder, monotone: list[i
     X = encoder.transform(frame)
     best, table = None, []
     started = time.monotonic()
-    for candidate in config.search_candidates():
+    candidates = config.search_candidates()
+    for candidate in candidates:
         if best is not None and time.monotonic() - started > config.search_seconds:
             break
         margin = np.full(len(frame), np.nan)
@@ -259,6 +270,7 @@ def _fit_cross(examples: pd.DataFrame, encoder: FeatureEncoder, monotone: list[i
         if best is None or score < best[0] - 1e-6:
             best = (score, candidate, margin, round(np.mean(trees)))
     assert best is not None
+    _warn_single_setting(len(table), len(candidates), config, progress)
     _, params, margin, trees = best
     calibrator, choice = fit_calibrator(margin[held_rows], y[held_rows], config.seed)
     final_trees = max(10, round(trees * 1.1))

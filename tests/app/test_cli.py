@@ -190,9 +190,10 @@ def test_score_with_a_table_uses_the_flat_champion_without_naming_it(tmp_path: P
     table.iloc[:1000].to_csv(tmp_path / "train.csv", index=False)
     table.iloc[1000:].drop(columns=["Converted"]).to_csv(tmp_path / "new.csv", index=False)
     env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}", "LEADSCORE_HOME": str(tmp_path)}
-    trained = _run(["train", "--table", "train.csv", "--label", "Converted", "--id", "id", "--search-seconds", "0"],
-                   tmp_path, env)
+    trained = _run(["train", "--table", "train.csv", "--label", "Converted", "--id", "id", "--search-seconds",
+                    "0.001"], tmp_path, env)
     assert trained.returncode == 0, trained.stderr
+    assert "the settings search tried 1 of" in trained.stderr  # a tiny budget chose nothing on the data: it says so
     scored = _run(["score", "--table", "new.csv", "--out", "scores.csv"], tmp_path, env)
     assert scored.returncode == 0, scored.stderr
     scores = pd.read_csv(tmp_path / "scores.csv")

@@ -25,11 +25,11 @@ import pandas as pd
 from features import values
 from features.batch import LeadBatch
 from features.contract import CONVERTED_AT, LEAD_ID
-from features.loading import DataReport, EventData, conversion_moments, load_event_data, load_flat_table, write_table
-from features.loading.files import RawTable
+from features.loading import DataReport, EventData, conversion_moments, load_flat_table, write_table
 from features.mappings import MappingRef
 from scoring.bundle import ScoringBundle
 from scoring.coverage import coverage, coverage_notes
+from scoring.exports import load_bundle_data
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 from scoring.settings import env_number
 from scoring.suggest import suggestions
@@ -126,19 +126,6 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
         summary = dataclasses.replace(summary, logged=score_log.record_batch(
             result, model_version=model_version, as_of=options.as_of, inputs=ready.batch))  # type: ignore[arg-type]
     return summary
-
-
-def load_bundle_data(bundle: ScoringBundle, leads: Path | RawTable, activities: Path | RawTable | None,
-                     mapping: MappingRef = None, conversions: Path | None = None) -> tuple[EventData, DataReport]:
-    """The leads and activities (and conversions, when given) as the bundle's model reads them: its declared
-    extra columns, numbers as numbers where it was trained on numbers, through ``mapping`` or else the vendor
-    mapping it was trained through, and slashed dates that show no order of their own in the order its
-    training files showed."""
-    config = bundle.feature_config
-    mapping = bundle.input_mapping if mapping is None else mapping
-    return load_event_data(leads, activities, conversions, mapping=mapping, extra_columns=config.extra_columns,
-                           extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical],
-                           date_order=bundle.info.get("date_order"))
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,14 @@ import pandas as pd
 
 from features.batch import LeadBatch
 from features.contract import LEAD_ID
-from features.loading import EventData, conversion_moments, load_event_data
+from features.loading import EventData, conversion_moments
+from features.mappings import MappingRef
 from features.pipeline import to_frame
 from monitoring.drift import DriftReport, ReferenceProfile, compare
 from monitoring.realised import RealisedReport, realised
 from monitoring.report import exceeds, write_report
 from scoring.bundle import ScoringBundle
+from scoring.exports import load_bundle_data
 from training.dataset import data_end_of
 from training.reference import load_reference_profile
 
@@ -103,12 +105,10 @@ def _utc(moment: datetime | str | pd.Timestamp) -> pd.Timestamp:
 
 
 def load_files(bundle: ScoringBundle, leads: Path, activities: Path | None, conversions: Path | None,
-               ) -> EventData:
-    """The export read as the champion reads it (its declared extra columns included)."""
-    config = bundle.feature_config
-    data, _ = load_event_data(leads, activities, conversions, extra_columns=config.extra_columns,
-                              extra_numeric=[c for c in config.extra_columns if c not in config.extra_categorical])
-    return data
+               mapping: MappingRef = None) -> EventData:
+    """The export read as the champion reads it (:func:`scoring.exports.load_bundle_data`: its extra columns,
+    the vendor mapping it was trained through unless ``mapping`` names another, its date order)."""
+    return load_bundle_data(bundle, leads, activities, mapping, conversions)[0]
 
 
 def open_leads(bundle: ScoringBundle, data: EventData, as_of: pd.Timestamp) -> Population:
@@ -247,7 +247,8 @@ def log_monitoring_run(experiment: str, model_name: str, version: str, report: P
 
 def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Path, *,
                 as_of: datetime | str | None = None, leads: Path | None = None, activities: Path | None = None,
-                conversions: Path | None = None, from_log: bool = False, since_days: float = 7.0,
+                conversions: Path | None = None, mapping: MappingRef = None, from_log: bool = False,
+                since_days: float = 7.0,
                 score_db: str | None = None, threshold: float = DEFAULT_THRESHOLD,
                 experiment: str = "lead-scoring", progress: Progress = lambda _: None) -> MonitorResult:
     """The whole check (see the module docstring); raises ``ValueError`` on unusable input."""
@@ -260,7 +261,7 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
         raise ValueError("give --leads (and --activities) to score the leads now, or --from-log to use the score log")
     moment = _utc(as_of) if as_of is not None else pd.Timestamp.now(tz="UTC")
     profile = load_reference_profile(bundle.info.get("run_id"), version)
-    data = load_files(bundle, leads, activities, conversions) if leads is not None else None
+    data = load_files(bundle, leads, activities, conversions, mapping) if leads is not None else None
     if from_log:
         from monitoring.scorelog import ScoreLog
 

@@ -156,7 +156,7 @@ def retrain(leads: str | Path, activities: str | Path | None, conversions: str |
                 logged = log.recent(since.to_pydatetime(), until.to_pydatetime())
             finally:
                 log.close()
-            data = load_files(bundle, Path(leads), Path(activities) if activities else None, None)
+            data = load_files(bundle, Path(leads), Path(activities) if activities else None, None, mapping)
             batch = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
         except Exception as exc:  # no score log, no shadow evidence: never promote blind
             mlflow.set_tag("shadow_error", str(exc)[:500])

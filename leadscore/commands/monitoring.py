@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import console, fail, load_verified, say
+from leadscore.commands.common import MAPPING_HELP_SCORING, checked_mapping, console, fail, load_verified, say
 from scoring.settings import MODEL_NAME
 
 
@@ -23,6 +23,7 @@ def monitor(
                                                           "per tier and calibration of the scores.")] = None,
     as_of: Annotated[datetime | None, typer.Option(help="The moment checked (default: now); with --from-log the "
                                                         "end of the window.")] = None,
+    mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP_SCORING)] = None,
     from_log: Annotated[bool, typer.Option("--from-log", help="Check the scores served, from the score log "
                                                               "(LEADSCORE_SCORE_DB).")] = False,
     since: Annotated[float, typer.Option(help="With --from-log: the days before --as-of to read.")] = 7.0,
@@ -47,10 +48,12 @@ def monitor(
         fail(f"--report: folder {report.parent} does not exist", 2)
     if activities is not None and leads is None:
         fail("--activities needs --leads", 2)
+    mapping = checked_mapping(mapping)
     loaded = load_verified(f"models:/{model_name}@champion")
     try:
         result = run_monitor(loaded.bundle, loaded.name, loaded.version, report, as_of=as_of, leads=leads,
-                             activities=activities, conversions=conversions, from_log=from_log, since_days=since,
+                             activities=activities, conversions=conversions, mapping=mapping,
+                             from_log=from_log, since_days=since,
                              score_db=score_db, threshold=threshold, progress=say)
     except NoReferenceProfile as exc:
         fail(str(exc))

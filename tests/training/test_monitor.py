@@ -169,6 +169,21 @@ def test_the_score_log_path_gives_the_same_answer_as_scoring_the_files(trained, 
     assert [t.rate for t in logged.realised.tiers] == pytest.approx([t.rate for t in direct.realised.tiers])
 
 
+def test_a_crm_s_own_export_is_read_through_its_mapping_as_the_contract_s_files_are(trained, bundle, tmp_path):
+    """A German CRM's headers (``Lead-Nr.``, ``Erstellt am`` …) read through the user's mapping file give the
+    monitor the same leads as the contract's files (before: ``required column 'lead_id' is missing``)."""
+    renames = {"lead_id": "Lead-Nr.", "created_at": "Erstellt am", "industry": "Branche"}
+    leads = pd.read_csv(trained.files["leads"], dtype=str, keep_default_na=False).rename(columns=renames)
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    mapping = tmp_path / "mein_crm.toml"
+    mapping.write_text("[leads.columns]\n" + "".join(f'{k} = "{v}"\n' for k, v in renames.items()))
+
+    theirs = load_files(bundle, tmp_path / "leads.csv", None, None, str(mapping))
+    ours = load_files(bundle, trained.files["leads"], None, None)
+
+    pd.testing.assert_frame_equal(theirs.leads, ours.leads)
+
+
 def test_a_model_without_a_reference_profile_is_a_one_line_error(trained, tmp_path: Path) -> None:
     from training.reference import NoReferenceProfile
 

@@ -10,6 +10,7 @@ MLflow pyfunc all load it and call the same methods, so there is exactly one way
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -80,19 +81,20 @@ class ScoringBundle:
         """Event mode: the features of every lead of ``batch`` (all exist at ``as_of``), without a frame."""
         return feature_columns(batch, values.moment_us(as_of), self.feature_config, self.catalogue, explain=True)
 
-    def flat_features(self, table: pd.DataFrame, decimal_comma: bool | None = None) -> pd.DataFrame:
+    def flat_features(self, table: pd.DataFrame, comma_columns: Collection[str] | None = None) -> pd.DataFrame:
         """Flat mode: the model's columns (catalogue order) from a one-row-per-lead table.
 
-        Numbers by :func:`features.values.number`, text in the convention of ``decimal_comma`` (a file's own;
-        for a request, None: the convention of the file the model was trained on); categories by
+        Numbers by :func:`features.values.number`, with a decimal comma in ``comma_columns`` (a file's own, as
+        its values showed; for a request, None: the columns the model's training file wrote so); categories by
         :func:`features.values.text` (the contract's missing markers such as ``Select`` are missing). A column
         the model knows but the table lacks is all missing: the lead did not answer it."""
-        comma = bool(self.info.get("decimal_comma", False)) if decimal_comma is None else decimal_comma
+        commas = set(self.info.get("decimal_comma_columns", ()) if comma_columns is None else comma_columns)
         out: dict[str, pd.Series] = {}
         for feature in self.catalogue:
             column = table[feature.name] if feature.name in table.columns else pd.Series(None, index=table.index,
                                                                                          dtype=object)
-            rule = values.text if feature.categorical else functools.partial(values.number, decimal_comma=comma)
+            rule = values.text if feature.categorical else functools.partial(values.number,
+                                                                             decimal_comma=feature.name in commas)
             mapped = values.map_distinct(column, rule)
             out[feature.name] = pd.Series(mapped, index=table.index, dtype=object if feature.categorical else None)
             if not feature.categorical:

@@ -193,8 +193,9 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
     options = options.resolved()
     id_column = bundle.info.get("id_column")
     flat, report = load_flat_table(table, label=None, id_column=id_column, drop=bundle.info.get("dropped", ()),
-                                   for_training=False)
-    features = bundle.flat_features(flat.features, flat.decimal_comma)
+                                   for_training=False,
+                                   numeric=[f.name for f in bundle.catalogue if not f.categorical])
+    features = bundle.flat_features(flat.features, flat.comma_columns)
     features.index = pd.Index(flat.ids.to_numpy(), name=LEAD_ID)
     scored = _score_in_chunks(bundle, features, options, progress)
     frames = []

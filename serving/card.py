@@ -265,11 +265,12 @@ def _trend(text: str | None) -> str:
     return f'<div class="trend {direction}" id="trend">{escape(text)}</div>'
 
 
-def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT_HORIZON_DAYS,
+def render_card(result: LeadScore, lang: str = "en", horizon_days: int | None = DEFAULT_HORIZON_DAYS,
                 lead: Mapping[str, object] | None = None, trend: str | None = None) -> str:
     """The HTML page for one scored lead (or its validation errors); ``lead`` is the lead as the request sent it
     (name, company, title, source and activities are shown from it); ``trend``: how the score moved, from the
-    score log ("+18 since last week"), shown under the score."""
+    score log ("+18 since last week"), shown under the score; ``horizon_days`` None: an outcome without a horizon
+    (a flat model's label)."""
     lang = "de" if lang == "de" else "en"
     t = _TEXT[lang]
     lead_id = escape(result.lead_id or "")
@@ -290,7 +291,8 @@ def render_card(result: LeadScore, lang: str = "en", horizon_days: int = DEFAULT
         f'<li data-points="{r.points}"><span class="pts {"up" if r.points >= 0 else "down"}">{_signed(r.points)}'
         f'</span><span class="text">{escape(r.text)}</span><span class="group">{t[r.group]}</span></li>'
         for r in result.reasons)
-    facts = (f'<tr><td>{t["probability"].format(days=horizon_days)}</td><td class="num" id="probability">'
+    chance = t["probability"].format(days=horizon_days) if horizon_days else t["probability"].split(" (")[0]
+    facts = (f'<tr><td>{chance}</td><td class="num" id="probability">'
              f'{_percent(result.probability or 0, lang)}</td></tr>'
              f'<tr><td>{t["fit"]}</td><td class="num" id="fit">{_signed(result.fit_score or 0)}</td>'
              f'<td>{t["points"]}</td></tr>'

@@ -162,7 +162,8 @@ class LeadScoring:
             return JSONResponse(errors.unreadable_lead(result.errors), status_code=422)
         trend = self.history.trend_to(result.lead_id or "", int(result.score or 0), loaded.version)
         self.history.record(response, leads=request.leads)
-        return HTMLResponse(render_card(result, request.lang, loaded.bundle.horizon_days, request.leads[0],
+        horizon = loaded.bundle.horizon_days if loaded.bundle.mode == "event" else None  # flat: no horizon
+        return HTMLResponse(render_card(result, request.lang, horizon, request.leads[0],
                                         trend=trend.text(request.lang) if trend else None))
 
 

@@ -196,7 +196,8 @@ def train_flat(
     bundle.info.update({
         "mode": "flat", "label": label, "id_column": id_column, "time_column": time_column,
         "dropped": [*drop, *leakage.excluded], "kept": list(keep), "constant": constant,
-        "decimal_comma": data.decimal_comma,  # how the text numbers of its requests read
+        # the columns written with a decimal comma: how the text numbers of its requests read
+        "decimal_comma_columns": [c for c in data.comma_columns if c in catalogue.names],
         "leakage": leakage.to_dict(), "evaluation": evaluation, "regime": "cross-validated",
         "regime_text": f"one row per lead: calibrated and judged by cross-fitting ({method})",
         "metrics": metrics, "calibration_method": fitted.calibration.method,
@@ -222,7 +223,7 @@ def _out_of_fold_logreg(frame: pd.DataFrame, folds: list[tuple[np.ndarray, np.nd
 
 
 def champion_features_for(test_table: pd.DataFrame, label: str, converted: Sequence[str] = (),
-                          decimal_comma: bool = False) -> ChampionFeatures:
+                          comma_columns: Sequence[str] = ()) -> ChampionFeatures:
     """What ``log_and_register`` calls to score the current champion on this run's test rows.
 
     ``test_table`` is the loaded table's test rows with every column (also the ones this run excluded,
@@ -247,7 +248,7 @@ def champion_features_for(test_table: pd.DataFrame, label: str, converted: Seque
         if missing:
             shown = ", ".join(map(repr, missing))
             raise ChampionNotComparable(f"the champion uses column(s) this table lacks: {shown}")
-        return champion.flat_features(test_table, decimal_comma)
+        return champion.flat_features(test_table, comma_columns)
 
     return build
 
@@ -304,7 +305,7 @@ def train_flat_from_file(
         result = training.result
         test_table = data.features.iloc[training.held].set_axis(result.test.index, axis=0)
         logged = log_and_register(
-            result, config, {"table": table}, champion_features_for(test_table, label, converted, data.decimal_comma),
+            result, config, {"table": table}, champion_features_for(test_table, label, converted, data.comma_columns),
             _input_example(data.features, result.bundle.catalogue.names),
             data_report=report.to_dict(max_issues=1000), progress=progress,
         )

@@ -168,15 +168,10 @@ def _json_headers(paths: list[str]) -> list[str]:
 def _read_excel(file: Path, name: str) -> RawTable:
     """The first sheet, every cell as the text a CSV export would hold (empty cells empty; a percent cell as
     its percent, ``17%`` for 0.17, as Excel shows and saves it); a note names the sheets when there are more."""
-    import openpyxl
-
     try:
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-        try:
-            sheets = list(book.sheetnames)
-            rows = [[_excel_text(cell) for cell in row] for row in book.worksheets[0].iter_rows()]
-        finally:
-            book.close()
+        with pd.ExcelFile(file, engine="openpyxl") as excel:  # pandas opens it read-only, cell values not formulas
+            sheets = list(excel.sheet_names)
+            rows = [[_excel_text(cell) for cell in row] for row in excel.book.worksheets[0].iter_rows()]
     except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
         raise DataContractError(f"{name}: cannot read Excel file ({exc.__class__.__name__}: {exc}); "
                                 "save it again as .xlsx or export it as CSV") from exc

@@ -46,21 +46,52 @@ class FlatData:
     #: the time column: ``datetime64[us, UTC]`` for moments, float64 for an ordering key (a lead number)
     times: pd.Series | None
     source_row: np.ndarray  #: 1-based input row numbers of the kept rows
-    #: the file writes a decimal comma (``;``-separated, as German Excel saves it): how its text numbers read
+    #: the numeric feature columns written with a decimal comma (as German spreadsheets write them)
+    comma_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReadColumn:
+    """A column of unknown meaning as read: its values, which rows held a value that is no number (now missing),
+    whether it writes a decimal comma, and a note when it could not be read as the numbers it mostly holds."""
+
+    values: pd.Series
+    stray: np.ndarray
     decimal_comma: bool = False
+    note: str | None = None
 
 
-def feature_column(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:
+def feature_column(series: pd.Series, decimal_comma: bool, numeric: bool | None = None) -> ReadColumn:
     """A column of unknown meaning: float64 when every present value is a number, or all but a stray few
-    (:data:`features.values.STRAY_SHARE`), else text; and which rows held a stray value, now missing."""
+    (:data:`features.values.STRAY_SHARE`), else text. Its decimal mark is the one its values show, else the
+    file's (``decimal_comma``: a ``;``-separated file, as German Excel saves one). ``numeric``: a model's
+    knowledge of the column (True: numbers, whatever strays; False: text), None: decided from the values."""
     none = np.zeros(len(series), dtype=bool)
-    if not values.numeric_column(series, decimal_comma, values.STRAY_SHARE):
-        return values.text_column(series), none
+    comma = values.decimal_comma_column(series, decimal_comma)
+    if numeric is None:
+        numeric = values.numeric_column(series, comma, values.STRAY_SHARE)
+        if not numeric:
+            return ReadColumn(values.text_column(series), none, note=_mostly_numbers(series, comma))
+    if not numeric:
+        return ReadColumn(values.text_column(series), none)
     if pd.api.types.is_numeric_dtype(series):
-        return series.astype("float64"), none
-    numbers = pd.Series(values.map_distinct(series, lambda v: values.number(v, decimal_comma)), index=series.index,
+        return ReadColumn(series.astype("float64"), none, comma)
+    numbers = pd.Series(values.map_distinct(series, lambda v: values.number(v, comma)), index=series.index,
                         dtype="float64")
-    return numbers, (values.text_column(series).notna() & numbers.isna()).to_numpy()
+    return ReadColumn(numbers, (values.text_column(series).notna() & numbers.isna()).to_numpy(), comma)
+
+
+def _mostly_numbers(series: pd.Series, comma: bool) -> str | None:
+    """Why a column that is mostly numbers is read as text (its values then are categories), or None."""
+    shown = values.text_column(series).dropna()
+    if shown.empty:
+        return None
+    read = shown.map(lambda v: values.number(v, comma))
+    if read.notna().mean() < 0.8 or shown.str.match(r"[+-]?0\d").any():
+        return None
+    odd = shown[read.isna()]
+    return (f"{len(odd) / len(shown):.0%} of its values are not numbers (e.g. {odd.iloc[0]!r}), more than "
+            f"{values.STRAY_SHARE:.0%}: it is read as categories; correct those cells for it to be read as numbers")
 
 
 def _times(series: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndarray, pd.Series, str]:
@@ -86,6 +117,7 @@ def load_flat_table(
     converted: Sequence[str] = (),
     still_open: Sequence[str] = (),
     not_after: datetime | None = None,
+    numeric: Sequence[str] | None = None,
 ) -> tuple[FlatData, DataReport]:
     """Load a one-row-per-lead table for training or scoring.
 
@@ -97,6 +129,8 @@ def load_flat_table(
     ``still_open`` read a status column as the outcome (see the module docstring); a value named there that
     the column never holds is fatal (a typo would count every converted lead as not converted). When training,
     a row whose time is a moment after ``not_after`` is rejected: the future, so a typo (``03.04.2205``).
+    ``numeric``: when scoring with a model, the columns it reads as numbers (any other value in them becomes
+    missing with a warning naming the row); the others are text.
     """
     raw = read_raw(path)
     name, frame = raw.name, raw.frame
@@ -158,12 +192,16 @@ def load_flat_table(
 
     excluded = {column for column in (label, id_column, time_column) if column is not None} | set(drop) | set(
         raw.unnamed)
-    columns, kept_at = {}, np.flatnonzero(keep)
+    columns, comma_columns, notes, kept_at = {}, [], [], np.flatnonzero(keep)
     for column in (c for c in frame.columns if c not in excluded):
-        columns[column], stray = feature_column(frame.loc[keep, column], decimal_comma)
-        if stray.any():
+        read = feature_column(frame.loc[keep, column], decimal_comma,
+                              None if numeric is None else column in numeric)
+        columns[column] = read.values
+        comma_columns.extend([column] if read.decimal_comma else [])
+        notes.extend([f"{name}: column {column!r}: {read.note}"] if read.note else [])
+        if read.stray.any():
             at = np.zeros(len(frame), dtype=bool)
-            at[kept_at[stray]] = True
+            at[kept_at[read.stray]] = True
             shown = values.text_column(frame[column])
             rows.warn(at, column, each(shown, values.not_a_number), shown)
     features = pd.DataFrame(columns).reset_index(drop=True)
@@ -180,9 +218,9 @@ def load_flat_table(
     report.ignored_columns["table"] = [c for c in frame.columns if c in set(drop) | set(raw.unnamed)]
     report.missing_rates["table"] = missing_rates(features)
     report.label_reading = reading
-    report.file_notes.extend(f"{name}: {note}" for note in raw.notes)
+    report.file_notes.extend([*(f"{name}: {note}" for note in raw.notes), *notes])
     return FlatData(features, label_array, id_series.rename(id_column), time_series, source_row,
-                    decimal_comma), report
+                    tuple(comma_columns)), report
 
 
 def _check_columns(frame: pd.DataFrame, name: str, label: str | None, id_column: str | None, time_column: str | None,

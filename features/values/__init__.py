@@ -43,15 +43,16 @@ The rules
   ``1.000-4.999 Mitarbeiter``, ``ca. 200``, ``~150``), and LinkedIn's ``Self-employed`` band is one person. A
   negative value or text that is not a number becomes missing, with a warning that names the field.
 * **Numbers of columns of unknown meaning** (:func:`number`; declared extra columns, flat tables): read in the
-  convention of the spreadsheet that wrote them. A ``,``-separated file (and a request, unless its model was
-  trained on a ``;`` file) writes ``.`` as decimal mark and may group digits with ``,`` (``1,573``,
-  ``1,234,567.5``); a ``;``-separated file, as German Excel saves one, writes a decimal comma and may group
-  with ``.`` (``1.573`` is 1573, ``1.234,5``), and a plain ``1.5`` stays 1.5 there. An exponent is allowed; a
+  convention of the spreadsheet that wrote them, as the column's own values show it
+  (:func:`decimal_comma_column`), else as the file's separator says. US: ``.`` as decimal mark, digits
+  grouped with ``,`` (``1,573``, ``1,234,567.5``); German (a ``;``-separated file, as German Excel saves one):
+  a decimal comma, digits grouped with ``.`` (``1.573`` is 1573, ``1.234,5``), a plain ``1.5`` still 1.5; a
+  request to a flat model reads each column as its training file's was read. An exponent is allowed; a
   percent sign after the number is read past (``12.5%`` is 12.5, as written). A leading zero (``01067``) marks
   a code, not a number. An amount written with its currency (``$14,803,000.00``, ``EUR 1.250.000,00``,
   ``1.250 €``) is read by the amount rules above: the currency says the marks group digits. A flat table's
-  column is numbers when every present value is one, or all but a stray 1 % (:data:`STRAY_SHARE`: a ``#VALUE!``
-  cell), which become missing with a warning naming the row.
+  column is numbers when every present value is one, or all but a stray 5 % (:data:`STRAY_SHARE`: ``#VALUE!``
+  cells), which become missing with a warning naming the row; one value with a leading zero makes it codes.
 * **Flags** (:func:`flag`): ``1/0``, ``true/false``, ``yes/no``, ``y/n``, ``ja/nein``, ``wahr/falsch`` (German
   Excel's TRUE/FALSE).
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
@@ -84,6 +85,7 @@ from features.values.amounts import (
     amount,
     amounts,
     currency,
+    decimal_comma_column,
     flag,
     is_number_text,
     not_a_number,
@@ -126,7 +128,7 @@ from features.values.words import (
 
 __all__ = ["FEW_VALUES", "MAX_CATEGORY_CHARS", "MAX_TEXT_CHARS", "MISSING_REQUIRED", "NEGATIVE", "NOT_A_MOMENT",
            "NOT_ISO", "SLASHED_UNREAD", "STRAY_SHARE", "TYPED_MOMENT", "UNIX_UNREAD", "Column", "activity_type",
-           "amount", "amounts", "category_text", "currency", "flag", "fold", "fold_text", "id_numbers",
-           "is_contract_activity", "is_missing", "is_number_text", "map_distinct", "moment_us", "moments",
-           "not_a_number", "number", "numeric_column", "range_amount", "slashed_order", "snake", "snake_of_folded",
-           "text", "text_column", "unparseable_moment"]
+           "amount", "amounts", "category_text", "currency", "decimal_comma_column", "flag", "fold", "fold_text",
+           "id_numbers", "is_contract_activity", "is_missing", "is_number_text", "map_distinct", "moment_us",
+           "moments", "not_a_number", "number", "numeric_column", "range_amount", "slashed_order", "snake",
+           "snake_of_folded", "text", "text_column", "unparseable_moment"]

@@ -198,21 +198,44 @@ def _number_text(shown: str, decimal_comma: bool) -> float | None:
     return parsed if parsed is not None and math.isfinite(parsed) else None
 
 
-#: How far a column of unknown meaning may stray from numbers and still be one: a spreadsheet's error cell
-#: (``#VALUE!``) or a typo in at most 1 % of its present values is set to missing, with a warning naming the row,
-#: rather than turning the whole column into categories.
-STRAY_SHARE = 0.01
+#: How far a column of unknown meaning may stray from numbers and still be one: spreadsheet error cells
+#: (``#VALUE!``) or typos in at most 5 % of its present values are set to missing, with a warning naming each
+#: row, rather than turning the whole column into categories.
+STRAY_SHARE = 0.05
+
+#: A number as a US spreadsheet writes it (``1,234.5``) and as a German one does (``1.234,5``), without sign.
+_STRICT = {False: re.compile(r"(?:\d+|[1-9]\d{0,2}(?:,\d{3})+)(?:\.\d+)?", re.ASCII),
+           True: re.compile(r"(?:\d+|[1-9]\d{0,2}(?:\.\d{3})+)(?:,\d+)?", re.ASCII)}
 
 
 def numeric_column(values: Column, decimal_comma: bool = False, stray_share: float = 0.0) -> bool:
     """Whether a column of unknown meaning holds numbers: every present value is a number (:func:`number`), or
-    all but at most ``stray_share`` of them."""
+    all but at most ``stray_share`` of them. A value with a leading zero (``02115``) makes it a column of codes."""
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return True
     counts = text_column(series).value_counts()
-    stray = sum(int(count) for shown, count in counts.items() if not is_number_text(str(shown), decimal_comma))
+    stray = 0
+    for shown, count in counts.items():
+        if _LEADING_ZERO.match(_PERCENT.sub("", str(shown))):
+            return False
+        stray += 0 if is_number_text(str(shown), decimal_comma) else int(count)
     return stray <= stray_share * int(counts.sum())
+
+
+def decimal_comma_column(values: Column, default: bool) -> bool:
+    """Whether a column of unknown meaning writes a decimal comma, as its own values show: a comma when one of
+    them reads only so (``9,0``, ``2,25``, ``1.234,5``), a point when one reads only so (``0.77``, ``2.5``,
+    ``1,234.5``), else (``1.578``, ``1,573``, ``12`` read both ways) ``default``, the file's convention."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_numeric_dtype(series):
+        return default
+    comma = point = False
+    for shown in text_column(series).dropna().unique():
+        plain = _PERCENT.sub("", _CURRENCY.sub("", str(shown).strip())).lstrip("+-")
+        german, american = bool(_STRICT[True].fullmatch(plain)), bool(_STRICT[False].fullmatch(plain))
+        comma, point = comma or (german and not american), point or (american and not german)
+    return comma if comma != point else default
 
 
 def flag(value: object) -> float | None:

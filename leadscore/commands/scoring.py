@@ -243,7 +243,8 @@ def _explain_flat_row(loaded: Any, table: Path, lead_id: str, options: Any, out:
 
     info = loaded.bundle.info
     flat, report = load_flat_table(table, label=None, id_column=info.get("id_column"), drop=info.get("dropped", ()),
-                                   for_training=False)
+                                   for_training=False,
+                                   numeric=[f.name for f in loaded.bundle.catalogue if not f.categorical])
     hit = np.flatnonzero(flat.ids.astype(str).to_numpy() == lead_id)
     if not len(hit):
         refused = [f"row {i.row}: {i.field}: {i.reason}" for i in report.rejected if i.lead_id == lead_id]
@@ -251,9 +252,9 @@ def _explain_flat_row(loaded: Any, table: Path, lead_id: str, options: Any, out:
              f"lead {lead_id} is not in {table} (column {info.get('id_column') or 'row number'})", 2)
     row = flat.features.iloc[hit[0]]
     record = {info.get("id_column") or "lead_id": lead_id, **{k: None if _isna(v) else v for k, v in row.items()}}
-    bundle = loaded.bundle
-    response = score_request(bundle, [record], options, loaded.version)
-    out.write_text(render_card(response.results[0], options.lang, bundle.horizon_days, record), encoding="utf-8")
+    response = score_request(loaded.bundle, [record], options, loaded.version)
+    # a flat model's outcome has no horizon: the card says "chance", not "(90 days)"
+    out.write_text(render_card(response.results[0], options.lang, None, record), encoding="utf-8")
     say(f"score card for {lead_id} → {out}")
 
 

@@ -213,6 +213,7 @@ def test_score_with_a_table_uses_the_flat_champion_without_naming_it(tmp_path: P
     shown = re.search(r'id="probability">([\d.]+)', (tmp_path / "card.html").read_text()).group(1)
     probability = scores.set_index("lead_id").loc["P1007", "probability"]
     assert abs(float(shown) - 100 * probability) <= 0.05, (shown, probability)  # the card rounds to 0.1 %
+    assert "days)" not in (tmp_path / "card.html").read_text()  # a flat outcome has no horizon
     wrong_door = _run(["explain", "--leads", "new.csv", "--lead-id", "P1007", "--out", "c.html", "--model",
                        "models:/lead-scoring-flat/1"], tmp_path, env)
     assert wrong_door.returncode == 2 and "give the lead's table with --table" in wrong_door.stderr

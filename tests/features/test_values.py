@@ -313,9 +313,24 @@ def test_a_number_of_unknown_meaning_is_read_in_the_convention_of_the_spreadshee
 
 
 def test_plain_numbers_refuse_leading_zeros_and_a_stray_cell_is_tolerated_only_where_asked() -> None:
-    column = pd.Series([str(i) for i in range(200)] + ["#VALUE!"])
+    column = pd.Series([str(i) for i in range(200)] + ["#VALUE!"] * 4)
     assert not values.numeric_column(column) and values.numeric_column(column, stray_share=values.STRAY_SHARE)
-    assert not values.numeric_column([*column.head(50).tolist(), "#VALUE!"], stray_share=values.STRAY_SHARE)
+    assert not values.numeric_column([*column.head(10).tolist(), "#VALUE!"], stray_share=values.STRAY_SHARE)
+    zips = [str(z) for z in range(10001, 10200)] + ["02115"]  # a column of codes: one leading zero says so
+    assert not values.numeric_column(zips, stray_share=values.STRAY_SHARE)
+
+
+@pytest.mark.parametrize(("column", "default", "comma"), [
+    (["1.578", "0.77", "2.5"], True, False),  # a ';' file whose column writes points: 0.77 reads only so
+    (["9,0", "2.023,5", "12"], False, True),  # a tab-separated German export: 9,0 reads only as a decimal comma
+    (["1.578", "12"], True, True), (["1.578", "12"], False, False),  # nothing decides: the file's convention
+    (["12 %", "12,5 %"], False, True), (["$1,250,000.00", "$2.5"], True, False),
+])
+def test_a_column_s_decimal_mark_is_the_one_its_own_values_show(column: list[str], default: bool,
+                                                                comma: bool) -> None:
+    """As a column's slashed dates show their order, its numbers show their decimal mark whenever one value reads
+    only one way; the file's separator decides only for a column of values that read both ways."""
+    assert values.decimal_comma_column(column, default) == comma
 
     assert values.number("1.5") == 1.5 and values.number("1e3") == 1000.0
     assert values.number("1,5") is None and values.number("1,5", decimal_comma=True) == 1.5

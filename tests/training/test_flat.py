@@ -318,6 +318,22 @@ def test_scoring_a_table_gives_one_row_per_input_row_in_input_order(registered, 
     assert out.loc[out["error"].isna(), "probability"].between(0, 1).all()
 
 
+def test_a_value_the_model_reads_as_a_number_that_is_none_is_a_warning_in_the_score_file(registered, export,
+                                                                                        tmp_path):
+    """However few rows a file has, a model's numeric column reads as numbers: "abc" there is missing, and the
+    row's warning names it (before: silently missing, the column read as text for a 3-row file)."""
+    rows = export.head(3).drop(columns=["Won"]).copy()
+    rows.loc[1, "TotalVisits"] = "abc"
+    rows.to_csv(tmp_path / "few.csv", index=False)
+
+    score_flat_file(registered, tmp_path / "few.csv", tmp_path / "scores.csv", model_version="1")
+    out = pd.read_csv(tmp_path / "scores.csv", keep_default_na=False, na_values=[""])
+
+    assert out["error"].isna().all()
+    assert out.loc[1, "warnings"] == "TotalVisits: not a number 'abc': set to missing"
+    assert out["warnings"].isna().tolist() == [True, False, True]
+
+
 def test_a_column_the_table_lacks_is_scored_as_not_given(registered, table):
     data, _ = load_flat_table(table, label=None, id_column="Lead ID", for_training=False)
     rows = data.features.head(5).drop(columns=["Country"])
@@ -373,7 +389,8 @@ def test_a_german_excel_export_trains_the_model_its_plain_twin_trains_and_reques
 
     loaded = {name: load_flat_table(path, label="Won", id_column="Lead ID") for name, path in paths.items()}
     de, report = loaded["de"]
-    assert de.decimal_comma and de.features["Time on Site (s)"].equals(loaded["plain"][0].features["Time on Site (s)"])
+    assert "Time on Site (s)" in de.comma_columns
+    assert de.features["Time on Site (s)"].equals(loaded["plain"][0].features["Time on Site (s)"])
     assert de.features["TotalVisits"].dtype == np.float64 and np.isnan(de.features["TotalVisits"].iloc[7])
     [stray] = [w for w in report.warnings if w.field == "TotalVisits"]
     assert stray.row == 8 and "#WERT!" in stray.reason

@@ -189,6 +189,29 @@ def test_a_percent_cell_of_a_workbook_reads_as_the_percent_its_csv_export_writes
     pd.testing.assert_frame_equal(workbook.features, text.features)
 
 
+def test_numbers_are_read_in_the_mark_each_column_shows_and_codes_stay_codes(make_file, tmp_path):
+    """A German "Unicode Text" export (tab-separated UTF-16) writes decimal commas though its separator is no
+    ``;``; a ``;`` file may hold a column written with points; a ZIP column keeps its leading zeros as text."""
+    rows = "".join(f"L{i}\t{v}\t{z}\t{i % 2}\n" for i, (v, z) in enumerate(
+        [("9,0", "10115"), ("2.023,5", "02115"), ("12", "80331"), ("0,5", "50667")]))
+    (tmp_path / "de.txt").write_bytes(("id\tminutes\tzip\twon\n" + rows).encode("utf-16"))
+    german, _ = load_flat_table(tmp_path / "de.txt", label="won", id_column="id")
+    assert german.features["minutes"].tolist() == [9.0, 2023.5, 12.0, 0.5] and german.comma_columns == ("minutes",)
+    assert german.features["zip"].tolist() == ["10115", "02115", "80331", "50667"]
+
+    points = make_file("points.csv", "id;avg;won\nA;0.77;1\nB;1.578;0\nC;2.5;0\n")
+    data, _ = load_flat_table(points, label="won", id_column="id")
+    assert data.features["avg"].tolist() == [0.77, 1.578, 2.5] and data.comma_columns == ()
+
+
+def test_a_column_mostly_of_numbers_read_as_categories_is_named_in_the_report(make_file):
+    values = "".join(f"L{i},{'#VALUE!' if i % 10 == 0 else i * 3},{i % 2}\n" for i in range(60))
+    data, report = load_flat_table(make_file("junk.csv", "id,visits,won\n" + values), label="won", id_column="id")
+    assert data.features["visits"].dtype != "float64"  # text: categories
+    [note] = [n for n in report.file_notes if "'visits'" in n]
+    assert "10% of its values are not numbers (e.g. '#VALUE!')" in note and "read as categories" in note
+
+
 def test_flat_drop_column_absent_is_fatal_for_training_but_fine_for_scoring(make_file):
     table = make_file("flat.csv", "x,won\n1,1\n2,0\n")
 

@@ -1,6 +1,6 @@
 """The sentences of the reasons, in English and German, the way a salesperson would say them.
 
-"Requested a demo yesterday (3 requests in 90 days)", "Demo angefragt gestern", "Based in Germany", "Sitz in
+"Requested a demo yesterday (3 requests in 90 days)", "Gestern Demo angefragt", "Based in Germany", "Sitz in
 Deutschland". Numbers, plurals and country names follow each language's rules through Babel (the CLDR data):
 never "1 days", "vor 1 Tagen" or "-0,0". A sentence is built from the facts of one reason group
 (:mod:`features.behaviours`): for a behaviour, when it last happened and how often; for a fit group, the values
@@ -18,41 +18,43 @@ from babel.numbers import format_decimal
 from features.catalogue import CATEGORY_LABELS, Lang, revenue_band, size_band
 
 _WHEN = {
-    "en": {"today": "today", "yesterday": "yesterday", "days": "{n} days ago", "last_week": "last week",
+    "en": {"today": "today", "yesterday": "yesterday", "days": "{n} days ago",
            "weeks": "{n} weeks ago", "months": "{n} months ago", "year": "over a year ago"},
-    "de": {"today": "heute", "yesterday": "gestern", "days": "vor {n} Tagen", "last_week": "letzte Woche",
+    "de": {"today": "heute", "yesterday": "gestern", "days": "vor {n} Tagen",
            "weeks": "vor {n} Wochen", "months": "vor {n} Monaten", "year": "vor über einem Jahr"},
 }
 
-#: Per activity type: what the lead did, with ``{when}``, and what it has not done yet (EN, DE).
+#: Per activity type: what the lead did, with ``{when}``, and what it has not done yet (EN, DE); German puts the
+#: moment first ("Gestern Demo angefragt").
 _DID: dict[str, tuple[str, str, str, str]] = {
-    "demo_request": ("Requested a demo {when}", "Demo angefragt {when}", "No demo request yet",
-                     "Noch keine Demo-Anfrage"),
-    "trial_signup": ("Signed up for a trial {when}", "Testzugang angelegt {when}", "No trial yet",
-                     "Noch kein Testzugang"),
-    "meeting_held": ("Met with sales {when}", "Termin mit dem Vertrieb {when}", "No meeting with sales yet",
-                     "Noch kein Termin mit dem Vertrieb"),
-    "webinar_attendance": ("Attended a webinar {when}", "Webinar besucht {when}", "No webinar attended yet",
-                           "Noch kein Webinar besucht"),
-    "webinar_registration": ("Registered for a webinar {when}", "Für ein Webinar angemeldet {when}",
+    "demo_request": ("Requested a demo {when}", "{when} Demo angefragt",
+                     "No demo request yet", "Noch keine Demo-Anfrage"),
+    "trial_signup": ("Signed up for a trial {when}", "{when} Testzugang angelegt",
+                     "No trial yet", "Noch kein Testzugang"),
+    "meeting_held": ("Met with sales {when}", "{when} Termin mit dem Vertrieb",
+                     "No meeting with sales yet", "Noch kein Termin mit dem Vertrieb"),
+    "webinar_attendance": ("Attended a webinar {when}", "{when} Webinar besucht",
+                           "No webinar attended yet", "Noch kein Webinar besucht"),
+    "webinar_registration": ("Registered for a webinar {when}", "{when} für ein Webinar angemeldet",
                              "No webinar registration yet", "Noch keine Webinar-Anmeldung"),
-    "pricing_page_view": ("Visited the pricing page {when}", "Preisseite besucht {when}",
+    "pricing_page_view": ("Visited the pricing page {when}", "{when} Preisseite besucht",
                           "Has not looked at prices yet", "Hat sich die Preise noch nicht angesehen"),
-    "form_submit": ("Submitted a form {when}", "Formular abgeschickt {when}", "No form submitted yet",
-                    "Noch kein Formular abgeschickt"),
-    "content_download": ("Downloaded content {when}", "Inhalte heruntergeladen {when}", "No content downloaded yet",
-                         "Noch keine Inhalte heruntergeladen"),
-    "email_click": ("Clicked in an e-mail {when}", "In einer E-Mail geklickt {when}", "No e-mail clicked yet",
-                    "Noch in keiner E-Mail geklickt"),
-    "email_open": ("Opened an e-mail {when}", "E-Mail geöffnet {when}", "No e-mail opened yet",
-                   "Noch keine E-Mail geöffnet"),
-    "page_view": ("Visited the website {when}", "Website besucht {when}", "Has not visited the website yet",
-                  "Hat die Website noch nicht besucht"),
-    "email_unsubscribe": ("Unsubscribed from e-mails {when}", "Von E-Mails abgemeldet {when}",
+    "form_submit": ("Submitted a form {when}", "{when} Formular abgeschickt",
+                    "No form submitted yet", "Noch kein Formular abgeschickt"),
+    "content_download": ("Downloaded content {when}", "{when} Inhalte heruntergeladen",
+                         "No content downloaded yet", "Noch keine Inhalte heruntergeladen"),
+    "email_click": ("Clicked in an e-mail {when}", "{when} in einer E-Mail geklickt",
+                    "No e-mail clicked yet", "Noch in keiner E-Mail geklickt"),
+    "email_open": ("Opened an e-mail {when}", "{when} E-Mail geöffnet",
+                   "No e-mail opened yet", "Noch keine E-Mail geöffnet"),
+    "page_view": ("Visited the website {when}", "{when} Website besucht",
+                  "Has not visited the website yet", "Hat die Website noch nicht besucht"),
+    "email_unsubscribe": ("Unsubscribed from e-mails {when}", "{when} von E-Mails abgemeldet",
                           "Still subscribed to e-mails", "Weiterhin für E-Mails angemeldet"),
-    "email_bounce": ("An e-mail to the lead bounced {when}", "E-Mail an den Lead unzustellbar {when}",
+    "email_bounce": ("An e-mail to the lead bounced {when}", "{when} E-Mail an den Lead unzustellbar",
                      "E-mail address reachable", "E-Mail-Adresse erreichbar"),
-    "other": ("Other activity {when}", "Sonstige Aktivität {when}", "No other activity", "Keine sonstige Aktivität"),
+    "other": ("Other activity {when}", "{when} sonstige Aktivität",
+              "No other activity", "Keine sonstige Aktivität"),
 }
 
 _PERIOD = {"en": {7: "this week", 30: "in the last 30 days", 90: "in the last 90 days"},
@@ -80,17 +82,20 @@ def number(value: float, lang: Lang, decimals: int = 0) -> str:
     return format_decimal(round(value, decimals) + 0.0, format=pattern, locale=lang)
 
 
+#: Below this many days ago, a moment is said in days ("12 days ago"); the calendar's days (see
+#: :func:`scoring.reasons.calendar_days`).
+DAYS_SAID = 14
+
+
 def when(days: float, lang: Lang) -> str:
-    """How long ago, in words: today, yesterday, 3 days ago, last week, 5 weeks ago, 4 months ago."""
+    """How long ago, in words: today, yesterday, 3 days ago, 12 days ago, 5 weeks ago, 4 months ago."""
     words = _WHEN[lang]
     if days < 1:
         return words["today"]
     if days < 2:
         return words["yesterday"]
-    if days < 7:
+    if days < DAYS_SAID:  # "last week" would also name 13 days ago, two calendar weeks back
         return words["days"].format(n=math.floor(days))
-    if days < 14:
-        return words["last_week"]
     if days < 60:
         return words["weeks"].format(n=math.floor(days / 7))
     if days < 365:
@@ -110,7 +115,8 @@ def behaviour(activity: str, days_since: float | None, counts: dict[int, int], l
     did_en, did_de, never_en, never_de = _DID.get(activity, _DID["other"])
     if days_since is None or math.isnan(days_since):
         return never_en if lang == "en" else never_de
-    sentence = (did_en if lang == "en" else did_de).format(when=when(days_since, lang))
+    moment = when(days_since, lang)
+    sentence = did_en.format(when=moment) if lang == "en" else did_de.format(when=moment[:1].upper() + moment[1:])
     repeated = [(w, c) for w, c in sorted(counts.items()) if c > 1]
     if repeated:
         window, count = repeated[0]

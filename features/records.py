@@ -132,6 +132,9 @@ def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], ex
             value = translate_value(value, value_maps[name])
         if name in NUMERIC_LEAD_COLUMNS:
             lead[name], problem = values.amount(value)
+            written = values.currency(value) if problem is None and lead[name] is not None else None
+            if written not in (None, "EUR"):  # as a file's note says it (features.loading.event)
+                problem = f"written in {written}: read as euros, the contract's unit, without conversion"
         elif name in extra_numeric:
             lead[name] = values.number(value)
             shown = values.text(value)

@@ -66,7 +66,8 @@ def group_points(points_exact: np.ndarray, totals: np.ndarray, columns: Columns,
     if plan.spreads:
         _apportion_shared(exact, points_exact, plan, columns, n)
     points = largest_remainder(exact, totals)
-    may_raise, may_lower = _eligibility(groups, columns, n, f"active_days_{config.active_days_window}d")
+    may_raise, may_lower = _eligibility(groups, columns, n, f"active_days_{config.active_days_window}d",
+                                        config.earlier_evaluation_days[0])
     return GroupedPoints(exact, points, may_raise, may_lower)
 
 
@@ -150,7 +151,7 @@ def _apportion_shared(exact: np.ndarray, points_exact: np.ndarray, plan: _Plan, 
 
 
 def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int, active_days: str,
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 earlier_from_days: int) -> tuple[np.ndarray, np.ndarray]:
     may_raise = np.ones((n, len(groups)), dtype=bool)
     may_lower = np.ones((n, len(groups)), dtype=bool)
     acts = [i for i, group in enumerate(groups) if group.activity is not None]
@@ -175,6 +176,11 @@ def _eligibility(groups: tuple[ReasonGroup, ...], columns: Columns, n: int, acti
         # "Active on 5 days of the last 30" is something the lead did: never a reason against it; "Last active 5
         # months ago" (no active day in the window) may be
         may_lower[:, i] = ~(np.nan_to_num(_column(columns, active_days, n, 0.0).astype(float)) > 0)
+    if any(g.key == "earlier_evaluation" for g in groups):
+        # "No buying signals 3–12 months ago" says nothing of a lead that did not exist then: never a reason
+        i = next(i for i, g in enumerate(groups) if g.key == "earlier_evaluation")
+        young = ~(np.nan_to_num(_column(columns, "lead_age_days", n, 0.0).astype(float)) >= earlier_from_days)
+        may_raise[young, i] = may_lower[young, i] = False
     return may_raise, may_lower
 
 
@@ -261,7 +267,7 @@ _WINDOWS = (7, 30, 90)
 
 
 def calendar_days(days: np.ndarray, time_of_day: float | None) -> np.ndarray:
-    """Days ago as a salesperson's calendar counts them, within the last week: scored at 01:00, an e-mail
+    """Days ago as a salesperson's calendar counts them, where a sentence says days: scored at 01:00, an e-mail
     opened at 23:00 was "yesterday", not "today" (an elapsed 0.1 days). ``time_of_day``: the scoring moment's
     share of its day on the reader's clock (the offset ``as_of`` was given with, else UTC); ``None`` leaves the
     elapsed days. Older moments keep their elapsed days ("5 weeks ago")."""
@@ -269,7 +275,7 @@ def calendar_days(days: np.ndarray, time_of_day: float | None) -> np.ndarray:
     if time_of_day is None:
         return d
     with np.errstate(invalid="ignore"):
-        return np.where(d < 7, np.maximum(np.ceil(d - time_of_day), 0.0), d)
+        return np.where(d < phrases.DAYS_SAID, np.maximum(np.ceil(d - time_of_day), 0.0), d)
 
 
 def _when_key(days: np.ndarray) -> np.ndarray:
@@ -341,7 +347,7 @@ def _fit_texts(group: ReasonGroup, rows: np.ndarray, columns: Columns, lang: Lan
         first = values[group.members[0]]
         render = lambda i: phrases.column_value(group.key, first[i], lang)  # noqa: E731
         shown_value = first
-    unknown_text = {"role": ("Role not given in the title", "Rolle im Titel nicht erkennbar"),
+    unknown_text = {"role": ("Role not given in the title", "Rolle nicht im Titel angegeben"),
                     "company_size": ("Company size unknown", "Unternehmensgröße unbekannt"),
                     "industry": ("Industry unknown", "Branche unbekannt"),
                     "location": ("Country unknown", "Land unbekannt"),

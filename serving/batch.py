@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,7 +120,8 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     if "probability" not in result.columns:  # no lead scored: the chunked and Spark paths fill in by their schema
         result = _with_score_columns(result, bundle, options)
     given = coverage(ready.features, bundle.encoder)
-    notes = report.scoring_notes() + coverage_notes(bundle.info, given, report.ignored_columns.get("leads", ()))
+    notes = (report.scoring_notes() + later_note(int(ready.later.sum()), options.as_of)  # type: ignore[arg-type,union-attr]
+             + coverage_notes(bundle.info, given, report.ignored_columns.get("leads", ())))
     summary = dataclasses.replace(_write(result, out, report.rows_read.get("leads", len(data.leads))),
                                   notes=tuple(notes))
     if score_log is not None and score_log.enabled:
@@ -137,10 +139,18 @@ class LeadFeatures:
     exists: np.ndarray
     converted: np.ndarray
     features: pd.DataFrame
+    #: per lead, its activity rows dated after ``as_of`` (not used: not known then); zero for leads not scored
+    later: np.ndarray | None = None
 
     @property
     def open(self) -> np.ndarray:
         return self.exists & ~self.converted
+
+
+def later_note(later: int, as_of: datetime) -> list[str]:
+    """What a score run says of activities dated after its moment (an export newer than ``--as-of``)."""
+    return [f"{later:,} activity rows dated after --as-of {as_of.isoformat()} were not used: a score is what was "
+            "known at its moment"] if later else []
 
 
 def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOptions) -> LeadFeatures:
@@ -150,7 +160,10 @@ def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOption
     converted_at = conversion_moments(data.leads[LEAD_ID], data.conversions)
     converted = exists & (converted_at <= options.as_of).to_numpy(dtype=bool, na_value=False)
     scored = batch.take(~converted) if converted.any() else batch
-    return LeadFeatures(batch, exists, converted, bundle.features(scored, options.as_of))
+    acts = batch.activities
+    after = (acts.occurred_us > values.moment_us(options.as_of)) & (exists & ~converted)[acts.lead_index]
+    later = np.bincount(acts.lead_index[after], minlength=len(batch))
+    return LeadFeatures(batch, exists, converted, bundle.features(scored, options.as_of), later)
 
 
 def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport, options: ScoringOptions,

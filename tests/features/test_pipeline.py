@@ -173,3 +173,15 @@ def test_activity_rows_of_another_length_are_refused(event_data: EventData) -> N
     rows = event_data.activity_rows
     with pytest.raises(ValueError, match="activity lead rows for"):
         build_features(event_data.leads, event_data.activities.iloc[1:], AS_OF, CONFIG, CATALOGUE, rows)
+
+
+def test_a_request_s_revenue_in_another_currency_is_read_as_written_with_a_warning_saying_so() -> None:
+    """As a file's note does, a request's warning says a dollar revenue is read as euros, not converted."""
+    read = read_records([{"lead_id": "A", "created_at": "2024-01-01", "annual_revenue": "1,5 Mio. $"},
+                         {"lead_id": "B", "created_at": "2024-01-01", "annual_revenue": "1,5 Mio. €"}],
+                        values.moment_us(AS_OF))
+    dollars, euros = read.checks
+    assert [(w.field, w.message) for w in dollars.warnings] == [
+        ("annual_revenue", "written in USD: read as euros, the contract's unit, without conversion")]
+    assert euros.warnings == [] and dollars.ok
+    assert list(read.batch.profile["annual_revenue"]) == [1_500_000.0, 1_500_000.0]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from features.batch import LeadBatch
+from features.contract import ACTIVITY_TYPES
 from scoring.options import ScoringOptions
 from scoring.requests import score_records
 
@@ -45,10 +46,11 @@ def test_a_demo_request_yesterday_is_named_among_the_top_three_reasons(bundle, o
 
 
 @pytest.mark.parametrize(("scored_at", "ago", "en", "de"), [
-    (timedelta(0), timedelta(hours=6), "yesterday", "gestern"),  # the nightly batch at midnight: 18:00 was yesterday
-    (timedelta(hours=1), timedelta(hours=2), "yesterday", "gestern"),  # 23:00, scored at 01:00
-    (timedelta(hours=13), timedelta(hours=6), "today", "heute"),  # 07:00, scored at 13:00
-    (timedelta(hours=1), timedelta(days=2, hours=2), "3 days ago", "vor 3 Tagen"),  # 23:00 three evenings ago
+    (timedelta(0), timedelta(hours=6), "yesterday", "Gestern"),  # the nightly batch at midnight: 18:00 was yesterday
+    (timedelta(hours=1), timedelta(hours=2), "yesterday", "Gestern"),  # 23:00, scored at 01:00
+    (timedelta(hours=13), timedelta(hours=6), "today", "Heute"),  # 07:00, scored at 13:00
+    (timedelta(hours=1), timedelta(days=2, hours=2), "3 days ago", "Vor 3 Tagen"),  # 23:00 three evenings ago
+    (timedelta(0), timedelta(days=12, hours=3), "13 days ago", "Vor 13 Tagen"),  # not "last week": two weeks back
 ])
 def test_days_ago_in_a_reason_are_the_calendar_days_of_the_scoring_moment(bundle, open_leads, scored_at, ago, en,
                                                                          de) -> None:
@@ -131,6 +133,23 @@ def test_an_unknown_value_is_never_a_reason_for_a_lead(bundle, crm_leads) -> Non
                 assert reason["points"] < 0, reason
             if reason["group"] == "engagement" and reason["reason"] not in ("lead_age", "earlier_evaluation"):
                 assert reason["points"] < 0, reason  # nothing done is never a reason for
+
+
+def test_german_reasons_put_the_moment_first_as_german_says_it(many_reasons) -> None:
+    """ "Gestern Demo angefragt", not "Demo angefragt gestern"."""
+    done = [r["text"].split(" (")[0] for r in many_reasons["de"]
+            if r["reason"] in ACTIVITY_TYPES and not r["text"].startswith(("Noch", "Hat ", "Weiterhin", "Keine"))]
+    assert len(done) > 100
+    assert [t for t in done if not t.startswith(("Heute ", "Gestern ", "Vor "))] == []
+
+
+def test_no_buying_signals_3_to_12_months_ago_is_no_reason_for_a_lead_that_did_not_exist_then(bundle,
+                                                                                            open_leads) -> None:
+    young = [{**lead, "created_at": (AS_OF - timedelta(days=30)).isoformat(), "activities": []}
+             for lead in open_leads[:50]]
+    for lang in ("en", "de"):
+        results = _score(bundle, young, lang, top_k=20)
+        assert not [r for result in results for r in result["reasons"] if r["reason"] == "earlier_evaluation"]
 
 
 def test_being_active_lately_is_never_a_reason_against_a_lead(many_reasons) -> None:

@@ -97,6 +97,7 @@ def test_leads_the_export_records_as_converted_by_as_of_are_not_scored(bundle: S
     marked.loc[7, "Converted Date"] = "2026-07-15"  # after as_of: open at as_of
     activities = pd.read_csv(world_files["activities"], dtype=str, keep_default_na=False)
     activities = activities[activities["lead_id"].isin(leads["lead_id"])]
+    activities = pd.concat([activities, activities.head(5).assign(occurred_at="2026-07-10T09:00:00Z")])  # newer
     suffix, chunk = (".csv", None) if form == "csv" else (".parquet", 25)
     paths = {name: tmp_path / f"{name}{suffix}" for name in ("plain", "marked", "activities")}
     for name, frame in (("plain", leads), ("marked", marked), ("activities", activities)):
@@ -108,8 +109,10 @@ def test_leads_the_export_records_as_converted_by_as_of_are_not_scored(bundle: S
     outs = {}
     for name in ("plain", "marked"):
         out = tmp_path / f"{name}-scores.csv"
-        score_event_file(bundle, paths[name], paths["activities"], out, options(), "7", chunk=chunk)
+        summary = score_event_file(bundle, paths[name], paths["activities"], out, options(), "7", chunk=chunk)
         outs[name] = pd.read_csv(out, dtype={"lead_id": str}).set_index("row")
+    # the export reaches past as_of: the run says how many activity rows it could not have known then
+    assert "5 activity rows dated after --as-of 2026-06-30" in " ".join(summary.notes)
 
     plain, marked_scores = outs["plain"], outs["marked"]
     assert list(marked_scores.index) == list(range(1, 61))

@@ -213,3 +213,6 @@ def test_a_header_crm_exports_give_a_contract_column_is_read_as_it_and_the_contr
     assert contract_renames(["mql_id", "won_date", "seller_id"], "conversions") == {
         "mql_id": "lead_id", "won_date": "converted_at"}
     assert contract_renames(["Id", "Mitarbeiter"], "activities") == {}  # an activity's own id; a person
+    # a German CRM's lead number names the lead in each of its files
+    for table in ("leads", "activities", "conversions"):
+        assert contract_renames(["Lead-Nr.", "Datum"], table)["Lead-Nr."] == "lead_id", table

@@ -168,8 +168,8 @@ def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
 
 def number(value: object, decimal_comma: bool = False) -> float | None:
     """A number of a column of unknown meaning (declared extra columns, flat tables), or ``None`` when missing
-    or not a number. ``decimal_comma``: the value comes from a ``;``-separated file, or from a request to a model
-    trained on one, where a German spreadsheet wrote it (see :mod:`features.values` for the rules)."""
+    or not a number. ``decimal_comma``: its column writes a decimal comma, as a German spreadsheet does
+    (:func:`decimal_comma_column`; see :mod:`features.values` for the rules)."""
     if isinstance(value, _REAL) and not isinstance(value, bool | np.bool_):
         number_ = _float(value)
         return number_ if math.isfinite(number_) else None

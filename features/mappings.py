@@ -17,6 +17,7 @@ Your own CRM's mapping
 ``--mapping my_crm.toml`` reads any other export with a mapping written as a TOML file in the same shape
 (:func:`mapping_spec` checks it and says what is wrong, naming the line's table and column):
 
+    timezone = "Europe/Berlin"             # times written without an offset are Berlin's, not UTC (first line)
     [leads.columns]
     lead_id = ["Lead-Nr."]
     created_at = ["Erstellt am"]
@@ -138,6 +139,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -215,7 +217,7 @@ _MAPPABLE = {"leads": (*LEAD_COLUMNS, CONVERTED_AT, CONVERSION_FLAG), "activitie
              "conversions": CONVERSION_COLUMNS}
 
 
-def mapping_spec(mapping: MappingRef) -> Mapping[str, dict] | None:
+def mapping_spec(mapping: MappingRef) -> Mapping[str, Any] | None:
     """The mapping ``mapping`` names: ``None``, a built-in vendor (:data:`MAPPINGS`), a TOML file of the
     user's own (see the module docstring) or a model's recorded mapping (as it is). ValueError, naming the
     problem, for anything else."""
@@ -254,13 +256,16 @@ def translate_value(value: object, table: Mapping[str, str]) -> object:
 
 
 @lru_cache(maxsize=16)
-def _mapping_file(path: str) -> dict[str, dict]:
+def _mapping_file(path: str) -> dict[str, Any]:
     try:
         given = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: cannot read the mapping file ({exc})") from exc
-    spec: dict[str, dict] = {}
+    spec: dict[str, Any] = {}
     for table, entry in given.items():
+        if table == "timezone":
+            spec["timezone"] = _zone_name(entry, path)
+            continue
         if table not in _MAPPABLE or not isinstance(entry, dict):
             raise ValueError(f"{path}: [{table}] is not a table leadscore reads; use [leads…], [activities…] or "
                              "[conversions…]")
@@ -276,6 +281,25 @@ def _mapping_file(path: str) -> dict[str, dict]:
                        for column, table_values in value_maps.items()},
         }
     return spec
+
+
+def _zone_name(zone: object, path: str) -> str:
+    """A mapping file's ``timezone``: an IANA name the system knows (``Europe/Berlin``), else ValueError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{path}: timezone {zone!r} is not a time zone name; give one such as \"Europe/Berlin\" "
+                         "(the zone the export writes its local times in)") from exc
+    return str(zone)
+
+
+def time_zone(mapping: MappingRef) -> str | None:
+    """The zone a mapped export writes its times without offset in (the mapping's ``timezone``), else None:
+    such times are UTC."""
+    zone = (mapping_spec(mapping) or {}).get("timezone")
+    return str(zone) if zone else None
 
 
 def lead_key(mapping: MappingRef, lead_id: str) -> str:

@@ -25,7 +25,7 @@ from features import values
 from features.batch import LeadBatch, no_activities
 from features.contract import ACTIVITY_TYPE, CREATED_AT, LEAD_COLUMNS, LEAD_ID, NUMERIC_LEAD_COLUMNS, OCCURRED_AT
 from features.engagement import ActivityArrays, type_code_of
-from features.mappings import translate_value
+from features.mappings import time_zone, translate_value
 
 ACTIVITIES = "activities"
 
@@ -66,7 +66,7 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
 
     ``as_of_us``: the scoring moment; a lead created after it is rejected. ``extra_columns`` are the model's
     declared extra lead fields, ``extra_numeric`` those among them read as numbers; ``mapping`` the vendor
-    mapping the model was trained through, whose value translations apply to the records' contract fields."""
+    mapping the model was trained through, whose value translations and time zone apply to the records' fields."""
     lead_values = _value_maps(mapping, "leads")
     activity_types = _value_maps(mapping, "activities").get(ACTIVITY_TYPE, {})
     checks = [RecordCheck() for _ in records]
@@ -81,6 +81,7 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
     # every moment of the request read as one column: the leads' creation, then the activities
     micro, unparseable, text = values.moments([lead.get(CREATED_AT) for lead in leads] +
                                               [a.get(OCCURRED_AT) for _, _, a in flat])
+    micro = values.in_time_zone(micro, unparseable, text, time_zone(mapping))  # as the model's files were read
     n_leads = len(leads)
     created, bad, shown_created = micro[:n_leads], unparseable[:n_leads], text[:n_leads]
     occurred, bad_occurred, shown_occurred = micro[n_leads:], unparseable[n_leads:], text[n_leads:]

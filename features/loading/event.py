@@ -53,7 +53,7 @@ from features.loading.ledger import (
     require_columns,
 )
 from features.loading.report import EXACT_DUPLICATE, WHOLE_ROW, DataContractError, DataReport
-from features.mappings import MappingRef, apply_mapping, header_key, mapping_spec
+from features.mappings import MappingRef, apply_mapping, header_key, mapping_spec, time_zone
 from features.vendors import CONVERSION_FLAG
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -107,6 +107,9 @@ def load_event_data(
     """
     mapping_spec(mapping)  # an unknown name or a bad mapping file stops here, before any file is read
     report = DataReport()
+    if time_zone(mapping):
+        report.file_notes.append(f"times written without an offset are read as {time_zone(mapping)} time (the "
+                                 "mapping's timezone)")
     derive = conversions is None
     lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report,
                                                     not_after, date_order)
@@ -183,9 +186,12 @@ def _in_the_future(shown: pd.Series, moments: pd.Series, not_after: datetime | N
     return reason
 
 
-def _moments(series: pd.Series, order: str | None = None) -> tuple[pd.Series, np.ndarray, pd.Series]:
+def _moments(series: pd.Series, order: str | None = None, zone: str | None = None,
+             ) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    """A file's column of moments, slashed dates in ``order`` where it shows none, times without an offset in
+    ``zone`` (the mapping's ``timezone``; UTC without one)."""
     micro, bad, shown = values.moments(series, exported=True, order=order)
-    return timestamps(micro, series.index), bad, shown
+    return timestamps(values.in_time_zone(micro, bad, shown, zone), series.index), bad, shown
 
 
 def _load_leads(
@@ -209,7 +215,7 @@ def _load_leads(
     ids = values.text_column(frame[LEAD_ID])
     rows.ids = ids
     rows.reject(ids.isna(), field_name(sources, LEAD_ID), values.MISSING_REQUIRED)
-    created, bad_created, created_text = _moments(frame[CREATED_AT], date_order)
+    created, bad_created, created_text = _moments(frame[CREATED_AT], date_order, time_zone(mapping))
     created_field = field_name(sources, CREATED_AT)
     report.date_order = _file_order(created_text, date_order, name, report)
     rows.reject(created_text.isna(), created_field, values.MISSING_REQUIRED)
@@ -236,7 +242,8 @@ def _load_leads(
     derived = None
     if derive and CONVERTED_AT in frame.columns:
         # a sparse conversion date may show no slashed order of its own: the creation dates' is the file's
-        derived = _derived_conversions(frame, rows, ids, sources, name, report, not_after, report.date_order)
+        derived = _derived_conversions(frame, rows, ids, sources, name, report, not_after, report.date_order,
+                                       time_zone(mapping))
 
     keep = rows.keep
     leads = pd.DataFrame(columns)[keep].reset_index(drop=True)
@@ -295,12 +302,12 @@ def _file_order(created_text: pd.Series, date_order: str | None, name: str, repo
 
 def _derived_conversions(
     frame: pd.DataFrame, rows: RowLedger, ids: pd.Series, sources: dict[str, tuple[str, ...]], name: str,
-    report: DataReport, not_after: datetime | None = None, order: str | None = None,
+    report: DataReport, not_after: datetime | None = None, order: str | None = None, zone: str | None = None,
 ) -> pd.DataFrame:
     """Conversions recorded in a leads export (Salesforce ``ConvertedDate``, HubSpot's "Became an Opportunity
     Date", a ``converted_at`` column): a kept lead with a usable date converted then. ``order``: the order the
     file's slashed creation dates showed (``dmy``/``mdy``), for conversion dates that show none."""
-    converted, bad, shown = _moments(frame[CONVERTED_AT], order)
+    converted, bad, shown = _moments(frame[CONVERTED_AT], order, zone)
     date_field = field_name(sources, CONVERTED_AT)
     rows.warn(bad, date_field, each(shown, lambda value: f"unparseable timestamp {value!r}: conversion not used"),
               shown)
@@ -368,7 +375,8 @@ def _open_timed_table(
     rows.ids = ids
     id_field = field_name(sources, LEAD_ID)
     rows.reject(ids.isna(), id_field, values.MISSING_REQUIRED)
-    times, bad, shown = _moments(frame[time_column], order)  # slashed dates showing no order: the leads file's
+    # slashed dates showing no order: the leads file's
+    times, bad, shown = _moments(frame[time_column], order, time_zone(mapping))
     time_field = field_name(sources, time_column)
     rows.reject(shown.isna(), time_field, values.MISSING_REQUIRED)
     rows.reject(bad, time_field, each(shown, values.unparseable_moment), shown)

@@ -331,6 +331,33 @@ def _datetime_us(value: datetime) -> int:
     return (aware - _EPOCH) // _MICROSECOND
 
 
+#: A moment's own offset or zone written after it: ``Z``, ``+01:00``, ``+0100``, a zone name (:data:`_ZONE_HOURS`),
+#: or a Unix time (seconds or milliseconds since 1970 are UTC by definition).
+_OWN_ZONE = re.compile(r"(?:[Zz]|[+-]\d\d:?\d\d|\b(?:" + "|".join(_ZONE_HOURS) + r"))\s*$|^\d{9,}(?:\.\d+)?$",
+                       re.IGNORECASE)
+
+
+def in_time_zone(micro: np.ndarray, bad: np.ndarray, shown: pd.Series | list[str | None], zone: str | None,
+                 ) -> np.ndarray:
+    """``micro`` with the moments written without an offset of their own read as local times of ``zone`` (an
+    IANA name such as ``Europe/Berlin``: a German CRM writes ``31.12.2025 23:30`` in Berlin time, not UTC), as
+    UTC. A local time that occurs twice (the hour summer time ends) is read as standard time; one that does not
+    occur (the hour it begins) as the moment after the gap. Typed moments (Parquet) are kept as they are."""
+    if zone is None or not len(micro):
+        return micro
+    texts = pd.Series(shown, dtype=object).astype("string")
+    local = (~bad & (micro != NOT_A_MOMENT) & texts.notna().to_numpy()
+             & ~texts.str.contains(_OWN_ZONE, regex=True).fillna(True).to_numpy(dtype=bool)
+             & (texts != TYPED_MOMENT).fillna(False).to_numpy(dtype=bool))
+    if not local.any():
+        return micro
+    wall = pd.DatetimeIndex(micro[local].astype("datetime64[us]"))
+    placed = wall.tz_localize(zone, ambiguous=np.zeros(len(wall), dtype=bool), nonexistent="shift_forward")
+    out = micro.copy()
+    out[local] = placed.tz_convert("UTC").as_unit("us").asi8
+    return out
+
+
 def moment_us(value: object) -> int:
     """One moment (a ``datetime``, ``pd.Timestamp`` or ISO 8601 text) as microseconds; ValueError if it is none."""
     if isinstance(value, datetime) and not pd.isna(value):

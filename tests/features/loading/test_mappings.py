@@ -184,6 +184,41 @@ def test_an_export_of_another_crm_is_read_with_the_users_own_mapping_file(make_c
     assert data.conversions["lead_id"].tolist() == ["K1"] and not report.rejected
 
 
+def test_times_without_an_offset_are_read_in_the_mapping_s_time_zone_by_files_and_requests(make_columns, tmp_path):
+    """A German CRM writes Berlin's local time without an offset: ``31.12.2025 23:30`` is 22:30 UTC, so a nightly
+    run at midnight Berlin time (23:00 UTC) counts that demo; read as UTC it fell after the moment and was
+    dropped. A time with its own offset, and a request's, are read as written; both doors agree."""
+    from features.mappings import recorded_mapping
+    from features.records import read_records
+
+    mapping = tmp_path / "berlin.toml"
+    mapping.write_text('timezone = "Europe/Berlin"\n' + MY_CRM, encoding="utf-8")
+    leads = make_columns("kontakte.csv", {"Lead-Nr.": ["K1", "K2"], "Erstellt am": ["01.07.2025 10:00", "01.12.2025"],
+                                          "Quelle": ["", ""], "Kanal": ["Messe", "Messe"], "Opportunity am": ["", ""]})
+    activities = make_columns("aktivitaeten.csv", {"Lead-Nr.": ["K1", "K2", "K2"],
+                                                    "Datum": ["31.12.2025 23:30", "31.12.2025 23:30",
+                                                              "2025-12-31T23:30:00Z"],
+                                                    "Aktivität": ["Rückruf erbeten"] * 3})
+
+    data, report = load_event_data(leads, activities, mapping=str(mapping))
+
+    utc = pd.to_datetime(["2025-07-01T08:00:00Z", "2025-11-30T23:00:00Z"]).tolist()  # summer +2, winter +1
+    assert data.leads["created_at"].tolist() == utc
+    assert data.activities["occurred_at"].dt.strftime("%H:%M").tolist() == ["22:30", "22:30", "23:30"]
+    assert "read as Europe/Berlin time" in report.to_text()
+    read = read_records([{"lead_id": "K1", "created_at": "01.07.2025 10:00", "activities": [
+        {"occurred_at": "2025-12-31 23:30", "activity_type": "demo_request"},
+        {"occurred_at": "2025-12-31T23:30:00+00:00", "activity_type": "demo_request"}]}],
+        mapping=recorded_mapping(str(mapping)))
+    assert read.batch.created_us.tolist() == [pd.Timestamp(utc[0]).value // 1000]
+    assert pd.to_datetime(read.batch.activities.occurred_us, unit="us").strftime("%H:%M").tolist() == ["22:30",
+                                                                                                     "23:30"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('timezone = "Berlin"\n' + MY_CRM, encoding="utf-8")
+    with pytest.raises(ValueError, match="timezone 'Berlin' is not a time zone name"):
+        load_event_data(leads, activities, mapping=str(bad))
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[leads.columns]\nlead = 'Lead-Nr.'\n", r"\[leads\] 'lead' is not a contract column; the leads table has lead_id"),
     ("[kontakte.columns]\nlead_id = 'Nr'\n", r"\[kontakte\] is not a table leadscore reads"),

@@ -24,11 +24,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import threading
+import sqlite3
 import time
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 MAX_AGE_MS = 5 * 60 * 1000
@@ -93,26 +94,37 @@ def verify_hubspot(secret: str, method: str, uri: str, body: bytes, headers: dic
 
 
 class ReplayGuard:
-    """Keys seen recently (a HubSpot signature within its 5 minutes, a Salesforce notification Id), bounded
-    and thread-safe. In-process: with several workers a retry may reach another one (then it is scored
-    twice, which changes nothing in the CRM; a replayed HubSpot signature still has at most 5 minutes)."""
+    """Keys seen recently (a HubSpot signature within its 5 minutes, a Salesforce notification Id), kept in a
+    SQLite file that every worker process of the server shares and that outlives a restart: a retry that
+    reaches another worker, or comes after a redeploy (Salesforce retries for 24 hours), is still known. The
+    claim is one ``INSERT OR IGNORE``, atomic across processes; a key whose scoring failed is forgotten, so the
+    CRM's retry is scored."""
 
-    def __init__(self, ttl_s: float, capacity: int = 100_000) -> None:
-        self.ttl_s, self.capacity = ttl_s, capacity
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, path: Path, ttl_s: float) -> None:
+        self.path, self.ttl_s = Path(path), ttl_s
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # autocommit: one statement, one claim
+        db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)")
+        return db
 
     def first_time(self, key: str, now: float | None = None) -> bool:
-        """Whether ``key`` is new (it is remembered from now on)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            while self._seen and (next(iter(self._seen.values())) < now - self.ttl_s
-                                  or len(self._seen) > self.capacity):
-                self._seen.popitem(last=False)
-            if key in self._seen:
-                return False
-            self._seen[key] = now
-            return True
+        """Whether ``key`` is new (it is remembered from now on, by every process using the file)."""
+        now = time.time() if now is None else now
+        db = self._connect()
+        try:
+            db.execute("DELETE FROM seen WHERE at < ?", (now - self.ttl_s,))
+            return db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, now)).rowcount == 1
+        finally:
+            db.close()
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Unclaim ``keys`` (their scoring failed: the CRM's retry must be scored, not acknowledged as seen)."""
+        db = self._connect()
+        try:
+            db.executemany("DELETE FROM seen WHERE key = ?", [(key,) for key in keys])
+        finally:
+            db.close()
 
 
 def hubspot_properties(payload: object) -> dict[str, object]:

@@ -23,6 +23,7 @@ for a bad request. Scored hooks pass through :func:`record_scores`, the one plac
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import UTC, datetime
@@ -47,6 +48,7 @@ from crm.stages import suggest_stage
 from features import values
 from features.mappings import salesforce_id18, split_conversions
 from scoring.options import ScoringOptions
+from scoring.settings import project_dir
 from serving import history
 from serving.schemas import LeadScore, ScoreResponse
 from serving.scoring import score_request
@@ -59,8 +61,16 @@ SOAP_TYPE = "text/xml; charset=utf-8"
 hooks = FastAPI(title="leadscore hooks", docs_url=None, redoc_url=None, openapi_url=None)
 #: The running service (its ``loaded`` model), as BentoML hands it to a mounted app's routes.
 Service = Annotated[Any, Depends(bentoml.get_current_service)]
-_hubspot_seen = ReplayGuard(ttl_s=2 * MAX_AGE_MS / 1000)
-_salesforce_seen = ReplayGuard(ttl_s=24 * 3600)  # Salesforce retries a notification for up to 24 hours
+#: Where the server's workers share the webhook keys they have seen (:class:`crm.inbound.ReplayGuard`).
+SEEN_FILE = "hooks-seen.db"
+
+
+@functools.lru_cache(maxsize=2)
+def _seen(crm: str) -> ReplayGuard:
+    """The replay guard of ``crm``: a HubSpot signature is replayed within its 5 minutes (twice that kept),
+    a Salesforce notification retried for up to 24 hours."""
+    ttl = 2 * MAX_AGE_MS / 1000 if crm == "hubspot" else 24 * 3600
+    return ReplayGuard(project_dir() / SEEN_FILE, ttl)
 
 
 def record_scores(source: str, leads: list[dict[str, Any]], response: ScoreResponse) -> None:
@@ -134,7 +144,7 @@ async def hubspot(request: Request, service: Service) -> JSONResponse:
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
         signature = verify_hubspot(secret, request.method, _signed_uri(request), body, headers)
-        if not _hubspot_seen.first_time(signature):
+        if not _seen("hubspot").first_time(signature):
             raise Refused(401, "X-HubSpot-Signature-v3", "replayed request: this signature was already accepted")
     except Refused as refused:
         return _refusal(refused)
@@ -169,14 +179,18 @@ async def salesforce(request: Request, service: Service) -> Response:
     if salesforce_id18(message.organization_id) != salesforce_id18(expected_org):
         return _soap(403, soap_fault("soapenv:Client",
                                      f"OrganizationId {message.organization_id} is not this service's org"))
-    fresh = [(nid, fields) for nid, fields in message.notifications if _salesforce_seen.first_time(nid)]
+    fresh = [(nid, fields) for nid, fields in message.notifications if _seen("salesforce").first_time(nid)]
     scores: list[dict[str, Any]] = [{"notification": nid, "status": "duplicate"}
                                     for nid, _ in message.notifications if nid not in {n for n, _ in fresh}]
     if fresh:
         leads, dates = split_conversions([fields for _, fields in fresh], "salesforce")
         converted = _converted(leads, dates)
         open_ = [lead for lead, answer in zip(leads, converted, strict=True) if answer is None]
-        results = iter((await _score(service, "salesforce", open_)).results if open_ else [])
+        try:
+            results = iter((await _score(service, "salesforce", open_)).results if open_ else [])
+        except Exception:  # not scored: Salesforce's retry must be, not be acknowledged as a duplicate
+            _seen("salesforce").forget(nid for nid, _ in fresh)
+            raise
         for (nid, _), answer in zip(fresh, converted, strict=True):
             answer = answer or _result(next(results))
             answer["errors"] = [f"{e['field']}: {e['message']}" for e in answer.get("errors", [])]

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -68,10 +69,30 @@ def test_a_changed_request_or_one_outside_the_window_is_401(change, field, says)
     assert (refused.value.status, refused.value.field) == (401, field) and says in refused.value.message
 
 
-def test_a_key_is_new_once_within_its_time_to_live():
-    guard = ReplayGuard(ttl_s=600)
+def test_a_key_is_new_once_within_its_time_to_live(tmp_path):
+    guard = ReplayGuard(tmp_path / "seen.db", ttl_s=600)
     assert guard.first_time("sig", now=0) and not guard.first_time("sig", now=599)
     assert guard.first_time("sig", now=1200)  # long forgotten: the timestamp check refuses such a request anyway
+
+
+def test_a_key_seen_by_one_worker_is_known_to_every_other_and_after_a_restart(tmp_path):
+    """Each server worker process holds its own guard on the one file: a retry that reaches another worker, or
+    comes after a redeploy (Salesforce retries for 24 hours), is acknowledged, not scored again. Claims race
+    in real processes: exactly one of them wins each key."""
+    import multiprocessing
+
+    path = tmp_path / "seen.db"
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        won = pool.starmap(_claim, [(str(path), f"04l{i % 25:012d}") for i in range(200)])
+    assert sum(won) == 25  # 25 notifications, each sent 8 times across 4 processes: scored once each
+    restarted = ReplayGuard(path, ttl_s=24 * 3600)
+    assert not restarted.first_time("04l000000000003")
+    restarted.forget(["04l000000000003"])  # its scoring failed: the retry is new again
+    assert restarted.first_time("04l000000000003")
+
+
+def _claim(path: str, key: str) -> bool:
+    return ReplayGuard(Path(path), ttl_s=24 * 3600).first_time(key)
 
 
 def test_a_legacy_workflow_payload_is_mapped_like_a_contacts_export():

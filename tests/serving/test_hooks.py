@@ -25,7 +25,8 @@ def server(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cache = tmp_path_factory.mktemp("models")
     env = {"LEADSCORE_API_TOKEN": TOKEN, "MLFLOW_TRACKING_URI": trained.tracking_uri,
            "LEADSCORE_MODEL_CACHE": str(cache), "LEADSCORE_HUBSPOT_CLIENT_SECRET": SECRET,
-           "LEADSCORE_SALESFORCE_ORG_ID": ORG_ID[:15]}  # the admin copied the 15-character form
+           "LEADSCORE_SALESFORCE_ORG_ID": ORG_ID[:15],  # the admin copied the 15-character form
+           "LEADSCORE_HOME": str(cache)}  # its own project folder: the webhook keys it has seen start empty
     with running_server(env, log_path=cache / "server.log") as url:
         yield url
 

@@ -5,7 +5,8 @@
 
 The token comes from ``LEADSCORE_HUBSPOT_TOKEN`` / ``LEADSCORE_SALESFORCE_TOKEN`` (or the variable named by
 ``--token-env``); retries and timeouts from ``LEADSCORE_PUSH_*`` (:class:`crm.push.PushConfig`). Errors are
-one line saying what to do, with exit code 2.
+one line saying what to do, with exit code 2; a push that ended with leads the CRM refused (deleted, a
+field it would not take) exits :data:`EXIT_FAILED_LEADS`, each such lead in the progress file.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Scores back into the CRM.")
+#: The exit code of a finished push in which the CRM refused some leads: a nightly job can tell it from a clean one.
+EXIT_FAILED_LEADS = 4
+SHOWN_FAILURES = 10
 console = Console(stderr=True)
 
 
@@ -91,10 +95,15 @@ def push(
             bar.stop()
             _fail(str(exc))
     console.print(f"[dim]·[/dim] {summary.line()}", soft_wrap=True)
-    for record_id, message in summary.failures[:10]:
+    for record_id, message in summary.failures[:SHOWN_FAILURES]:
         console.print(f"[dim]·[/dim] failed {record_id}: {message}", soft_wrap=True)
+    if summary.failed > SHOWN_FAILURES:
+        console.print(f"[dim]·[/dim] … and {summary.failed - SHOWN_FAILURES:,} more failed leads, each with the CRM's "
+                      f"message in {summary.progress}", soft_wrap=True)
     typer.echo(json.dumps({"crm": name, "updated": summary.updated, "skipped": summary.skipped,
                            "failed": summary.failed, "progress": str(summary.progress)}))
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED_LEADS)
 
 
 if __name__ == "__main__":  # pragma: no cover

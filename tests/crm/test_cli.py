@@ -41,6 +41,21 @@ def test_push_sends_a_score_file_and_prints_the_summary(tmp_path: Path) -> None:
     assert progress.is_file() and len(fake.applied) == 225
 
 
+def test_a_push_with_leads_the_crm_refused_names_them_all_and_exits_4(tmp_path: Path) -> None:
+    """25 contacts deleted in the CRM since the scores were made: the first ten are named, the rest counted with
+    where to find them, and the exit code lets a nightly job tell this push from a clean one."""
+    scores = tmp_path / "scores.csv"
+    ids = lead_ids("hubspot", 230)
+    score_frame(ids).to_csv(scores, index=False)
+    with FakeCrm("hubspot", TOKEN, set(ids[:205])) as fake:
+        result = run(["--crm", "hubspot", "--instance-url", fake.url, "--scores", str(scores)],
+                     {"LEADSCORE_HUBSPOT_TOKEN": TOKEN})
+    assert result.exit_code == 4, result.stderr
+    assert json.loads(result.stdout)["failed"] == 25 and len(fake.applied) == 205
+    assert result.stderr.count("· failed ") == 10  # ten named
+    assert "… and 15 more failed leads, each with the CRM's message in" in result.stderr
+
+
 def test_a_missing_token_says_which_variable_to_set(tmp_path: Path) -> None:
     result = run(["--crm", "hubspot", "--scores", str(tmp_path / "s.csv")], {"LEADSCORE_HUBSPOT_TOKEN": ""})
     assert_one_line_error(result, "set LEADSCORE_HUBSPOT_TOKEN")

@@ -138,7 +138,12 @@ def hubspot_properties(payload: object) -> dict[str, object]:
     properties = payload.get("properties", payload)
     if not isinstance(properties, dict):
         raise ValueError("'properties' must be an object of contact properties")
-    flat = {str(k): (v.get("value") if isinstance(v, dict) else v) for k, v in properties.items()}
+    flat = {str(k): (v.get("value") if isinstance(v, dict) and "value" in v else v) for k, v in properties.items()}
+    for key, value in flat.items():  # what /score's schema refuses, a contact property refuses too
+        if not (value is None or isinstance(value, str | bool | int) or (isinstance(value, float) and value == value
+                                                                         and abs(value) != float("inf"))):
+            raise ValueError(f"property {key!r}: expected text, a number or null, not {type(value).__name__} "
+                             f"{str(value)[:40]!r}")
     for key in ("objectId", "vid"):
         if key in payload and "hs_object_id" not in flat:
             flat["hs_object_id"] = payload[key]

@@ -70,6 +70,7 @@ PUBLIC_PREFIXES = ("/static_content/",)
 #: Routes a CRM calls (:mod:`serving.hooks`): they check the CRM's own signature or org Id instead of the
 #: token, and take the CRM's media types (Salesforce sends SOAP XML); the size limit and the drain still apply.
 HOOK_PREFIX = "/hooks/"
+HOOK_PATHS = (f"{HOOK_PREFIX}hubspot", f"{HOOK_PREFIX}salesforce")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 PARSE_ON_LOOP_BYTES = 65_536
 """Bigger ``/score`` bodies go to the scoring process unparsed."""
@@ -165,7 +166,8 @@ class Gate:
         except Rejected as rejected:
             await self._reply(send, rejected.status, rejected.body, rejected.headers)
             return
-        await self._forward(scope, receive, send, body, normalise=False)
+        # a hook answers in its CRM's shape (a SOAP fault, a contact's errors); a path that is none gets the one body
+        await self._forward(scope, receive, send, body, normalise=scope.get("path") not in HOOK_PATHS)
 
     async def _admit(self, scope: Scope, receive: Receive) -> Admitted:
         """The request as taken into work, or :class:`Rejected`."""

@@ -33,6 +33,7 @@ import anyio
 import bentoml
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm.inbound import (
     MAX_AGE_MS,
@@ -49,7 +50,7 @@ from features import values
 from features.mappings import salesforce_id18, split_conversions
 from scoring.options import ScoringOptions
 from scoring.settings import project_dir
-from serving import history
+from serving import errors, history
 from serving.schemas import LeadScore, ScoreResponse
 from serving.scoring import score_request
 
@@ -59,6 +60,12 @@ PUBLIC_URL_ENV = "LEADSCORE_HOOKS_PUBLIC_URL"
 SOAP_TYPE = "text/xml; charset=utf-8"
 
 hooks = FastAPI(title="leadscore hooks", docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@hooks.exception_handler(StarletteHTTPException)
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """An unknown path or method under /hooks answers in the one error body (:mod:`serving.errors`)."""
+    return JSONResponse(errors.body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 #: The running service (its ``loaded`` model), as BentoML hands it to a mounted app's routes.
 Service = Annotated[Any, Depends(bentoml.get_current_service)]
 #: Where the server's workers share the webhook keys they have seen (:class:`crm.inbound.ReplayGuard`).
@@ -80,7 +87,7 @@ def record_scores(source: str, leads: list[dict[str, Any]], response: ScoreRespo
 
 
 def _refusal(error: Refused) -> JSONResponse:
-    return JSONResponse({"error": error.message, "detail": [{"loc": ["header", error.field], "msg": error.message}]},
+    return JSONResponse(errors.body(error.message, [errors.issue(["header", error.field], error.message, "refused")]),
                         status_code=error.status)
 
 
@@ -151,7 +158,7 @@ async def hubspot(request: Request, service: Service) -> JSONResponse:
     try:
         properties = hubspot_properties(json.loads(body))
     except (ValueError, UnicodeDecodeError) as exc:
-        return JSONResponse({"error": "not a HubSpot contact", "detail": [{"loc": ["body"], "msg": str(exc)}]},
+        return JSONResponse(errors.body("not a HubSpot contact", [errors.issue(["body"], str(exc), "value_error")]),
                             status_code=422)
     leads, dates = split_conversions([properties], "hubspot")
     [converted] = _converted(leads, dates)

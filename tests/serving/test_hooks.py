@@ -102,6 +102,17 @@ def test_a_hubspot_contact_that_cannot_be_scored_is_422_naming_the_field(server)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "created_at"
     assert post_hubspot(server, b"[1, 2]").status_code == 422
+    # what /score's schema refuses a contact property refuses too, in the one error body, naming the property
+    for value in ('{"a": [1, 2]}', '["a", "b"]', "NaN"):
+        body = f'{{"properties": {{"hs_object_id": "78", "createdate": "1709287200000", "industry": {value}}}}}'
+        refused = post_hubspot(server, body.encode())
+        assert refused.status_code == 422, (value, refused.text)
+        assert "property 'industry'" in refused.json()["detail"][0]["msg"]
+        assert set(refused.json()) == {"error", "detail"} and set(refused.json()["detail"][0]) == {"loc", "msg", "type"}
+    wrong = [httpx.get(f"{server}/hooks/hubspot", timeout=30), httpx.post(f"{server}/hooks/nope", timeout=30)]
+    assert [r.status_code for r in wrong] == [405, 404]
+    assert [r.json() for r in wrong] == [{"error": "Method Not Allowed", "detail": []},
+                                         {"error": "Not Found", "detail": []}]
 
 
 def test_a_converted_hubspot_contact_is_left_unscored_as_in_a_score_file(server, crm_leads):

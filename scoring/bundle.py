@@ -179,7 +179,10 @@ class ScoringBundle:
             "score": ex.score,
             "tier": TIER_NAMES[code],
             "tier_conversion_rate": rate,
-            "grade": self.grades.assign(ex.base_margin + ex.shap_values[:, fit].sum(axis=1)),
+            # nothing known of who the lead is (every fit field missing or unknown): no grade, rather than one
+            # that only says how the model fills in blanks
+            "grade": np.where(grouped.may_raise[:, is_fit].any(axis=1),
+                              self.grades.assign(ex.base_margin + ex.shap_values[:, fit].sum(axis=1)), None),
             "base_score": ex.base_score,
             "fit_score": fit_points,
             "engagement_score": grouped.points.sum(axis=1) - fit_points,

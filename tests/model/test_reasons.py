@@ -128,6 +128,7 @@ def test_an_unknown_value_is_never_a_reason_for_a_lead(bundle, crm_leads) -> Non
     bare = [{"lead_id": f"B{i}", "created_at": "2026-03-01T00:00:00Z", "industry": "Select", "job_title": "",
              "country": "n/a"} for i in range(20)]
     for result in _score(bundle, bare, top_k=20):
+        assert result["grade"] is None  # nothing known of its fit: no grade (an A said only how blanks are filled)
         for reason in result["reasons"]:
             if reason["reason"] in ("industry", "role", "location", "company_size", "email", "source"):
                 assert reason["points"] < 0, reason

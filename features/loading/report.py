@@ -124,12 +124,17 @@ class DataReport:
         return lines
 
     def type_notes(self) -> list[str]:
-        """The activity types no rule reads as a contract type, most frequent first (kept, counted as other)."""
-        if not self.unknown_activity_types:
-            return []
+        """The activity types no rule reads as a contract type, most frequent first (kept, counted as other);
+        a vendor mapping's sales activities (``sales_call``, ``sales_email`` …: what a rep did, not the lead)
+        apart, since they are known, not unknown."""
         common = sorted(self.unknown_activity_types.items(), key=lambda item: (-item[1], item[0]))
-        shown = ", ".join(f"{name} ({count:,})" for name, count in common[:10])
-        return [f"Unknown activity types (kept, counted as '{OTHER_ACTIVITY}'): {shown}"]
+        notes = []
+        for title, names in (("Unknown activity types", [c for c in common if not c[0].startswith("sales_")]),
+                             ("Sales activities (what a rep did)", [c for c in common if c[0].startswith("sales_")])):
+            if names:
+                shown = ", ".join(f"{name} ({count:,})" for name, count in names[:10])
+                notes.append(f"{title} (kept, counted as '{OTHER_ACTIVITY}'): {shown}")
+        return notes
 
     def unread_activity_notes(self) -> list[str]:
         """Activity rows not used for a reason other than their lead id (an unreadable time, no type): how

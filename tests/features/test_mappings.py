@@ -93,6 +93,10 @@ def test_hubspot_engagements_are_read_as_activities_of_their_contacts(tmp_path):
     ]
     assert report.unknown_lead_activities == 1  # the note's contact is not in the contacts export
     assert report.unknown_activity_types == {"sales_call": 1, "email_reply": 1, "sales_task": 1}
+    # what a sales rep did is a known vendor activity, said apart from the truly unknown ones
+    assert report.type_notes() == ["Unknown activity types (kept, counted as 'other'): email_reply (1)",
+                                   "Sales activities (what a rep did) (kept, counted as 'other'): sales_call (1), "
+                                   "sales_task (1)"]
     assert report.ignored_columns["activities"] == ["Activity ID"]
 
 

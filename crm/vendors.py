@@ -155,6 +155,8 @@ class SalesforceApi(Api):
     def payload(self, update: LeadUpdate) -> dict[str, Any]:
         values: dict[str, Any] = super().payload(update)
         values[SCORE_FIELD["salesforce"]] = update.score  # a Number field takes a JSON number
+        if not update.grade:  # no grade (nothing known of the lead's fit): null clears the picklist
+            values["Lead_Grade__c"] = None
         return values
 
     def update_request(self, updates: Sequence[LeadUpdate]) -> Request:

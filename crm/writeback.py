@@ -135,8 +135,8 @@ def build_updates(results: pd.DataFrame, crm: Crm, scored_at: datetime | None = 
         if _id_text(errors[i]):
             skipped.append(Skipped(row, shown_id, f"not scored: {errors[i]}"))
             continue
-        if stages[i] is None or not _id_text(tier) or not _id_text(grade):
-            skipped.append(Skipped(row, shown_id, "not scored: no score, tier or grade"))
+        if stages[i] is None or not _id_text(tier):  # a lead with no grade (nothing known of its fit) is written
+            skipped.append(Skipped(row, shown_id, "not scored: no score or tier"))
             continue
         key, why = crm_key(lead_id, crm)
         if key is None:
@@ -148,7 +148,7 @@ def build_updates(results: pd.DataFrame, crm: Crm, scored_at: datetime | None = 
         seen[key] = row
         model = _id_text(models[i]) if models is not None else ""
         updates.append(LeadUpdate(id=key, row=row, score=round(float(score)), tier=str(tier),
-                                  grade=str(grade), reasons=join_reasons(reasons[i], limit),
+                                  grade=_id_text(grade), reasons=join_reasons(reasons[i], limit),
                                   model=clean_text(model), scored_at=moment, stage=str(stages[i])))
     return UpdateSet(crm, tuple(updates), tuple(skipped))
 

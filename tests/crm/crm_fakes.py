@@ -247,7 +247,7 @@ class FakeCrm:
         score = record.get("Lead_Score__c")
         if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 999:
             return "NUMBER_OUTSIDE_VALID_RANGE", f"Lead Score: value outside of valid range on numeric field: {score}"
-        for name, allowed in (("Lead_Tier__c", TIERS), ("Lead_Grade__c", GRADES),
+        for name, allowed in (("Lead_Tier__c", TIERS), ("Lead_Grade__c", GRADES | {None}),  # null clears it
                               ("Lead_Stage_Suggested__c", self.stages)):
             if record.get(name) not in allowed:
                 return "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", f"bad value for restricted picklist field: {name}"
@@ -328,7 +328,8 @@ class FakeCrm:
             return f"Property \"{sorted(unknown)[0]}\" does not exist"
         if any(not isinstance(v, str) for v in properties.values()):
             return "property values must be strings"
-        checks = {"leadscore_tier": TIERS, "leadscore_grade": GRADES, "leadscore_stage": self.stages}
+        # an empty string clears a property (HubSpot's documented way): a lead without a grade
+        checks = {"leadscore_tier": TIERS, "leadscore_grade": GRADES | {""}, "leadscore_stage": self.stages}
         for name, allowed in checks.items():
             if name in properties and properties[name] not in allowed:
                 return f"{properties[name]!r} is not a valid option for {name}"

@@ -170,6 +170,26 @@ def test_rows_with_errors_or_unusable_ids_are_skipped_and_reported(tmp_path: Pat
                                                        (3, "no lead_id")]
 
 
+@pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
+def test_a_lead_without_a_grade_is_written_and_pushed_with_the_grade_cleared(tmp_path: Path, crm: str) -> None:
+    """A lead of which nothing is known of its fit has no grade; its score and tier still reach the CRM (it was
+    skipped as "not scored"), and its grade field is cleared as each CRM clears one (HubSpot "", Salesforce null)."""
+    from crm_fakes import FakeCrm
+
+    from crm.push import PushConfig, push
+
+    ids = SF_IDS if crm == "salesforce" else ["1", "2", "3", "4"]
+    frame = results(ids)
+    frame.loc[1, "grade"] = None
+    updates = build_updates(frame, crm, SCORED_AT)
+    assert len(updates.updates) == len(ids) and updates.updates[1].grade == "" and not updates.skipped
+    keys = {u.id for u in updates.updates}
+    with FakeCrm(crm, "tok", keys) as fake:
+        summary = push(updates.updates, crm, fake.url, "tok", tmp_path / "progress.jsonl",
+                       PushConfig(backoff_s=0.01, settle_s=0))
+    assert summary.updated == len(ids) and summary.failed == 0 and fake.violations == []
+
+
 def test_values_with_commas_and_quotes_survive_the_csv(tmp_path: Path) -> None:
     tricky = ['Titel „Geschäftsführer", Vertrieb (+8)', "Branche: Handel, Logistik (+2)"]
     write_back(results(["42"], [tricky]), "hubspot", tmp_path / "hs.csv", scored_at=SCORED_AT)

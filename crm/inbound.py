@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import sqlite3
 import time
 import xml.etree.ElementTree as ET
@@ -140,8 +141,8 @@ def hubspot_properties(payload: object) -> dict[str, object]:
         raise ValueError("'properties' must be an object of contact properties")
     flat = {str(k): (v.get("value") if isinstance(v, dict) and "value" in v else v) for k, v in properties.items()}
     for key, value in flat.items():  # what /score's schema refuses, a contact property refuses too
-        if not (value is None or isinstance(value, str | bool | int) or (isinstance(value, float) and value == value
-                                                                         and abs(value) != float("inf"))):
+        if not (value is None or isinstance(value, str | bool | int) or (isinstance(value, float)
+                                                                         and math.isfinite(value))):
             raise ValueError(f"property {key!r}: expected text, a number or null, not {type(value).__name__} "
                              f"{str(value)[:40]!r}")
     for key in ("objectId", "vid"):

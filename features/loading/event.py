@@ -107,9 +107,8 @@ def load_event_data(
     """
     mapping_spec(mapping)  # an unknown name or a bad mapping file stops here, before any file is read
     report = DataReport()
-    if time_zone(mapping):
-        report.file_notes.append(f"times written without an offset are read as {time_zone(mapping)} time (the "
-                                 "mapping's timezone)")
+    if zone := time_zone(mapping):
+        report.file_notes.append(f"times written without an offset are read as {zone} time (the mapping's timezone)")
     derive = conversions is None
     lead_frame, derived, rejected_ids = _load_leads(leads, mapping, extra_columns, extra_numeric, derive, report,
                                                     not_after, date_order)

@@ -86,8 +86,8 @@ def _mostly_numbers(series: pd.Series, comma: bool) -> str | None:
     shown = values.text_column(series).dropna()
     if shown.empty:
         return None
-    read = shown.map(lambda v: values.number(v, comma))
-    if read.notna().mean() < 0.8 or shown.str.match(r"[+-]?0\d").any():
+    read = pd.Series(values.map_distinct(shown, lambda v: values.number(v, comma)), index=shown.index, dtype="float64")
+    if read.notna().mean() < 0.8 or any(values.is_code(v) for v in shown.unique()):
         return None
     odd = shown[read.isna()]
     return (f"{len(odd) / len(shown):.0%} of its values are not numbers (e.g. {odd.iloc[0]!r}), more than "

@@ -161,6 +161,12 @@ def amounts(values: Column) -> tuple[np.ndarray, list[str | None]]:
 _PERCENT = re.compile(r"\s*%$")
 
 
+def is_code(shown: str) -> bool:
+    """Whether text is a code written with a leading zero (a postcode ``01067``, ``02115``): never a number, and
+    a column holding one is a column of codes."""
+    return bool(_LEADING_ZERO.match(_PERCENT.sub("", shown)))
+
+
 def is_number_text(shown: str, decimal_comma: bool = False) -> bool:
     """Whether text is a number of a column of unknown meaning (see :func:`number`)."""
     return _number_text(shown, decimal_comma) is not None
@@ -187,7 +193,7 @@ _GROUPED = {mark: re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:{re.escape(mark)}\d{{3}})+
 def _number_text(shown: str, decimal_comma: bool) -> float | None:
     plain = _PERCENT.sub("", shown)
     grouping, decimal = (".", ",") if decimal_comma else (",", ".")
-    if _LEADING_ZERO.match(plain):  # a code (a postcode 01067), not a number
+    if is_code(shown):
         parsed = None
     elif _GROUPED[grouping].fullmatch(plain):
         parsed = float(plain.replace(grouping, "").replace(decimal, "."))
@@ -217,7 +223,7 @@ def numeric_column(values: Column, decimal_comma: bool = False, stray_share: flo
     counts = text_column(series).value_counts()
     stray = 0
     for shown, count in counts.items():
-        if _LEADING_ZERO.match(_PERCENT.sub("", str(shown))):
+        if is_code(str(shown)):
             return False
         stray += 0 if is_number_text(str(shown), decimal_comma) else int(count)
     return stray <= stray_share * int(counts.sum())

@@ -107,7 +107,7 @@ def score_spark(spark: SparkSession, bundle: ScoringBundle, leads: str, activiti
                 options: ScoringOptions, model_version: str = "", buckets: int | None = None) -> SparkSummary:
     """Score the leads in ``leads`` (with ``activities``) into the Parquet folder ``out``: the local score
     file's rows, one per input leads row, each bucket scored by :func:`engines.partition.score_partition`."""
-    options = options.resolved()
+    options = options.resolved(bundle.time_zone)
     config = bundle.feature_config
     lead_rows, activity_rows, n_buckets, rows_read, unread = _bucketed_inputs(spark, leads, activities, config,
                                                                              buckets)

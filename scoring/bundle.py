@@ -24,6 +24,7 @@ from features.behaviours import DIMENSIONS, LEVELS, ReasonGroup, column_groups, 
 from features.catalogue import Catalogue
 from features.config import FeatureConfig
 from features.contract import DEFAULT_HORIZON_DAYS
+from features.mappings import time_zone
 from features.pipeline import Columns, batch_features, feature_columns
 from features.values import FEW_VALUES
 from scoring.booster import LeadBooster
@@ -71,6 +72,12 @@ class ScoringBundle:
         None: files are read through it unless another is given, and requests' picklist values by its
         translations, so a vendor's value means what it meant in training."""
         return self.info.get("mapping_spec")
+
+    @property
+    def time_zone(self) -> str | None:
+        """The IANA zone the model's export wrote its times without offset in (its mapping's ``timezone``), or
+        None (UTC): a scoring moment given without an offset is read in it too."""
+        return time_zone(self.input_mapping)
 
     # ---- features -------------------------------------------------------------------------------
     def features(self, batch: LeadBatch, as_of: datetime | str) -> pd.DataFrame:

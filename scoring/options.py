@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from features.catalogue import LANGS, Lang
 
@@ -31,10 +32,12 @@ class ScoringOptions:
         if not 0 <= self.top_k <= MAX_TOP_K:
             raise ValueError(f"top_k must be between 0 and {MAX_TOP_K}, not {self.top_k}")
 
-    def resolved(self) -> ScoringOptions:
-        """The same options with ``as_of`` a definite, timezone-aware moment (now when it was None)."""
+    def resolved(self, zone: str | None = None) -> ScoringOptions:
+        """The same options with ``as_of`` a definite, timezone-aware moment (now when it was None). A moment
+        given without an offset is a local time of ``zone`` (the IANA zone the model's export wrote its times
+        in, :attr:`scoring.bundle.ScoringBundle.time_zone`), else UTC: as the model's files were read."""
         moment = self.as_of or datetime.now(UTC)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone) if zone else UTC)
         offset = self.utc_offset if moment.utcoffset() == timedelta(0) else moment.utcoffset()
         return ScoringOptions(moment.astimezone(UTC), self.lang, self.top_k, self.suggest, offset or timedelta(0))
 

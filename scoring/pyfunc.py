@@ -48,7 +48,8 @@ class LeadScoringModel(mlflow.pyfunc.PythonModel):
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
         params = params or {}
         as_of = pd.Timestamp(params["as_of"]).to_pydatetime() if params.get("as_of") else None
-        options = ScoringOptions(as_of, params.get("lang") or "en", int(params.get("top_k", 5))).resolved()
+        options = ScoringOptions(as_of, params.get("lang") or "en", int(params.get("top_k", 5))).resolved(
+            self.bundle.time_zone)
         records = [_record(row) for row in pd.DataFrame(model_input).to_dict(orient="records")]
         rows = []
         for outcome in score_records(self.bundle, records, options):

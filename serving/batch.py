@@ -107,7 +107,7 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
     has a ``converted_at`` does."""
     from serving.stream import score_event_stream, streamable
 
-    options = options.resolved()
+    options = options.resolved(bundle.time_zone)
     chunk = chunk or env_number("LEADSCORE_BATCH_CHUNK_LEADS", CHUNK_LEADS, smallest=1)
     mapping = bundle.input_mapping if mapping is None else mapping
     if mapping is None and conversions is None and streamable(Path(leads), Path(activities) if activities is not None
@@ -203,7 +203,7 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
                     model_version: str = "", progress: Callable[[int, int], None] | None = None,
                     score_log: ScoreHistory | None = None) -> BatchSummary:
     """Score a one-row-per-lead table with a flat-mode model, keyed by the model's id column."""
-    options = options.resolved()
+    options = options.resolved(bundle.time_zone)
     id_column = bundle.info.get("id_column")
     flat, report = load_flat_table(table, label=None, id_column=id_column, drop=bundle.info.get("dropped", ()),
                                    for_training=False,

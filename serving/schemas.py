@@ -130,7 +130,8 @@ def _json_integer(value: object) -> object:
 
 
 AsOf = Annotated[datetime | None, BeforeValidator(_iso_text),
-                 Field(description="The moment to score at (ISO 8601); default now.",
+                 Field(description="The moment to score at (ISO 8601; without an offset, a local time of the zone the "
+                                   "model's export wrote its times in, else UTC); default now.",
                        examples=["2026-06-30T00:00:00Z"])]
 Lang = Annotated[Literal["en", "de"], Field(description="The language of reasons and texts.")]
 TopK = Annotated[int, Field(ge=0, le=20, description="Reasons per lead (0: none)."), BeforeValidator(_json_integer)]

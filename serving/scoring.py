@@ -27,7 +27,7 @@ def score_requests(bundle: ScoringBundle, requests: Sequence[Sequence[Any]], opt
                    model_version: str) -> list[ScoreResponse]:
     """Several requests' leads scored in one pass (the service's concurrent small requests), each answered as
     :func:`score_request` would answer it alone. They share the options (one "now" for all when unset)."""
-    options = options.resolved()
+    options = options.resolved(bundle.time_zone)
     outcomes = score_groups(bundle, requests, options)
     prints: dict[int, Fingerprints] = {}  # one per batch read: its leads are fingerprinted together, when logged
     return [_response(group, options, model_version, prints) for group in outcomes]

@@ -112,6 +112,7 @@ from features.values.dates import (
     SLASHED_UNREAD,
     TYPED_MOMENT,
     UNIX_UNREAD,
+    given_moment,
     in_time_zone,
     moment_us,
     moments,
@@ -131,6 +132,6 @@ from features.values.words import (
 __all__ = ["FEW_VALUES", "MAX_CATEGORY_CHARS", "MAX_TEXT_CHARS", "MISSING_REQUIRED", "NEGATIVE", "NOT_A_MOMENT",
            "NOT_ISO", "SLASHED_UNREAD", "STRAY_SHARE", "TYPED_MOMENT", "UNIX_UNREAD", "Column", "activity_type",
            "amount", "amounts", "category_text", "currency", "decimal_comma_column", "flag", "fold", "fold_text",
-           "id_numbers", "in_time_zone", "is_code", "is_contract_activity", "is_missing", "is_number_text",
-           "map_distinct", "moment_us", "moments", "not_a_number", "number", "numeric_column", "range_amount",
-           "slashed_order", "snake", "snake_of_folded", "text", "text_column", "unparseable_moment"]
+           "given_moment", "id_numbers", "in_time_zone", "is_code", "is_contract_activity", "is_missing",
+           "is_number_text", "map_distinct", "moment_us", "moments", "not_a_number", "number", "numeric_column",
+           "range_amount", "slashed_order", "snake", "snake_of_folded", "text", "text_column", "unparseable_moment"]

@@ -358,6 +358,23 @@ def in_time_zone(micro: np.ndarray, bad: np.ndarray, shown: pd.Series | list[str
     return out
 
 
+def given_moment(text: str) -> datetime:
+    """A moment a person typed (a command's ``--as-of``): ISO 8601 (``2026-06-30``, ``2026-06-30T08:00+02:00``,
+    ``…Z``) or a German date (``30.06.2026``, ``30.06.2026 08:00``). Without an offset it stays naive: the caller
+    places it in the model's zone (:meth:`scoring.options.ScoringOptions.resolved`). ValueError otherwise."""
+    shown = text.strip()
+    try:
+        return datetime.fromisoformat(shown)
+    except ValueError:
+        pass
+    for form in _DAY_FIRST_FORMATS:
+        try:
+            return datetime.strptime(shown, form)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r}: expected ISO 8601 (2026-06-30, 2026-06-30T08:00:00+02:00) or DD.MM.YYYY [HH:MM]")
+
+
 def moment_us(value: object) -> int:
     """One moment (a ``datetime``, ``pd.Timestamp`` or ISO 8601 text) as microseconds; ValueError if it is none."""
     if isinstance(value, datetime) and not pd.isna(value):

@@ -4,8 +4,10 @@ options offer, and loading a verified model."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -72,6 +74,22 @@ MAPPING_HELP = "Read a vendor's export: salesforce, hubspot, or your own mapping
 MAPPING_HELP_SCORING = MAPPING_HELP[:-1] + " Default: the mapping the model was trained with."
 CONVERSIONS_HELP = ("Event mode: a conversions file; a lead converted by --as-of is a customer, given an error row "
                     "instead of a score (a converted_at column of the leads file does the same).")
+
+
+def _moment(text: str) -> datetime:
+    from features.values import given_moment  # imported when an --as-of is given: the CLI starts without pandas
+
+    try:
+        return given_moment(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def as_of_option(meaning: str) -> Any:
+    """An ``--as-of`` option: ``meaning`` and the forms it is read in, one rule for every command."""
+    return typer.Option(parser=_moment, metavar="MOMENT",
+                        help=f"{meaning} ISO 8601 or DD.MM.YYYY [HH:MM]; without an offset, a local time of the "
+                             "model's export (its mapping's timezone), else UTC.")
 
 
 def checked_mapping(mapping: str | None) -> str | None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import Engine, Fmt, Lang, fail, say
+from leadscore.commands.common import Engine, Fmt, Lang, as_of_option, fail, say
 from leadscore.commands.scoring import spark_uri
 
 
@@ -69,7 +69,7 @@ def features(
     out: Annotated[Path | None, typer.Option(help="Feature file (.csv/.parquet; with --engine spark a Parquet "
                                                   "folder): lead_id and every feature, one row per lead that "
                                                   "existed at --as-of.")] = None,
-    as_of: Annotated[datetime | None, typer.Option(help="Features as of this moment (default: now).")] = None,
+    as_of: Annotated[datetime | None, as_of_option("Features as of this moment (default: now).")] = None,
     engine: Annotated[Engine, typer.Option(help="local or spark (Parquet paths or URIs).")] = Engine.local,
     buckets: Annotated[int | None, typer.Option(min=1, help="Spark: buckets of leads.")] = None,
 ) -> None:

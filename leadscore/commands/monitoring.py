@@ -10,7 +10,15 @@ from typing import Annotated
 
 import typer
 
-from leadscore.commands.common import MAPPING_HELP_SCORING, checked_mapping, console, fail, load_verified, say
+from leadscore.commands.common import (
+    MAPPING_HELP_SCORING,
+    as_of_option,
+    checked_mapping,
+    console,
+    fail,
+    load_verified,
+    say,
+)
 from scoring.settings import MODEL_NAME
 
 
@@ -21,8 +29,8 @@ def monitor(
     activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
     conversions: Annotated[Path | None, typer.Option(help="A conversions file exported later: realised conversion "
                                                           "per tier and calibration of the scores.")] = None,
-    as_of: Annotated[datetime | None, typer.Option(help="The moment checked (default: now); with --from-log the "
-                                                        "end of the window.")] = None,
+    as_of: Annotated[datetime | None, as_of_option("The moment checked (default: now); with --from-log the end "
+                                                   "of the window.")] = None,
     mapping: Annotated[str | None, typer.Option(help=MAPPING_HELP_SCORING)] = None,
     from_log: Annotated[bool, typer.Option("--from-log", help="Check the scores served, from the score log "
                                                               "(LEADSCORE_SCORE_DB).")] = False,
@@ -50,6 +58,10 @@ def monitor(
         fail("--activities needs --leads", 2)
     mapping = checked_mapping(mapping)
     loaded = load_verified(f"models:/{model_name}@champion")
+    if as_of is not None:  # a moment without offset is the model's export's local time, as for `score`
+        from scoring.options import ScoringOptions
+
+        as_of = ScoringOptions(as_of).resolved(loaded.bundle.time_zone).as_of
     try:
         result = run_monitor(loaded.bundle, loaded.name, loaded.version, report, as_of=as_of, leads=leads,
                              activities=activities, conversions=conversions, mapping=mapping,

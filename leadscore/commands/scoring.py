@@ -18,6 +18,7 @@ from leadscore.commands.common import (
     Crm,
     Engine,
     Lang,
+    as_of_option,
     checked_mapping,
     fail,
     load_verified,
@@ -34,7 +35,7 @@ def score(
     activities: Annotated[Path | None, typer.Option(help="Event mode: the activities file.")] = None,
     conversions: Annotated[Path | None, typer.Option(help=CONVERSIONS_HELP)] = None,
     table: Annotated[Path | None, typer.Option(help="Flat mode: the table to score.")] = None,
-    as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
+    as_of: Annotated[datetime | None, as_of_option("Score as of this moment (default: now).")] = None,
     lang: Annotated[Lang, typer.Option(help="Language of the reasons.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons per lead.")] = 5,
     model: Annotated[str | None, typer.Option(help=f"Model URI (default: {DEFAULT_MODEL_URI}; with --table "
@@ -55,7 +56,7 @@ def score(
     from serving.batch import score_event_file, score_flat_file
     from serving.history import ScoreHistory
 
-    options = ScoringOptions(as_of, lang.value, top_k, suggest).resolved()
+    options = ScoringOptions(as_of, lang.value, top_k, suggest)  # resolved in the model's zone by the scorers
     model = model or (FLAT_MODEL_URI if table is not None else DEFAULT_MODEL_URI)  # train registers flat apart
     if engine is Engine.spark:
         if conversions is not None:
@@ -176,7 +177,7 @@ def explain(
     conversions: Annotated[Path | None, typer.Option(help=CONVERSIONS_HELP)] = None,
     table: Annotated[Path | None, typer.Option(help="Flat mode: the table holding the lead (its id column "
                                                     "names it; without one, its row number).")] = None,
-    as_of: Annotated[datetime | None, typer.Option(help="Score as of this moment (default: now).")] = None,
+    as_of: Annotated[datetime | None, as_of_option("Score as of this moment (default: now).")] = None,
     lang: Annotated[Lang, typer.Option(help="en or de.")] = Lang.en,
     top_k: Annotated[int, typer.Option(help="Reasons shown.")] = 5,
     model: Annotated[str | None, typer.Option(help=f"Model URI (default: {DEFAULT_MODEL_URI}; with --table "
@@ -200,7 +201,7 @@ def explain(
     if (table is None) == (leads is None):
         fail("give --leads (and --activities) for an event-mode model or --table for a flat one", 2)
     loaded = load_verified(model or (FLAT_MODEL_URI if table is not None else DEFAULT_MODEL_URI))
-    options = ScoringOptions(as_of, lang.value, top_k, suggest=True).resolved()
+    options = ScoringOptions(as_of, lang.value, top_k, suggest=True).resolved(loaded.bundle.time_zone)
     if table is not None or loaded.bundle.mode == "flat":
         if table is None or loaded.bundle.mode != "flat":
             fail("this model was trained on a flat table: give the lead's table with --table" if table is None else

@@ -68,7 +68,7 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert len(out) == len(leads) + 2  # the typo's and the totals line's rows are error rows
     # with the conversions file, the leads that are customers by then get an error row instead of a score
     customers = _run(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--conversions",
-                      "data/conversions.csv", "--out", "open.csv", "--as-of", "2026-06-30T00:00:00"], project, env)
+                      "data/conversions.csv", "--out", "open.csv", "--as-of", "30.06.2026"], project, env)  # German
     assert customers.returncode == 0, customers.stderr
     conversions = pd.read_csv(project / "data/conversions.csv", dtype=str)
     converted = set(conversions.loc[pd.to_datetime(conversions["converted_at"], utc=True)
@@ -126,6 +126,8 @@ def test_an_option_value_out_of_range_is_one_line_naming_the_option_with_exit_2(
     """What the option parser refuses reads like every other error: one line, the option, where to look."""
     for args, says in ((["score", "--lang", "fr", "--leads", "x.csv"], "Invalid value for '--lang'"),
                        (["train", "--horizon-days", "0", "--leads", "x.csv"], "Invalid value for '--horizon-days'"),
+                       (["score", "--as-of", "31.13.2026", "--leads", "x.csv", "--out", "o.csv"],
+                        "Invalid value for '--as-of': '31.13.2026': expected ISO 8601"),
                        (["nosuch"], "No such command 'nosuch'")):
         result = _run(args, project)
         assert result.returncode == 2, (args, result.stderr)

@@ -23,6 +23,7 @@ from leadscore.synthetic import WorldConfig, generate_world, write_world
 from scoring.options import ScoringOptions
 from scoring.registry import configure
 from scoring.settings import MODEL_NAME, default_tracking_uri
+from serving.config import ServeConfig
 from serving.server import running_server
 from training.config import TrainConfig
 from training.run import train_from_files
@@ -57,7 +58,7 @@ def run_demo(leads: int, port: int, workdir: Path, say: Callable[[str], None] = 
     data, _ = load_event_data(paths["leads"], paths["activities"], None)
     from serving.loader import load_model
 
-    loaded = load_model(f"models:/{MODEL_NAME}/{logged.model_version}", Path("models"))
+    loaded = load_model(f"models:/{MODEL_NAME}/{logged.model_version}", ServeConfig.from_env().cache_dir)
     as_of = pd.Timestamp(world.conversions["converted_at"].max()).ceil("D")
     features = loaded.bundle.features(LeadBatch.from_frames(data.leads, data.activities), as_of)
     options = ScoringOptions(as_of.to_pydatetime(), "en", 1)

@@ -47,7 +47,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "LEADSCORE_MODEL_URI": (DEFAULT_MODEL_URI, "the model the server serves: models:/NAME@ALIAS, models:/NAME/VERSION "
                             "or bento:NAME:VERSION (BentoML's store; inside a built Bento the default means its "
                             "packed model)"),
-    "LEADSCORE_MODEL_CACHE": ("models", "folder of verified model copies (used when the registry is down)"),
+    "LEADSCORE_MODEL_CACHE": ("<project>/models", "folder of verified model copies (used when the registry is down)"),
     "LEADSCORE_API_TOKEN": ("(none: serve refuses to start)", "bearer token every data route needs"),
     "LEADSCORE_NO_AUTH": ("", "1 serves without a token (local use only)"),
     "LEADSCORE_MAX_LEADS": ("1000", "leads per request; more gets 413"),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scoring.settings import DEFAULT_MODEL_URI, env_flag, env_number, env_text
+from scoring.settings import DEFAULT_MODEL_URI, env_flag, env_number, env_text, project_dir
 
 
 def usable_cores() -> int:
@@ -52,7 +52,7 @@ class ServeConfig:
       benchmarks or where nothing may be kept."""
 
     model_uri: str = DEFAULT_MODEL_URI
-    cache_dir: Path = Path("models")
+    cache_dir: Path = field(default_factory=lambda: project_dir() / "models")
     api_token: str | None = None
     auth: bool = True
     max_leads: int = 1000
@@ -80,7 +80,7 @@ class ServeConfig:
 
         return cls(
             model_uri=env_text("LEADSCORE_MODEL_URI", DEFAULT_MODEL_URI),
-            cache_dir=Path(env_text("LEADSCORE_MODEL_CACHE") or default["cache_dir"].default),
+            cache_dir=Path(env_text("LEADSCORE_MODEL_CACHE") or project_dir() / "models"),
             api_token=env_text("LEADSCORE_API_TOKEN"),
             auth=not env_flag("LEADSCORE_NO_AUTH", False),
             max_leads=number("LEADSCORE_MAX_LEADS", "max_leads"),

@@ -74,7 +74,11 @@ def load_model(uri: str, cache_dir: Path, tracking_uri: str | None = None) -> Lo
         return fetch_verified(name, ref, cache_dir)
     except IntegrityError:
         raise
-    except Exception as exc:  # registry unreachable or model/alias unknown
+    except Exception as exc:  # registry unreachable, or it has no such model
+        if _answered_none(exc):  # the registry is there and has no such model: a copy kept earlier is no answer
+            raise ModelLoadError(f"cannot load {uri}: the registry has no such model ({exc}). Train a model first "
+                                 "(leadscore train), or point LEADSCORE_HOME or MLFLOW_TRACKING_URI at the project "
+                                 "that has it.") from exc
         cached = _pointer(cache_dir, name, ref)
         if not cached.exists():
             raise ModelLoadError(f"cannot load {uri}: {exc.__class__.__name__}: {exc}. "
@@ -86,6 +90,12 @@ def load_model(uri: str, cache_dir: Path, tracking_uri: str | None = None) -> Lo
         bundle = load_bundle(path, manifest["sha256"])
         return LoadedModel(bundle, name, manifest["version"], None if ref.isdigit() else ref, manifest["sha256"],
                            "cache", path)
+
+
+def _answered_none(exc: Exception) -> bool:
+    """Whether the registry answered that the model, version or alias does not exist (it is reachable)."""
+    code = getattr(exc, "error_code", "")
+    return code == "RESOURCE_DOES_NOT_EXIST" or (code == "INVALID_PARAMETER_VALUE" and "not found" in str(exc))
 
 
 def fetch_verified(name: str, ref: str, cache_dir: Path) -> LoadedModel:

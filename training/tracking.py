@@ -267,12 +267,37 @@ def _decide(result: TrainResult, config: TrainConfig, champion_features: Champio
     except ChampionNotComparable as exc:
         if config.promote == "always":
             return True, f"promoted (--promote always) over champion v{current}, not comparable: {exc}", None
+        if why := _replaces_points_model(result, champion.info or {}):
+            return True, f"promoted over champion v{current}: {why}", None
         return False, f"kept champion v{current}: cannot compare ({exc}); promote by hand if intended", None
     comparison = compare(y, ours, theirs, where, groups, policy)
     if config.promote == "always":
         return True, f"promoted (--promote always) over champion v{current}", comparison
     promoted, decision = verdict(comparison, policy)
     return promoted, f"{decision} (champion v{current}, {where})", comparison
+
+
+def _replaces_points_model(result: TrainResult, champion: dict[str, Any]) -> str | None:
+    """Why this run replaces a champion that is the points model (a stand-in until a history can be learned
+    from) although the two cannot be judged on the same leads, else None: the same procedure on a longer
+    history, or a learned model that beat the points model refitted on its own evaluation leads (as of the
+    same moment, :func:`training.train.train_history`), which is the comparison the champion's procedure allows."""
+    if champion.get("regime") != "rules" or not champion.get("data_end") or "data_end" not in result.bundle.info:
+        return None
+    theirs, ours = pd.Timestamp(champion["data_end"]), pd.Timestamp(result.bundle.info["data_end"])
+    if ours < theirs:
+        return None
+    if result.regime == "rules":
+        if ours == theirs:
+            return None
+        return (f"the points model on a longer history (to {ours.date()}, the champion's to {theirs.date()}); "
+                "neither could be judged on leads whose horizon has elapsed")
+    rules = result.baselines.get("rules")
+    if rules and result.metrics.get("log_loss", np.inf) < rules["log_loss"]:
+        return (f"a learned model that beat the points model on its evaluation leads (log loss "
+                f"{result.metrics['log_loss']:.4f} < {rules['log_loss']:.4f}, ROC AUC {result.metrics['roc_auc']:.3f} "
+                f"vs {rules['roc_auc']:.3f}), where the champion is the points model")
+    return None
 
 
 def _evaluation_auc(result: TrainResult, policy: GatePolicy) -> tuple[int, Interval] | None:

@@ -167,6 +167,19 @@ def test_features_prints_the_catalogue_in_german(project: Path) -> None:
     assert result.returncode == 0 and "| Merkmal | Gruppe | Bedeutung |" in result.stdout
 
 
+def test_a_project_without_a_model_never_scores_with_a_copy_kept_in_another_folder(trained, tmp_path: Path) -> None:
+    """The verified copies live in the project folder (LEADSCORE_HOME), and stand in only for a registry that
+    cannot be reached: a registry that answers "no such model" is believed, whatever folder one stands in."""
+    from serving.loader import load_model
+
+    load_model("models:/lead-scoring@champion", tmp_path / "models", trained.tracking_uri)  # a copy in ./models
+    (tmp_path / "leads.csv").write_text("lead_id,created_at\nL1,2026-01-01\n")
+    env = {"LEADSCORE_HOME": str(tmp_path / "fresh"), "MLFLOW_TRACKING_URI": "", "LEADSCORE_MODEL_CACHE": ""}
+    result = _run(["score", "--leads", "leads.csv", "--out", "o.csv"], tmp_path, env)
+    assert result.returncode == 1 and not (tmp_path / "o.csv").exists()
+    assert "the registry has no such model" in result.stderr and "LEADSCORE_HOME" in result.stderr
+
+
 @pytest.mark.slow
 def test_serve_stops_with_a_clear_message_when_the_model_file_was_tampered_with(trained, tmp_path: Path) -> None:
     store_artifacts = list(Path(trained.store).rglob("bundle.pkl"))

@@ -118,3 +118,27 @@ def test_a_challenger_no_better_than_chance_is_kept_out_even_when_the_champion_l
     assert comparison.difference["log_loss"].high < 0  # better on log loss beyond the noise, and yet:
     assert comparison.challenger["roc_auc"].low < 0.5 < comparison.challenger["roc_auc"].high
     assert not promoted and "no better than chance" in why and "check the new data's conversions" in why
+
+
+def test_a_points_model_champion_gives_way_to_a_longer_history_or_a_learned_model_that_beat_it():
+    """The points model is a stand-in: judged on nothing (its history had no elapsed horizon) it cannot be compared
+    on shared leads, so the gate would keep the first three weeks' model for ever. The same procedure on a later
+    history replaces it, and a learned model does when it beat the points model on its own evaluation leads."""
+    from types import SimpleNamespace
+
+    from training.tracking import _replaces_points_model
+
+    champion = {"regime": "rules", "data_end": "2026-03-01T00:00:00+00:00"}
+
+    def run(regime: str, end: str, log_loss: float = 0.25, rules_log_loss: float = 0.27) -> SimpleNamespace:
+        return SimpleNamespace(regime=regime, bundle=SimpleNamespace(info={"data_end": end}),
+                               metrics={"log_loss": log_loss, "roc_auc": 0.8},
+                               baselines={"rules": {"log_loss": rules_log_loss, "roc_auc": 0.75}})
+
+    assert "longer history" in _replaces_points_model(run("rules", "2026-04-01T00:00:00+00:00"), champion)
+    assert _replaces_points_model(run("rules", "2026-03-01T00:00:00+00:00"), champion) is None  # nothing new
+    assert _replaces_points_model(run("rules", "2026-02-01T00:00:00+00:00"), champion) is None  # older data
+    assert "beat the points model" in _replaces_points_model(run("backtest", "2026-03-01T00:00:00+00:00"), champion)
+    assert _replaces_points_model(run("backtest", "2026-04-01T00:00:00+00:00", 0.28), champion) is None  # lost
+    learned = {"regime": "backtest", "data_end": "2026-03-01T00:00:00+00:00"}
+    assert _replaces_points_model(run("rules", "2026-04-01T00:00:00+00:00"), learned) is None  # only a stand-in

@@ -125,6 +125,10 @@ def test_promotion_policies_and_rollback(world_files: dict[str, Path], fresh_sto
     assert by_hand.exit_code == 0, by_hand.output
     assert "the gate did not promote" in by_hand.output and "cannot compare" in by_hand.output
     assert "leadscore rollback" in by_hand.output
+    # the points model stands in until a history can be learned from: a learned model that beat it, refitted on
+    # the learned model's own evaluation leads, takes its place, though the two cannot be judged on shared leads
+    learned = _train(world_files, fresh_store)
+    assert learned.promoted and "beat the points model on its evaluation leads" in learned.decision
     set_champion("lead-scoring", same.model_version)
 
     # a version whose bundle no longer matches its checksum never becomes champion, by hand or by rollback: every

@@ -132,6 +132,8 @@ def load_event_data(
     if for_training and (other_leads := _activities_of_other_leads(report)):
         raise DataContractError(other_leads)
     _note_conversions_before_creation(lead_frame, conversion_frame, report)
+    if for_training and (one_outcome := _one_outcome(lead_frame, conversion_frame, report)):
+        raise DataContractError(one_outcome)
     return EventData(lead_frame, activity_frame, conversion_frame, activity_rows), report
 
 
@@ -522,6 +524,22 @@ def _empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     """An empty activities/conversions table with the clean dtypes."""
     dtypes = {LEAD_ID: "str", OCCURRED_AT: TIMESTAMP_DTYPE, CONVERTED_AT: TIMESTAMP_DTYPE, ACTIVITY_TYPE: "str"}
     return pd.DataFrame({column: pd.Series(dtype=dtypes[column]) for column in columns})
+
+
+def _one_outcome(leads: pd.DataFrame, conversions: pd.DataFrame, report: DataReport) -> str:
+    """Why training stops when the history shows one outcome only: no lead converted while it was open (every
+    conversion is dated before its lead was created), or every lead converted (the export holds customers
+    only). A model fitted on either says 0 or 1 for every lead. Empty when both outcomes occur."""
+    when = conversion_moments(leads[LEAD_ID], conversions)
+    if len(leads) and report.conversions_before_creation == when.notna().sum():
+        return (f"no lead converted while it was open: all {report.conversions_before_creation:,} conversions are "
+                "dated before their lead was created (e.g. "
+                f"{', '.join(map(str, report.conversions_before_creation_sample[:3]))}); are the two files of the "
+                "same CRM, written in the same time zone?")
+    if len(leads) >= 2 and when.notna().all():
+        return (f"every one of the {len(leads):,} leads converted: nothing to learn what does not; export all "
+                "leads, the open and the lost ones too, not only the customers")
+    return ""
 
 
 def _no_conversions_message(conversions: str | Path | None, derivable: bool, report: DataReport) -> str:

@@ -568,3 +568,20 @@ def test_training_with_no_usable_conversion_is_fatal_and_says_why(leads_csv, mak
 
     with pytest.raises(DataContractError, match=r"no conversions at all.*conversions\.csv.*lead_id"):
         load_event_data(leads_csv, conversions=conversions, for_training=True)
+
+
+@pytest.mark.parametrize(("conversions", "says"), [
+    ("lead_id,converted_at\nL1,2024-04-01\nL2,2024-04-02\nL3,2024-04-03\n",
+     r"every one of the 3 leads converted: nothing to learn what does not; export all leads"),
+    ("lead_id,converted_at\nL1,2024-02-01\nL2,2024-02-02\n",
+     r"no lead converted while it was open: all 2 conversions are dated before their lead was created \(e\.g\. L1, "
+     r"L2\)"),
+])
+def test_a_history_with_one_outcome_only_stops_training_and_says_which(make_file, conversions, says):
+    """A model fitted where every lead converted (a customers-only export) says 1 for every lead, and one where
+    no lead converted while open (conversions dated before creation: another CRM, another time zone) says 0."""
+    leads = make_file("leads.csv", "lead_id,created_at\nL1,2024-03-01\nL2,2024-03-02\nL3,2024-03-03\n")
+    with pytest.raises(DataContractError, match=says):
+        load_event_data(leads, conversions=make_file("conversions.csv", conversions), for_training=True)
+    data, _ = load_event_data(leads, conversions=make_file("conversions.csv", conversions))  # scoring: read
+    assert len(data.leads) == 3

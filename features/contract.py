@@ -31,6 +31,12 @@ NUMERIC_LEAD_COLUMNS: tuple[str, ...] = ("employee_count", "annual_revenue")
 
 ACTIVITY_COLUMNS: tuple[str, ...] = (LEAD_ID, OCCURRED_AT, ACTIVITY_TYPE)
 CONVERSION_COLUMNS: tuple[str, ...] = (LEAD_ID, CONVERTED_AT)
+#: Optional, through a mapping: what an activity was about (Marketo's "Primary Attribute Value": the page, the
+#: form, the program), read with its type ("Visit Webpage" of ``…/pricing`` is a pricing page view).
+ACTIVITY_DETAIL = "activity_detail"
+#: Optional, through a mapping: the e-mail address an activities or conversions export is keyed by, joined to
+#: the lead with that address when the export holds no lead id.
+EMAIL = "email"
 
 #: The activity vocabulary of the contract. Any other value is kept and counted as ``other``.
 ACTIVITY_TYPES: tuple[str, ...] = (

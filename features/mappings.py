@@ -32,6 +32,16 @@ Your own CRM's mapping
     [activities.values.activity_type]
     "Rückruf erbeten" = "demo_request"
 
+A marketing tool's activity log names the page or the form apart from the type, and may key its rows (and a
+CRM's deals) by the person's e-mail address instead of a lead id:
+
+    [activities.columns]
+    activity_type = "Activity Type"
+    activity_detail = "Primary Attribute Value"   # "Visit Webpage" of …/pricing is a pricing page view
+    email = "Person - Email"                      # no lead id: each row finds the lead with this address
+    [conversions.columns]
+    email = "Person - Email"
+
 Value keys are compared as :func:`features.values.snake` forms, as the built-in mappings' are.
 
 How a mapping is applied
@@ -146,8 +156,10 @@ import pandas as pd
 from features import values
 from features.contract import (
     ACTIVITY_COLUMNS,
+    ACTIVITY_DETAIL,
     CONVERSION_COLUMNS,
     CONVERTED_AT,
+    EMAIL,
     LEAD_COLUMNS,
     LEAD_ID,
 )
@@ -213,8 +225,8 @@ def employee_range(value: object) -> object:
 
 
 #: What a mapping file may map, per table: the contract's columns (and, for leads, the conversion columns).
-_MAPPABLE = {"leads": (*LEAD_COLUMNS, CONVERTED_AT, CONVERSION_FLAG), "activities": ACTIVITY_COLUMNS,
-             "conversions": CONVERSION_COLUMNS}
+_MAPPABLE = {"leads": (*LEAD_COLUMNS, CONVERTED_AT, CONVERSION_FLAG),
+             "activities": (*ACTIVITY_COLUMNS, ACTIVITY_DETAIL, EMAIL), "conversions": (*CONVERSION_COLUMNS, EMAIL)}
 
 
 def mapping_spec(mapping: MappingRef) -> Mapping[str, Any] | None:

@@ -30,6 +30,7 @@ import pandas as pd
 from features import values
 from features.contract import (
     ACTIVITY_COLUMNS,
+    ACTIVITY_DETAIL,
     ACTIVITY_TYPE,
     CONVERSION_COLUMNS,
     CONVERTED_AT,
@@ -41,7 +42,14 @@ from features.contract import (
     REQUIRED_LEAD_COLUMNS,
 )
 from features.loading.files import RawTable, read_raw
-from features.loading.lead_ids import EMAIL_HEADERS, UNKNOWN_ID_SAMPLE, ids_by_email, lead_ids, unknown_lead
+from features.loading.lead_ids import (
+    UNKNOWN_ID_SAMPLE,
+    ids_by_email,
+    is_email_header,
+    lead_ids,
+    shown_ids,
+    unknown_lead,
+)
 from features.loading.ledger import (
     Reason,
     RowLedger,
@@ -53,7 +61,7 @@ from features.loading.ledger import (
     require_columns,
 )
 from features.loading.report import EXACT_DUPLICATE, WHOLE_ROW, DataContractError, DataReport
-from features.mappings import MappingRef, apply_mapping, header_key, mapping_spec, time_zone
+from features.mappings import MappingRef, apply_mapping, mapping_spec, time_zone
 from features.vendors import CONVERSION_FLAG
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -121,7 +129,8 @@ def load_event_data(
         activity_frame, activity_rows = _empty_frame(ACTIVITY_COLUMNS), np.zeros(0, dtype=np.int32)
 
     if conversions is not None:
-        conversion_frame = _load_conversions(conversions, mapping, known_ids, rejected_ids, report, not_after)
+        conversion_frame = _load_conversions(conversions, mapping, known_ids, rejected_ids, report, not_after,
+                                             lead_frame.get("email"))
     elif derived is not None:
         conversion_frame = derived
     else:
@@ -364,7 +373,7 @@ def _open_timed_table(
     raw = read_raw(path, picklists=(ACTIVITY_TYPE,) if unmapped and ACTIVITY_TYPE in columns else ())
     frame, sources = apply_mapping(raw.frame, mapping, table)
     if LEAD_ID not in frame.columns and lead_emails is not None:
-        address = next((c for c in frame.columns if header_key(str(c)) in EMAIL_HEADERS), None)
+        address = next((c for c in frame.columns if is_email_header(str(c))), None)
         if address is not None:
             frame = frame.assign(**{LEAD_ID: ids_by_email(frame[address], known_ids, lead_emails)})
             sources = {**sources, LEAD_ID: (address,)}
@@ -396,10 +405,10 @@ def _load_activities(
                               not_after, report.date_order)
     report.columns_read_as["activities"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
-    type_codes, type_names = _activity_types(frame[ACTIVITY_TYPE])
+    type_codes, type_names = _activity_types(values.with_detail(frame[ACTIVITY_TYPE], frame.get(ACTIVITY_DETAIL)))
     rows.reject(type_codes < 0, field_name(table.sources, ACTIVITY_TYPE), values.MISSING_REQUIRED)
 
-    unknown = rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), ids)
+    unknown = rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), shown_ids(ids))
     kept = np.flatnonzero(rows.keep)
     repeat, first = repeated_rows(table.times.array.asi8[kept], table.lead_codes[kept], type_codes[kept])
     first_row = dict(zip(kept[repeat].tolist(), rows.numbers[kept[first]].tolist(), strict=True))
@@ -427,7 +436,7 @@ def _load_activities(
     report.rejected.extend(rows.sorted_rejected())
     report.warnings.extend(rows.warnings)
     report.unknown_lead_activities = int(unknown.sum())
-    report.unknown_lead_ids_sample = ids[unknown].drop_duplicates().head(UNKNOWN_ID_SAMPLE).tolist()
+    report.unknown_lead_ids_sample = shown_ids(ids[unknown]).drop_duplicates().head(UNKNOWN_ID_SAMPLE).tolist()
     report.duplicate_activity_rows = int(duplicate.sum())
     report.unknown_activity_types = {str(k): int(v) for k, v in unknown_types.value_counts().items()}
     used = {header for headers in table.sources.values() for header in headers}  # e.g. the e-mail key
@@ -469,13 +478,15 @@ def repeated_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _load_conversions(
     path: str | Path | RawTable, mapping: MappingRef, known_ids: pd.Series, rejected_ids: dict[str, int],
-    report: DataReport, not_after: datetime | None = None,
+    report: DataReport, not_after: datetime | None = None, lead_emails: pd.Series | None = None,
 ) -> pd.DataFrame:
+    """The kept conversions, one per lead (its first); a conversions export without lead ids (a CRM's deals keyed
+    by the person's e-mail) is joined by address as activities are."""
     table = _open_timed_table(path, mapping, "conversions", CONVERSION_COLUMNS, CONVERTED_AT, known_ids,
-                              not_after=not_after, order=report.date_order)
+                              lead_emails, not_after=not_after, order=report.date_order)
     report.columns_read_as["conversions"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
-    rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), ids)
+    rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), shown_ids(ids))
 
     clean = pd.DataFrame({LEAD_ID: ids, CONVERTED_AT: table.times})
     kept = clean[rows.keep].sort_values(CONVERTED_AT, kind="stable")

@@ -4,12 +4,15 @@ marketing tool's export without ids, by the lead's e-mail address."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from features import values
 from features.ids import lead_rows
 from features.loading.ledger import Reason, each
+from features.mappings import header_key
 
 #: How many unknown lead ids the report quotes as examples.
 UNKNOWN_ID_SAMPLE = 10
@@ -17,6 +20,15 @@ UNKNOWN_ID_SAMPLE = 10
 
 #: Headers of an e-mail address column (folded, without underscores): marketing tools key activities by it.
 EMAIL_HEADERS = frozenset({"email", "emailaddress", "emailadresse", "mail"})
+#: Whose address a header may name before the word (``Person - Email``, ``Contact Email``, ``Kontakt E-Mail``).
+_ADDRESS_OWNERS = ("", "person", "contact", "lead", "prospect", "work", "business", "primary", "kontakt")
+
+
+def is_email_header(header: str) -> bool:
+    """Whether a column header names an e-mail address (``Email``, ``E-Mail-Adresse``, ``Person - Email``), not
+    a flag about one (``Do Not Email``, ``Email Opt Out``)."""
+    key = header_key(header)
+    return any(key == owner + name for owner in _ADDRESS_OWNERS for name in EMAIL_HEADERS)
 #: What an activity keyed by e-mail gets as its lead id when no lead, or several, have that address: a
 #: placeholder, so the report never holds the address (the e-mail is never logged).
 NO_LEAD_WITH_EMAIL = "(no lead with this e-mail address)"
@@ -78,6 +90,18 @@ def by_number(ids: pd.Series, codes: np.ndarray, known_ids: pd.Series) -> int:
     codes[others[hit]] = rows
     ids.iloc[others[hit]] = known_ids.to_numpy()[rows]
     return int(hit.sum())
+
+
+#: What a report shows for a lead id that is an e-mail address (a mapping that keys a table by the address):
+#: the address is personal data, never written to a report or a log.
+AN_ADDRESS = "(an e-mail address)"
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def shown_ids(ids: pd.Series) -> pd.Series:
+    """Lead ids as a report may show them: an e-mail address as :data:`AN_ADDRESS`."""
+    text = ids.astype("string")
+    return ids.where(~text.str.strip().str.match(_ADDRESS).fillna(False).to_numpy(dtype=bool), AN_ADDRESS)
 
 
 def unknown_lead(ids: pd.Series, rejected_ids: dict[str, int]) -> Reason:

@@ -127,6 +127,7 @@ from features.values.words import (
     is_contract_activity,
     snake,
     snake_of_folded,
+    with_detail,
 )
 
 __all__ = ["FEW_VALUES", "MAX_CATEGORY_CHARS", "MAX_TEXT_CHARS", "MISSING_REQUIRED", "NEGATIVE", "NOT_A_MOMENT",
@@ -134,4 +135,5 @@ __all__ = ["FEW_VALUES", "MAX_CATEGORY_CHARS", "MAX_TEXT_CHARS", "MISSING_REQUIR
            "amount", "amounts", "category_text", "currency", "decimal_comma_column", "flag", "fold", "fold_text",
            "given_moment", "id_numbers", "in_time_zone", "is_code", "is_contract_activity", "is_missing",
            "is_number_text", "map_distinct", "moment_us", "moments", "not_a_number", "number", "numeric_column",
-           "range_amount", "slashed_order", "snake", "snake_of_folded", "text", "text_column", "unparseable_moment"]
+           "range_amount", "slashed_order", "snake", "snake_of_folded", "text", "text_column", "unparseable_moment",
+           "with_detail"]

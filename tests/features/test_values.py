@@ -277,6 +277,25 @@ def test_camel_case_event_names_are_read_by_their_words(raw: str, read: str) -> 
     assert values.activity_type(read) == read
 
 
+@pytest.mark.parametrize(("raw", "read"), [
+    # a generic type made specific by what it was about (Marketo's Primary Attribute Value)
+    ("Visit Webpage: https://acme.com/pricing", "pricing_page_view"),
+    ("Visit Webpage: acme.com/preise", "pricing_page_view"),
+    ("Visit Webpage: https://acme.com/careers", "page_view"), ("Fill Out Form: Demo Request", "demo_request"),
+    ("Fill Out Form: Free Trial", "trial_signup"), ("Fill Out Form: Whitepaper Download", "content_download"),
+    ("Fill Out Form: Newsletter Signup", "form_submit"), ("Fill Out Form: Pricing Request Form", "form_submit"),
+    # a specific type keeps its reading whatever its detail says: a click on a "Book a demo" link is a click
+    ("Click Email: Book a demo", "email_click"), ("Open Email: Pricing update", "email_open"),
+    # an unknown type read by its detail's words, else named by its type alone (not one type per detail)
+    ("Change Program Status: Webinar > Attended", "webinar_attendance"),
+    ("Interesting Moment: Web: Visited pricing page", "pricing_page_view"),
+    ("Change Score: +10", "change_score"), ("Add to List: Q3 campaign", "add_to_list"),
+    ("https://acme.com/pricing", "https_acme_com_pricing"),  # no "type: detail" text
+])
+def test_an_activity_type_with_what_it_was_about_is_read_as_the_type_that_says_most(raw: str, read: str) -> None:
+    assert values.activity_type(raw) == read
+
+
 def test_a_warehouse_s_decimals_are_numbers_and_its_dates_are_midnight_utc() -> None:
     """``NUMERIC(18,2)`` and ``DATE`` columns of a Parquet export arrive as ``Decimal`` and ``date`` objects."""
     assert values.amount(Decimal("9750000.00")) == (9_750_000.0, None)

@@ -219,6 +219,50 @@ def test_times_without_an_offset_are_read_in_the_mapping_s_time_zone_by_files_an
         load_event_data(leads, activities, mapping=str(bad))
 
 
+MARKETO = '''
+[leads.columns]
+lead_id = "Id"
+created_at = "Created At"
+email = "Email Address"
+
+[activities.columns]
+occurred_at = "Activity Date"
+activity_type = "Activity Type"
+activity_detail = "Primary Attribute Value"
+email = "Person - Email"
+
+[conversions.columns]
+converted_at = "Deal - Won time"
+email = "Person - Email"
+'''
+
+
+def test_a_marketing_tool_s_activity_detail_and_e_mail_keys_are_read_through_a_mapping(make_columns, tmp_path):
+    """Marketo logs "Visit Webpage" with the page in another column, and a CRM's deals name the person by
+    e-mail: the mapping says so, the page makes a pricing page view, activities and conversions find their lead
+    by address, and no report line shows an address (an unknown one is "(an e-mail address)")."""
+    mapping = tmp_path / "marketo.toml"
+    mapping.write_text(MARKETO, encoding="utf-8")
+    leads = make_columns("people.csv", {"Id": ["1", "2"], "Created At": ["2024-03-01", "2024-03-02"],
+                                        "Email Address": ["ana@acme.com", "bo@beta.de"]})
+    activities = make_columns("activity_log.csv", {
+        "Activity Date": ["2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08"],
+        "Activity Type": ["Visit Webpage", "Fill Out Form", "Visit Webpage", "Visit Webpage"],
+        "Primary Attribute Value": ["https://acme.com/pricing", "Demo Request", "", "/blog"],
+        "Person - Email": ["ANA@acme.com", "bo@beta.de", "bo@beta.de", "eve@gamma.io"]})
+    deals = make_columns("deals.csv", {"Deal - Won time": ["2024-04-01", "2024-04-02"],
+                                       "Person - Email": ["bo@beta.de", "zed@nowhere.org"]})
+
+    data, report = load_event_data(leads, activities, deals, mapping=str(mapping))
+
+    assert data.activities["activity_type"].tolist() == ["pricing_page_view", "demo_request", "page_view"]
+    assert data.activities["lead_id"].tolist() == ["1", "2", "2"]
+    assert data.conversions["lead_id"].tolist() == ["2"]
+    shown = report.to_text() + " ".join(f"{i.value} {i.reason}" for i in (*report.rejected, *report.warnings))
+    assert "@" not in shown
+    assert "Primary Attribute Value" not in report.ignored_columns["activities"]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("[leads.columns]\nlead = 'Lead-Nr.'\n", r"\[leads\] 'lead' is not a contract column; the leads table has lead_id"),
     ("[kontakte.columns]\nlead_id = 'Nr'\n", r"\[kontakte\] is not a table leadscore reads"),

@@ -22,6 +22,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 
 from leadscore.commands import data, monitoring, registry, scoring, service, training
 from leadscore.commands.common import console
@@ -81,14 +82,14 @@ def main() -> None:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # typer's (vendored) click's usage errors
             if type(exc).__name__ != "NoArgsIsHelpError":  # that one has shown the help already
                 where = exc.ctx.command_path if getattr(exc, "ctx", None) else "leadscore"
-                console.print(f"[bold red]error:[/bold red] {exc.format_message()} (`{where} --help` lists the "
+                console.print(f"[bold red]error:[/bold red] {escape(exc.format_message())} (`{where} --help` lists the "
                               "options)")
             raise SystemExit(exc.exit_code) from None
         from leadscore.commands.common import input_error
 
         bad_input = input_error(exc)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        console.print(f"[bold red]error:[/bold red] {message}"
+        console.print(f"[bold red]error:[/bold red] {escape(message)}"
                       + ("" if bad_input else f" ({exc.__class__.__name__}; run again with --debug for details)"))
         raise SystemExit(2 if bad_input else 1) from None
     if isinstance(code, int) and code:  # without standalone mode, ``typer.Exit(code)`` returns its code

@@ -53,20 +53,56 @@ class CensoredExamples:
     moments: np.ndarray | None = None  #: each row's snapshot moment (microseconds since the epoch)
 
 
+#: What a rule may say: the feature, its points, and one condition (see ``training/rules.toml``).
+_CONDITIONS = ("in", "at_least", "at_most", *_LOG_FEATURES)
+_KEYS = ("feature", "points", *_CONDITIONS)
+
+
 def read_rules(path: str | Path | None = None) -> list[dict[str, object]]:
-    """The rules of a TOML file (``[[rule]]`` tables), by default the shipped ones."""
+    """The rules of a TOML file (``[[rule]]`` tables), by default the shipped ones, each checked for what a typo
+    would otherwise drop silently: an unknown key (``point = 20``), points that are not a number, a condition
+    missing or of the wrong shape."""
     path = Path(path) if path else DEFAULT_RULES
     try:
-        rules = tomllib.loads(path.read_text(encoding="utf-8")).get("rule", [])
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        given = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{path}: cannot read the rules file ({exc})") from exc
+    rules = given.get("rule", [])
+    if other := [key for key in given if key != "rule"]:
+        raise RulesError(f"{path}: {other[0]!r} is not part of a rules file; write each rule as a [[rule]] table")
     if not rules:
         raise RulesError(f"{path}: no [[rule]] tables found")
+    for number, rule in enumerate(rules, start=1):
+        _check_rule(rule, f"{path}: rule {number} ({rule.get('feature', 'no feature')})")
     return rules
 
 
-def compile_rules(spec: list[dict[str, object]], catalogue: Catalogue, encoder: FeatureEncoder) -> tuple[Rule, ...]:
-    """Rules on the model matrix: categories as the encoder's codes, plain head counts and euros as logs."""
+def _check_rule(rule: dict[str, object], where: str) -> None:
+    if unknown := [key for key in rule if key not in _KEYS]:
+        raise RulesError(f"{where}: unknown key {unknown[0]!r}; a rule has {', '.join(_KEYS)}")
+    points = rule.get("points")
+    if isinstance(points, bool) or not isinstance(points, int | float):
+        raise RulesError(f"{where}: points must be a number, not {points!r}")
+    conditions = [key for key in _CONDITIONS if key in rule]
+    if not conditions:
+        raise RulesError(f"{where}: give `in`, `at_least`, `at_most` or a unit range")
+    if "in" in rule and (len(conditions) > 1 or not isinstance(rule["in"], list) or not rule["in"]):
+        raise RulesError(f"{where}: `in` is a list of values, alone: in = [\"referral\", \"partner\"]")
+    for key in ("at_least", "at_most"):
+        if key in rule and (isinstance(rule[key], bool) or not isinstance(rule[key], int | float)):
+            raise RulesError(f"{where}: {key} must be a number, not {rule[key]!r}")
+    for unit in _LOG_FEATURES:
+        span = rule.get(unit)
+        if unit in rule and not (isinstance(span, list) and len(span) == 2
+                                 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in span)):
+            raise RulesError(f"{where}: {unit} is a range of two numbers: {unit} = [200, 1000]")
+
+
+def compile_rules(spec: list[dict[str, object]], catalogue: Catalogue, encoder: FeatureEncoder,
+                  warn: Callable[[str], None] = lambda _: None) -> tuple[Rule, ...]:
+    """Rules on the model matrix: categories as the encoder's codes, plain head counts and euros as logs. A
+    condition that does not fit its feature (``in`` on a number, ``at_least`` on a category) is an error; values
+    of ``in`` the history never shows are said through ``warn`` (they may come later; a typo never will)."""
     names = catalogue.names
     out = []
     for number, rule in enumerate(spec, start=1):
@@ -75,13 +111,25 @@ def compile_rules(spec: list[dict[str, object]], catalogue: Catalogue, encoder: 
             raise RulesError(f"rule {number}: unknown feature {feature!r}; `leadscore features` lists them")
         points = float(rule.get("points", 0))  # type: ignore[arg-type]
         column = names.index(feature)
+        categorical = catalogue[feature].categorical
+        if categorical != ("in" in rule):
+            raise RulesError(f"rule {number} ({feature}): {feature} is a {'category' if categorical else 'number'}: "
+                             + ("give its values with `in`" if categorical else "give `at_least` or `at_most`"))
         if "in" in rule:
             vocabulary = encoder.vocabulary_.get(feature, {})
-            codes = tuple(float(vocabulary[str(v)]) for v in rule["in"] if str(v) in vocabulary)  # type: ignore[attr-defined]
+            given = [str(v) for v in rule["in"]]  # type: ignore[attr-defined]
+            if unseen := [v for v in given if v not in vocabulary]:
+                seen = ", ".join(sorted(map(str, vocabulary))[:8])
+                warn(f"rule {number} ({feature}): {', '.join(map(repr, unseen))} never occurs in this history, so "
+                     f"the rule cannot fire for it (values seen: {seen or 'none'})")
+            codes = tuple(float(vocabulary[v]) for v in given if v in vocabulary)
             if codes:
                 out.append(Rule(feature, column, points, codes=codes))
             continue
         unit = next((u for u, f in _LOG_FEATURES.items() if u in rule and f == feature), None)
+        if any(u in rule for u in _LOG_FEATURES) and unit is None:
+            raise RulesError(f"rule {number} ({feature}): "
+                             + " / ".join(f"{u} is for {f}" for u, f in _LOG_FEATURES.items()))
         if unit:
             low, high = rule[unit]  # type: ignore[misc]
             out.append(Rule(feature, column, points, low=float(np.log1p(low)), high=float(np.log1p(high))))
@@ -151,7 +199,7 @@ def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]],
     a normal prior on the slope per point (centred on 0: with few conversions the model is the base rate) and
     the slope ≥ 0 (more points never lower the probability)."""
     encoder = rules_encoder(catalogue, examples.features)
-    compiled = compile_rules(rules, catalogue, encoder)
+    compiled = compile_rules(rules, catalogue, encoder, progress if config.rules_file else lambda _: None)  # own
     age_column = catalogue.names.index("lead_age_days")
     X = encoder.transform(examples.features)
     zero = np.zeros(len(catalogue))

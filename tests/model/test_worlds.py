@@ -113,3 +113,4 @@ def test_the_points_rules_are_the_users_to_edit(tmp_path) -> None:
     result = train_event(world.leads, world.activities, world.conversions,
                          dataclasses.replace(CONFIG, rules_file=str(rules)))
     assert [r.feature for r in result.bundle.model.rules] == ["n_demo_request_30d"]
+

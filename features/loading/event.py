@@ -376,7 +376,7 @@ def _open_timed_table(
         address = next((c for c in frame.columns if is_email_header(str(c))), None)
         if address is not None:
             frame = frame.assign(**{LEAD_ID: ids_by_email(frame[address], known_ids, lead_emails)})
-            sources = {**sources, LEAD_ID: (address,)}
+            sources = {**sources, LEAD_ID: sources.get(address, (address,))}
     require_columns(frame, raw.name, table, columns, mapping, raw.notes)
     rows = RowLedger(raw.name, len(frame), raw.numbers())
     rows.reject_malformed(raw.malformed)
@@ -440,7 +440,8 @@ def _load_activities(
     report.duplicate_activity_rows = int(duplicate.sum())
     report.unknown_activity_types = {str(k): int(v) for k, v in unknown_types.value_counts().items()}
     used = {header for headers in table.sources.values() for header in headers}  # e.g. the e-mail key
-    report.ignored_columns["activities"] = [c for c in frame.columns if c not in ACTIVITY_COLUMNS and c not in used]
+    report.ignored_columns["activities"] = [c for c in frame.columns if c not in ACTIVITY_COLUMNS and c not in used
+                                            and c not in table.sources]
     report.missing_rates["activities"] = missing_rates(activities)
     return activities, table.lead_codes[keep].astype(np.int32)
 
@@ -509,7 +510,8 @@ def _load_conversions(
     report.rows_kept["conversions"] = len(conversions)
     report.rejected.extend(rows.sorted_rejected())
     report.warnings.extend(rows.warnings)
-    report.ignored_columns["conversions"] = [c for c in frame.columns if c not in CONVERSION_COLUMNS]
+    report.ignored_columns["conversions"] = [c for c in frame.columns
+                                             if c not in CONVERSION_COLUMNS and c not in table.sources]
     report.missing_rates["conversions"] = missing_rates(conversions)
     return conversions
 

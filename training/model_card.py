@@ -53,7 +53,7 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
     if result.search:
         chosen = min(result.search, key=lambda row: row["log_loss"])
         lines.append("Settings chosen by the search (log loss on the latest validation window): "
-                     + ", ".join(f"{k} {v:g}" for k, v in chosen.items()))
+                     + ", ".join(f"{k} {round(v) if k == 'trees' else f'{v:g}'}" for k, v in chosen.items()))
     if m:
         lines += [
             "",
@@ -65,11 +65,12 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         ]
     else:
         lines += ["", "## Metrics", "Not evaluated: no snapshot's horizon has elapsed with both outcomes yet."]
-    lines += ["", "## Tiers (cut-offs chosen on out-of-sample probabilities)",
+    lines += ["", "## Tiers (cut-offs chosen on "
+              + ("the history's probabilities)" if result.regime == "rules" else "out-of-sample probabilities)"),
               "| tier | probability from | share of evaluation leads | observed conversion rate |", "|---|---|---|---|"]
     for tier, cut in (("hot", t.hot_threshold), ("warm", t.warm_threshold), ("cold", 0.0)):
         share, rate = t.share.get(tier, float("nan")), t.conversion_rate.get(tier, float("nan"))
-        lines.append(f"| {tier} | {cut:.3f} | {share:.1%} | {rate:.1%} |")
+        lines.append(f"| {tier} | {cut:.3f} | {_share(share)} | {_share(rate)} |")
     lines += [
         "",
         *(["## Leakage screen",
@@ -80,8 +81,9 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         f"{len(b.catalogue)} features "
         f"({sum(f.group == 'fit' for f in b.catalogue)} fit, {sum(f.group == 'engagement' for f in b.catalogue)} "
         "engagement); see `features.md`.",
-        f"- calibration: {result.calibration.method} on out-of-sample margins "
-        f"(cross-validated log loss: {cv})",
+        (f"- calibration: {result.calibration.method} on out-of-sample margins (cross-validated log loss: {cv})"
+         if result.regime != "rules" else "- calibration: the points' conversion hazard fitted on the whole history "
+         "(a Poisson model of the days each lead was watched), shrunk to the base rate"),
         "",
         "## Caveats",
         "- Scores are only as current as the activities sent with a lead: score with its full recent history.",
@@ -91,6 +93,11 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         "extrapolation.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _share(value: float) -> str:
+    """A share for the card's tables; "not measured yet" where no lead's horizon has elapsed to measure it."""
+    return f"{value:.1%}" if value == value else "not measured yet"
 
 
 def _outcome_text(info: dict) -> str:

@@ -48,6 +48,9 @@ REGIME_TEXT = {
     "cross-validated": "short history: calibrated and judged by cross-fitting grouped by lead, not forward in time",
     "rules": "too few conversions to learn from: hand-written point rules calibrated on this history",
 }
+#: The regime's text when the points model was served because it beat the learned model on its evaluation leads.
+RULES_CHOSEN = ("hand-written point rules calibrated on this history: they beat the model learned from it on its "
+                "evaluation leads")
 
 
 @dataclass
@@ -203,7 +206,9 @@ def train_history(history: History, config: TrainConfig | None = None, progress:
     elif conversions_seen >= config.min_conversions_learned:
         result = _train_cross_validated(examples, catalogue, config, progress)
     else:
-        progress(f"{conversions_seen} labelled conversions (< {config.min_conversions_learned}): the points model")
+        progress(f"{conversions_seen} conversions on snapshots whose {config.horizon_days}-day horizon has elapsed "
+                 f"(< {config.min_conversions_learned} to learn from; a later conversion counts once its snapshot's "
+                 "horizon has passed): the points model")
         if history.points is None:
             raise ValueError(f"{conversions_seen} labelled conversions (< {config.min_conversions_learned}) are too "
                              f"few to learn from and the points model is not available: {history.unavailable}")
@@ -217,7 +222,8 @@ def train_history(history: History, config: TrainConfig | None = None, progress:
         result.bundle.info["actions_seen"] = actions_seen(examples)
     result.bundle.info.update({
         "mode": "event", "horizon_days": config.horizon_days, "regime": result.regime,
-        "regime_text": REGIME_TEXT[result.regime], "evaluation": result.evaluation, "windows": windows,
+        "regime_text": RULES_CHOSEN if "learned" in result.baselines else REGIME_TEXT[result.regime],
+        "evaluation": result.evaluation, "windows": windows,
         "data_end": data_end.isoformat(), "metrics": result.metrics,
         "backtest": [o.summary() for o in result.origins], "calibration_method": result.calibration.method,
         "leakage": leakage.to_dict() if leakage else None,

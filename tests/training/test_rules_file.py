@@ -52,3 +52,18 @@ def test_a_rule_value_the_history_never_shows_is_said_it_may_be_a_typo(tmp_path,
                 said.append)
     assert any("rule 1 (lead_source): 'referal' never occurs in this history" in line and "referral" in line
                for line in said), said
+
+
+def test_a_points_model_judged_on_nothing_says_so_on_its_card_and_in_its_run(world) -> None:
+    """Three months of history: no snapshot's 90-day horizon has elapsed, so nothing was measured; the card said
+    'nan%' for every tier and claimed a calibration on out-of-sample margins, the run '0 labelled conversions'."""
+    from training.model_card import model_card
+
+    said: list[str] = []
+    result = train_event(world.leads, world.activities, world.conversions, CONFIG, said.append)
+    card = model_card(result, CONFIG, {})
+
+    assert result.regime == "rules" and "nan" not in card
+    assert "| hot |" in card and "not measured yet" in card and "out-of-sample" not in card
+    assert any("conversions on snapshots whose 90-day horizon has elapsed (< 40 to learn from" in line
+               for line in said), said

@@ -121,6 +121,7 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
         result = _with_score_columns(result, bundle, options)
     given = coverage(ready.features, bundle.encoder)
     notes = (report.scoring_notes() + later_note(int(ready.later.sum()), options.as_of)  # type: ignore[arg-type,union-attr]
+             + quiet_note(ready.newest_us, options.as_of)  # type: ignore[arg-type]
              + coverage_notes(bundle.info, given, report.ignored_columns.get("leads", ())))
     summary = dataclasses.replace(_write(result, out, report.rows_read.get("leads", len(data.leads))),
                                   notes=tuple(notes))
@@ -141,6 +142,8 @@ class LeadFeatures:
     features: pd.DataFrame
     #: per lead, its activity rows dated after ``as_of`` (not used: not known then); zero for leads not scored
     later: np.ndarray | None = None
+    #: the newest moment the export records by ``as_of`` (a lead created, an activity), µs; None: none
+    newest_us: int | None = None
 
     @property
     def open(self) -> np.ndarray:
@@ -153,6 +156,23 @@ def later_note(later: int, as_of: datetime) -> list[str]:
             "known at its moment"] if later else []
 
 
+#: Days between an export's newest record and the scoring moment beyond which a run says the scores are of a
+#: later moment than the export's: recent actions have faded (a demo 40 days ago is no longer "this week").
+QUIET_DAYS = 14
+
+
+def quiet_note(newest_us: int | None, as_of: datetime) -> list[str]:
+    """What a score run says when the export's newest lead or activity is :data:`QUIET_DAYS` or more before its
+    moment: ``--as-of`` left at now scores a month-old export as of today, its leads gone quiet."""
+    if newest_us is None:
+        return []
+    newest = pd.Timestamp(newest_us, unit="us", tz="UTC")
+    days = (pd.Timestamp(as_of).date() - newest.date()).days  # calendar days, as a person counts them
+    return [f"the newest lead or activity in the export is from {newest.date()}, {days} days before the scoring "
+            f"moment {pd.Timestamp(as_of).date()}: its leads are scored as gone quiet since; to score them as of "
+            f"the export, give --as-of {newest.date()}"] if days >= QUIET_DAYS else []
+
+
 def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOptions) -> LeadFeatures:
     """The first step of :func:`score_event_data` (``options`` resolved)."""
     batch = LeadBatch.from_frames(data.leads, data.activities, data.activity_rows)
@@ -163,7 +183,9 @@ def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOption
     acts = batch.activities
     after = (acts.occurred_us > values.moment_us(options.as_of)) & (exists & ~converted)[acts.lead_index]
     later = np.bincount(acts.lead_index[after], minlength=len(batch))
-    return LeadFeatures(batch, exists, converted, bundle.features(scored, options.as_of), later)
+    known = np.concatenate([batch.created_us[exists], acts.occurred_us[~after & exists[acts.lead_index]]])
+    return LeadFeatures(batch, exists, converted, bundle.features(scored, options.as_of), later,
+                        int(known.max()) if len(known) else None)
 
 
 def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport, options: ScoringOptions,

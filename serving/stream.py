@@ -120,13 +120,21 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
     """Score ``leads`` chunk by chunk into ``out`` (``.csv`` or ``.parquet``), one row per leads row, the
     rows :func:`serving.batch.score_event_file` gives. ``options`` resolved. With ``score_log``, each
     chunk's scored leads are recorded as the chunk is written."""
-    from serving.batch import BatchSummary, later_note, lead_features, load_bundle_data, score_event_data
+    from serving.batch import (
+        BatchSummary,
+        later_note,
+        lead_features,
+        load_bundle_data,
+        quiet_note,
+        score_event_data,
+    )
 
     ids = _Leads(leads, chunk)
     schema = score_schema(bundle, options, pq.read_schema(leads))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = errors = later = 0
+    newest: int | None = None  # the export's newest moment by as_of, over the chunks
     seen = DataReport(files={"leads": str(leads), "activities": str(activities)})  # what the chunks' notes add up to
     given, unread = Coverage(), []  # what the chunks' leads give the model, added up; the columns it does not read
     with tempfile.TemporaryDirectory(prefix=".leadscore-chunks-", dir=out.parent) as scratch:
@@ -156,6 +164,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                 first_row = number * chunk + 1
                 later += int(ready.later[data.leads["source_row"].to_numpy() >= first_row].sum())  # type: ignore[index]
                 given.add(coverage(ready.features, bundle.encoder))
+                newest = max(filter(None, (newest, ready.newest_us)), default=None)
                 unread = report.ignored_columns.get("leads", [])
                 result = score_event_data(bundle, data, report, options, model_version, ready=ready)
                 result = result[result["row"].to_numpy() >= first_row].reset_index(drop=True)
@@ -172,7 +181,8 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                     progress(rows, ids.rows)
             if rows != ids.rows:
                 raise RuntimeError(f"internal error: {ids.rows} input rows but {rows} output rows")
-    notes = seen.scoring_notes() + later_note(later, options.as_of) + coverage_notes(bundle.info, given, unread)  # type: ignore[arg-type]
+    notes = (seen.scoring_notes() + later_note(later, options.as_of) + quiet_note(newest, options.as_of)  # type: ignore[arg-type]
+             + coverage_notes(bundle.info, given, unread))
     return BatchSummary(rows=rows, scored=rows - errors, errors=errors, out=out, notes=tuple(notes))
 
 

@@ -113,6 +113,11 @@ def test_leads_the_export_records_as_converted_by_as_of_are_not_scored(bundle: S
         outs[name] = pd.read_csv(out, dtype={"lead_id": str}).set_index("row")
     # the export reaches past as_of: the run says how many activity rows it could not have known then
     assert "5 activity rows dated after --as-of 2026-06-30" in " ".join(summary.notes)
+    # scored weeks after the export's newest record (--as-of left at now), the run says so and how to score it
+    late = ScoringOptions((AS_OF + pd.Timedelta(days=40)).to_pydatetime())
+    quiet = score_event_file(bundle, paths["plain"], paths["activities"], tmp_path / "late.csv", late, "7", chunk=chunk)
+    [note] = [note for note in quiet.notes if "gone quiet" in note]
+    assert "from 2026-07-10, 30 days before the scoring moment 2026-08-09" in note and "--as-of 2026-07-10" in note
 
     plain, marked_scores = outs["plain"], outs["marked"]
     assert list(marked_scores.index) == list(range(1, 61))

@@ -66,12 +66,29 @@ def _register_crm_push() -> None:
 _register_crm_push()
 
 
+def _repeated_option(argv: list[str]) -> str | None:
+    """An option given twice that takes one value (``--activities a.csv --activities b.csv``): the parser keeps
+    the last and drops the first in silence, so it is refused instead, naming the option."""
+    group = typer.main.get_command(app)
+    command = group.commands.get(argv[0]) if argv and hasattr(group, "commands") else None  # type: ignore[attr-defined]
+    if command is None:
+        return None
+    single = {name for param in command.params if not getattr(param, "multiple", False) and not param.is_flag
+              for name in param.opts} if command.params else set()
+    given = [token.split("=", 1)[0] for token in argv[1:] if token.startswith("--")]
+    return next((name for name in given if name in single and given.count(name) > 1), None)
+
+
 def main() -> None:
     """The ``leadscore`` command: any failure is one line saying what went wrong (exit code 2 for bad input,
     1 otherwise), never a traceback unless ``--debug`` is given."""
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+    if repeated := _repeated_option(sys.argv[1:]):
+        console.print(f"[bold red]error:[/bold red] {repeated} was given twice; it takes one value (to read several "
+                      "files, join them into one first)")
+        raise SystemExit(2)
     try:
         code = app(standalone_mode=False)  # a usage error comes here as an exception, to be said in one line
     except (KeyboardInterrupt, SystemExit):

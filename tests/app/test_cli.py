@@ -135,6 +135,16 @@ def test_an_option_value_out_of_range_is_one_line_naming_the_option_with_exit_2(
         assert len(result.stderr.strip().splitlines()) == 1  # no usage box, no traceback
 
 
+def test_an_option_of_one_value_given_twice_is_refused_not_half_read(project: Path) -> None:
+    """The parser kept the second --activities and dropped the first in silence; options that take several
+    values (--drop, --keep, --extra) still may be repeated."""
+    result = _run(["score", "--leads", "a.csv", "--activities", "marketo.csv", "--activities", "crm.csv",
+                   "--out", "o.csv"], project)
+    assert result.returncode == 2 and "--activities was given twice; it takes one value" in result.stderr
+    repeated = _run(["train", "--table", "none.csv", "--label", "y", "--drop", "a", "--drop", "b"], project)
+    assert "given twice" not in repeated.stderr and "none.csv" in repeated.stderr
+
+
 def test_score_refuses_both_kinds_of_input_at_once_and_a_folder_for_a_file(tmp_path: Path) -> None:
     (tmp_path / "t.csv").write_text("id,visits\n1,3\n")
     both = CliRunner().invoke(app, ["score", "--table", str(tmp_path / "t.csv"), "--leads", str(tmp_path / "t.csv"),

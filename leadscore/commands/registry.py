@@ -22,7 +22,12 @@ def models(model_name: Annotated[str | None, typer.Option(
     names = [model_name] if model_name else [MODEL_NAME, FLAT_MODEL_NAME]
     versions = [info for name in names for info in list_versions(name)]
     if not versions:
-        fail(f"no versions of {' or '.join(map(repr, names))} registered yet: run leadscore train")
+        from mlflow import MlflowClient
+
+        others = sorted(m.name for m in MlflowClient().search_registered_models())  # trained with --model-name
+        fail(f"no versions of {' or '.join(map(repr, names))} registered yet: "
+             + (f"this registry holds {', '.join(others)}; list one with --model-name NAME" if others
+                else "run leadscore train"))
     table = Table("model", "version", "aliases", "contract", "regime", "ROC AUC", "PR AUC", "log loss", "ECE",
                   "lift top 10 %")
     for info in versions:

@@ -145,6 +145,16 @@ def test_an_option_of_one_value_given_twice_is_refused_not_half_read(project: Pa
     assert "given twice" not in repeated.stderr and "none.csv" in repeated.stderr
 
 
+def test_models_without_a_name_names_the_models_the_registry_does_hold(tmp_path: Path) -> None:
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    mlflow.MlflowClient(uri).create_registered_model("crm-eu")  # a model trained with --model-name crm-eu
+    result = CliRunner().invoke(app, ["models"], env={"MLFLOW_TRACKING_URI": uri})
+    assert result.exit_code == 1
+    assert "this registry holds crm-eu; list one with --model-name NAME" in " ".join(result.output.split())
+
+
 def test_score_refuses_both_kinds_of_input_at_once_and_a_folder_for_a_file(tmp_path: Path) -> None:
     (tmp_path / "t.csv").write_text("id,visits\n1,3\n")
     both = CliRunner().invoke(app, ["score", "--table", str(tmp_path / "t.csv"), "--leads", str(tmp_path / "t.csv"),

@@ -150,9 +150,9 @@ def test_models_without_a_name_names_the_models_the_registry_does_hold(tmp_path:
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     mlflow.MlflowClient(uri).create_registered_model("crm-eu")  # a model trained with --model-name crm-eu
-    result = CliRunner().invoke(app, ["models"], env={"MLFLOW_TRACKING_URI": uri})
-    assert result.exit_code == 1
-    assert "this registry holds crm-eu; list one with --model-name NAME" in " ".join(result.output.split())
+    result = _run(["models"], tmp_path, {"MLFLOW_TRACKING_URI": uri})  # a process of its own: its own registry
+    assert result.returncode == 1
+    assert "this registry holds crm-eu; list one with --model-name NAME" in " ".join(result.stderr.split())
 
 
 def test_score_refuses_both_kinds_of_input_at_once_and_a_folder_for_a_file(tmp_path: Path) -> None:

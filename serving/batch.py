@@ -121,7 +121,7 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
         result = _with_score_columns(result, bundle, options)
     given = coverage(ready.features, bundle.encoder)
     notes = (report.scoring_notes() + later_note(int(ready.later.sum()), options.as_of)  # type: ignore[arg-type,union-attr]
-             + quiet_note(ready.newest_us, options.as_of)  # type: ignore[arg-type]
+             + moment_notes(ready.newest_us, options.as_of)  # type: ignore[arg-type]
              + coverage_notes(bundle.info, given, report.ignored_columns.get("leads", ())))
     summary = dataclasses.replace(_write(result, out, report.rows_read.get("leads", len(data.leads))),
                                   notes=tuple(notes))
@@ -161,9 +161,14 @@ def later_note(later: int, as_of: datetime) -> list[str]:
 QUIET_DAYS = 14
 
 
-def quiet_note(newest_us: int | None, as_of: datetime) -> list[str]:
-    """What a score run says when the export's newest lead or activity is :data:`QUIET_DAYS` or more before its
-    moment: ``--as-of`` left at now scores a month-old export as of today, its leads gone quiet."""
+def moment_notes(newest_us: int | None, as_of: datetime) -> list[str]:
+    """What a score run says of its moment: when it lies in the future (a typo in ``--as-of``: every lead is
+    scored as gone quiet until then), or when the export's newest lead or activity is :data:`QUIET_DAYS` or more
+    before it (``--as-of`` left at now scores a month-old export as of today, its leads gone quiet)."""
+    ahead = (pd.Timestamp(as_of).date() - pd.Timestamp.now(tz="UTC").date()).days
+    if ahead > 1:  # a day ahead may be a time zone's tomorrow
+        return [f"the scoring moment {pd.Timestamp(as_of).date()} is {ahead} days in the future: every lead is "
+                "scored as if nothing happens until then; a typo in --as-of?"]
     if newest_us is None:
         return []
     newest = pd.Timestamp(newest_us, unit="us", tz="UTC")

@@ -22,6 +22,7 @@ malformed row; a JSON Lines row is numbered by its line.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -232,7 +233,11 @@ _UTF16 = "read as UTF-16 text (its byte-order mark says so: Facebook Lead Ads an
 
 def _read_csv(file: Path, name: str) -> RawTable:
     with file.open("rb") as handle:
-        mark = handle.read(2)
+        mark = handle.read(4)
+    if mark == b"PK\x03\x04":  # a ZIP: what Excel saves, renamed .csv
+        raise DataContractError(f"{name}: an Excel workbook (or another ZIP archive), not CSV text: name it .xlsx, "
+                                "or save it from Excel as CSV UTF-8")
+    mark = mark[:2]
     if mark in (b"\xff\xfe", b"\xfe\xff"):
         try:
             raw = _read_csv_as(file, name, "utf-16")
@@ -253,8 +258,23 @@ def _read_csv(file: Path, name: str) -> RawTable:
         else:
             raw.notes.append(_NOT_UTF8)
             return raw
-    raise DataContractError(f"{name}: not UTF-8 text ({failure.reason} at byte {failure.start:,}); export it as "
-                            "UTF-8") from failure
+    line, at = _first_bad_utf8(file)
+    raise DataContractError(f"{name}: line {line:,} is not UTF-8 text ({failure.reason} at byte {at:,}) where the "
+                            "rest of the file is: the export mixes encodings; export it again as UTF-8") from failure
+
+
+def _first_bad_utf8(file: Path) -> tuple[int, int]:
+    """The line (from 1) and byte offset of a file's first byte that is not UTF-8 (read in 16 MB pieces)."""
+    decoder, offset, lines = codecs.getincrementaldecoder("utf-8")(), 0, 1
+    with file.open("rb") as handle:
+        while piece := handle.read(1 << 24):
+            try:
+                decoder.decode(piece)
+            except UnicodeDecodeError as exc:
+                return lines + piece.count(b"\n", 0, max(exc.start, 0)), offset + max(exc.start, 0)
+            lines += piece.count(b"\n")
+            offset += len(piece)
+    return lines, offset
 
 
 def _holds_utf8(file: Path) -> bool:

@@ -41,9 +41,19 @@ def test_a_utf8_csv_with_a_damaged_byte_is_an_error_not_read_as_windows_1252(tmp
     damaged = b"L2,2024-03-01,M\xfcller\n"  # one Windows-1252 byte in a UTF-8 file
     path.write_bytes("lead_id,created_at,job_title\nL1,2024-03-01,Geschäftsführer\n".encode() + damaged)
 
-    with pytest.raises(DataContractError, match=r"leads\.csv: not UTF-8 text \(invalid start byte at byte 76\); export "
-                                                r"it as UTF-8"):
+    with pytest.raises(DataContractError, match=r"leads\.csv: line 3 is not UTF-8 text \(invalid start byte at byte "
+                                                r"76\) where the rest of the file is: the export mixes encodings"):
         load_event_data(path)
+
+
+def test_an_excel_workbook_named_csv_is_said_to_be_one(tmp_path):
+    """Its bytes are a ZIP archive: "not UTF-8 text" sent the user looking for an encoding setting."""
+    workbook = tmp_path / "leads.xlsx"
+    pd.DataFrame({"lead_id": ["L1"], "created_at": ["2024-03-01"]}).to_excel(workbook, index=False)
+    renamed = workbook.rename(tmp_path / "leads.csv")
+    with pytest.raises(DataContractError, match=r"leads\.csv: an Excel workbook \(or another ZIP archive\), not CSV "
+                                                r"text: name it \.xlsx"):
+        load_event_data(renamed)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])

@@ -169,8 +169,10 @@ def label(feature: str, value: object, lang: Lang) -> str:
 
 
 def role(seniority: object, department: object, lang: Lang) -> str | None:
-    """"Head of / team lead in marketing" / "Abteilungs- / Teamleitung, Marketing"; None when both unknown."""
+    """"Head of / team lead in marketing" / "Abteilungs- / Teamleitung, Marketing"; None when both unknown. A
+    department of none of the named kinds ("other") goes unsaid: "Student / intern", not "… in other"."""
     known = [v if v not in (None, "unknown") else None for v in (seniority, department)]
+    known[1] = None if known[1] == "other" else known[1]
     if known == [None, None]:
         return None
     if known[1] is None:

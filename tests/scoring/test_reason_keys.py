@@ -4,6 +4,7 @@ lead must not depend on which other leads are scored with it (the batch, a chunk
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from features import phrases
 from scoring.reasons import _lead_age_key, _when_key
@@ -27,3 +28,12 @@ def test_when_sentences_are_decided_by_their_key() -> None:
     days = np.round(np.arange(0, 3000, 0.1), 1)
     for lang in ("en", "de"):
         _same_key_same_sentence(_when_key, lambda d, lang=lang: phrases.when(d, lang), days)
+
+
+@pytest.mark.parametrize(("seniority", "department", "en", "de"), [
+    ("student_intern", "other", "Student / intern", "Student / Praktikant"),  # was "Student / intern in other"
+    ("vp_director", "sales", "VP / director in sales", "Direktor / Bereichsleitung, Vertrieb"),
+    ("unknown", "other", None, None),  # nothing worth saying
+])
+def test_a_role_names_a_department_only_where_it_is_one_of_the_named_kinds(seniority, department, en, de) -> None:
+    assert (phrases.role(seniority, department, "en"), phrases.role(seniority, department, "de")) == (en, de)

@@ -86,6 +86,9 @@ class TrainConfig:
     min_conversions_learned: int = 40
     search: bool = True
     search_seconds: float = 30.0
+    #: try exactly this many settings of the grid in every fit, however long they take: the same model on any
+    #: machine (a time budget tries fewer on a busy one); None: as many as ``search_seconds`` allows
+    search_count: int | None = None
     search_rows: int = 100_000
     seed: int = 42
     model_name: str | None = None  #: registered model; default by mode (:func:`registered_name`)
@@ -113,6 +116,8 @@ class TrainConfig:
                              "0 days means nothing")
         if self.search_seconds < 0:
             raise ValueError(f"the search takes 0 seconds or more, not {self.search_seconds}")
+        if self.search_count is not None and not 1 <= self.search_count <= len(SEARCH_GRID):
+            raise ValueError(f"the search tries 1 to {len(SEARCH_GRID)} settings, not {self.search_count}")
 
     def latest_moment(self) -> datetime:
         """The latest moment a row of the history may carry: ``not_after``, else a day after now (a day for the
@@ -121,6 +126,13 @@ class TrainConfig:
             return datetime.now(UTC) + timedelta(days=1)
         moment = datetime.fromisoformat(self.not_after)
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def search_done(self, tried: int, seconds: float) -> bool:
+        """Whether a settings search that has tried ``tried`` settings in ``seconds`` stops (one is always tried):
+        after ``search_count`` settings when given, else when ``search_seconds`` are spent."""
+        if tried == 0:
+            return False
+        return tried >= self.search_count if self.search_count is not None else seconds > self.search_seconds
 
     def search_candidates(self) -> list[BoosterParams]:
         """The booster settings to try, in order (only the configured ones when the search is off)."""

@@ -187,9 +187,19 @@ def _calibrated_log_loss(margin: np.ndarray, y: np.ndarray, seed: int) -> float:
     return float(sum(losses) / len(y))
 
 
+def _say_stopped(tried: int, candidates: int, config: TrainConfig, progress: Progress) -> None:
+    """Say where the search stopped; a time budget's stop depends on how busy the machine is, so say how to make
+    the choice the same everywhere."""
+    if config.search_count is not None:
+        return
+    progress(f"settings search stopped after {tried} of {candidates} candidates (budget {config.search_seconds:g} s; "
+             f"how many fit in it depends on this machine's load: --search-candidates {tried} tries the same ones on "
+             "any machine)")
+
+
 def _warn_single_setting(tried: int, candidates: int, config: TrainConfig, progress: Progress) -> None:
     """Say so when the time budget let the search try one setting of several: nothing was chosen on the data."""
-    if tried == 1 and candidates > 1:
+    if tried == 1 and candidates > 1 and config.search_count is None:
         progress(f"warning: the settings search tried 1 of {candidates} booster settings in its "
                  f"{config.search_seconds:g} s budget, so the model uses the default settings, not ones chosen on "
                  "this data; give a larger --search-seconds")
@@ -212,8 +222,8 @@ def _fit_forward(examples: pd.DataFrame, encoder: FeatureEncoder, monotone: list
     started = time.monotonic()
     candidates = config.search_candidates()
     for candidate in candidates:
-        if best is not None and time.monotonic() - started > config.search_seconds:
-            progress(f"settings search stopped after {len(table)} candidates (budget {config.search_seconds:.0f} s)")
+        if config.search_done(len(table), time.monotonic() - started):
+            _say_stopped(len(table), len(candidates), config, progress)
             break
         booster = _fit(fit_rows, X_fit, encoder, monotone, candidate, config.seed)
         margin = booster.decision_function(X_cal)
@@ -257,7 +267,8 @@ def _fit_cross(examples: pd.DataFrame, encoder: FeatureEncoder, monotone: list[i
     started = time.monotonic()
     candidates = config.search_candidates()
     for candidate in candidates:
-        if best is not None and time.monotonic() - started > config.search_seconds:
+        if config.search_done(len(table), time.monotonic() - started):
+            _say_stopped(len(table), len(candidates), config, progress)
             break
         margin = np.full(len(frame), np.nan)
         trees = []

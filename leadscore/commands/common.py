@@ -122,14 +122,16 @@ def load_verified(model: str):
 
 
 def train_config(horizon_days: int, seed: int, promote: Promote, model_name: str | None, search_seconds: float,
-                  rules: Path | None, keep: list[str] | None, extra: list[str] | None):
+                  rules: Path | None, keep: list[str] | None, extra: list[str] | None,
+                  search_candidates: int | None = None):
     from training.config import TrainConfig
     from training.rules import read_rules
 
     if rules is not None:
         read_rules(rules)  # a typo in the rules file is said before any data is read
     config = TrainConfig(horizon_days=horizon_days, seed=seed, promote=promote.value, model_name=model_name,
-                         search=search_seconds > 0, search_seconds=search_seconds,
+                         search=search_seconds > 0 or search_candidates is not None, search_seconds=search_seconds,
+                         search_count=search_candidates,
                          rules_file=str(rules) if rules else None, keep=tuple(keep or ()))
     if extra:
         config = dataclasses.replace(config, features=dataclasses.replace(config.features,

@@ -49,6 +49,9 @@ def train(
         help=f"Registered model name (default: {MODEL_NAME}, flat mode {FLAT_MODEL_NAME}).")] = None,
     search_seconds: Annotated[float, typer.Option(min=0, help="Time for the settings search per fit (0: no search).")
                               ] = 30.0,
+    search_candidates: Annotated[int | None, typer.Option(min=1, help="Try exactly this many settings in every fit, "
+                                                                      "however long: the same model on any machine "
+                                                                      "(instead of --search-seconds).")] = None,
     rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
     = None,
     engine: Annotated[Engine, typer.Option(help="local, or spark: examples built on Apache Spark from Parquet "
@@ -60,7 +63,8 @@ def train(
     = None,
 ) -> None:
     """Train a calibrated model, log it to MLflow, register it, promote it through the gate."""
-    config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
+    config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra,
+                          search_candidates)
     if engine is Engine.spark:
         _train_on_spark(config, leads, activities, conversions, table, mapping, extra, truth, buckets, max_examples)
         return
@@ -160,6 +164,9 @@ def retrain(
     model_name: Annotated[str | None, typer.Option(help=f"Registered model name (default: {MODEL_NAME}).")] = None,
     search_seconds: Annotated[float, typer.Option(min=0, help="Time for the settings search per fit (0: no search).")
                               ] = 30.0,
+    search_candidates: Annotated[int | None, typer.Option(min=1, help="Try exactly this many settings in every fit, "
+                                                                      "however long: the same model on any machine "
+                                                                      "(instead of --search-seconds).")] = None,
     rules: Annotated[Path | None, typer.Option(help="Point rules (TOML) for a history too short to learn from.")]
     = None,
 ) -> None:
@@ -170,7 +177,8 @@ def retrain(
     for given in (leads, activities, conversions, truth, rules):
         if given is not None and not given.is_file():
             fail(f"{given}: file not found; the champion is unchanged", 2)
-    config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra)
+    config = train_config(horizon_days, seed, promote, model_name, search_seconds, rules, keep, extra,
+                          search_candidates)
     try:
         result = do_retrain(leads, activities, conversions, config, shadow_days=shadow_days, score_db=score_db,
                             mapping=checked_mapping(mapping), truth=truth, progress=say)

@@ -149,7 +149,7 @@ def test_models_without_a_name_names_the_models_the_registry_does_hold(tmp_path:
     import mlflow
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    mlflow.MlflowClient(uri).create_registered_model("crm-eu")  # a model trained with --model-name crm-eu
+    mlflow.MlflowClient(uri, registry_uri=uri).create_registered_model("crm-eu")  # trained with --model-name
     result = _run(["models"], tmp_path, {"MLFLOW_TRACKING_URI": uri})  # a process of its own: its own registry
     assert result.returncode == 1
     assert "this registry holds crm-eu; list one with --model-name NAME" in " ".join(result.stderr.split())

@@ -48,7 +48,7 @@ _DID: dict[str, tuple[str, str, str, str]] = {
     "email_open": ("Opened an e-mail {when}", "{when} E-Mail geöffnet",
                    "No e-mail opened yet", "Noch keine E-Mail geöffnet"),
     "page_view": ("Visited the website {when}", "{when} Website besucht",
-                  "Has not visited the website yet", "Hat die Website noch nicht besucht"),
+                  "No general website visits yet", "Noch keine allgemeinen Website-Besuche"),  # pricing apart
     "email_unsubscribe": ("Unsubscribed from e-mails {when}", "{when} von E-Mails abgemeldet",
                           "Still subscribed to e-mails", "Weiterhin für E-Mails angemeldet"),
     "email_bounce": ("An e-mail to the lead bounced {when}", "{when} E-Mail an den Lead unzustellbar",
@@ -57,7 +57,7 @@ _DID: dict[str, tuple[str, str, str, str]] = {
               "No other activity", "Keine sonstige Aktivität"),
 }
 
-_PERIOD = {"en": {7: "this week", 30: "in the last 30 days", 90: "in the last 90 days"},
+_PERIOD = {"en": {7: "in the last 7 days", 30: "in the last 30 days", 90: "in the last 90 days"},
            "de": {7: "in den letzten 7 Tagen", 30: "in den letzten 30 Tagen", 90: "in den letzten 90 Tagen"}}
 
 #: How a lead came in, per channel, as the rest of a sentence (EN "Came in through …", DE "Kam über …").

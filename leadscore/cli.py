@@ -86,8 +86,9 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
     if repeated := _repeated_option(sys.argv[1:]):
-        console.print(f"[bold red]error:[/bold red] {repeated} was given twice; it takes one value (to read several "
-                      "files, join them into one first)")
+        files = repeated in ("--leads", "--activities", "--conversions", "--table")
+        console.print(f"[bold red]error:[/bold red] {repeated} was given twice; it takes one value"
+                      + (" (to read several files, join them into one first)" if files else ""))
         raise SystemExit(2)
     try:
         code = app(standalone_mode=False)  # a usage error comes here as an exception, to be said in one line

@@ -121,7 +121,7 @@ def score_event_file(bundle: ScoringBundle, leads: Path, activities: Path | None
         result = _with_score_columns(result, bundle, options)
     given = coverage(ready.features, bundle.encoder)
     notes = (report.scoring_notes() + later_note(int(ready.later.sum()), options.as_of)  # type: ignore[arg-type,union-attr]
-             + moment_notes(ready.newest_us, options.as_of)  # type: ignore[arg-type]
+             + moment_notes(ready.newest_us, options)
              + coverage_notes(bundle.info, given, report.ignored_columns.get("leads", ())))
     summary = dataclasses.replace(_write(result, out, report.rows_read.get("leads", len(data.leads))),
                                   notes=tuple(notes))
@@ -161,21 +161,25 @@ def later_note(later: int, as_of: datetime) -> list[str]:
 QUIET_DAYS = 14
 
 
-def moment_notes(newest_us: int | None, as_of: datetime) -> list[str]:
-    """What a score run says of its moment: when it lies in the future (a typo in ``--as-of``: every lead is
-    scored as gone quiet until then), or when the export's newest lead or activity is :data:`QUIET_DAYS` or more
-    before it (``--as-of`` left at now scores a month-old export as of today, its leads gone quiet)."""
-    ahead = (pd.Timestamp(as_of).date() - pd.Timestamp.now(tz="UTC").date()).days
+def moment_notes(newest_us: int | None, options: ScoringOptions) -> list[str]:
+    """What a score run says of its moment (``options`` resolved): when it lies in the future (a typo in
+    ``--as-of``: every lead is scored as gone quiet until then), or when the export's newest lead or activity is
+    :data:`QUIET_DAYS` or more before it (``--as-of`` left at now scores a month-old export as of today, its leads
+    gone quiet). Days are the reader's: on the clock of the offset the moment was given with."""
+    clock = pd.Timedelta(options.utc_offset)
+    moment = pd.Timestamp(options.as_of).tz_convert("UTC") + clock
+    ahead = (moment.date() - (pd.Timestamp.now(tz="UTC") + clock).date()).days
     if ahead > 1:  # a day ahead may be a time zone's tomorrow
-        return [f"the scoring moment {pd.Timestamp(as_of).date()} is {ahead} days in the future: every lead is "
-                "scored as if nothing happens until then; a typo in --as-of?"]
+        return [f"the scoring moment {moment.date()} is {ahead} days in the future: every lead is scored as if "
+                "nothing happens until then; a typo in --as-of?"]
     if newest_us is None:
         return []
-    newest = pd.Timestamp(newest_us, unit="us", tz="UTC")
-    days = (pd.Timestamp(as_of).date() - newest.date()).days  # calendar days, as a person counts them
+    newest = pd.Timestamp(newest_us, unit="us", tz="UTC") + clock
+    days = (moment.date() - newest.date()).days  # calendar days, as a person counts them
+    after = newest.date() + pd.Timedelta(days=1)  # the export's last day whole
     return [f"the newest lead or activity in the export is from {newest.date()}, {days} days before the scoring "
-            f"moment {pd.Timestamp(as_of).date()}: its leads are scored as gone quiet since; to score them as of "
-            f"the export, give --as-of {newest.date()}"] if days >= QUIET_DAYS else []
+            f"moment {moment.date()}: its leads are scored as gone quiet since; to score them as of the export, "
+            f"give --as-of {after}"] if days >= QUIET_DAYS else []
 
 
 def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOptions) -> LeadFeatures:

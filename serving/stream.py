@@ -181,7 +181,7 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                     progress(rows, ids.rows)
             if rows != ids.rows:
                 raise RuntimeError(f"internal error: {ids.rows} input rows but {rows} output rows")
-    notes = (seen.scoring_notes() + later_note(later, options.as_of) + moment_notes(newest, options.as_of)  # type: ignore[arg-type]
+    notes = (seen.scoring_notes() + later_note(later, options.as_of) + moment_notes(newest, options)  # type: ignore[arg-type]
              + coverage_notes(bundle.info, given, unread))
     return BatchSummary(rows=rows, scored=rows - errors, errors=errors, out=out, notes=tuple(notes))
 

@@ -197,5 +197,7 @@ def verdict(comparison: Comparison, policy: GatePolicy | None = None) -> tuple[b
         worse.append(f"log loss higher beyond the noise: {d['log_loss'].text(4, signed=True)}")
     if worse:
         return False, "kept champion: " + "; ".join(worse)
-    return True, (f"promoted: not worse beyond the noise (ROC AUC {d['roc_auc'].text(4, signed=True)}, log loss "
-                  f"{d['log_loss'].text(4, signed=True)}, challenger − champion)")
+    better = d["roc_auc"].low > 0 or d["log_loss"].high < 0
+    return True, (f"promoted: {'better' if better else 'not worse'} beyond the noise (ROC AUC "
+                  f"{d['roc_auc'].text(4, signed=True)}, log loss {d['log_loss'].text(4, signed=True)}, challenger − "
+                  "champion)")

@@ -115,7 +115,12 @@ class DataReport:
         lines = [f"{self.files.get(table, table)}: lead found by the number its id writes for {_rows(count)} "
                  f"('00123' or '123.0' as '123'): the files write lead ids differently"
                  for table, count in self.ids_found_by_number.items() if count]
-        if self.unknown_lead_activities:
+        by_address = self.unknown_lead_ids_sample and all(i.startswith("(") for i in self.unknown_lead_ids_sample)
+        if self.unknown_lead_activities and by_address:  # keyed by e-mail: placeholders, never the addresses
+            lines.append(f"{self.files.get('activities', 'activities')}: {_rows(self.unknown_lead_activities)} keyed "
+                         f"by an e-mail address that no lead of {self.files.get('leads', 'the leads file')} has, or "
+                         "several have: not used")
+        elif self.unknown_lead_activities:
             sample = ", ".join(self.unknown_lead_ids_sample[:5])
             lines.append(f"{self.files.get('activities', 'activities')}: no lead of "
                          f"{self.files.get('leads', 'the leads file')} for {_rows(self.unknown_lead_activities)} "

@@ -109,6 +109,9 @@ def _activity_type_of_text(value: str) -> str | None:
 _ABOUT = re.compile(r"^\s*([^:]+?)\s*:\s+(\S.*)$", re.S)
 #: What a generic type becomes when what it was about says more: the page a visit went to, the form sent.
 _PRICING = ("pricing", "preis", "price")
+#: Where a page with "pricing" in its address is about prices, not the price list (a blog post on pricing).
+_ABOUT_PRICES = ("blog", "news", "article", "artikel", "magazin", "resource", "ressource", "insight", "guide",
+                 "ratgeber", "podcast", "wiki", "help", "docs", "support", "career", "karriere", "job")
 _FORMS_THAT_SAY = ("demo_request", "trial_signup", "webinar_registration", "content_download")
 
 
@@ -120,7 +123,7 @@ def _about(kind: str | None, detail: str) -> str | None:
         return None
     words = [w for w in (snake(detail) or "").split("_") if w]
     if kind == "page_view" and any(w.startswith(_PRICING) for w in words):
-        return "pricing_page_view"
+        return kind if any(w.startswith(_ABOUT_PRICES) for w in words) else "pricing_page_view"
     if kind == "form_submit":
         said = by_words("_".join(words)) or ("demo_request" if any(w.startswith("demo") for w in words) else None)
         return said if said in _FORMS_THAT_SAY else kind

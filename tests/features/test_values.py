@@ -282,6 +282,8 @@ def test_camel_case_event_names_are_read_by_their_words(raw: str, read: str) -> 
     ("Visit Webpage: https://acme.com/pricing", "pricing_page_view"),
     ("Visit Webpage: acme.com/preise", "pricing_page_view"),
     ("Visit Webpage: https://acme.com/careers", "page_view"), ("Fill Out Form: Demo Request", "demo_request"),
+    ("Visit Webpage: https://acme.com/blog/pricing-strategies-for-saas", "page_view"),  # a post about prices
+    ("Visit Webpage: acme.com/pricing?utm_source=x", "pricing_page_view"),
     ("Fill Out Form: Free Trial", "trial_signup"), ("Fill Out Form: Whitepaper Download", "content_download"),
     ("Fill Out Form: Newsletter Signup", "form_submit"), ("Fill Out Form: Pricing Request Form", "form_submit"),
     # a specific type keeps its reading whatever its detail says: a click on a "Book a demo" link is a click

@@ -117,7 +117,7 @@ def test_leads_the_export_records_as_converted_by_as_of_are_not_scored(bundle: S
     late = ScoringOptions((AS_OF + pd.Timedelta(days=40)).to_pydatetime())
     quiet = score_event_file(bundle, paths["plain"], paths["activities"], tmp_path / "late.csv", late, "7", chunk=chunk)
     [note] = [note for note in quiet.notes if "gone quiet" in note]
-    assert "from 2026-07-10, 30 days before the scoring moment 2026-08-09" in note and "--as-of 2026-07-10" in note
+    assert "from 2026-07-10, 30 days before the scoring moment 2026-08-09" in note and "--as-of 2026-07-11" in note
     ahead = ScoringOptions((pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=200)).to_pydatetime())  # a typo
     typo = score_event_file(bundle, paths["plain"], paths["activities"], tmp_path / "typo.csv", ahead, "7", chunk=chunk)
     assert any("days in the future: every lead is scored as if nothing happens until then" in n for n in typo.notes)

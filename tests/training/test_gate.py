@@ -65,7 +65,11 @@ def test_an_equally_good_model_is_promoted_a_tie_goes_to_the_challenger():
     promoted, why = verdict(comparison)
 
     assert comparison.difference["roc_auc"].low < 0 < comparison.difference["roc_auc"].high
-    assert promoted, why
+    assert promoted and "not worse beyond the noise" in why, why
+    # the other way round from the noisy model above: better beyond the noise, and the decision says so
+    noisy = 1 / (1 + np.exp(-(np.log(truth / (1 - truth)) + rng.normal(0, 1.0, len(y)))))
+    promoted, why = verdict(compare(y, truth, noisy, "test leads", policy=FEWER))
+    assert promoted and why.startswith("promoted: better beyond the noise"), why
 
 
 def test_too_few_conversions_keep_the_champion_even_when_the_challenger_looks_better():

@@ -260,6 +260,7 @@ def test_a_marketing_tool_s_activity_detail_and_e_mail_keys_are_read_through_a_m
     assert data.conversions["lead_id"].tolist() == ["2"]
     shown = report.to_text() + " ".join(f"{i.value} {i.reason}" for i in (*report.rejected, *report.warnings))
     assert "@" not in shown
+    assert any("1 row keyed by an e-mail address that no lead of" in note for note in report.id_notes())
     assert "Primary Attribute Value" not in report.ignored_columns["activities"]
 
 

@@ -1,20 +1,16 @@
 """A points model at run time: hand-written rules (points for role, size, channel, actions) as a scoring model.
-
 It stands where the booster stands in a :class:`scoring.bundle.ScoringBundle`, with the same two faces, so
-the API, files, cards and reasons work unchanged. The conversion hazard ``s`` days after the scoring moment
-of a lead ``u`` days old is
-
-    exp(a + b · points + e · log(1 + u)) · (1 + s) ** d
-
-(an age effect ``e``: young leads convert more readily; a fading ``d``: what a lead did lately matters most
-soon after), and the margin is the log of its integral over the horizon ``h``:
-
-    margin = a + b · points + e · log(1 + u) + log(((1 + h) ** (d + 1) − 1) / (d + 1))
-
-Each feature's contribution is ``b ·`` (its rules' points − their average), the age term goes to
-``lead_age_days``; the parts add up exactly, the average lead is the base (as TreeSHAP's base is), and each
-rule belongs to one feature, so there is one reason per rule that fired. :class:`HazardCalibrator` turns the
-margin into the probability of converting within the horizon.
+the API, files, cards and reasons work unchanged. The conversion hazard of a lead with ``points`` at lead age
+``t`` (days since it was created) is
+    exp(b · points) · λ(t)
+with ``λ`` constant within each band of :data:`AGE_BANDS` (a piecewise-constant baseline hazard on the lead's
+age, as in a piecewise-exponential survival model: Friedman 1982, *Ann. Statist.* 10:101), so over the horizon
+``h`` of a lead ``u`` days old the hazard adds up to exp(b · points) · Σ_k λ_k · (days of [u, u + h] in band k):
+a young lead is judged by how leads convert while young *and* as they age through the horizon. The margin is
+the log of that sum. Each feature's contribution is ``b ·`` (its rules' points − their average), the age term
+goes to ``lead_age_days``; the parts add up exactly, the average lead is the base (as TreeSHAP's base is), and
+each rule belongs to one feature, so there is one reason per rule that fired. :class:`HazardCalibrator` turns
+the margin into the probability of converting within the horizon.
 """
 
 from __future__ import annotations
@@ -44,6 +40,19 @@ class Rule:
             return (value >= self.low) & (value <= self.high)
 
 
+#: Lead-age bands (days) of the hazard: each of the first weeks, a month, two, three, half a year, a year, two
+#: years, older; where leads convert fastest the bands are narrowest.
+AGE_BANDS: tuple[float, ...] = (0.0, 7.0, 14.0, 30.0, 60.0, 90.0, 180.0, 365.0, 730.0, float("inf"))
+
+
+def band_days(age: np.ndarray, days: np.ndarray | float, bands: tuple[float, ...] = AGE_BANDS) -> np.ndarray:
+    """Per lead, the days of its age span [age, age + days] that fall in each band (leads × bands)."""
+    edges = np.asarray(bands, dtype=np.float64)
+    start = np.asarray(age, dtype=np.float64)[:, None]
+    end = start + np.broadcast_to(np.asarray(days, dtype=np.float64), start.shape[:1])[:, None]
+    return np.clip(np.minimum(end, edges[1:]) - np.maximum(start, edges[:-1]), 0.0, None)
+
+
 def window(days: np.ndarray | float, fading: float) -> np.ndarray:
     """∫ (1 + s) ** fading ds over ``days`` days: the hazard a window of that length accumulates per unit rate."""
     k = fading + 1.0
@@ -61,7 +70,12 @@ class PointsModel:
     slope: float
     average: np.ndarray  #: each feature's average contribution before centring, over the fitting data
     age_column: int
-    age_slope: float  #: ``e``: the log hazard per unit of log(1 + lead age in days)
+    age_slope: float  #: bundles before 2026-12-07: the log hazard per unit of log(1 + lead age in days)
+    #: the log hazard per day in each band of ``age_bands`` and the horizon it is summed over. Empty in bundles
+    #: saved before 2026-12-07 (compatibility: those keep their age slope and fading; remove after 2027-06-30)
+    age_log_hazard: tuple[float, ...] = ()
+    age_bands: tuple[float, ...] = AGE_BANDS
+    horizon_days: float = 0.0
 
     def points(self, X: np.ndarray) -> np.ndarray:
         """Each lead's points per feature (n × features)."""
@@ -70,11 +84,15 @@ class PointsModel:
             out[:, rule.column] += rule.points * rule.fires(X)
         return out
 
-    def _parts(self, X: np.ndarray) -> np.ndarray:  # the intercept holds a + log(window(h, d))
+    def _parts(self, X: np.ndarray) -> np.ndarray:  # older bundles' intercept holds a + log(window(h, d))
         """Each feature's share of the margin before centring: ``slope · points``, the age term for age."""
         parts = self.slope * self.points(X)
         age = np.nan_to_num(np.maximum(X[:, self.age_column], 0.0))
-        parts[:, self.age_column] += self.age_slope * np.log1p(age)
+        if self.age_log_hazard:  # the age bands' hazard over the horizon, from the lead's age on
+            exposure = band_days(age, self.horizon_days, self.age_bands) @ np.exp(np.asarray(self.age_log_hazard))
+            parts[:, self.age_column] += np.log(np.maximum(exposure, 1e-300))
+        else:
+            parts[:, self.age_column] += self.age_slope * np.log1p(age)
         return parts
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:

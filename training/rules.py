@@ -1,16 +1,24 @@
 """The points model for a history too short to learn from: hand-written rules, calibrated on the user's data.
 
 The rules (``training/rules.toml``, or the user's own file) give points for role, company size, channel and
-actions, as marketing teams write them. Their points become a probability with a constant-hazard model fitted
-on every snapshot of the history, including those whose horizon has not elapsed (Cox 1972; a Poisson model
-with the exposure as offset): a lead open at ``t`` that has not converted by the end of the data counts for
-the days it was watched, never as a negative for days nobody saw. The slope per point has a normal prior
-centred on 0, so with few conversions the model shrinks to the observed base rate, and more points never
-lower the probability (slope ≥ 0).
+actions, as marketing teams write them. Their points become a probability with a proportional-hazards model
+fitted on every snapshot of the history, including those whose horizon has not elapsed (Cox 1972; a
+piecewise-exponential model, a Poisson model with the exposure as offset: Friedman 1982): a lead open at ``t``
+that has not converted by the end of the data counts for the days it was watched, never as a negative for days
+nobody saw. The baseline hazard is constant within each lead-age band (:data:`scoring.rules.AGE_BANDS`), so
+the model learns how fast leads convert as they age, and a lead is scored over its own ages through the horizon.
+
+Two priors keep a short history honest. The slope per point has a normal prior centred on 0, so with few
+conversions the model shrinks to the observed base rate, and more points never lower the probability (slope
+≥ 0). From one age band to the next the log hazard changes by :data:`AGE_STEP_PRIOR`: leads go cold unless the
+history shows otherwise. Where the history holds no lead of an age, this prior is all there is: a CRM started
+three weeks ago has seen only young leads convert, and a constant hazard carried its young-lead rate over the
+whole horizon (served 0.66 where 0.10 converted, on a world we did not write).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,13 +33,17 @@ from features.catalogue import Catalogue
 from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID
 from features.pipeline import snapshot_features
 from scoring.encoding import FeatureEncoder
-from scoring.rules import HazardCalibrator, PointsModel, Rule, window
+from scoring.rules import AGE_BANDS, HazardCalibrator, PointsModel, Rule, band_days
 from training.config import TrainConfig
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 #: Prior standard deviation of the log-hazard change per point: 25 points doubling the conversion rate is one
 #: standard deviation, a belief the data overrules once it holds a few dozen conversions.
 PRIOR_SLOPE_SD = np.log(2) / 25
+#: Prior of the change in log hazard from one age band to the next (mean, standard deviation): about 0.6× per
+#: band. Measured (ECE over deciles against outcomes, the same script): a tester's world of a startup's first
+#: 23 / 57 / 108 days 0.62 / 0.24 / 0.040 → 0.21 / 0.09 / 0.016; 8 of our 3-month worlds 0.041 → 0.033.
+AGE_STEP_PRIOR = (-0.5, 0.3)
 _LOG_FEATURES = {"employees": "employee_count_log", "revenue_eur": "annual_revenue_log"}
 
 
@@ -192,38 +204,49 @@ def censored_examples(leads: pd.DataFrame, activities: pd.DataFrame | None, conv
 def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]], catalogue: Catalogue,
                      config: TrainConfig, progress: Callable[[str], None] = lambda _: None,
                      ) -> tuple[PointsModel, HazardCalibrator, FeatureEncoder]:
-    """The rules' points, the lead's age and the fading of intent turned into a conversion hazard on the user's
-    own history (see :mod:`scoring.rules`).
+    """The rules' points and the lead's age turned into a conversion hazard on the user's own history (see
+    :mod:`scoring.rules`).
 
-    Maximum likelihood of the watched windows (a lead watched ``w`` days from a snapshot, converted or not), with
-    a normal prior on the slope per point (centred on 0: with few conversions the model is the base rate) and
-    the slope ≥ 0 (more points never lower the probability)."""
+    Maximum likelihood of the watched windows (a lead watched ``w`` days from a snapshot at age ``u``, converted
+    or not: its days in each age band are the band's exposure), with the priors of the module docstring."""
     encoder = rules_encoder(catalogue, examples.features)
     compiled = compile_rules(rules, catalogue, encoder, progress if config.rules_file else lambda _: None)  # own
     age_column = catalogue.names.index("lead_age_days")
     X = encoder.transform(examples.features)
-    zero = np.zeros(len(catalogue))
     points = total_points(compiled, X)
     x = points - points.mean()
-    log_age = np.log1p(np.nan_to_num(np.maximum(X[:, age_column], 0.0)))
-    age = log_age - log_age.mean()
+    age = np.nan_to_num(np.maximum(X[:, age_column], 0.0))
     watched, events = examples.exposure_days, examples.converted.astype(np.float64)
+    exposure = band_days(age, watched)
+    converted_band = np.minimum(np.searchsorted(AGE_BANDS, age + watched, side="right") - 1, len(AGE_BANDS) - 2)
+    step_mean, step_sd = AGE_STEP_PRIOR
 
     def negative_log_likelihood(params: np.ndarray) -> float:
-        a, b, e, d = params
-        rate = a + b * x + e * age
-        return (float(np.sum(np.exp(rate) * window(watched, d)) - np.sum(events * (rate + d * np.log1p(watched))))
-                + 0.5 * (b / PRIOR_SLOPE_SD) ** 2)
+        b, hazard = params[0], params[1:]
+        expected = np.exp(b * x) * (exposure @ np.exp(hazard))
+        steps = (np.diff(hazard) - step_mean) / step_sd
+        return (float(expected.sum() - np.sum(events * (b * x + hazard[converted_band])))
+                + 0.5 * (b / PRIOR_SLOPE_SD) ** 2 + 0.5 * float(steps @ steps))
 
     base = np.log(max(events.sum(), 0.5) / watched.sum())
-    fitted = minimize(negative_log_likelihood, np.array([base, 0.0, 0.0, 0.0]), method="L-BFGS-B",
-                      bounds=[(None, None), (0.0, None), (-3.0, 3.0), (-3.0, 1.0)])
-    a, b, e, d = (float(v) for v in fitted.x)
+    bands = len(AGE_BANDS) - 1
+    fitted = minimize(negative_log_likelihood, np.r_[0.0, np.full(bands, base)], method="L-BFGS-B",
+                      bounds=[(0.0, None)] + [(None, None)] * bands)
+    b, hazard = float(fitted.x[0]), tuple(float(v) for v in fitted.x[1:])
+    oldest = float((age + watched).max()) if len(age) else 0.0
+    shown = ", ".join(f"{_band_name(i)} {np.exp(h) * 1000:.2f}" for i, h in enumerate(hazard)
+                      if AGE_BANDS[i] < max(oldest, config.horizon_days))
     progress(f"points model: {int(events.sum())} conversion events in {len(events):,} overlapping snapshot windows "
              f"({watched.sum():,.0f} lead-days watched; a conversion counts once in each window that saw it); each "
-             f"point multiplies the conversion rate by {np.exp(b):.4f}; rate × (1 + age) ** {e:.2f}, intent fades "
-             f"as (1 + days) ** {d:.2f}")
-    intercept = a - b * float(points.mean()) - e * float(log_age.mean()) + float(np.log(window(config.horizon_days, d)))
-    unit = PointsModel(compiled, len(catalogue), intercept, b, zero, age_column, e)
-    model = PointsModel(compiled, len(catalogue), intercept, b, unit._parts(X).mean(axis=0), age_column, e)
+             f"point multiplies the conversion rate by {np.exp(b):.4f}; conversions per 1,000 lead-days by lead age: "
+             f"{shown} (the history's oldest lead was {oldest:.0f} days: older ages follow the prior that leads go "
+             "cold)")
+    unit = PointsModel(compiled, len(catalogue), -b * float(points.mean()), b, np.zeros(len(catalogue)), age_column,
+                       0.0, hazard, AGE_BANDS, float(config.horizon_days))
+    model = dataclasses.replace(unit, average=unit._parts(X).mean(axis=0))
     return model, HazardCalibrator(), encoder
+
+
+def _band_name(index: int) -> str:
+    low, high = AGE_BANDS[index], AGE_BANDS[index + 1]
+    return f"{low:.0f}+ d" if high == float("inf") else f"{low:.0f}–{high:.0f} d"

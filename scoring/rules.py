@@ -1,8 +1,11 @@
 """A points model at run time: hand-written rules (points for role, size, channel, actions) as a scoring model.
+
 It stands where the booster stands in a :class:`scoring.bundle.ScoringBundle`, with the same two faces, so
 the API, files, cards and reasons work unchanged. The conversion hazard of a lead with ``points`` at lead age
 ``t`` (days since it was created) is
+
     exp(b · points) · λ(t)
+
 with ``λ`` constant within each band of :data:`AGE_BANDS` (a piecewise-constant baseline hazard on the lead's
 age, as in a piecewise-exponential survival model: Friedman 1982, *Ann. Statist.* 10:101), so over the horizon
 ``h`` of a lead ``u`` days old the hazard adds up to exp(b · points) · Σ_k λ_k · (days of [u, u + h] in band k):
@@ -53,13 +56,6 @@ def band_days(age: np.ndarray, days: np.ndarray | float, bands: tuple[float, ...
     return np.clip(np.minimum(end, edges[1:]) - np.maximum(start, edges[:-1]), 0.0, None)
 
 
-def window(days: np.ndarray | float, fading: float) -> np.ndarray:
-    """∫ (1 + s) ** fading ds over ``days`` days: the hazard a window of that length accumulates per unit rate."""
-    k = fading + 1.0
-    days = np.asarray(days, dtype=np.float64)
-    return np.log1p(days) if abs(k) < 1e-9 else (np.power(1.0 + days, k) - 1.0) / k
-
-
 @dataclass(frozen=True)
 class PointsModel:
     """Rules with a fitted log hazard per point and an age effect (see the module docstring)."""
@@ -84,7 +80,7 @@ class PointsModel:
             out[:, rule.column] += rule.points * rule.fires(X)
         return out
 
-    def _parts(self, X: np.ndarray) -> np.ndarray:  # older bundles' intercept holds a + log(window(h, d))
+    def _parts(self, X: np.ndarray) -> np.ndarray:  # older bundles' intercept holds their horizon's fading
         """Each feature's share of the margin before centring: ``slope · points``, the age term for age."""
         parts = self.slope * self.points(X)
         age = np.nan_to_num(np.maximum(X[:, self.age_column], 0.0))

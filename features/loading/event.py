@@ -544,7 +544,7 @@ def _one_outcome(leads: pd.DataFrame, conversions: pd.DataFrame, report: DataRep
     conversion is dated before its lead was created), or every lead converted (the export holds customers
     only). A model fitted on either says 0 or 1 for every lead. Empty when both outcomes occur."""
     when = conversion_moments(leads[LEAD_ID], conversions)
-    if len(leads) and report.conversions_before_creation == when.notna().sum():
+    if when.notna().any() and report.conversions_before_creation == when.notna().sum():
         return (f"no lead converted while it was open: all {report.conversions_before_creation:,} conversions are "
                 "dated before their lead was created (e.g. "
                 f"{', '.join(map(str, report.conversions_before_creation_sample[:3]))}); are the two files of the "

@@ -29,6 +29,8 @@ def is_email_header(header: str) -> bool:
     a flag about one (``Do Not Email``, ``Email Opt Out``)."""
     key = header_key(header)
     return any(key == owner + name for owner in _ADDRESS_OWNERS for name in EMAIL_HEADERS)
+
+
 #: What an activity keyed by e-mail gets as its lead id when no lead, or several, have that address: a
 #: placeholder, so the report never holds the address (the e-mail is never logged).
 NO_LEAD_WITH_EMAIL = "(no lead with this e-mail address)"

@@ -158,7 +158,18 @@ class DataReport:
     def scoring_notes(self) -> list[str]:
         """What a batch run tells its user beside the score file: how the lead ids met, activity rows not
         read, unknown types."""
-        return self.id_notes() + self.unread_activity_notes() + self.type_notes() + self.currency_notes
+        return (self.id_notes() + self.unread_activity_notes() + self.unread_conversion_notes() + self.type_notes()
+                + self.currency_notes)
+
+    def unread_conversion_notes(self) -> list[str]:
+        """Conversion rows not used (a lead it names is not in the leads file, an e-mail no lead or several leads
+        have, an unreadable date): their leads are scored as still open, which the user should hear of."""
+        name = self.files.get("conversions")
+        unread = list({issue.row: issue for issue in self.rejected if issue.file == name}.values())
+        if not unread:
+            return []
+        return [f"{name}: {_rows(len(unread))} not used, so the leads they meant are scored as open; the first: "
+                f"{min(unread, key=lambda issue: issue.row).describe()}"]
 
     def to_text(self, max_issues: int = 5, max_missing: int = 8) -> str:
         """A short human-readable summary: rows per table, what was rejected and why, what was ignored."""

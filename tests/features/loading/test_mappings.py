@@ -261,6 +261,8 @@ def test_a_marketing_tool_s_activity_detail_and_e_mail_keys_are_read_through_a_m
     shown = report.to_text() + " ".join(f"{i.value} {i.reason}" for i in (*report.rejected, *report.warnings))
     assert "@" not in shown
     assert any("1 row keyed by an e-mail address that no lead of" in note for note in report.id_notes())
+    [deal] = report.unread_conversion_notes()  # scoring says so too: the lead it meant is scored as open
+    assert "deals.csv: 1 row not used, so the leads they meant are scored as open" in deal and "@" not in deal
     assert "Primary Attribute Value" not in report.ignored_columns["activities"]
 
 

@@ -75,4 +75,9 @@ def normalise_lead_source(value: object) -> str | None:
     channels); missing gives ``None``. Idempotent.
     """
     text = category_text(value)
-    return None if text is None else _lead_source_of_folded(fold(text))
+    if text is None:
+        return None
+    once = _lead_source_of_folded(fold(text))
+    # an unknown value's text is cut to the longest category and can then end in a channel's word
+    # ("…:REFERRAL:SITE" → "…_referral"): it is read once more, so that normalising twice changes nothing
+    return None if once is None else _lead_source_of_folded(fold(once))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from profile_cases import ANYTHING, KNOWN_WORDS, MISSING_IDS, MISSING_VALUES
 
 from features.contract import LEAD_SOURCES
@@ -93,6 +93,7 @@ def test_a_missing_lead_source_is_none(value: object) -> None:
 
 @settings(deadline=None)
 @given(ANYTHING | KNOWN_WORDS)
+@example("0" * 47 + "ÖÖ:REFERRAL:SITE")  # cut to the longest category, its text ended in a channel's word
 def test_normalising_a_lead_source_twice_changes_nothing(value: object) -> None:
     once = normalise_lead_source(value)
     assert normalise_lead_source(once) == once

@@ -43,3 +43,13 @@ def test_without_a_zone_or_with_an_offset_of_its_own_the_moment_is_read_as_writt
     assert ScoringOptions(given_moment("01.01.2026")).resolved().as_of == datetime(2026, 1, 1, tzinfo=UTC)
     own = ScoringOptions(given_moment("2026-01-01T00:00:00-05:00")).resolved("Europe/Berlin")
     assert own.as_of == datetime(2026, 1, 1, 5, tzinfo=UTC) and own.utc_offset == timedelta(hours=-5)
+
+
+@pytest.mark.parametrize("typed", ["25.10.2026 02:30", "29.03.2026 02:30"])  # the doubled hour, the missing one
+def test_a_typed_moment_in_a_summer_time_change_is_placed_as_a_file_s_time_is(typed: str) -> None:
+    from features import values
+
+    micro, bad, _ = values.moments([typed], exported=True)
+    from_file = values.in_time_zone(micro, bad, [typed], "Europe/Berlin")[0]
+    typed_in = ScoringOptions(given_moment(typed)).resolved("Europe/Berlin").as_of
+    assert values.moment_us(typed_in) == from_file

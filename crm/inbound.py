@@ -99,14 +99,20 @@ class ReplayGuard:
     SQLite file that every worker process of the server shares and that outlives a restart: a retry that
     reaches another worker, or comes after a redeploy (Salesforce retries for 24 hours), is still known. The
     claim is one ``INSERT OR IGNORE``, atomic across processes; a key whose scoring failed is forgotten, so the
-    CRM's retry is scored."""
+    CRM's retry is scored. Each guard (``name``: one per CRM) keeps its keys in a table of its own, so that one
+    forgetting after its time to live never forgets another's."""
 
-    def __init__(self, path: Path, ttl_s: float) -> None:
-        self.path, self.ttl_s = Path(path), ttl_s
+    def __init__(self, path: Path, ttl_s: float, name: str = "seen") -> None:
+        if not name.isidentifier():
+            raise ValueError(f"a replay guard's name is a table name, not {name!r}")
+        self.path, self.ttl_s, self.table = Path(path), ttl_s, name
+        self._created = False
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # autocommit: one statement, one claim
-        db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL)")
+        if not self._created:  # once per process: a claim is then one connection and two statements
+            db.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (key TEXT PRIMARY KEY, at REAL NOT NULL)")
+            self._created = True
         return db
 
     def first_time(self, key: str, now: float | None = None) -> bool:
@@ -114,8 +120,8 @@ class ReplayGuard:
         now = time.time() if now is None else now
         db = self._connect()
         try:
-            db.execute("DELETE FROM seen WHERE at < ?", (now - self.ttl_s,))
-            return db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, now)).rowcount == 1
+            db.execute(f"DELETE FROM {self.table} WHERE at < ?", (now - self.ttl_s,))
+            return db.execute(f"INSERT OR IGNORE INTO {self.table} (key, at) VALUES (?, ?)", (key, now)).rowcount == 1
         finally:
             db.close()
 
@@ -123,7 +129,7 @@ class ReplayGuard:
         """Unclaim ``keys`` (their scoring failed: the CRM's retry must be scored, not acknowledged as seen)."""
         db = self._connect()
         try:
-            db.executemany("DELETE FROM seen WHERE key = ?", [(key,) for key in keys])
+            db.executemany(f"DELETE FROM {self.table} WHERE key = ?", [(key,) for key in keys])
         finally:
             db.close()
 

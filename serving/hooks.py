@@ -77,7 +77,7 @@ def _seen(crm: str) -> ReplayGuard:
     """The replay guard of ``crm``: a HubSpot signature is replayed within its 5 minutes (twice that kept),
     a Salesforce notification retried for up to 24 hours."""
     ttl = 2 * MAX_AGE_MS / 1000 if crm == "hubspot" else 24 * 3600
-    return ReplayGuard(project_dir() / SEEN_FILE, ttl)
+    return ReplayGuard(project_dir() / SEEN_FILE, ttl, crm)
 
 
 def record_scores(source: str, leads: list[dict[str, Any]], response: ScoreResponse) -> None:

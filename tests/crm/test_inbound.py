@@ -75,6 +75,16 @@ def test_a_key_is_new_once_within_its_time_to_live(tmp_path):
     assert guard.first_time("sig", now=1200)  # long forgotten: the timestamp check refuses such a request anyway
 
 
+def test_guards_sharing_a_file_forget_only_their_own_keys(tmp_path):
+    """HubSpot's guard forgets after 10 minutes, Salesforce's after 24 hours: in one table, HubSpot's clean-up
+    forgot Salesforce's notifications, and a retry an hour later was scored again."""
+    hubspot = ReplayGuard(tmp_path / "seen.db", ttl_s=600, name="hubspot")
+    salesforce = ReplayGuard(tmp_path / "seen.db", ttl_s=24 * 3600, name="salesforce")
+    assert salesforce.first_time("04l000000000001", now=0)
+    assert hubspot.first_time("sig", now=3600)  # its clean-up runs an hour later
+    assert not salesforce.first_time("04l000000000001", now=3600)  # still known: Salesforce's retry is acknowledged
+
+
 def test_a_key_seen_by_one_worker_is_known_to_every_other_and_after_a_restart(tmp_path):
     """Each server worker process holds its own guard on the one file: a retry that reaches another worker, or
     comes after a redeploy (Salesforce retries for 24 hours), is acknowledged, not scored again. Claims race

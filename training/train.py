@@ -348,7 +348,8 @@ def _train_rules(history: History, examples: pd.DataFrame, catalogue: Catalogue,
     metrics = classification_metrics(test[LABEL].to_numpy(), test["probability"].to_numpy())
     describe_tiers(bundle, test[LABEL].to_numpy(), test["probability"].to_numpy(), metrics)
     return TrainResult(bundle, "rules", metrics, {}, choice, test, rows={"test": len(test)},
-                       evaluation="in sample on the labelled snapshots (two fitted parameters)")
+                       evaluation="in sample on the labelled snapshots (the points' slopes and the age hazard "
+                                  "were fitted on them)")
 
 
 def _rules_if_better(result: TrainResult, history: History, catalogue: Catalogue, config: TrainConfig,

@@ -84,6 +84,9 @@ class TrainConfig:
     calibration_snapshots: int = 2
     backtest_origins: int = 3
     min_conversions_learned: int = 40
+    #: a points model with no elapsed horizon to be judged on is checked forward over this many days: fitted on
+    #: what was known that long before the end of the data, judged on the leads open then
+    forward_check_days: int = 28
     search: bool = True
     search_seconds: float = 30.0
     #: try exactly this many settings of the grid in every fit, however long they take: the same model on any

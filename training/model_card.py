@@ -54,7 +54,7 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         chosen = min(result.search, key=lambda row: row["log_loss"])
         lines.append("Settings chosen by the search (log loss on the latest validation window): "
                      + ", ".join(f"{k} {round(v) if k == 'trees' else f'{v:g}'}" for k, v in chosen.items()))
-    if m:
+    if "roc_auc" in m:
         lines += [
             "",
             "## Metrics on the evaluation leads (same leads for every row)",
@@ -65,6 +65,16 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         ]
     else:
         lines += ["", "## Metrics", "Not evaluated: no snapshot's horizon has elapsed with both outcomes yet."]
+        if "forward_check_roc_auc" in m:
+            days = int(m["forward_check_days"])
+            lines += ["", f"Checked forward over the last {days} days (a shorter horizon than the model's): fitted on "
+                      f"what was known {days} days before the end of the data, on the leads open then.", "",
+                      "| leads | converted | expected | ROC AUC | ECE | Brier | Brier of the base rate |",
+                      "|---|---|---|---|---|---|---|",
+                      f"| {m['forward_check_leads']:,.0f} | {m['forward_check_conversions']:.0f} | "
+                      f"{m['forward_check_expected']:.1f} | {m['forward_check_roc_auc']:.3f} | "
+                      f"{m['forward_check_ece']:.4f} | {m['forward_check_brier']:.4f} | "
+                      f"{m['forward_check_brier_base_rate']:.4f} |"]
     lines += ["", "## Tiers (cut-offs chosen on "
               + ("the history's probabilities)" if result.regime == "rules" else "out-of-sample probabilities)"),
               "| tier | probability from | share of evaluation leads | observed conversion rate |", "|---|---|---|---|"]

@@ -272,8 +272,10 @@ def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]],
                       if AGE_BANDS[i] < max(oldest, config.horizon_days))
     fading = ", ".join(f"{_band_name(ELAPSED_BANDS, i)} {np.exp(v):.4f}" for i, v in enumerate(slopes)
                        if ELAPSED_BANDS[i] < config.horizon_days)
-    progress(f"points model: {int(events.sum())} conversion events in {len(events):,} overlapping snapshot windows "
-             f"({watched.sum():,.0f} lead-days watched; a conversion counts once in each window that saw it); each "
+    converted = examples.features.index[hit].nunique()
+    progress(f"points model: {converted} conversions, seen {int(events.sum())} times in {len(events):,} overlapping "
+             f"snapshot windows ({watched.sum():,.0f} lead-days watched; a conversion counts once in each window "
+             "that saw it); each "
              f"point of fit multiplies the conversion rate by {np.exp(b):.4f}, each point of engagement by, in the "
              f"days after scoring, {fading}; conversions per 1,000 lead-days by lead age: {shown}"
              + (f" (the history's oldest lead was {oldest:.0f} days: older ages follow the prior that leads go cold)"

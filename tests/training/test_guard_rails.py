@@ -200,4 +200,6 @@ def test_a_crm_with_nothing_labelled_yet_registers_its_points_model(tmp_path: Pa
         configure(before)
     assert logged.promoted and "not evaluated" in logged.decision
     summary = json.loads(run_summary(logged))  # what `leadscore train` prints last (it failed on the missing AUC)
-    assert summary["promoted"] and summary["model_version"] == logged.model_version and summary["metrics"] == {}
+    assert summary["promoted"] and summary["model_version"] == logged.model_version
+    # nothing on the 90-day horizon; the four weeks' forward check (the points model as fitted 28 days earlier)
+    assert not {"roc_auc", "ece", "brier"} & summary["metrics"].keys() and "forward_check_roc_auc" in summary["metrics"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from leadscore.synthetic import WorldConfig, generate_world
@@ -67,3 +69,30 @@ def test_a_points_model_judged_on_nothing_says_so_on_its_card_and_in_its_run(wor
     assert "| hot |" in card and "not measured yet" in card and "out-of-sample" not in card
     assert any("conversions on snapshots whose 90-day horizon has elapsed (< 40 to learn from" in line
                for line in said), said
+
+
+def test_a_points_model_with_no_elapsed_horizon_is_checked_forward_over_the_last_four_weeks() -> None:
+    """Fitted on what was known 28 days before the end of the data, judged on the leads open then: the tester's
+    young CRM got '–' for every figure, with nothing to say how far the scores could be trusted."""
+    from training.model_card import model_card
+
+    world = generate_world(WorldConfig.preset("short_crm", seed=4))
+    said: list[str] = []
+    result = train_event(world.leads, world.activities, world.conversions, CONFIG, said.append)
+    m = result.metrics
+
+    end = max(world.leads["created_at"].max(), world.activities["occurred_at"].max(),
+              world.conversions["converted_at"].max()).ceil("D")  # the export: the day after the newest record
+    moment = (end - pd.Timedelta(days=28)).floor("D")
+    converted_at = world.leads[["lead_id"]].merge(world.conversions, how="left")["converted_at"]
+    created = world.leads["created_at"] < moment
+    open_then = created & ~(converted_at <= moment).to_numpy()
+    converted = open_then & ((converted_at > moment) & (converted_at <= moment + pd.Timedelta(days=28))).to_numpy()
+    assert m["forward_check_leads"] == open_then.sum() and m["forward_check_conversions"] == converted.sum()
+    # calibrated on what was known then: the count it expected is within three Poisson deviations of what came
+    assert abs(m["forward_check_expected"] - converted.sum()) < 3 * np.sqrt(m["forward_check_expected"])
+    assert m["forward_check_roc_auc"] > 0.6 and m["forward_check_brier"] < m["forward_check_brier_base_rate"]
+    assert "roc_auc" not in m and result.test.empty  # the 90-day horizon itself stays unjudged: the gate sees nothing
+    assert f"of {int(open_then.sum()):,} leads open on {moment.date()}, {int(converted.sum())} converted" in \
+        result.evaluation
+    assert "Checked forward over the last 28 days" in model_card(result, CONFIG, {})

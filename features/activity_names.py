@@ -9,7 +9,11 @@ Submission", HubSpot "Email Opened", a German CRM "Demo angefragt" or "Webinar t
 Left out on purpose: names that may mean something the *sales rep* did, not the lead (``Email``, ``Call``,
 ``Task``: a logged e-mail is one sent, a logged call may be an unanswered dial; see :mod:`features.mappings`)
 and steps that are not the contract's event (``Meeting Booked`` is not ``meeting_held``, ``Email Sent`` is
-not ``email_open``). They stay unknown types: kept, reported and counted as ``other``.
+not ``email_open``). They stay unknown types: kept, reported and counted as ``other``. A meeting (``Meeting``,
+Zoho's ``Meetings``, a German CRM's ``Termin``) is one the lead took part in, as the vendor mappings read it; an
+event the lead registered for or attended (Marketo's ``Attend Event``, Dynamics' ``Event Check-in``) is the
+contract's webinar registration or attendance, the nearest it has; a demo held (``Demo Completed``) is a meeting
+held.
 
 A name not in the list is read by its words (:func:`by_words`): CRMs let users name their activity types
 freely ("Requested a demo", "Free trial started", "E-Book heruntergeladen", "Viewed pricing"), so a type is
@@ -33,10 +37,12 @@ _NAMES: dict[str, tuple[str, ...]] = {
                     "link_in_e_mail_geklickt", "e_mail_link_geklickt"),
     "form_submit": ("form_submission", "form_submitted", "filled_out_form", "fill_out_form", "form_fill",
                     "form_completed", "formular_ausgefuellt", "formular_abgeschickt", "formular_gesendet",
-                    "formular_eingereicht"),
+                    "formular_eingereicht", "form_handler", "form_handler_success", "landing_page_success",
+                    "landing_page_form_success"),
     "content_download": ("download", "downloaded", "content_downloaded", "downloaded_content", "asset_download",
                          "file_download", "whitepaper_download", "ebook_download", "e_book_download",
-                         "whitepaper_heruntergeladen", "inhalt_heruntergeladen", "heruntergeladen"),
+                         "whitepaper_heruntergeladen", "inhalt_heruntergeladen", "heruntergeladen", "file_access",
+                         "file_accessed", "document_viewed", "dokument_angesehen"),
     "webinar_registration": ("webinar_registered", "registered_for_webinar", "webinar_signup",
                              "webinar_sign_up", "webinar_anmeldung", "webinar_angemeldet",
                              "fuer_webinar_angemeldet", "webinar_registrierung"),
@@ -46,8 +52,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
                      "demo_angefragt", "demo_anforderung", "demo_angefordert"),
     "trial_signup": ("trial_sign_up", "trial_started", "started_trial", "trial", "free_trial",
                      "free_trial_signup", "trial_registration", "testversion", "testversion_gestartet"),
-    "meeting_held": ("meeting", "meeting_completed", "meeting_attended", "termin_wahrgenommen",
-                     "termin_stattgefunden", "meeting_stattgefunden"),
+    "meeting_held": ("meeting", "meetings", "termin", "termine", "meeting_completed", "meeting_attended",
+                     "termin_wahrgenommen", "termin_stattgefunden", "meeting_stattgefunden"),
     "email_unsubscribe": ("unsubscribe", "unsubscribed", "email_unsubscribed", "opted_out", "opt_out",
                           "abgemeldet", "abmeldung", "newsletter_abgemeldet", "vom_newsletter_abgemeldet"),
     "email_bounce": ("bounce", "bounced", "email_bounced", "hard_bounce", "soft_bounce", "e_mail_bounce",
@@ -68,13 +74,14 @@ _WORD_RULES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("trial_signup", (("trial", "testversion", "testzugang", "probeversion", "testphase"),
                       ("sign", "start", "regist", "request", "anfrage", "angefordert", "anmeld", "gestartet",
                        "begonnen", "activated", "aktiviert", "free", "kostenlos"))),
-    ("webinar_attendance", (("webinar",), ("attend", "besucht", "teilgenommen", "teilnahme", "joined"))),
-    ("webinar_registration", (("webinar",), ("regist", "anmeld", "angemeldet", "sign"))),
+    ("webinar_attendance", (("webinar", "event", "veranstaltung"), ("attend", "besucht", "teilgenommen", "teilnahme",
+                                                                  "joined", "check"))),
+    ("webinar_registration", (("webinar", "event", "veranstaltung"), ("regist", "anmeld", "angemeldet", "sign"))),
     ("pricing_page_view", (("pricing", "preis"), ("page", "seite", "view", "visit", "aufgerufen", "besucht",
                                                    "angesehen"))),
     ("content_download", (("download", "heruntergeladen", "herunterladen"),)),
-    ("meeting_held", (("meeting", "termin"), ("held", "completed", "attended", "wahrgenommen", "stattgefunden",
-                                              "durchgefuehrt"))),
+    ("meeting_held", (("meeting", "termin", "demo"), ("held", "completed", "attended", "wahrgenommen",
+                                                      "stattgefunden", "durchgefuehrt"))),
     ("email_click", (("email", "mail", "newsletter"), ("click", "geklickt", "klick"))),
     ("email_open", (("email", "mail", "newsletter"), ("open", "geoeffnet"))),
     ("form_submit", (("form", "kontakt", "contact"), ("submit", "sent", "gesendet", "abgeschickt", "ausgefuellt",

@@ -192,6 +192,8 @@ def _add_notes(seen: DataReport, chunk: DataReport) -> None:
         seen.ids_found_by_number[table] = seen.ids_found_by_number.get(table, 0) + count
     for name, count in chunk.unknown_activity_types.items():
         seen.unknown_activity_types[name] = seen.unknown_activity_types.get(name, 0) + count
+    for name, written in chunk.activity_type_spellings.items():
+        seen.activity_type_spellings.setdefault(name, written)
     seen.columns_read_as.setdefault("activities", chunk.columns_read_as.get("activities", {}))
     seen.rejected.extend(issue for issue in chunk.rejected if issue.file == seen.files["activities"])
 

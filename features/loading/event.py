@@ -439,6 +439,12 @@ def _load_activities(
     report.unknown_lead_ids_sample = shown_ids(ids[unknown]).drop_duplicates().head(UNKNOWN_ID_SAMPLE).tolist()
     report.duplicate_activity_rows = int(duplicate.sum())
     report.unknown_activity_types = {str(k): int(v) for k, v in unknown_types.value_counts().items()}
+    if len(unknown_types):  # as written: the most frequent spelling of each
+        written = frame[ACTIVITY_TYPE].to_numpy()[np.flatnonzero(keep)[unknown_types.index.to_numpy()]]
+        spelled = pd.DataFrame({"name": unknown_types.to_numpy(),
+                                "written": pd.Series(written, dtype="str").str.strip()}).value_counts()
+        report.activity_type_spellings = dict(spelled.reset_index().drop_duplicates("name")[["name", "written"]]
+                                              .itertuples(index=False, name=None))
     used = {header for headers in table.sources.values() for header in headers}  # e.g. the e-mail key
     report.ignored_columns["activities"] = [c for c in frame.columns if c not in ACTIVITY_COLUMNS and c not in used
                                             and c not in table.sources]

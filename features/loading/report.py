@@ -61,6 +61,9 @@ class DataReport:
     ids_found_by_number: dict[str, int] = field(default_factory=dict)
     conversions_before_creation_sample: list[str] = field(default_factory=list)
     unknown_activity_types: dict[str, int] = field(default_factory=dict)  #: kept; features say "other"
+    #: each unknown type as the export writes it most often (``chat_started`` → ``Chat Started``): the value to
+    #: look for in the CRM, or to map
+    activity_type_spellings: dict[str, str] = field(default_factory=dict)
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)  #: present but not used
     extra_columns: list[str] = field(default_factory=list)  #: declared extra fit columns found
     missing_rates: dict[str, dict[str, float]] = field(default_factory=dict)  #: after cleaning
@@ -98,6 +101,7 @@ class DataReport:
             "ids_found_by_number": dict(self.ids_found_by_number),
             "conversions_before_creation_sample": list(self.conversions_before_creation_sample),
             "unknown_activity_types": dict(self.unknown_activity_types),
+            "activity_type_spellings": dict(self.activity_type_spellings),
             "ignored_columns": {table: list(cols) for table, cols in self.ignored_columns.items()},
             "extra_columns": list(self.extra_columns),
             "missing_rates": {table: dict(rates) for table, rates in self.missing_rates.items()},
@@ -137,8 +141,10 @@ class DataReport:
         for title, names in (("Unknown activity types", [c for c in common if not c[0].startswith("sales_")]),
                              ("Sales activities (what a rep did)", [c for c in common if c[0].startswith("sales_")])):
             if names:
-                shown = ", ".join(f"{name} ({count:,})" for name, count in names[:10])
-                notes.append(f"{title} (kept, counted as '{OTHER_ACTIVITY}'): {shown}")
+                shown = ", ".join(f"{self.activity_type_spellings.get(name, name)} ({count:,})"
+                                  for name, count in names[:10])
+                more = f" and {len(names) - 10:,} more (data_report.json lists them all)" if len(names) > 10 else ""
+                notes.append(f"{title} (kept, counted as '{OTHER_ACTIVITY}'): {shown}{more}")
         return notes
 
     def unread_activity_notes(self) -> list[str]:

@@ -103,7 +103,9 @@ def features(
         for given in (leads, activities):
             if given is not None and not given.is_file():
                 fail(f"{given}: file not found", 2)
-        data, _ = load_event_data(leads, activities)
+        data, report = load_event_data(leads, activities)
+        for note in report.scoring_notes():  # unknown activity types, rows not read: as `score` says them
+            say(note)
         table = feature_rows(data, moment, FeatureConfig())
         write_table(table, out)
         rows = len(table)

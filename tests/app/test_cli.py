@@ -187,6 +187,19 @@ def test_features_prints_the_catalogue_in_german(project: Path) -> None:
     assert result.returncode == 0 and "| Merkmal | Gruppe | Bedeutung |" in result.stdout
 
 
+def test_features_of_a_file_name_the_activity_types_it_counts_as_other_as_the_export_writes_them(
+        project: Path) -> None:
+    """A tester could find which of their types were read as 'other' only by training; `features` said nothing."""
+    (project / "f_leads.csv").write_text("lead_id,created_at\nL1,2026-01-01\n")
+    (project / "f_activities.csv").write_text("lead_id,occurred_at,activity_type\nL1,2026-01-05,Chat Started\n"
+                                              "L1,2026-01-06,Attend Event\n")
+    result = _run(["features", "--leads", "f_leads.csv", "--activities", "f_activities.csv", "--out", "f.csv",
+                   "--as-of", "2026-01-10"], project)
+    assert result.returncode == 0, result.stderr
+    assert "Unknown activity types (kept, counted as 'other'): Chat Started (1)" in result.stderr
+    assert "Attend Event" not in result.stderr  # a Marketo event attended is read as the webinar attendance it is
+
+
 def test_a_project_without_a_model_never_scores_with_a_copy_kept_in_another_folder(trained, tmp_path: Path) -> None:
     """The verified copies live in the project folder (LEADSCORE_HOME), and stand in only for a registry that
     cannot be reached: a registry that answers "no such model" is believed, whatever folder one stands in."""

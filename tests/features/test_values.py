@@ -255,10 +255,17 @@ def test_a_typed_unix_time_column_of_a_parquet_export_is_read_as_its_text_is() -
     ("Kontaktanfrage", "form_submit"), ("Newsletter-Anmeldung", "form_submit"), ("Page viewed", "page_view"),
     # Marketo's "Visit Webpage", Pardot's "Form Success", Mailchimp's "unsub"
     ("Visit Webpage", "page_view"), ("Form Success", "form_submit"), ("unsub", "email_unsubscribe"),
+    # a tester's vendor exports, counted as other before: Marketo, Dynamics 365, Pardot, HubSpot, Salesforce, Zoho
+    ("Attend Event", "webinar_attendance"), ("Event Check-in", "webinar_attendance"),
+    ("Register for Event", "webinar_registration"), ("Event Registration", "webinar_registration"),
+    ("File access", "content_download"), ("Document Viewed", "content_download"), ("Form Handler", "form_submit"),
+    ("Landing Page success", "form_submit"), ("Demo Completed", "meeting_held"), ("Meetings", "meeting_held"),
+    ("Termin", "meeting_held"), ("Demo durchgeführt", "meeting_held"),
     # what the sales rep did, a step before the contract's event, or one generic word: not guessed, counted as other
     ("Email", "email"), ("Call", "call"), ("Meeting Booked", "meeting_booked"), ("Email Sent", "email_sent"),
     ("Demo", "demo"), ("Link geklickt", "link_geklickt"), ("Trial expired", "trial_expired"),
     ("Pricing email sent", "pricing_email_sent"), ("Angebot angefordert", "angebot_angefordert"),
+    ("Termin vereinbart", "termin_vereinbart"), ("Appointment", "appointment"), ("Event", "event"),
 ])
 def test_export_names_of_activities_are_read_as_the_contract_type_they_name(raw: str, read: str) -> None:
     assert values.activity_type(raw) == read

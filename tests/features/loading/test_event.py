@@ -379,6 +379,7 @@ def test_unknown_activity_types_are_kept_and_counted_and_spellings_are_normalise
         lead_id,occurred_at,activity_type
         L1,2024-03-04T09:00:00Z,Page View
         L1,2024-03-05T09:00:00Z,Chat Started
+        L1,2024-03-06T09:00:00Z,Chat Started
         L2,2024-03-05T09:00:00Z,chat started
         L2,2024-03-06T09:00:00Z,Webinar Attended
         L2,2024-03-07T09:00:00Z,Demo angefragt
@@ -387,9 +388,12 @@ def test_unknown_activity_types_are_kept_and_counted_and_spellings_are_normalise
 
     data, report = load_event_data(leads_csv, activities)
 
-    assert data.activities["activity_type"].tolist() == ["page_view", "chat_started", "chat_started",
+    assert data.activities["activity_type"].tolist() == ["page_view", "chat_started", "chat_started", "chat_started",
                                                          "webinar_attendance", "demo_request"]
-    assert report.unknown_activity_types == {"chat_started": 2}
+    assert report.unknown_activity_types == {"chat_started": 3}
+    # named as the export writes it most often, so that the user finds the value in the CRM
+    assert report.activity_type_spellings == {"chat_started": "Chat Started"}
+    assert any("Chat Started (3)" in note for note in report.type_notes())
 
 
 def test_undeclared_extra_column_is_ignored_and_reported(make_file):

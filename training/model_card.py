@@ -98,7 +98,8 @@ def model_card(result: TrainResult, config: TrainConfig, fingerprints: dict[str,
         "## Caveats",
         "- Scores are only as current as the activities sent with a lead: score with its full recent history.",
         "- The e-mail address is never a feature; only whether its domain is a company or a free-mail domain.",
-        "- Tier conversion rates are observed on one test window; they drift when the lead mix changes.",
+        ("- Tier conversion rates are observed on one test window; they drift when the lead mix changes."
+         if "roc_auc" in m else "- Tier conversion rates are not measured yet: no snapshot's horizon has elapsed."),
         "- Leads already converted are never scored; leads older than the training data's history are "
         "extrapolation.",
     ]

@@ -159,6 +159,10 @@ def rollback(name: str = DEFAULT_MODEL_NAME) -> tuple[str, str]:
 
 def version_summary(info: VersionInfo) -> dict[str, Any]:
     keys = ("roc_auc", "pr_auc", "log_loss", "ece", "lift_top10")
+    forward = info.metrics.get("forward_check_days")  # a points model judged forward over its last weeks only
+    checked = (f"checked forward over {forward:.0f} days: ROC AUC {info.metrics['forward_check_roc_auc']:.3f}, "
+               f"ECE {info.metrics['forward_check_ece']:.4f}" if forward and "roc_auc" not in info.metrics else "")
     return {"version": info.version, "aliases": ", ".join(info.aliases),
-            "contract": info.contract.describe() if info.contract else "–", "regime": info.regime or "–",
+            "contract": info.contract.describe() if info.contract else "–",
+            "regime": (info.regime or "–") + (f" ({checked})" if checked else ""),
             **{k: info.metrics.get(k) for k in keys}}

@@ -322,7 +322,7 @@ def _no_better_than_chance(judged: tuple[int, Interval] | None, policy: GatePoli
 def _rough(judged: tuple[int, Interval] | None, policy: GatePolicy) -> str:
     """A warning for a first champion judged on too few conversions, with its interval."""
     if judged is None:
-        return " (not evaluated: no labelled leads to judge it on)"
+        return " (not judged on its horizon: no labelled leads yet)"
     conversions, auc = judged
     if conversions >= policy.min_conversions:
         return ""

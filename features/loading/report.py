@@ -143,7 +143,9 @@ class DataReport:
             if names:
                 shown = ", ".join(f"{self.activity_type_spellings.get(name, name)} ({count:,})"
                                   for name, count in names[:10])
-                more = f" and {len(names) - 10:,} more (data_report.json lists them all)" if len(names) > 10 else ""
+                rest = [self.activity_type_spellings.get(name, name) for name, _ in names[10:]]
+                more = (f" and {len(rest):,} more: {', '.join(rest[:40])}{', …' if len(rest) > 40 else ''}"
+                        if rest else "")
                 notes.append(f"{title} (kept, counted as '{OTHER_ACTIVITY}'): {shown}{more}")
         return notes
 

@@ -25,7 +25,16 @@ from scoring.contract import ContractMismatch
 from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
 from training.config import TrainConfig
 from training.flat import train_flat_from_file
-from training.registry import CHAMPION, alias_version, champion_history, configure, rollback, set_champion
+from training.registry import (
+    CHAMPION,
+    alias_version,
+    champion_history,
+    configure,
+    list_versions,
+    rollback,
+    set_champion,
+    version_summary,
+)
 from training.run import train_from_files
 from training.tracking import LoggedRun, run_summary
 from training.train import screen_extras
@@ -196,10 +205,12 @@ def test_a_crm_with_nothing_labelled_yet_registers_its_points_model(tmp_path: Pa
     try:
         logged = train_from_files(files["leads"], files["activities"], files["conversions"], TrainConfig(),
                                   tracking_uri=uri, **SILENT)
+        listed = version_summary(list_versions(MODEL_NAME)[0])  # a row of `leadscore models`
     finally:
         configure(before)
-    assert logged.promoted and "not evaluated" in logged.decision
+    assert logged.promoted and "not judged on its horizon: no labelled leads yet" in logged.decision
     summary = json.loads(run_summary(logged))  # what `leadscore train` prints last (it failed on the missing AUC)
     assert summary["promoted"] and summary["model_version"] == logged.model_version
     # nothing on the 90-day horizon; the four weeks' forward check (the points model as fitted 28 days earlier)
     assert not {"roc_auc", "ece", "brier"} & summary["metrics"].keys() and "forward_check_roc_auc" in summary["metrics"]
+    assert listed["roc_auc"] is None and listed["regime"].startswith("rules (checked forward over 28 days: ROC AUC")

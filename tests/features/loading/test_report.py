@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from features.loading import load_event_data
+from features.loading import DataReport, load_event_data
 
 
 def test_report_text_summarises_rows_rejections_and_columns(leads_csv, make_file):
@@ -37,3 +37,14 @@ def test_report_dict_is_json_serialisable(leads_csv, make_file):
 
     assert restored["rows_rejected"] == {"leads": 0, "activities": 1}
     assert restored["rejected"][0]["lead_id"] == "X9"
+
+
+def test_more_than_ten_unknown_activity_types_are_all_named_as_the_export_writes_them() -> None:
+    """The note said "and 2 more (data_report.json lists them all)" from `score` and `features`, which write no
+    such file: the rest are named, most frequent first."""
+    report = DataReport()
+    report.unknown_activity_types = {f"type_{i:02d}": 100 - i for i in range(12)}
+    report.activity_type_spellings = {f"type_{i:02d}": f"Type {i:02d}" for i in range(12)}
+    (note,) = report.type_notes()
+    assert note.startswith("Unknown activity types (kept, counted as 'other'): Type 00 (100), Type 01 (99)")
+    assert note.endswith("Type 09 (91) and 2 more: Type 10, Type 11")

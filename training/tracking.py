@@ -394,8 +394,8 @@ def _use_experiment(name: str) -> None:
 def run_summary(logged: LoggedRun) -> str:
     """The JSON line the CLI prints last; ``metrics`` holds those the run measured (none for a points model
     that had no labelled leads to be judged on)."""
-    keys = ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "lift_top10", "capture_top10", "forward_check_roc_auc",
-            "forward_check_ece", "forward_check_expected", "forward_check_conversions")
+    keys = ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "lift_top10", "capture_top10", "forward_check_leads",
+            "forward_check_conversions", "forward_check_expected", "forward_check_roc_auc", "forward_check_ece")
     return json.dumps({"run_id": logged.run_id, "model_version": logged.model_version, "promoted": logged.promoted,
                        "decision": logged.decision,
                        "metrics": {k: round(logged.metrics[k], 5) for k in keys if k in logged.metrics}})

@@ -275,8 +275,8 @@ def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]],
     converted = examples.features.index[hit].nunique()
     progress(f"points model: {converted} conversions, seen {int(events.sum())} times in {len(events):,} overlapping "
              f"snapshot windows ({watched.sum():,.0f} lead-days watched; a conversion counts once in each window "
-             "that saw it); each "
-             f"point of fit multiplies the conversion rate by {np.exp(b):.4f}, each point of engagement by, in the "
+             f"that saw it); each point of fit multiplies the conversion rate by {np.exp(b):.4f}, each point of "
+             "engagement by, in the "
              f"days after scoring, {fading}; conversions per 1,000 lead-days by lead age: {shown}"
              + (f" (the history's oldest lead was {oldest:.0f} days: older ages follow the prior that leads go cold)"
                 if oldest < 365 else ""))

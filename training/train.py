@@ -366,7 +366,7 @@ def _forward_check(history: History, catalogue: Catalogue, config: TrainConfig,
     if history.points is None or moment - history.data_start < pd.Timedelta(days=14):
         return None
     opened = history.examples((moment,), dataclasses.replace(config, horizon_days=days), catalogue, _quiet)
-    if opened.empty or opened[LABEL].sum() < 5:
+    if opened.empty or opened[LABEL].sum() < 5 or opened[LABEL].nunique() < 2:
         return None
     then, _ = history.points(moment, catalogue, config, _quiet)
     checked = dataclasses.replace(then, model=dataclasses.replace(then.model, horizon_days=float(days)))

@@ -1,8 +1,8 @@
 """The points model learns from the watched windows what the history shows: how long what a lead did goes on
 counting. In a short history most windows are cut short by the end of the data, so one slope for every day of
 the horizon learnt the first weeks after a demo and carried them over all 90 days (our 3-month worlds' top tenth
-served 0.354 where 0.291 converted). Here the windows are real snapshots of a generated CRM and the conversions
-are drawn from a hazard we write, so the truth is known."""
+served 0.354 where the truth file's was 0.291). Here the windows are real snapshots of a generated CRM and the
+conversions are drawn from a hazard we write, so the truth is known."""
 
 from __future__ import annotations
 

@@ -73,8 +73,9 @@ def _repeated_option(argv: list[str]) -> str | None:
     command = group.commands.get(argv[0]) if argv and hasattr(group, "commands") else None  # type: ignore[attr-defined]
     if command is None:
         return None
-    single = {name for param in command.params if not getattr(param, "multiple", False) and not param.is_flag
-              for name in param.opts} if command.params else set()
+    single = {name for param in command.params or () if param.param_type_name == "option"  # not VERSION etc.
+              and not getattr(param, "multiple", False) and not getattr(param, "is_flag", False)
+              for name in param.opts}
     given = [token.split("=", 1)[0] for token in argv[1:] if token.startswith("--")]
     return next((name for name in given if name in single and given.count(name) > 1), None)
 

@@ -145,6 +145,15 @@ def test_an_option_of_one_value_given_twice_is_refused_not_half_read(project: Pa
     assert "given twice" not in repeated.stderr and "none.csv" in repeated.stderr
 
 
+@pytest.mark.parametrize("args", [["promote", "--help"], ["promote", "99"], ["promote", "99", "--force"]])
+def test_a_command_with_a_positional_argument_starts(project: Path, args: list[str]) -> None:
+    """The check for options given twice read every parameter as an option: `leadscore promote 2`, the command
+    a kept champion's message tells the user to run, ended in a traceback ('TyperArgument' … 'is_flag')."""
+    result = _run(args, project, {"LEADSCORE_HOME": str(project / "no-models")})
+    assert "Traceback" not in result.stderr and "is_flag" not in result.stderr
+    assert result.returncode == 0 if "--help" in args else "has no version 99" in result.stderr
+
+
 def test_models_without_a_name_names_the_models_the_registry_does_hold(tmp_path: Path) -> None:
     import mlflow
 

@@ -1,8 +1,12 @@
 """The reference population a model is monitored against, stored with its training run.
 
-A model is trained on a history and judged on its evaluation leads: the open leads at the latest evaluation
-moment (event mode) or the held-out rows (flat mode). Those leads are "the population the model was made
-for". Their features and the probabilities the *served* model gives them are binned once, at training time,
+A model is trained on a history and first scores the leads open at its end: those, at the end and at each of
+the three weeks before it (event mode: a 7-day count depends on whether a campaign went out that week), or the
+held-out rows (flat mode) are "the population the model was made for". (The open leads of the latest
+evaluation moment, a horizon earlier, were the reference before: in a CRM months old the open leads age and
+pile up within that horizon, so an unchanged world was flagged at the very moment it was trained on, as a
+tester's 7-month CRM was: lead age PSI 0.86.) Their features and the probabilities the *served* model gives
+them are binned once, at training time,
 into a :class:`monitoring.drift.ReferenceProfile` (shares per bin, never rows) and logged as the run's
 ``reference_profile.json``. ``leadscore monitor`` later bins the leads it scores the same way and
 compares (PSI per feature and on the score).
@@ -28,9 +32,9 @@ class NoReferenceProfile(LookupError):
 
 
 def reference_rows(test: pd.DataFrame) -> pd.DataFrame:
-    """The evaluation leads at one moment: the latest evaluation snapshot's open leads (event mode), or
-    every held-out row (flat mode, no moments). One moment, because monitoring compares the leads open at
-    one moment with them."""
+    """The leads at one moment: the latest snapshot's open leads (event mode: the run's reference, else its
+    evaluation leads), or every held-out row (flat mode, no moments). One moment, because monitoring compares
+    the leads open at one moment with them."""
     if AS_OF in test.columns and len(test):
         test = test[test[AS_OF] == test[AS_OF].max()]
     return test
@@ -39,7 +43,7 @@ def reference_rows(test: pd.DataFrame) -> pd.DataFrame:
 def reference_profile(bundle: ScoringBundle, test: pd.DataFrame) -> ReferenceProfile | None:
     """The profile of ``test``'s reference rows (:func:`reference_rows`): the model's input columns and the
     served model's probabilities for them (what it will be compared with later is also the served model's);
-    None when the run has no evaluation leads."""
+    None when there are no such leads."""
     rows = reference_rows(test)
     if rows.empty:
         return None

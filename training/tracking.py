@@ -149,7 +149,7 @@ def log_and_register(
         if not evaluation.empty:  # the evaluation leads' outcomes and probabilities: plots, the gate, notebooks
             evaluation.to_parquet(scratch / EVALUATION_FILE, index=False)
             mlflow.log_artifact(str(scratch / EVALUATION_FILE))
-        log_reference_profile(result.bundle, result.test)  # what `leadscore monitor` compares later leads with
+        log_reference_profile(result.bundle, result.reference if len(result.reference) else result.test)
         prints = fingerprint(inputs)
         mlflow.set_tags({f"input_sha256.{k}": v for k, v in prints.items()})
         test = result.test

@@ -70,6 +70,9 @@ class TrainResult:
     evaluation: str = ""
     windows: dict[str, str] = field(default_factory=dict)
     leakage: LeakageReport | None = None  #: the screen's verdict on the declared extra (or flat) columns
+    #: the leads open at the end of the data, as of then (event mode): what the model scores first, and what
+    #: monitoring compares later leads with (:mod:`training.reference`)
+    reference: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def test_matrix(self) -> np.ndarray:
@@ -217,6 +220,7 @@ def train_history(history: History, config: TrainConfig | None = None, progress:
         result = _rules_if_better(result, history, catalogue, config, progress)
     result.windows = windows
     result.leakage = leakage
+    result.reference = reference_leads(history, data_end, config, catalogue)
     if len(examples):  # what the model learned from, for scoring to say when a file gives less
         result.bundle.info["coverage"] = coverage(examples, result.bundle.encoder).shares()
         result.bundle.info["actions_seen"] = actions_seen(examples)
@@ -232,6 +236,16 @@ def train_history(history: History, config: TrainConfig | None = None, progress:
                   "conversion_rate": result.bundle.tiers.conversion_rate, "share": result.bundle.tiers.share},
     })
     return result
+
+
+def reference_leads(history: History, data_end: pd.Timestamp, config: TrainConfig, catalogue: Catalogue,
+                    ) -> pd.DataFrame:
+    """The leads open at the end of the data and at each of the three weeks before it, pooled: what monitoring
+    compares later leads with. Four weeks, not one moment: a 7-day count depends on whether a campaign went out
+    that week, and one moment's week made it look like drift at any other."""
+    moments = tuple(data_end - pd.Timedelta(days=7 * weeks) for weeks in (3, 2, 1, 0))
+    moments = tuple(m for m in moments if m > history.data_start)
+    return history.examples(moments, config, catalogue, _quiet).drop(columns=[AS_OF], errors="ignore")
 
 
 def screen_extras(leads: pd.DataFrame, conversions: pd.DataFrame, data_end: pd.Timestamp,

@@ -186,5 +186,5 @@ def retrain(
         fail(f"retraining failed, the champion is unchanged: {exc}", 2 if input_error(exc) else 1)
     moved = (f"champion v{result.champion_before} → v{result.champion_after}"
              if result.champion_before != result.champion_after else f"champion stays v{result.champion_after}")
-    say(f"{moved}: {result.logged.decision} ({result.seconds:.0f} s)")
+    say(f"{moved} ({result.seconds:.0f} s)")  # the decision's reasons are the line above
     typer.echo(json.dumps(result.summary(), default=str))

@@ -2,10 +2,10 @@
 drift flagged with exit code 3, a sample of the same world at another moment not flagged, realised
 conversion per tier from a later conversions file, and the same check from the score log.
 
-The reference is the open leads of the champion's latest evaluation moment (2026-04-01 in the small
-world). The checks score the open leads of 2026-03-01, a month earlier: the same population, so nothing
-reaches 0.25; the injected drift (40 % of leads relabelled "Retail", every page view doubled) is the same
-files and moment with those two edits, so whatever is flagged there and not here is the injection.
+The reference is the leads open at the end of the champion's data (the small world's export) and at each of
+the three weeks before it. The checks score the open leads of 2026-03-01, months earlier: the same population,
+so nothing reaches 0.25; the injected drift (40 % of leads relabelled "Retail", every page view doubled) is the
+same files and moment with those two edits, so whatever is flagged there and not here is the injection.
 """
 
 from __future__ import annotations
@@ -77,10 +77,20 @@ def checks(trained, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Check
             "drifted": _monitor(drifted, folder, trained.tracking_uri, "drifted")}
 
 
-def test_the_training_run_logs_the_profile_of_its_latest_evaluation_leads(trained, bundle: ScoringBundle) -> None:
+def test_the_training_run_logs_the_profile_of_the_leads_open_at_the_end_of_its_data(trained, event_data,
+                                                                                     bundle: ScoringBundle) -> None:
+    """What the model scores first, at the end and each of the three weeks before it (a 7-day count depends on
+    whether a campaign went out that week). The latest evaluation moment's open leads, a horizon earlier, were
+    the reference before: a tester's 7-month CRM was flagged (lead age PSI 0.86) at the moment it was trained on."""
     mlflow.set_tracking_uri(trained.tracking_uri)  # another module's store may be the current one
     profile = load_reference_profile(trained.run_id, trained.version)
-    assert profile.rows == trained.metrics["rows"]  # the backtest's latest origin: its open leads, one moment
+    leads, conversions = event_data.leads, event_data.conversions
+    end = max(leads["created_at"].max(), event_data.activities["occurred_at"].max(),
+              conversions["converted_at"].max()).ceil("D")
+    converted_at = leads[["lead_id"]].merge(conversions, how="left")["converted_at"]
+    open_at = [((leads["created_at"] < moment) & ~(converted_at <= moment)).sum()
+               for moment in (end - pd.Timedelta(days=7 * weeks) for weeks in range(4))]
+    assert profile.rows == sum(open_at)  # the export's leads not converted by each of the four moments
     assert set(profile.features) == set(bundle.catalogue.names)
     assert sum(profile.score.shares) == pytest.approx(1.0)
     # the score's bins are the served model's deciles: about a tenth of the leads each

@@ -29,6 +29,7 @@ margin into the probability of converting within the horizon.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,14 +71,22 @@ def band_days(age: np.ndarray, days: np.ndarray | float, bands: tuple[float, ...
     return np.clip(np.minimum(end, edges[1:]) - np.maximum(start, edges[:-1]), 0.0, None)
 
 
+def elapsed_band_days(age: np.ndarray, days: np.ndarray | float, elapsed: tuple[float, ...] = ELAPSED_BANDS,
+                      bands: tuple[float, ...] = AGE_BANDS) -> Iterator[np.ndarray]:
+    """For each band of ``elapsed`` (days since the span began), the days of the span [age, age + days] that
+    fall in it, by age band (leads × age bands, as :func:`band_days`): one band at a time, so that millions of
+    training windows never make a leads × elapsed × age table."""
+    start = np.asarray(age, dtype=np.float64)
+    for low, high in itertools.pairwise(elapsed):
+        yield band_days(start + low, np.clip(np.minimum(days, high) - low, 0.0, None), bands)
+
+
 def elapsed_weights(age: np.ndarray, days: float, log_hazard: tuple[float, ...],
                     elapsed: tuple[float, ...] = ELAPSED_BANDS, bands: tuple[float, ...] = AGE_BANDS) -> np.ndarray:
     """Per lead, the baseline hazard summed over each band of ``elapsed`` of its span [age, age + days]
     (``W_e(u)`` of the module docstring): leads × elapsed bands."""
     hazard = np.exp(np.asarray(log_hazard, dtype=np.float64))
-    start = np.asarray(age, dtype=np.float64)
-    return np.stack([band_days(start + low, float(np.clip(min(days, high) - low, 0.0, None)), bands) @ hazard
-                     for low, high in itertools.pairwise(elapsed)], axis=1)
+    return np.stack([in_band @ hazard for in_band in elapsed_band_days(age, days, elapsed, bands)], axis=1)
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,13 @@ class PointsModel:
             out[:, rule.column] += rule.points * rule.fires(X)
         return out
 
+    def engaged(self, points: np.ndarray) -> np.ndarray:
+        """Each lead's points for what it did (the rules on ``engagement_columns``), from :meth:`points`."""
+        return points @ self._engagement()
+
+    def _engagement(self) -> np.ndarray:
+        return np.isin(np.arange(self.n_features), self.engagement_columns)
+
     def _parts(self, X: np.ndarray) -> np.ndarray:  # older bundles' intercept holds their horizon's fading
         """Each feature's share of the margin before centring: ``slope · points``, the age term for age."""
         points = self.points(X)
@@ -128,8 +144,7 @@ class PointsModel:
         """``_parts`` where engagement points count by the days since scoring (the module docstring)."""
         weight = elapsed_weights(age, self.horizon_days, self.age_log_hazard, self.elapsed_bands, self.age_bands)
         total = np.maximum(weight.sum(axis=1), 1e-300)
-        engagement = np.zeros(self.n_features, dtype=bool)
-        engagement[list(self.engagement_columns)] = True
+        engagement = self._engagement()
         engaged = points @ engagement
         slopes = np.asarray(self.engagement_slopes)
         term = np.log(np.maximum((weight * np.exp(engaged[:, None] * slopes)).sum(axis=1), 1e-300))

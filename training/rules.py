@@ -24,7 +24,6 @@ whole horizon (served 0.66 where 0.10 converted, on a world we did not write).
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from features.catalogue import Catalogue
 from features.contract import CONVERTED_AT, CREATED_AT, LEAD_ID
 from features.pipeline import snapshot_features
 from scoring.encoding import FeatureEncoder
-from scoring.rules import AGE_BANDS, ELAPSED_BANDS, HazardCalibrator, PointsModel, Rule, band_days
+from scoring.rules import AGE_BANDS, ELAPSED_BANDS, HazardCalibrator, PointsModel, Rule, elapsed_band_days
 from training.config import TrainConfig
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
@@ -226,9 +225,10 @@ def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]],
     age_column = catalogue.names.index("lead_age_days")
     engaged_columns = tuple(i for i, f in enumerate(catalogue) if f.group == "engagement")
     X = encoder.transform(examples.features)
-    unit = PointsModel(compiled, len(catalogue), 0.0, 0.0, np.zeros(len(catalogue)), age_column, 0.0)
+    unit = PointsModel(compiled, len(catalogue), 0.0, 0.0, np.zeros(len(catalogue)), age_column, 0.0,
+                       engagement_columns=engaged_columns)
     points = unit.points(X)
-    engaged = points[:, list(engaged_columns)].sum(axis=1)
+    engaged = unit.engaged(points)
     fit_points = points.sum(axis=1) - engaged
     x = fit_points - fit_points.mean()
     age = np.nan_to_num(np.maximum(X[:, age_column], 0.0))
@@ -281,8 +281,7 @@ def fit_points_model(examples: CensoredExamples, rules: list[dict[str, object]],
              + (f" (the history's oldest lead was {oldest:.0f} days: older ages follow the prior that leads go cold)"
                 if oldest < 365 else ""))
     unit = dataclasses.replace(unit, intercept=-b * float(fit_points.mean()), slope=b, age_log_hazard=hazard,
-                               horizon_days=float(config.horizon_days), engagement_slopes=slopes,
-                               engagement_columns=engaged_columns)
+                               horizon_days=float(config.horizon_days), engagement_slopes=slopes)
     model = dataclasses.replace(unit, average=unit._parts(X).mean(axis=0))
     return model, HazardCalibrator(), encoder
 
@@ -297,8 +296,7 @@ def _exposure_cells(fit: np.ndarray, engaged: np.ndarray, age: np.ndarray, watch
     bands, phases = len(AGE_BANDS) - 1, len(ELAPSED_BANDS) - 1
     lead_code = fit_code.astype(np.int64) * len(engaged_values) + engaged_code
     codes, days = [], []
-    for phase, (low, high) in enumerate(itertools.pairwise(ELAPSED_BANDS)):
-        in_band = band_days(age + low, np.clip(np.minimum(watched, high) - low, 0.0, None))
+    for phase, in_band in enumerate(elapsed_band_days(age, watched)):
         row, band = np.nonzero(in_band)
         codes.append((lead_code[row] * phases + phase) * bands + band)
         days.append(in_band[row, band])

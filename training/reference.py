@@ -31,29 +31,30 @@ class NoReferenceProfile(LookupError):
     """The model's run has no reference profile (trained before profiles were logged, or not evaluated)."""
 
 
-def reference_rows(test: pd.DataFrame) -> pd.DataFrame:
-    """The leads at one moment: the latest snapshot's open leads (event mode: the run's reference, else its
-    evaluation leads), or every held-out row (flat mode, no moments). One moment, because monitoring compares
-    the leads open at one moment with them."""
+def reference_rows(reference: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    """The run's reference leads (event mode: those open in the last weeks of its data), else its evaluation
+    leads at one moment: the latest snapshot's open leads, or every held-out row (flat mode, no moments)."""
+    if len(reference):
+        return reference
     if AS_OF in test.columns and len(test):
         test = test[test[AS_OF] == test[AS_OF].max()]
     return test
 
 
-def reference_profile(bundle: ScoringBundle, test: pd.DataFrame) -> ReferenceProfile | None:
-    """The profile of ``test``'s reference rows (:func:`reference_rows`): the model's input columns and the
+def reference_profile(bundle: ScoringBundle, rows: pd.DataFrame) -> ReferenceProfile | None:
+    """The profile of the reference ``rows`` (:func:`reference_rows`): the model's input columns and the
     served model's probabilities for them (what it will be compared with later is also the served model's);
     None when there are no such leads."""
-    rows = reference_rows(test)
     if rows.empty:
         return None
     features = rows[list(bundle.catalogue.names)]
     return build_profile(features, bundle.probability(features))
 
 
-def log_reference_profile(bundle: ScoringBundle, test: pd.DataFrame) -> ReferenceProfile | None:
-    """Build the profile and log it into the active MLflow run as :data:`REFERENCE_PROFILE_FILE`."""
-    profile = reference_profile(bundle, test)
+def log_reference_profile(bundle: ScoringBundle, rows: pd.DataFrame) -> ReferenceProfile | None:
+    """Build the profile of the reference ``rows`` and log it into the active MLflow run as
+    :data:`REFERENCE_PROFILE_FILE`."""
+    profile = reference_profile(bundle, rows)
     if profile is not None:
         mlflow.log_text(profile.to_json(), REFERENCE_PROFILE_FILE)
         mlflow.log_metric("reference_rows", profile.rows)

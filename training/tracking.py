@@ -32,7 +32,7 @@ from training.environment import code_paths, pip_requirements
 from training.gate import GatePolicy, Interval, better_than_chance, compare, intervals, verdict
 from training.model_card import model_card
 from training.plots import calibration_plot, lift_plot, shap_summary_plot
-from training.reference import log_reference_profile
+from training.reference import log_reference_profile, reference_rows
 from training.registry import CHALLENGER, SHA_TAG, alias_version, load_version, record_contract, set_champion
 from training.train import TrainResult
 
@@ -149,7 +149,7 @@ def log_and_register(
         if not evaluation.empty:  # the evaluation leads' outcomes and probabilities: plots, the gate, notebooks
             evaluation.to_parquet(scratch / EVALUATION_FILE, index=False)
             mlflow.log_artifact(str(scratch / EVALUATION_FILE))
-        log_reference_profile(result.bundle, result.reference if len(result.reference) else result.test)
+        log_reference_profile(result.bundle, reference_rows(result.reference, result.test))
         prints = fingerprint(inputs)
         mlflow.set_tags({f"input_sha256.{k}": v for k, v in prints.items()})
         test = result.test

@@ -70,8 +70,8 @@ class TrainResult:
     evaluation: str = ""
     windows: dict[str, str] = field(default_factory=dict)
     leakage: LeakageReport | None = None  #: the screen's verdict on the declared extra (or flat) columns
-    #: the leads open at the end of the data, as of then (event mode): what the model scores first, and what
-    #: monitoring compares later leads with (:mod:`training.reference`)
+    #: the leads open at the end of the data and at each of the three weeks before it (event mode): what the
+    #: model scores first, and what monitoring compares later leads with (:mod:`training.reference`)
     reference: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -245,7 +245,7 @@ def reference_leads(history: History, data_end: pd.Timestamp, config: TrainConfi
     that week, and one moment's week made it look like drift at any other."""
     moments = tuple(data_end - pd.Timedelta(days=7 * weeks) for weeks in (3, 2, 1, 0))
     moments = tuple(m for m in moments if m > history.data_start)
-    return history.examples(moments, config, catalogue, _quiet).drop(columns=[AS_OF], errors="ignore")
+    return history.examples(moments, config, catalogue, _quiet)
 
 
 def screen_extras(leads: pd.DataFrame, conversions: pd.DataFrame, data_end: pd.Timestamp,
@@ -355,11 +355,12 @@ def _train_rules(history: History, examples: pd.DataFrame, catalogue: Catalogue,
     labelled = examples if len(examples) and examples[LABEL].nunique() == 2 else None
     if labelled is None:
         check = _forward_check(history, catalogue, config)
-        evaluation = f"not evaluated on the {config.horizon_days}-day horizon: no snapshot's horizon has elapsed yet"
+        checked = f"; {check[1]}" if check else ""
         progress(f"no snapshot's horizon has elapsed with both outcomes: the points model is not evaluated on the "
-                 f"{config.horizon_days}-day horizon" + (f"; {check[1]}" if check else ""))
+                 f"{config.horizon_days}-day horizon{checked}")
         return TrainResult(bundle, "rules", check[0] if check else {}, {}, choice, pd.DataFrame(),
-                           evaluation=evaluation + (f"; {check[1]}" if check else ""))
+                           evaluation=f"not evaluated on the {config.horizon_days}-day horizon: no snapshot's "
+                                      f"horizon has elapsed yet{checked}")
     test = labelled.copy()
     test["probability"] = bundle.probability(test)
     metrics = classification_metrics(test[LABEL].to_numpy(), test["probability"].to_numpy())

@@ -48,6 +48,7 @@ from features.loading.lead_ids import (
     is_email_header,
     lead_ids,
     shown_ids,
+    shown_ids_at,
     unknown_lead,
 )
 from features.loading.ledger import (
@@ -408,7 +409,7 @@ def _load_activities(
     type_codes, type_names = _activity_types(values.with_detail(frame[ACTIVITY_TYPE], frame.get(ACTIVITY_DETAIL)))
     rows.reject(type_codes < 0, field_name(table.sources, ACTIVITY_TYPE), values.MISSING_REQUIRED)
 
-    unknown = rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), shown_ids(ids))
+    unknown = rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), shown_ids_at(ids))
     kept = np.flatnonzero(rows.keep)
     repeat, first = repeated_rows(table.times.array.asi8[kept], table.lead_codes[kept], type_codes[kept])
     first_row = dict(zip(kept[repeat].tolist(), rows.numbers[kept[first]].tolist(), strict=True))
@@ -440,7 +441,7 @@ def _load_activities(
     report.duplicate_activity_rows = int(duplicate.sum())
     report.unknown_activity_types = {str(k): int(v) for k, v in unknown_types.value_counts().items()}
     if len(unknown_types):  # as written: the most frequent spelling of each
-        written = frame[ACTIVITY_TYPE].to_numpy()[np.flatnonzero(keep)[unknown_types.index.to_numpy()]]
+        written = frame[ACTIVITY_TYPE].iloc[np.flatnonzero(keep)[unknown_types.index.to_numpy()]].to_numpy()
         spelled = pd.DataFrame({"name": unknown_types.to_numpy(),
                                 "written": pd.Series(written, dtype="str").str.strip()}).value_counts()
         report.activity_type_spellings = dict(spelled.reset_index().drop_duplicates("name")[["name", "written"]]
@@ -493,7 +494,7 @@ def _load_conversions(
                               lead_emails, not_after=not_after, order=report.date_order)
     report.columns_read_as["conversions"] = read_as(table.sources)
     frame, rows, ids = table.frame, table.rows, table.ids
-    rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), shown_ids(ids))
+    rows.reject(table.lead_codes < 0, table.id_field, unknown_lead(ids, rejected_ids), shown_ids_at(ids))
 
     clean = pd.DataFrame({LEAD_ID: ids, CONVERTED_AT: table.times})
     kept = clean[rows.keep].sort_values(CONVERTED_AT, kind="stable")

@@ -5,6 +5,8 @@ marketing tool's export without ids, by the lead's e-mail address."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,6 +106,12 @@ def shown_ids(ids: pd.Series) -> pd.Series:
     """Lead ids as a report may show them: an e-mail address as :data:`AN_ADDRESS`."""
     text = ids.astype("string")
     return ids.where(~text.str.strip().str.match(_ADDRESS).fillna(False).to_numpy(dtype=bool), AN_ADDRESS)
+
+
+def shown_ids_at(ids: pd.Series) -> Callable[[np.ndarray], list[Any]]:
+    """:func:`shown_ids` of the rows at the positions a :class:`~features.loading.ledger.RowLedger` asks for: a
+    history's ids are matched with an e-mail pattern one by one, so only the rejected rows' are."""
+    return lambda positions: shown_ids(ids.iloc[positions]).tolist()
 
 
 def unknown_lead(ids: pd.Series, rejected_ids: dict[str, int]) -> Reason:

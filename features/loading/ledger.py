@@ -19,6 +19,9 @@ from features.mappings import MappingRef, mapping_name, mapping_spec
 #: Why rows were rejected or warned about: one text for all of them, or a function that is given the
 #: 0-based positions of the rows (ascending) and returns one text per row, in the same order.
 Reason = str | Callable[[np.ndarray], Sequence[str]]
+#: The value an issue shows for each row: a column aligned with the file's rows, or, where making the whole
+#: column costs (a history's millions of lead ids, e-mail addresses masked), a function of the positions as above.
+Shown = pd.Series | Callable[[np.ndarray], Sequence[Any]]
 
 
 class RowLedger:
@@ -38,7 +41,7 @@ class RowLedger:
         mask: pd.Series | np.ndarray,
         column: str,
         reason: Reason,
-        values: pd.Series | None = None,
+        values: Shown | None = None,
     ) -> np.ndarray:
         """Reject the rows in ``mask`` that are still kept; ``reason`` may depend on the row position."""
         hit = np.asarray(mask, dtype=bool) & self.keep
@@ -51,7 +54,7 @@ class RowLedger:
         mask: pd.Series | np.ndarray,
         column: str,
         reason: Reason,
-        values: pd.Series | None = None,
+        values: Shown | None = None,
     ) -> None:
         """Record a warning for the kept rows in ``mask`` (the row stays; its value became missing)."""
         hit = np.asarray(mask, dtype=bool) & self.keep
@@ -70,7 +73,7 @@ class RowLedger:
         hit: np.ndarray,
         column: str,
         reason: Reason,
-        values: pd.Series | None,
+        values: Shown | None,
     ) -> list[RowIssue]:
         """One issue per hit row; values, ids and reasons are looked up for those rows only."""
         positions = np.flatnonzero(hit)
@@ -78,7 +81,9 @@ class RowLedger:
             return []
         count = positions.size
         texts = reason(positions) if callable(reason) else [reason] * count
-        shown = [None] * count if values is None else [_optional_text(v) for v in _values_at(values, positions)]
+        picked = [None] * count if values is None else values(positions) if callable(values) else \
+            _values_at(values, positions)
+        shown = [_optional_text(v) for v in picked]
         leads = [None] * count if self.ids is None else [_optional_text(v) for v in _values_at(self.ids, positions)]
         file = self.file
         return [

@@ -589,3 +589,25 @@ def test_a_history_with_one_outcome_only_stops_training_and_says_which(make_file
         load_event_data(leads, conversions=make_file("conversions.csv", conversions), for_training=True)
     data, _ = load_event_data(leads, conversions=make_file("conversions.csv", conversions))  # scoring: read
     assert len(data.leads) == 3
+
+
+def test_an_unknown_lead_id_is_shown_as_written_unless_it_is_an_e_mail_address(leads_csv, make_file):
+    """A rejected activity names the id it carried, so that the CRM admin can find it; an id that is somebody's
+    e-mail address is personal data and is shown as "(an e-mail address)" instead (only the rejected rows' ids
+    are looked at: a history has millions)."""
+    activities = make_file(
+        "activities.csv",
+        """
+        lead_id,occurred_at,activity_type
+        L1,2024-03-05,email_open
+        X9,2024-03-06,email_open
+        eve@gamma.io,2024-03-07,email_open
+        L1,2024-03-08,page_view
+        """,
+    )
+
+    data, report = load_event_data(leads_csv, activities)
+
+    assert data.activities["lead_id"].tolist() == ["L1", "L1"]
+    shown = {issue.row: (issue.reason, issue.value) for issue in report.rejected}
+    assert shown == {2: ("lead_id not in leads", "X9"), 3: ("lead_id not in leads", "(an e-mail address)")}

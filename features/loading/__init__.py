@@ -7,12 +7,15 @@ vendor's, see :mod:`features.mappings`) and **flat mode** (:func:`load_flat_tabl
 its file, row number and the column at fault. Values are read by the rules of :mod:`features.values`, the
 same rules an API request's lead is read by.
 
-    files.py   reading and writing tables          report.py    RowIssue, DataReport, DataContractError
-    ledger.py  the row ledger of one file          lead_ids.py  which lead a row belongs to
-    event.py   event mode                          flat.py      flat mode
+    files.py        reading and writing tables       report.py    RowIssue, DataReport, DataContractError
+    ledger.py       the row ledger of one file       lead_ids.py  which lead a row belongs to
+    event.py        event mode: leads, the three     flat.py      flat mode
+    timed.py        what activities and conversions files share (lead ids, moments)
+    activities.py   the activities file              conversions.py  conversions: a file, or the leads export's
 """
 
-from features.loading.event import EventData, conversion_moments, load_event_data
+from features.loading.conversions import conversion_moments
+from features.loading.event import EventData, load_event_data
 from features.loading.files import read_table, write_table
 from features.loading.flat import FlatData, load_flat_table
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport, RowIssue

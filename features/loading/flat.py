@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from features import values
-from features.loading.event import _after, _in_the_future, timestamps
 from features.loading.files import read_raw
 from features.loading.ledger import RowLedger, each, empty_rows, missing_rates, reject_duplicates
 from features.loading.report import WHOLE_ROW, DataContractError, DataReport
+from features.loading.timed import after, in_the_future, timestamps
 from features.mappings import header_key
 
 _OUTCOME_WORDS = "0/1, true/false, yes/no or ja/nein"
@@ -170,7 +170,7 @@ def load_flat_table(
             rows.reject(time_text.isna(), time_column, values.MISSING_REQUIRED)
             rows.reject(bad_time, time_column, problem, time_text)
             if kind == "moment":
-                rows.reject(_after(times, not_after), time_column, _in_the_future(time_text, times, not_after),
+                rows.reject(after(times, not_after), time_column, in_the_future(time_text, times, not_after),
                             time_text)
         else:
             rows.warn(bad_time, time_column, problem, time_text)

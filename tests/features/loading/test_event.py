@@ -201,22 +201,6 @@ def test_a_us_export_loads_as_its_iso_twin(make_file):
     assert "month or day first?" in issue.reason and "ISO 8601" in issue.reason
 
 
-def test_a_leads_exports_conversion_dates_are_read_in_the_order_its_creation_dates_show(make_file):
-    """A sparse ``converted_at`` column (a few customers, none converted after the 12th) shows no order of its own:
-    it is read in the order the same file's ``created_at`` shows (``04/14`` is month first), so the customer is
-    one, not a lead scored with a warning. A column that shows its own order keeps it."""
-    leads = make_file("leads.csv", "lead_id,created_at,converted_at\nL1,04/14/2025 15:40,03/01/2026 10:00\n"
-                                   "L2,01/02/2025 09:00,\nL3,02/03/2025 11:00,08/01/2026\n")
-    data, report = load_event_data(leads)
-    assert not report.warnings and not report.rejected
-    assert data.conversions.set_index("lead_id")["converted_at"].to_dict() == {
-        "L1": pd.Timestamp("2026-03-01T10:00", tz="UTC"), "L3": pd.Timestamp("2026-08-01", tz="UTC")}
-    own = make_file("own.csv", "lead_id,created_at,converted_at\nL1,04/14/2025,13/03/2026\nL2,01/02/2025,01/04/2026\n")
-    data, report = load_event_data(own)
-    assert data.conversions.set_index("lead_id")["converted_at"].to_dict() == {
-        "L1": pd.Timestamp("2026-03-13", tz="UTC"), "L2": pd.Timestamp("2026-04-01", tz="UTC")}
-
-
 def test_slashed_dates_that_show_no_order_follow_the_leads_file_else_the_models_training_files(make_file):
     """An activities export whose dates never pass the 12th is read in the order the leads file shows; a whole
     incremental export of December 1–12 shows none at all and is read as the model's training files were
@@ -283,25 +267,6 @@ def test_a_german_crm_export_with_its_own_headers_loads_without_a_mapping_file(m
     assert "Columns read as the contract's: leads 'Id' as lead_id, 'Erstellt am' as created_at" in report.to_text()
 
 
-def test_activities_a_marketing_tool_keys_by_e_mail_are_joined_to_the_lead_with_that_address(make_file):
-    """Without a lead_id column, an activities export keyed by e-mail address (as marketing tools write it)
-    is joined to the one lead with that address; an address of no lead or of several is rejected, and the
-    report never holds an address."""
-    leads = make_file("leads.csv", "lead_id,created_at,email\nL1,2024-03-01,Anna@Firma.de\nL2,2024-03-01,x@y.de\n"
-                                   "L3,2024-03-01,x@y.de\n")
-    activities = make_file("activities.csv", "E-Mail,occurred_at,activity_type\n anna@firma.de ,2024-03-05,"
-                                             "Email Opened\nx@y.de,2024-03-05,page_view\nnobody@z.de,2024-03-05,"
-                                             "page_view\n")
-
-    data, report = load_event_data(leads, activities)
-
-    assert data.activities[["lead_id", "activity_type"]].values.tolist() == [["L1", "email_open"]]
-    assert [(i.row, i.field, i.reason) for i in report.rejected] == [
-        (2, "E-Mail", "several leads with this e-mail address"), (3, "E-Mail", "no lead with this e-mail address")]
-    assert "@" not in report.to_text() and "@" not in str(report.to_dict())
-    assert report.ignored_columns["activities"] == []
-
-
 def test_missing_lead_id_value_rejects_the_row(make_file):
     leads = make_file("leads.csv", "lead_id,created_at\n,2024-03-01\nL2,2024-03-01\n")
 
@@ -318,13 +283,6 @@ def test_missing_required_column_is_fatal_and_names_file_and_column(make_file):
         load_event_data(leads)
 
 
-def test_missing_required_activity_column_is_fatal_and_names_file_and_column(leads_csv, make_file):
-    activities = make_file("activities.csv", "lead_id,occurred_at,subject\nL1,2024-03-04,page_view\n")
-
-    with pytest.raises(DataContractError, match=r"activities\.csv.*'activity_type'"):
-        load_event_data(leads_csv, activities)
-
-
 @pytest.mark.parametrize(("name", "content"), [("leads.csv", ""), ("leads.csv", "lead_id,created_at\n")])
 def test_empty_leads_file_is_fatal(tmp_path, name, content):
     path = tmp_path / name
@@ -332,68 +290,6 @@ def test_empty_leads_file_is_fatal(tmp_path, name, content):
 
     with pytest.raises(DataContractError, match=r"leads\.csv"):
         load_event_data(path)
-
-
-def test_activities_for_unknown_leads_are_counted_not_kept(leads_csv, make_file):
-    activities = make_file(
-        "activities.csv",
-        """
-        lead_id,occurred_at,activity_type
-        L1,2024-03-04T09:00:00Z,page_view
-        X9,2024-03-04T09:00:00Z,page_view
-        X9,2024-03-05T09:00:00Z,email_open
-        """,
-    )
-
-    data, report = load_event_data(leads_csv, activities)
-
-    assert data.activities["lead_id"].tolist() == ["L1"]
-    assert report.unknown_lead_activities == 2
-    assert report.unknown_lead_ids_sample == ["X9"]
-
-
-def test_duplicate_activity_rows_are_dropped_and_counted(leads_csv, make_file):
-    activities = make_file(
-        "activities.csv",
-        """
-        lead_id,occurred_at,activity_type
-        L1,2024-03-04T09:00:00Z,page_view
-        L1,2024-03-04T09:00:00Z,page_view
-        L1,2024-03-04T09:00:00Z,email_open
-        """,
-    )
-
-    data, report = load_event_data(leads_csv, activities)
-
-    assert data.activities["activity_type"].tolist() == ["page_view", "email_open"]
-    assert report.duplicate_activity_rows == 1
-    assert [(issue.row, issue.reason) for issue in report.rejected] == [
-        (2, "exact duplicate of row 1 (same lead, time, type)")
-    ]
-
-
-def test_unknown_activity_types_are_kept_and_counted_and_spellings_are_normalised(leads_csv, make_file):
-    activities = make_file(
-        "activities.csv",
-        """
-        lead_id,occurred_at,activity_type
-        L1,2024-03-04T09:00:00Z,Page View
-        L1,2024-03-05T09:00:00Z,Chat Started
-        L1,2024-03-06T09:00:00Z,Chat Started
-        L2,2024-03-05T09:00:00Z,chat started
-        L2,2024-03-06T09:00:00Z,Webinar Attended
-        L2,2024-03-07T09:00:00Z,Demo angefragt
-        """,
-    )
-
-    data, report = load_event_data(leads_csv, activities)
-
-    assert data.activities["activity_type"].tolist() == ["page_view", "chat_started", "chat_started", "chat_started",
-                                                         "webinar_attendance", "demo_request"]
-    assert report.unknown_activity_types == {"chat_started": 3}
-    # named as the export writes it most often, so that the user finds the value in the CRM
-    assert report.activity_type_spellings == {"chat_started": "Chat Started"}
-    assert any("Chat Started (3)" in note for note in report.type_notes())
 
 
 def test_undeclared_extra_column_is_ignored_and_reported(make_file):
@@ -427,43 +323,6 @@ def test_declared_extra_columns_are_kept_numeric_or_text(make_file):
 def test_declared_extra_column_that_is_absent_is_fatal(leads_csv):
     with pytest.raises(DataContractError, match=r"leads\.csv.*'visits'"):
         load_event_data(leads_csv, extra_columns=["visits"])
-
-
-def test_conversion_for_unknown_lead_is_rejected_and_a_second_conversion_keeps_the_earliest(leads_csv, make_file):
-    conversions = make_file(
-        "conversions.csv",
-        """
-        lead_id,converted_at
-        L1,2024-05-01
-        X9,2024-04-01
-        L1,2024-04-01
-        """,
-    )
-
-    data, report = load_event_data(leads_csv, conversions=conversions)
-
-    assert data.conversions.values.tolist() == [["L1", pd.Timestamp("2024-04-01", tz="UTC")]]
-    reasons = {issue.row: issue.reason for issue in report.rejected}
-    assert reasons[2] == "lead_id not in leads"
-    assert reasons[1].startswith("lead already converted at 2024-04-01T00:00:00+00:00 (row 3)")
-
-
-def test_a_conversion_dated_before_its_lead_was_created_is_kept_and_reported(leads_csv, make_file):
-    """A lead entered again after its account became a customer, or two exports in different time zones: the
-    conversion stays as it is (the lead was never open, so it is no example and is not scored), and the
-    report says so instead of the lead silently never counting."""
-    conversions = make_file("conversions.csv", "lead_id,converted_at\nL1,2024-02-28\nL2,2024-04-01\n"
-                                               "L3,2024-03-03T11:00:00Z\n")
-
-    data, report = load_event_data(leads_csv, conversions=conversions)
-
-    assert len(data.conversions) == 3
-    assert report.conversions_before_creation == 2
-    assert report.conversions_before_creation_sample == ["L1", "L3"]
-    assert "Conversions dated before their lead was created: 2 (e.g. L1, L3)" in report.to_text()
-    assert report.to_dict()["conversions_before_creation"] == 2
-    _, on_time = load_event_data(leads_csv, conversions=make_file("ok.csv", "lead_id,converted_at\nL2,2024-04-01\n"))
-    assert on_time.conversions_before_creation == 0 and "before their lead" not in on_time.to_text()
 
 
 def test_rows_dated_in_the_future_are_typos_rejected_by_name_when_training_says_when_now_is(make_file):
@@ -517,97 +376,3 @@ def test_an_id_written_as_another_export_writes_it_finds_its_lead_by_its_number(
     assert report.ids_found_by_number == {"activities": 2, "conversions": 1}
     assert report.unknown_lead_activities == 2  # 001 (two leads write 1) and L7.0 (no number)
     assert f"{activities}: lead found by the number its id writes for 2 rows" in report.to_text()
-
-
-def test_training_stops_when_almost_no_activity_names_a_lead_of_the_leads_file(make_file):
-    """Activities keyed by another system's ids would silently train a model that never saw what leads did."""
-    leads = make_file("leads.csv", "lead_id,created_at\nA1,2024-03-01\nA2,2024-03-01\n")
-    rows = "".join(f"B{i},2024-03-05,page_view\n" for i in range(150))
-    activities = make_file("activities.csv", "lead_id,occurred_at,activity_type\n" + rows)
-    conversions = make_file("conversions.csv", "lead_id,converted_at\nA1,2024-04-01\n")
-
-    with pytest.raises(DataContractError, match=r"150 of 150 activity rows name no lead of .*leads\.csv \(e\.g\. "
-                                                r"B0, B1, B2\): do the two files write lead ids the same way\?"):
-        load_event_data(leads, activities, conversions, for_training=True)
-    data, _ = load_event_data(leads, activities, conversions)  # scoring a few leads of a bigger history: fine
-    assert data.activities.empty
-
-
-def test_training_without_conversions_file_is_fatal(leads_csv, activities_csv):
-    with pytest.raises(DataContractError, match=r"no conversions at all: cannot learn what converts .*converted_at"):
-        load_event_data(leads_csv, activities_csv, for_training=True)
-
-
-@pytest.mark.parametrize("header", ["converted_at", "Converted Date", "Won Date", "Became a Customer Date",
-                                    "Konvertiert am"])
-def test_a_leads_export_with_conversion_dates_trains_without_a_conversions_file(make_file, header):
-    """A CRM's one leads export often records when a lead converted: with no conversions file, training
-    takes the conversions from it (a bad date is a warning, not a lost lead), and the column is no feature."""
-    leads = make_file("leads.csv", f"lead_id,created_at,industry,{header}\nL1,2024-03-01,Software,2024-04-01\n"
-                                   f"L2,2024-03-02,Retail,\nL3,2024-03-03,Retail,irgendwann\n")
-    conversions = make_file("conversions.csv", "lead_id,converted_at\nL1,2024-04-01\n")
-
-    data, report = load_event_data(leads, for_training=True)
-    with_file, _ = load_event_data(leads, conversions=conversions, for_training=True)
-
-    pd.testing.assert_frame_equal(data.conversions, with_file.conversions)
-    assert header not in data.leads.columns and "converted_at" not in data.leads.columns
-    assert report.files["conversions"] == f"{leads} ({header})"
-    [warning] = report.warnings
-    assert (warning.row, warning.field) == (3, header) and "conversion not used" in warning.reason
-    scoring, _ = load_event_data(leads)  # scoring reads them too, to leave the converted leads out
-    pd.testing.assert_frame_equal(scoring.conversions, data.conversions)
-    assert len(scoring.leads) == 3
-
-
-def test_a_close_date_in_a_leads_export_is_not_read_as_a_conversion(make_file):
-    """"Close Date" is as often a deal's expected close, in the future, as the day it was won."""
-    leads = make_file("leads.csv", "lead_id,created_at,Close Date\nL1,2024-03-01,2024-04-01\n")
-    with pytest.raises(DataContractError, match="no conversions at all"):
-        load_event_data(leads, for_training=True)
-
-
-def test_training_with_no_usable_conversion_is_fatal_and_says_why(leads_csv, make_file):
-    conversions = make_file("conversions.csv", "lead_id,converted_at\nX9,2024-04-01\n")
-
-    with pytest.raises(DataContractError, match=r"no conversions at all.*conversions\.csv.*lead_id"):
-        load_event_data(leads_csv, conversions=conversions, for_training=True)
-
-
-@pytest.mark.parametrize(("conversions", "says"), [
-    ("lead_id,converted_at\nL1,2024-04-01\nL2,2024-04-02\nL3,2024-04-03\n",
-     r"every one of the 3 leads converted: nothing to learn what does not; export all leads"),
-    ("lead_id,converted_at\nL1,2024-02-01\nL2,2024-02-02\n",
-     r"no lead converted while it was open: all 2 conversions are dated before their lead was created \(e\.g\. L1, "
-     r"L2\)"),
-])
-def test_a_history_with_one_outcome_only_stops_training_and_says_which(make_file, conversions, says):
-    """A model fitted where every lead converted (a customers-only export) says 1 for every lead, and one where
-    no lead converted while open (conversions dated before creation: another CRM, another time zone) says 0."""
-    leads = make_file("leads.csv", "lead_id,created_at\nL1,2024-03-01\nL2,2024-03-02\nL3,2024-03-03\n")
-    with pytest.raises(DataContractError, match=says):
-        load_event_data(leads, conversions=make_file("conversions.csv", conversions), for_training=True)
-    data, _ = load_event_data(leads, conversions=make_file("conversions.csv", conversions))  # scoring: read
-    assert len(data.leads) == 3
-
-
-def test_an_unknown_lead_id_is_shown_as_written_unless_it_is_an_e_mail_address(leads_csv, make_file):
-    """A rejected activity names the id it carried, so that the CRM admin can find it; an id that is somebody's
-    e-mail address is personal data and is shown as "(an e-mail address)" instead (only the rejected rows' ids
-    are looked at: a history has millions)."""
-    activities = make_file(
-        "activities.csv",
-        """
-        lead_id,occurred_at,activity_type
-        L1,2024-03-05,email_open
-        X9,2024-03-06,email_open
-        eve@gamma.io,2024-03-07,email_open
-        L1,2024-03-08,page_view
-        """,
-    )
-
-    data, report = load_event_data(leads_csv, activities)
-
-    assert data.activities["lead_id"].tolist() == ["L1", "L1"]
-    shown = {issue.row: (issue.reason, issue.value) for issue in report.rejected}
-    assert shown == {2: ("lead_id not in leads", "X9"), 3: ("lead_id not in leads", "(an e-mail address)")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from features.loading.event import repeated_rows
+from features.loading.activities import repeated_rows
 
 
 def _by_hand(*columns: np.ndarray) -> tuple[list[int], list[int]]:

@@ -59,16 +59,16 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 
     def _many(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
         """The matrix before missing values are filled, column by column (a batch)."""
-        # filled as rows of its transpose, then copied once: a column of a row-major matrix is written a value per
-        # cache line (the transform took 45 % less at 50k rows, DECISIONS K35)
-        columns = np.empty((len(self.names), len(X[self.names[0]])), dtype=np.float64)
+        # column-major, which LightGBM reads as it is: a column of a row-major matrix is written a value per cache
+        # line (the transform 6–8× faster at 50k–1M rows, DECISIONS K35)
+        matrix = np.empty((len(X[self.names[0]]), len(self.names)), dtype=np.float64, order="F")
         for j, name in enumerate(self.names):
             values = X[name]
             if name in self.vocabulary_:
-                columns[j] = self._codes(name, np.asarray(values, dtype=object))
+                matrix[:, j] = self._codes(name, np.asarray(values, dtype=object))
             else:
-                columns[j] = np.asarray(values, dtype=np.float64)
-        return np.ascontiguousarray(columns.T)
+                matrix[:, j] = np.asarray(values, dtype=np.float64)
+        return matrix
 
     def _few(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
         """The matrix before missing values are filled, for a request's few rows: one conversion of all

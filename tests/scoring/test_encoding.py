@@ -78,6 +78,7 @@ def test_a_requests_few_rows_encode_exactly_like_the_same_rows_of_a_batch(
     encoder: FeatureEncoder, columns: pd.DataFrame, size: int
 ) -> None:
     batch = encoder.transform(columns)  # > 64 rows: the column-by-column path
+    assert batch.flags.f_contiguous  # column-major as filled: LightGBM reads it so, without a copy
     for start in range(0, len(columns) - size, 37):
         part = columns.iloc[start:start + size]
         as_request = {name: part[name].to_numpy() for name in part.columns}

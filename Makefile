@@ -25,8 +25,8 @@ test: $(STAMP)
 
 # The slowest end-to-end checks, apart so that `make test` stays under 10 minutes on 2 cores: the model on
 # worlds of other shapes, Salesforce/HubSpot exports through train → score → explain, the registered model in
-# a fresh environment, scheduled retraining end to end, the demo, a Bento built and served, the Spark
-# engine's score checks, the training and explanation notebooks run top to bottom (about 14 minutes).
+# a fresh environment, scheduled retraining end to end, the demo, a Bento built and served, the Spark engine's
+# checks, the search's same model on any machine, the training and explanation notebooks (about 17 minutes).
 test-extended: $(STAMP)
 	$(VENV)/bin/python -m pytest -m extended
 

@@ -59,13 +59,7 @@ def load_activities(
     })
     is_other = ~np.array([values.is_contract_activity(name) for name in type_names], dtype=bool)
     unknown_types = activities.loc[is_other[type_codes[keep]], ACTIVITY_TYPE]
-    report.files["activities"] = table.name
-    report.file_notes.extend(f"{table.name}: {note}" for note in table.notes)
-    report.ids_found_by_number["activities"] = table.by_number
-    report.rows_read["activities"] = len(frame)
-    report.rows_kept["activities"] = len(activities)
-    report.rejected.extend(rows.sorted_rejected())
-    report.warnings.extend(rows.warnings)
+    table.account(report, "activities", len(activities))
     report.unknown_lead_activities = int(unknown.sum())
     report.unknown_lead_ids_sample = shown_ids(ids[unknown]).drop_duplicates().head(UNKNOWN_ID_SAMPLE).tolist()
     report.duplicate_activity_rows = int(duplicate.sum())

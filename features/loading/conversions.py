@@ -99,13 +99,7 @@ def load_conversions(
         " the earliest conversion is kept")), table.time_text)
 
     conversions = clean[rows.keep].reset_index(drop=True)
-    report.files["conversions"] = table.name
-    report.file_notes.extend(f"{table.name}: {note}" for note in table.notes)
-    report.ids_found_by_number["conversions"] = table.by_number
-    report.rows_read["conversions"] = len(frame)
-    report.rows_kept["conversions"] = len(conversions)
-    report.rejected.extend(rows.sorted_rejected())
-    report.warnings.extend(rows.warnings)
+    table.account(report, "conversions", len(conversions))
     report.ignored_columns["conversions"] = [c for c in frame.columns
                                              if c not in CONVERSION_COLUMNS and c not in table.sources]
     report.missing_rates["conversions"] = missing_rates(conversions)

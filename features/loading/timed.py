@@ -21,7 +21,7 @@ from features.contract import ACTIVITY_TYPE, LEAD_ID
 from features.loading.files import RawTable, read_raw
 from features.loading.lead_ids import ids_by_email, is_email_header, lead_ids
 from features.loading.ledger import Reason, RowLedger, each, empty_rows, field_name, require_columns
-from features.loading.report import WHOLE_ROW
+from features.loading.report import WHOLE_ROW, DataReport
 from features.mappings import MappingRef, apply_mapping, mapping_spec, time_zone
 
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -83,6 +83,17 @@ class TimedTable:
     time_text: pd.Series
     notes: list[str]  #: how the file was read (:attr:`features.loading.files.RawTable.notes`)
     by_number: int = 0  #: rows whose lead was found by the number its id writes (:mod:`~features.loading.lead_ids`)
+
+    def account(self, report: DataReport, table: str, kept: int) -> None:
+        """What ``report`` says of this file as ``table``: its name and notes, the rows read and ``kept``, every
+        rejected row and warning, and the rows whose lead was found by the number its id writes."""
+        report.files[table] = self.name
+        report.file_notes.extend(f"{self.name}: {note}" for note in self.notes)
+        report.ids_found_by_number[table] = self.by_number
+        report.rows_read[table] = len(self.frame)
+        report.rows_kept[table] = kept
+        report.rejected.extend(self.rows.sorted_rejected())
+        report.warnings.extend(self.rows.warnings)
 
 
 def open_timed_table(

@@ -134,6 +134,7 @@ def test_an_export_with_conversions_and_a_renamed_column_comes_out_of_spark_as_l
     assert summary.notes == tuple(missing)  # the sample is every lead here: the same counts, the same note
 
 
+@extended
 def test_features_on_spark_from_the_cli_equal_the_local_features(spark, inputs: Inputs, tmp_path: Path) -> None:
     runner = CliRunner()
     as_of = AS_OF.isoformat()

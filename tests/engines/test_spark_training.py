@@ -36,8 +36,9 @@ from training.dataset import AS_OF, LABEL, labelled_moments
 from training.train import local_history
 
 pytestmark = pytest.mark.slow  # Spark local mode: a JVM and Python workers
-#: Three trainings of the history (Spark, local, Spark sampled) take ~5 minutes on a loaded 2-core machine:
-#: they run in `make test-extended`; the examples checks (what the driver fits on) in `make test`.
+#: Three trainings of the history (Spark, local, Spark sampled) take ~5 minutes on a loaded 2-core machine, and
+#: the examples checks (what the driver fits on) ~1.5 minutes: they run in `make test-extended`, so that `make test`
+#: stays under 10 minutes; the refusal below, which starts no JVM, in `make test`.
 extended = pytest.mark.extended
 NO_ACTIVITY_LEADS = 30
 UNKNOWN_LEAD_ACTIVITIES = 300
@@ -91,6 +92,7 @@ def local(inputs: Inputs):
     return data, history, moments, history.examples(moments, CONFIG, build_catalogue(CONFIG.features), print)
 
 
+@extended
 def test_spark_examples_are_the_local_examples_bit_for_bit(tables: SparkTables, local, inputs: Inputs) -> None:
     data, local_history_, moments, expected = local
     history = tables.history(CONFIG, print)
@@ -110,6 +112,7 @@ def test_spark_examples_are_the_local_examples_bit_for_bit(tables: SparkTables, 
     assert len(first) < len(last) / 2  # leads created after the first snapshots join the later ones
 
 
+@extended
 def test_sampling_keeps_whole_leads_and_the_conversion_rate(tables: SparkTables, local) -> None:
     _, _, moments, full = local
     share = 0.4
@@ -255,6 +258,7 @@ def test_sampled_training_is_logged_and_scores_close_to_the_full_one(spark, trai
     assert pd.Series(full).corr(pd.Series(sampled), method="spearman") > 0.8
 
 
+@extended
 def test_the_gate_gets_the_local_features_of_the_evaluation_leads(tables: SparkTables, local) -> None:
     """A champion that shares no backtest origin scores this run's evaluation leads: their features at the
     evaluation moment by the champion's configuration, from Spark, are the local ones."""
@@ -268,6 +272,7 @@ def test_the_gate_gets_the_local_features_of_the_evaluation_leads(tables: SparkT
     assert_bitwise_equal(every.loc[ids], got, index=True, dtypes=True)
 
 
+@extended
 def test_the_points_model_on_spark_is_the_local_one(tables: SparkTables, local) -> None:
     """The points model's rows built per bucket (as known at a cutoff, and at the data end) give the model a
     local run fits: the same probability for every lead."""

@@ -20,7 +20,7 @@ def test_a_count_of_settings_stops_the_search_there_whatever_the_time() -> None:
         TrainConfig(search_count=0)
 
 
-@pytest.mark.slow
+@pytest.mark.extended  # three trainings (~50 s on a busy 2-core machine): `make test-extended`
 def test_the_same_count_of_settings_gives_the_same_model_on_a_fast_and_a_slow_machine() -> None:
     """A budget of almost no time stands for a busy machine, a large one for an idle one: with the count named
     both try the same two settings and serve the same model; the budget alone would have tried one and many."""

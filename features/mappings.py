@@ -369,13 +369,15 @@ def apply_mapping(
 #: Each table's contract columns, by the underscore-free folded form a header is compared in.
 _CONTRACT_KEYS = {table: {column.replace("_", ""): column for column in columns} for table, columns in
                   (("leads", LEAD_COLUMNS), ("activities", ACTIVITY_COLUMNS), ("conversions", CONVERSION_COLUMNS))}
-_LEAD_KEYS = ("contactid", "prospectid", "mqlid", "leadnr", "leadnummer")  # Lead-Nr. as German CRMs write it
+_LEAD_KEYS = ("contactid", "kontaktid", "prospectid", "mqlid", "leadnr", "leadnummer")  # Lead-Nr.: German CRMs
 #: Headers CRM exports (English and German) give a contract column, in :func:`header_key` form, in the order
 #: they are preferred when a file has several. Only names that mean the column in that table: an activities
 #: file's ``Id`` is the activity's, a leads file's is the lead's.
 HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "leads": {
-        "lead_id": ("id", "recordid", *_LEAD_KEYS),
+        # HubSpot's Record ID is "Datensatz-ID" in a German portal's export (of a leads file only: an activities
+        # file's record is the activity)
+        "lead_id": ("id", "recordid", "datensatzid", *_LEAD_KEYS),
         "created_at": ("createddate", "createdon", "createdate", "createdtime", "datecreated", "creationdate",
                        "created", "firstcontactdate", "erstelltam", "angelegtam", "erstelldatum", "erstellungsdatum",
                        "anlagedatum"),

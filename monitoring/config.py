@@ -68,6 +68,21 @@ class DriftThresholds:
     significant: float = 0.25
 
 
+@dataclass(frozen=True)
+class OutcomeThresholds:
+    """When the served scores no longer come true: the realised conversions lie at least ``z`` standard
+    deviations from the number the served probabilities expect (calibrated scores land that far off about
+    3 times in 1,000 checks at 3) **and** differ from it by at least the factor ``ratio`` (fewer than
+    expected / ratio, or more than expected · ratio), so that a large population's small but significant
+    miscalibration is not an alert, while a conversion rate that halves or doubles is. Below
+    ``min_variance`` (Σ p(1 − p), roughly the conversions expected when they are rare) the normal
+    approximation is too rough and too little has happened to judge: no verdict."""
+
+    z: float = 3.0
+    ratio: float = 1.5
+    min_variance: float = 5.0
+
+
 PSI_EPSILON = 1e-4
 """Share used in place of an empty bin's 0 (in either sample), so that ln(a/e) stays finite; a bin empty in
 both contributes nothing. 1e-4 is what Evidently fills in too; it caps one empty bin's term at about
@@ -78,3 +93,6 @@ NUMERIC_BINS = 10
 
 MAX_CATEGORIES = 50
 """Categories kept by name in a profile (the most frequent); rarer ones and unseen ones share "other"."""
+
+UNSEEN_SHOWN = 5
+"""Values of a categorical feature's "other" bin named in a drift report (the most frequent now)."""

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from monitoring.config import MAX_CATEGORIES, NUMERIC_BINS, PSI_EPSILON, DriftThresholds
+from monitoring.config import MAX_CATEGORIES, NUMERIC_BINS, PSI_EPSILON, UNSEEN_SHOWN, DriftThresholds
 
 Kind = Literal["numeric", "categorical"]
 Level = Literal["stable", "moderate", "significant"]
@@ -106,6 +106,18 @@ class FeatureProfile:
             codes = pd.Categorical(values[~missing].astype(str), categories=list(self.categories)).codes
             inside = np.bincount(np.where(codes < 0, other, codes), minlength=other + 1)
         return np.append(inside, int(missing.sum()))
+
+    def unseen(self, values: pd.Series | np.ndarray, top: int = UNSEEN_SHOWN) -> tuple[tuple[str, int], ...]:
+        """What a categorical feature's "(other)" bin holds now: the present values the reference did not
+        name (a new lead source, a new industry), the most frequent first, each with its count; for a
+        numeric feature nothing. So a report can say *which* channel appeared, not only that "(other)" grew."""
+        if self.kind != "categorical":
+            return ()
+        values = pd.Series(values) if not isinstance(values, pd.Series) else values
+        text = values[~_missing_mask(values)].astype(str)
+        counts = text[~text.isin(self.categories)].value_counts()
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        return tuple((str(value), int(count)) for value, count in ranked)
 
 
 def _number(x: float) -> str:
@@ -189,6 +201,7 @@ class FeatureDrift:
     labels: tuple[str, ...]
     reference: tuple[float, ...]
     current: tuple[float, ...]
+    unseen: tuple[tuple[str, int], ...] = ()  # categorical: the values now in "(other)", see FeatureProfile.unseen
 
     @property
     def beyond_noise(self) -> bool:
@@ -248,7 +261,7 @@ def _drift(profile: FeatureProfile, values: pd.Series | np.ndarray, rows_referen
     used = int(((reference > 0) | (current > 0)).sum())
     return FeatureDrift(profile.name, profile.kind, value, level_of(value, thresholds),
                         noise_p99(used, rows_reference, int(counts.sum())), tuple(profile.labels),
-                        tuple(reference.tolist()), tuple(current.tolist()))
+                        tuple(reference.tolist()), tuple(current.tolist()), profile.unseen(values))
 
 
 def compare(profile: ReferenceProfile, features: pd.DataFrame, probabilities: np.ndarray | None,

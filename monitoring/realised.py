@@ -16,10 +16,17 @@ closest to a conversion (they would flatter the model). ``per_lead="all"`` check
   ECE is their size-weighted mean gap, as :func:`training.metrics.expected_calibration_error` computes
   it at training time, so the two are comparable.
 * Brier score: mean (p − y)²; ROC AUC when both outcomes occur.
+* Do the scores still come true? Calibrated probabilities expect Σ p conversions with variance Σ p(1 − p)
+  (the count is a Poisson binomial: a sum of independent Bernoulli(p_i), one per lead); the realised count's
+  distance from it in standard deviations (:attr:`RealisedReport.surprise`) and :meth:`RealisedReport.off`
+  say when the conversion rate has moved away from what the model serves (a halved rate after a market or
+  funnel change, a CRM that stopped recording conversions). Independence holds for one score per lead
+  (the default); with ``per_lead="all"`` a lead's scores share its one outcome and the surprise overstates.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -28,6 +35,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+
+from monitoring.config import OutcomeThresholds
 
 TIER_ORDER = ("hot", "warm", "cold")
 
@@ -69,10 +78,33 @@ class RealisedReport:
     roc_auc: float | None = None
     base_rate: float | None = None
     mean_probability: float | None = None
+    expected_conversions: float | None = None  # Σ p over the checked scores
+    expected_variance: float | None = None  # Σ p(1 − p): the count's variance if the scores are calibrated
+
+    @property
+    def surprise(self) -> float | None:
+        """How many standard deviations the realised conversions lie from the expected ones, (O − Σp) /
+        √Σp(1−p) with the gap moved ½ towards 0 (continuity correction for a count); negative: fewer
+        conversions than the scores promised. None without checked scores."""
+        if not self.expected_variance or self.expected_conversions is None:
+            return None
+        gap = self.conversions - self.expected_conversions
+        return math.copysign(max(abs(gap) - 0.5, 0.0), gap) / math.sqrt(self.expected_variance)
+
+    def off(self, thresholds: OutcomeThresholds | None = None) -> bool:
+        """Whether the realised conversions say the served scores no longer come true (the rule of
+        :class:`~monitoring.config.OutcomeThresholds`); False when too little has happened to judge."""
+        t = thresholds or OutcomeThresholds()
+        surprise = self.surprise
+        if surprise is None or self.expected_variance < t.min_variance or not self.expected_conversions:
+            return False
+        ratio = self.conversions / self.expected_conversions
+        return abs(surprise) >= t.z and not 1 / t.ratio < ratio < t.ratio
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["observed_until"] = self.observed_until.isoformat()
+        out["surprise"], out["off"] = self.surprise, self.off()
         return out
 
 
@@ -148,4 +180,5 @@ def realised(scores: pd.DataFrame, conversions: pd.DataFrame, horizon_days: int,
         horizon_days, observed_until, len(done), int(y.sum()), report.open_horizon, report.converted_before,
         tiers=tiers, calibration=calibration, ece=expected_calibration_error(calibration),
         brier=float(np.mean((p - y) ** 2)), roc_auc=float(roc_auc_score(y, p)) if both else None,
-        base_rate=float(y.mean()), mean_probability=float(p.mean()))
+        base_rate=float(y.mean()), mean_probability=float(p.mean()), expected_conversions=float(p.sum()),
+        expected_variance=float(np.sum(p * (1 - p))))

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from monitoring.config import OutcomeThresholds
 from monitoring.drift import DriftReport, FeatureDrift
 from monitoring.realised import RealisedReport
 
@@ -104,8 +105,11 @@ def _drift_rows(report: DriftReport) -> str:
         moved = sorted(zip(d.labels, d.reference, d.current, strict=True), key=lambda b: -abs(b[2] - b[1]))[:5]
         detail = "".join(f"<tr><td>{html.escape(label)}</td><td>{_percent(r)}</td><td>{_percent(c)}</td></tr>"
                          for label, r, c in moved)
+        unseen = "" if not d.unseen else (
+            '<p class="muted">“(other)” now holds values the training window did not name: '
+            + ", ".join(f"{html.escape(value)} ({count:,})" for value, count in d.unseen) + "</p>")
         bins = (f"<details><summary>{html.escape(d.name)}</summary><table><tr><th>bin</th><th>then</th>"
-                f"<th>now</th></tr>{detail}</table></details>")
+                f"<th>now</th></tr>{detail}</table>{unseen}</details>")
         rows.append(f'<tr style="background:{colour}"><td>{bins}</td><td>{d.kind}</td><td>{d.psi:.4f}</td>'
                     f"<td>{d.level}</td><td>{d.noise_p99:.4f}</td><td>{'yes' if d.beyond_noise else 'no'}</td></tr>")
     return "".join(rows)
@@ -130,6 +134,23 @@ def _drift_section(report: DriftReport) -> str:
     return "".join(parts)
 
 
+def outcome_verdict(realised: RealisedReport) -> str:
+    """One sentence: the conversions the served probabilities expected, those that came, and what that says."""
+    expected, surprise = realised.expected_conversions or 0.0, realised.surprise
+    said = f"{realised.conversions:,} conversions came where the served probabilities expected {expected:,.1f}"
+    if surprise is None or realised.expected_variance < OutcomeThresholds().min_variance:
+        return f"{said}: too few expected to judge"
+    if realised.off():
+        return (f"{said} ({surprise:+.1f} standard deviations): the scores no longer come true; retrain on recent "
+                "outcomes, or check that the conversions export is complete")
+    return f"{said} ({surprise:+.1f} standard deviations): within what calibrated scores give"
+
+
+def _come_true(realised: RealisedReport) -> str:
+    style = ' style="background:#f8d7da"' if realised.off() else ""
+    return f'<p class="summary"{style}>{html.escape(outcome_verdict(realised))}.</p>'
+
+
 def _realised_section(realised: RealisedReport) -> str:
     parts = [
         "<h2>Realised accuracy of the served scores</h2>",
@@ -140,6 +161,7 @@ def _realised_section(realised: RealisedReport) -> str:
     ]
     if not realised.evaluated:
         return "".join(parts)
+    parts.append(_come_true(realised))
     parts.append(f"<table><tr><th>metric</th><th>value</th></tr>"
                  f"<tr><td>realised conversion rate</td><td>{_percent(realised.base_rate)}</td></tr>"
                  f"<tr><td>mean served probability</td><td>{_percent(realised.mean_probability)}</td></tr>"

@@ -14,8 +14,9 @@ Both are compared with the reference profile logged by the champion's training r
 (:mod:`training.reference`): PSI per feature and on the score (:mod:`monitoring.drift`). With a
 conversions file, the scores whose horizon has passed by the export are checked against the outcomes
 (:mod:`monitoring.realised`): realised rate per tier, calibration. The HTML report is written, logged to
-a ``monitoring`` MLflow run (tagged with the model and version), and :func:`monitoring.report.exceeds`
-says whether to alert.
+a ``monitoring`` MLflow run (tagged with the model and version). An alert is due when
+:func:`monitoring.report.exceeds` finds drift, or when the realised conversions are off what the scores
+promised (:meth:`monitoring.realised.RealisedReport.off`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ from training.reference import load_reference_profile
 
 Progress = Callable[[str], None]
 DEFAULT_THRESHOLD = 0.25
-#: ``leadscore monitor``'s exit code when a PSI reaches the threshold (1: failure, 2: bad input).
+#: ``leadscore monitor``'s exit code when a PSI reaches the threshold or the realised conversions are off the
+#: served probabilities (1: failure, 2: bad input).
 EXIT_DRIFT = 3
 
 
@@ -78,6 +80,7 @@ class MonitorResult:
     realised: RealisedReport | None
     threshold: float
     exceeded: bool
+    outcome_off: bool  # the realised conversions say the scores no longer come true
     report: Path
     run_id: str | None
     context: dict[str, Any]
@@ -89,11 +92,15 @@ class MonitorResult:
             "model": f"{self.model_name} v{self.model_version}", "rows": drift.rows_current,
             "psi_score": None if drift.score is None else round(drift.score.psi, 4),
             "max_psi": round(drift.max_psi, 4), "threshold": self.threshold, "exceeded": self.exceeded,
+            "outcome_off": self.outcome_off,
             "flagged": {d.name: round(d.psi, 4) for d in drift.flagged[:10]},
             "report": str(self.report), "run_id": self.run_id}
         if self.realised is not None:
             r = self.realised
+            surprise = r.surprise
             out["realised"] = {"evaluated": r.evaluated, "conversions": r.conversions,
+                               "expected": None if r.expected_conversions is None else round(r.expected_conversions, 2),
+                               "surprise": None if surprise is None else round(surprise, 2),
                                "ece": None if r.ece is None else round(r.ece, 4),
                                "tiers": {t.tier: round(t.rate, 4) for t in r.tiers}}
         return out
@@ -212,7 +219,8 @@ def realised_of(bundle: ScoringBundle, population: Population, data: EventData) 
 
 
 def log_monitoring_run(experiment: str, model_name: str, version: str, report: Path, drift: DriftReport,
-                       outcome: RealisedReport | None, context: dict[str, Any], exceeded: bool) -> str:
+                       outcome: RealisedReport | None, context: dict[str, Any], exceeded: bool,
+                       outcome_off: bool = False) -> str:
     """A ``monitoring`` run in the experiment: the report, the drift and outcome tables, the headline
     metrics, tagged with the model and version so the tracking UI lists a version's monitoring."""
     from training.tracking import _use_experiment
@@ -220,7 +228,8 @@ def log_monitoring_run(experiment: str, model_name: str, version: str, report: P
     _use_experiment(experiment)
     with mlflow.start_run(run_name=f"monitoring {model_name} v{version}") as run:
         mlflow.set_tags({"kind": "monitoring", "model_name": model_name, "model_version": version,
-                         "drift_exceeded": str(exceeded).lower(), **{f"context.{k}": str(v)[:500]
+                         "drift_exceeded": str(exceeded).lower(), "outcome_off": str(outcome_off).lower(),
+                         **{f"context.{k}": str(v)[:500]
                                                                       for k, v in context.items()}})
         metrics = {"rows_current": drift.rows_current, "max_psi": drift.max_psi,
                    "features_moderate": sum(d.level == "moderate" for d in drift.features),
@@ -230,7 +239,8 @@ def log_monitoring_run(experiment: str, model_name: str, version: str, report: P
         if outcome is not None:
             metrics.update({"realised_evaluated": outcome.evaluated, "realised_conversions": outcome.conversions,
                             "realised_open_horizon": outcome.open_horizon})
-            for key in ("ece", "brier", "roc_auc", "base_rate", "mean_probability"):
+            for key in ("ece", "brier", "roc_auc", "base_rate", "mean_probability", "expected_conversions",
+                        "surprise"):
                 if getattr(outcome, key) is not None:
                     metrics[f"realised_{key}"] = getattr(outcome, key)
             metrics.update({f"realised_rate_{t.tier}": t.rate for t in outcome.tiers})
@@ -287,11 +297,14 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
         progress(f"outcomes: {outcome.evaluated:,} scores checkable, {outcome.open_horizon:,} with the horizon still "
                  "open")
     exceeded = exceeds(drift, threshold)
+    outcome_off = outcome is not None and outcome.off()
     context = {"model": f"{model_name} v{version}", "population": window, "reference": f"{profile.rows:,} open "
                "leads of the training run's latest evaluation moment", "threshold": threshold,
                "notes": "; ".join(population.notes)}
     if conversions is not None:
         context["conversions"] = str(conversions)
     write_report(report, drift, outcome, title=f"Lead scoring monitor: {model_name} v{version}", context=context)
-    run_id = log_monitoring_run(experiment, model_name, version, report, drift, outcome, context, exceeded)
-    return MonitorResult(model_name, version, drift, outcome, threshold, exceeded, report, run_id, context)
+    run_id = log_monitoring_run(experiment, model_name, version, report, drift, outcome, context, exceeded,
+                                outcome_off)
+    return MonitorResult(model_name, version, drift, outcome, threshold, exceeded, outcome_off, report, run_id,
+                         context)

@@ -42,8 +42,11 @@ def monitor(
     = 0.25,
 ) -> None:
     """Compare the leads scored now (or the scores served) with the champion's training window: PSI per
-    feature and on the score; with --conversions, realised rate per tier and calibration. Writes an HTML
-    report, logs it to MLflow. Exit codes: 0 no drift above --threshold, 3 drift, 2 bad input, 1 failure."""
+    feature and on the score; with --conversions, realised rate per tier and calibration, and whether the
+    conversions that came are the ones the scores promised. Writes an HTML report, logs it to MLflow. Exit
+    codes: 0 nothing to act on, 3 drift above --threshold or realised conversions off the scores, 2 bad input,
+    1 failure."""
+    from monitoring.report import outcome_verdict
     from training.monitor import EXIT_DRIFT, run_monitor
     from training.reference import NoReferenceProfile
 
@@ -75,14 +78,24 @@ def monitor(
     score = "" if drift.score is None else f"score PSI {drift.score.psi:.3f}, "
     flagged = ", ".join(f"{d.name} {d.psi:.2f}" for d in drift.flagged[:5]) or "none"
     say(f"{drift.rows_current:,} leads: {score}largest PSI {drift.max_psi:.3f}; ≥ 0.1: {flagged}")
+    for d in drift.flagged:
+        if d.unseen:
+            say(f"{d.name}: values the training window did not name: "
+                + ", ".join(f"{value} ({count:,})" for value, count in d.unseen))
     if result.realised is not None and result.realised.evaluated:
         r = result.realised
         tiers = ", ".join(f"{t.tier} {t.rate:.1%} (served {t.mean_probability:.1%})" for t in r.tiers)
         say(f"realised: {r.conversions:,} of {r.evaluated:,} converted; {tiers}; ECE {r.ece:.3f}")
+        if not result.outcome_off:
+            say(f"realised: {outcome_verdict(r)}")
     say(f"report → {report} (MLflow run {result.run_id})")
     typer.echo(json.dumps(result.summary()))
     if result.exceeded:
         over = [d for d in drift.flagged if d.psi >= threshold]  # drift.flagged starts at 0.1
         named = ", ".join(f"{d.name} {d.psi:.2f}" for d in over[:5])
         console.print(f"[bold red]drift:[/bold red] PSI ≥ {threshold} ({named})")
+    if result.outcome_off:
+        assert result.realised is not None
+        console.print(f"[bold red]outcomes:[/bold red] {outcome_verdict(result.realised)}")
+    if result.exceeded or result.outcome_off:
         raise typer.Exit(EXIT_DRIFT)

@@ -141,6 +141,9 @@ def test_unseen_categories_count_as_other_and_absent_columns_are_named(reference
     industry = next(d for d in compare(reference, frame, probability).features if d.name == "industry")
     assert industry.current[4] == pytest.approx(0.10, abs=0.001)  # the "other" bin
     assert industry.level == "significant"  # (0.1 − 1e-4)·ln(0.1/1e-4) ≈ 0.69 on its own
+    # the report can say which industry appeared: every value the reference did not name, with its count
+    assert industry.unseen == (("Aerospace", N // 10),)
+    assert all(d.unseen == () for d in compare(reference, *population(seed=6)).features)
     with pytest.raises(ValueError, match="lack 1 profiled column"):
         compare(reference, frame.drop(columns=["employee_count"]), probability)
 

@@ -115,3 +115,42 @@ def test_missing_columns_are_named() -> None:
     scores, conversions = served()
     with pytest.raises(ValueError, match=r"without probability, conversions\.converted_at"):
         realised(scores.drop(columns=["probability"]), conversions.drop(columns=["converted_at"]), HORIZON, OBSERVED)
+
+
+def outcomes_of(seed: int, leads: int, rate_factor: float = 1.0):
+    """Scores served to ``leads`` leads (probabilities of mean ~0.1) whose outcomes are drawn at ``rate_factor``
+    times the served probability: 1.0 is a calibrated model, 0.5 a conversion rate that halved since."""
+    rng = np.random.default_rng(seed)
+    probability = rng.beta(1, 9, leads)
+    converted = rng.random(leads) < np.minimum(probability * rate_factor, 1.0)
+    ids = np.array([f"L{i}" for i in range(leads)])
+    scores = pd.DataFrame({"lead_id": ids, "as_of": T0, "probability": probability, "tier": "warm"})
+    conversions = pd.DataFrame({"lead_id": ids[converted], "converted_at": T0 + 10 * DAY})
+    return realised(scores, conversions, HORIZON, OBSERVED)
+
+
+def test_calibrated_scores_come_true_and_their_surprise_is_a_standard_normal() -> None:
+    reports = [outcomes_of(seed, 2_000) for seed in range(100)]
+    surprises = np.array([r.surprise for r in reports])
+    # outcomes drawn from the served probabilities: the count's spread is the Poisson binomial's, so the
+    # surprise has mean ~0 and standard deviation ~1 (a wrong variance would show here); none is an alert
+    assert abs(surprises.mean()) < 0.3 and 0.8 < surprises.std() < 1.2
+    assert not any(r.off() for r in reports)
+    first = reports[0]
+    assert first.expected_conversions == pytest.approx(first.mean_probability * first.evaluated)
+
+
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_a_conversion_rate_that_halved_or_doubled_is_an_alert(factor: float) -> None:
+    report = outcomes_of(1, 2_000, factor)
+    # ~200 conversions expected, ~100 (or ~400) came: about 7 standard deviations off, and off by the factor
+    assert report.off()
+    assert abs(report.surprise) > 5 and np.sign(report.surprise) == np.sign(factor - 1)
+    assert not 1 / 1.5 < report.conversions / report.expected_conversions < 1.5
+
+
+def test_a_small_miscalibration_or_too_little_evidence_is_no_alert() -> None:
+    slightly = outcomes_of(2, 20_000, 0.85)
+    assert slightly.surprise < -3 and not slightly.off()  # significant, but 15 % is no broken model
+    few = outcomes_of(3, 30, 0.0)  # nobody converted, but only ~3 conversions were expected
+    assert few.conversions == 0 and few.expected_variance < 5 and not few.off()

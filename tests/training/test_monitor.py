@@ -1,6 +1,7 @@
 """`leadscore monitor` on the small world's champion: the training run's reference profile, an injected
 drift flagged with exit code 3, a sample of the same world at another moment not flagged, realised
-conversion per tier from a later conversions file, and the same check from the score log.
+conversion per tier from a later conversions file (and an alert when half of it is gone), and the same check
+from the score log.
 
 The reference is the leads open at the end of the champion's data (the small world's export) and at each of
 the three weeks before it. The checks score the open leads of 2026-03-01, months earlier: the same population,
@@ -22,7 +23,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from typer.testing import CliRunner
 
+from leadscore.cli import app
 from monitoring.scorelog import ScoreLog
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
@@ -138,6 +141,31 @@ def test_realised_conversion_per_tier_from_a_later_conversions_file(checks: dict
     rates = realised["tiers"]
     assert rates["hot"] > 2 * rates["warm"] > 2 * rates["cold"] > 0
     assert realised["ece"] < 0.05  # calibrated: the served probabilities are the rates that came true
+    # and as many came as they promised: no alert on outcomes
+    assert checks["same"].summary["outcome_off"] is False and abs(realised["surprise"]) < 3
+
+
+def test_a_conversions_export_with_half_of_the_later_conversions_gone_is_an_alert(trained, tmp_path: Path) -> None:
+    """A CRM that stopped recording half of its conversions, or a market where half as many leads convert: the
+    same leads, scored the same, no drift, but the scores no longer come true. The monitor says so and exits 3."""
+    conversions = pd.read_csv(trained.files["conversions"], dtype=str, keep_default_na=False)
+    later = pd.to_datetime(conversions["converted_at"], utc=True, format="ISO8601") > pd.Timestamp(AS_OF)
+    gone = later & (np.arange(len(conversions)) % 2 == 0)
+    halved = tmp_path / "conversions.csv"
+    conversions[~gone].to_csv(halved, index=False)
+    args = ["monitor", "--leads", str(trained.files["leads"]), "--activities", str(trained.files["activities"]),
+            "--conversions", str(halved), "--as-of", AS_OF, "--report", str(tmp_path / "halved.html")]
+
+    done = CliRunner().invoke(app, args, env={"MLFLOW_TRACKING_URI": trained.tracking_uri})
+
+    assert done.exit_code == EXIT_DRIFT, done.output
+    summary = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    assert summary["exceeded"] is False and summary["outcome_off"] is True  # nothing drifted: the outcomes did
+    realised = summary["realised"]
+    # about half the conversions the calibrated scores expect came (the "same" check: as many as expected)
+    assert 0.35 < realised["conversions"] / realised["expected"] < 0.65 and realised["surprise"] < -5
+    assert "the scores no longer come true" in done.output
+    assert "no longer come true" in (tmp_path / "halved.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -298,3 +298,8 @@ def test_a_header_crm_exports_give_a_contract_column_is_read_as_it_and_the_contr
     # a German CRM's lead number names the lead in each of its files
     for table in ("leads", "activities", "conversions"):
         assert contract_renames(["Lead-Nr.", "Datum"], table)["Lead-Nr."] == "lead_id", table
+        assert contract_renames(["Kontakt-ID", "Datum"], table)["Kontakt-ID"] == "lead_id", table
+    # a German HubSpot portal's contacts export: its Record ID; in an activities file that is the activity's
+    assert contract_renames(["Datensatz-ID", "Erstellungsdatum"], "leads") == {
+        "Datensatz-ID": "lead_id", "Erstellungsdatum": "created_at"}
+    assert "Datensatz-ID" not in contract_renames(["Datensatz-ID", "Kontakt-ID"], "activities")

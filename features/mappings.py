@@ -376,8 +376,8 @@ _LEAD_KEYS = ("contactid", "kontaktid", "prospectid", "mqlid", "leadnr", "leadnu
 HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "leads": {
         # HubSpot's Record ID is "Datensatz-ID" in a German portal's export (of a leads file only: an activities
-        # file's record is the activity)
-        "lead_id": ("id", "recordid", "datensatzid", *_LEAD_KEYS),
+        # file's record is the activity); Dynamics 365's Excel export keys a lead by "(Do Not Modify) Lead"
+        "lead_id": ("id", "recordid", "datensatzid", "donotmodifylead", *_LEAD_KEYS),
         "created_at": ("createddate", "createdon", "createdate", "createdtime", "datecreated", "creationdate",
                        "created", "firstcontactdate", "erstelltam", "angelegtam", "erstelldatum", "erstellungsdatum",
                        "anlagedatum"),

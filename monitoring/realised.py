@@ -26,6 +26,7 @@ closest to a conversion (they would flatter the model). ``per_lead="all"`` check
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -65,7 +66,7 @@ class RealisedReport:
     """Outcomes of the served scores whose horizon has passed. ``ece``, ``brier`` are None without any
     checkable score; ``roc_auc`` also when only one outcome occurred."""
 
-    horizon_days: int
+    horizon_days: int | None  # None: a flat table's outcome, which has no horizon
     observed_until: datetime
     evaluated: int
     conversions: int
@@ -161,24 +162,33 @@ def realised(scores: pd.DataFrame, conversions: pd.DataFrame, horizon_days: int,
     labelled = label_scores(scores, conversions, horizon_days, observed_until, per_lead)
     status = labelled["status"].value_counts()
     done = labelled[labelled["status"] == "evaluated"]
-    report = RealisedReport(horizon_days, observed_until, len(done), int(done["converted"].sum()),
-                            int(status.get("open_horizon", 0)), int(status.get("converted_before", 0)))
-    if not len(done):
+    return outcome_report(done["converted"].to_numpy(dtype=np.float64), done["probability"].to_numpy(dtype=np.float64),
+                          done["tier"].astype(str).to_numpy() if "tier" in done.columns else None,
+                          horizon_days=horizon_days, observed_until=observed_until,
+                          open_horizon=int(status.get("open_horizon", 0)),
+                          converted_before=int(status.get("converted_before", 0)), bins=bins,
+                          claimed_rates=claimed_rates)
+
+
+def outcome_report(y: np.ndarray, p: np.ndarray, tiers: np.ndarray | None, *, horizon_days: int | None,
+                   observed_until: datetime, open_horizon: int = 0, converted_before: int = 0, bins: int = 10,
+                   claimed_rates: Mapping[str, float] | None = None) -> RealisedReport:
+    """The report of checked scores: outcome ``y`` (0/1) of each score with probability ``p`` and tier. A flat
+    table's outcome has no horizon (``horizon_days`` None); its undecided rows are ``open_horizon``."""
+    report = RealisedReport(horizon_days, observed_until, len(y), int(np.sum(y)), open_horizon, converted_before)
+    if not len(y):
         return report
-    y = done["converted"].to_numpy(dtype=np.float64)
-    p = done["probability"].to_numpy(dtype=np.float64)
     calibration = calibration_bins(y, p, bins)
-    tiers = []
-    if "tier" in done.columns:
-        present = list(dict.fromkeys(done["tier"].astype(str)))
+    outcomes = []
+    if tiers is not None:
+        present = list(dict.fromkeys(tiers))
         for tier in [*(t for t in TIER_ORDER if t in present), *(t for t in present if t not in TIER_ORDER)]:
-            inside = (done["tier"].astype(str) == tier).to_numpy()
-            tiers.append(TierOutcome(tier, int(inside.sum()), int(y[inside].sum()), float(y[inside].mean()),
-                                     float(p[inside].mean()), (claimed_rates or {}).get(tier)))
+            inside = tiers == tier
+            outcomes.append(TierOutcome(tier, int(inside.sum()), int(y[inside].sum()), float(y[inside].mean()),
+                                        float(p[inside].mean()), (claimed_rates or {}).get(tier)))
     both = 0 < y.sum() < len(y)
-    return RealisedReport(
-        horizon_days, observed_until, len(done), int(y.sum()), report.open_horizon, report.converted_before,
-        tiers=tiers, calibration=calibration, ece=expected_calibration_error(calibration),
+    return dataclasses.replace(
+        report, tiers=outcomes, calibration=calibration, ece=expected_calibration_error(calibration),
         brier=float(np.mean((p - y) ** 2)), roc_auc=float(roc_auc_score(y, p)) if both else None,
         base_rate=float(y.mean()), mean_probability=float(p.mean()), expected_conversions=float(p.sum()),
         expected_variance=float(np.sum(p * (1 - p))))

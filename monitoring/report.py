@@ -79,7 +79,8 @@ def calibration_plot(realised: RealisedReport) -> str:
     ax.plot(mean_p, rate, marker="o", color="#1e88e5", label="served scores")
     ax.set_xlabel("mean served probability")
     ax.set_ylabel("realised conversion rate")
-    ax.set_title(f"Realised calibration ({realised.horizon_days}-day horizon)")
+    horizon = "" if realised.horizon_days is None else f" ({realised.horizon_days}-day horizon)"
+    ax.set_title(f"Realised calibration{horizon}")
     ax.legend()
     return _png(fig)
 
@@ -152,13 +153,16 @@ def _come_true(realised: RealisedReport) -> str:
 
 
 def _realised_section(realised: RealisedReport) -> str:
-    parts = [
-        "<h2>Realised accuracy of the served scores</h2>",
-        f'<p class="summary">{realised.evaluated:,} scores checked, {realised.conversions:,} converted within '
-        f"{realised.horizon_days} days (outcomes known up to {realised.observed_until:%Y-%m-%d %H:%M}).</p>",
-        f'<p class="muted">Left out: {realised.open_horizon:,} scores whose horizon is still open (they may still '
-        f"convert), {realised.converted_before:,} given after their lead had converted.</p>",
-    ]
+    if realised.horizon_days is None:  # a flat table's outcome column
+        checked = f"{realised.evaluated:,} rows checked, {realised.conversions:,} converted (the table's outcome)."
+        left = f"Left out: {realised.open_horizon:,} rows whose outcome is not decided yet."
+    else:
+        checked = (f"{realised.evaluated:,} scores checked, {realised.conversions:,} converted within "
+                   f"{realised.horizon_days} days (outcomes known up to {realised.observed_until:%Y-%m-%d %H:%M}).")
+        left = (f"Left out: {realised.open_horizon:,} scores whose horizon is still open (they may still convert), "
+                f"{realised.converted_before:,} given after their lead had converted.")
+    parts = ["<h2>Realised accuracy of the served scores</h2>", f'<p class="summary">{checked}</p>',
+             f'<p class="muted">{left}</p>']
     if not realised.evaluated:
         return "".join(parts)
     parts.append(_come_true(realised))

@@ -10,7 +10,11 @@ Two sources of "the leads scored lately":
   champion's version, the latest per lead; with files given, their features are rebuilt at each score's
   own ``as_of`` (:func:`logged_features`), else only the score is compared.
 
-Both are compared with the reference profile logged by the champion's training run
+A flat-mode champion (trained on one row per lead) is checked on a table (``--table``): every row scored as
+``leadscore score --table`` scores it, and, where the table's outcome column is filled in, the scores
+checked against it (a later export of the leads scored before, or new leads whose outcome is known by now).
+
+All are compared with the reference profile logged by the champion's training run
 (:mod:`training.reference`): PSI per feature and on the score (:mod:`monitoring.drift`). With a
 conversions file, the scores whose horizon has passed by the export are checked against the outcomes
 (:mod:`monitoring.realised`): realised rate per tier, calibration. The HTML report is written, logged to
@@ -36,11 +40,11 @@ import pandas as pd
 
 from features.batch import LeadBatch
 from features.contract import LEAD_ID
-from features.loading import EventData, conversion_moments
+from features.loading import EventData, conversion_moments, load_flat_table
 from features.mappings import MappingRef
 from features.pipeline import to_frame
 from monitoring.drift import DriftReport, ReferenceProfile, compare
-from monitoring.realised import RealisedReport, realised
+from monitoring.realised import RealisedReport, outcome_report, realised
 from monitoring.report import exceeds, write_report
 from scoring.bundle import ScoringBundle
 from scoring.exports import load_bundle_data
@@ -136,6 +140,37 @@ def open_leads(bundle: ScoringBundle, data: EventData, as_of: pd.Timestamp) -> P
     probability = bundle.probability(features)
     return Population(features.index.to_numpy(dtype=object), pd.Series(as_of, index=range(len(features))),
                       probability, bundle.tiers.assign(probability), features, "files", notes)
+
+
+def table_population(bundle: ScoringBundle, table: Path) -> tuple[Population, RealisedReport | None]:
+    """Every row of a flat table scored by a flat-mode ``bundle`` as ``score --table`` scores it; and, when the
+    table holds the model's outcome column, those scores checked against the rows whose outcome is decided
+    (read as training read it: the same status values count as converted and as not decided yet)."""
+    info = bundle.info
+    outcome_values = info.get("outcome_values") or {}
+    flat, report = load_flat_table(table, label=info.get("label"), id_column=info.get("id_column"),
+                                   drop=info.get("dropped", ()), for_training=False,
+                                   converted=outcome_values.get("converted", ()),
+                                   still_open=outcome_values.get("open", ()),
+                                   numeric=[f.name for f in bundle.catalogue if not f.categorical])
+    if not len(flat.ids):
+        raise ValueError(f"{table}: no row could be read ({len(report.rejected):,} rejected)")
+    features = bundle.flat_features(flat.features, flat.comma_columns)
+    features.index = pd.Index(flat.ids.to_numpy(), name=LEAD_ID)
+    probability = bundle.probability(features)
+    tiers = bundle.tiers.assign(probability)
+    notes = [f"{len(report.rejected):,} rows rejected"] if report.rejected else []
+    now = pd.Timestamp.now(tz="UTC")
+    population = Population(features.index.to_numpy(dtype=object), pd.Series(now, index=range(len(features))),
+                            probability, tiers, features, "table", notes)
+    if flat.outcomes is None:
+        return population, None
+    decided = flat.outcomes.notna().to_numpy()
+    y = flat.outcomes.to_numpy(dtype=np.float64, na_value=np.nan)[decided]
+    checked = outcome_report(y, probability[decided], np.asarray(tiers)[decided].astype(str), horizon_days=None,
+                             observed_until=now.to_pydatetime(), open_horizon=int((~decided).sum()),
+                             claimed_rates=bundle.tiers.conversion_rate or None)
+    return population, checked
 
 
 def logged_features(bundle: ScoringBundle, batch: LeadBatch, lead_ids: np.ndarray, as_ofs: pd.Series,
@@ -258,21 +293,28 @@ def log_monitoring_run(experiment: str, model_name: str, version: str, report: P
 def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Path, *,
                 as_of: datetime | str | None = None, leads: Path | None = None, activities: Path | None = None,
                 conversions: Path | None = None, mapping: MappingRef = None, from_log: bool = False,
-                since_days: float = 7.0,
+                since_days: float = 7.0, table: Path | None = None,
                 score_db: str | None = None, threshold: float = DEFAULT_THRESHOLD,
                 experiment: str = "lead-scoring", progress: Progress = lambda _: None) -> MonitorResult:
     """The whole check (see the module docstring); raises ``ValueError`` on unusable input."""
     if threshold <= 0:
         raise ValueError(f"--threshold must be above 0, not {threshold}")
-    if bundle.mode != "event":
-        raise ValueError("leadscore monitor checks event-mode models (leads + activities); this champion is "
-                         f"a {bundle.mode}-mode model")
-    if not from_log and leads is None:
+    if bundle.mode == "flat" and (table is None or from_log or leads is not None or conversions is not None):
+        raise ValueError("this champion was trained on a flat table: check it with --table (its outcome column "
+                         "filled in where known), not --leads, --conversions or --from-log")
+    if bundle.mode != "flat" and table is not None:
+        raise ValueError("--table checks a flat-mode model; this champion is event-mode: give --leads (and "
+                         "--activities)")
+    if bundle.mode != "flat" and not from_log and leads is None:
         raise ValueError("give --leads (and --activities) to score the leads now, or --from-log to use the score log")
     moment = _utc(as_of) if as_of is not None else pd.Timestamp.now(tz="UTC")
     profile = load_reference_profile(bundle.info.get("run_id"), version)
     data = load_files(bundle, leads, activities, conversions, mapping) if leads is not None else None
-    if from_log:
+    outcome = None
+    if table is not None:
+        population, outcome = table_population(bundle, table)
+        window = f"the rows of {table.name}, scored now"
+    elif from_log:
         from monitoring.scorelog import ScoreLog
 
         since = moment - pd.Timedelta(days=since_days)
@@ -287,9 +329,10 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
         assert data is not None
         population = open_leads(bundle, data, moment)
         window = f"the leads open at {moment.isoformat()}, scored now"
-    progress(f"{len(population.probability):,} leads from the {population.source}; " + "; ".join(population.notes))
+    progress("; ".join([f"{len(population.probability):,} leads from the {population.source}", *population.notes]))
     drift = drift_of(profile, population)
-    outcome = None
+    if outcome is not None:
+        progress(f"outcomes: {outcome.evaluated:,} rows decided, {outcome.open_horizon:,} not decided yet")
     if conversions is not None:
         if data is None:
             raise ValueError("--conversions needs the --leads file too (the export moment is read from the files)")
@@ -298,9 +341,10 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
                  "open")
     exceeded = exceeds(drift, threshold)
     outcome_off = outcome is not None and outcome.off()
-    context = {"model": f"{model_name} v{version}", "population": window, "reference": f"{profile.rows:,} open "
-               "leads of the training run's latest evaluation moment", "threshold": threshold,
-               "notes": "; ".join(population.notes)}
+    reference = "held-out rows of the training run" if bundle.mode == "flat" else \
+        "open leads of the training run's latest weeks"
+    context = {"model": f"{model_name} v{version}", "population": window, "reference": f"{profile.rows:,} {reference}",
+               "threshold": threshold, "notes": "; ".join(population.notes)}
     if conversions is not None:
         context["conversions"] = str(conversions)
     write_report(report, drift, outcome, title=f"Lead scoring monitor: {model_name} v{version}", context=context)

@@ -48,6 +48,9 @@ class FlatData:
     source_row: np.ndarray  #: 1-based input row numbers of the kept rows
     #: the numeric feature columns written with a decimal comma (as German spreadsheets write them)
     comma_columns: tuple[str, ...] = ()
+    #: when scoring a table that has the label column: each kept row's outcome as far as it is known (1.0, 0.0;
+    #: NaN where not decided yet or unreadable), for checking served scores against what came true
+    outcomes: pd.Series | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,8 @@ def load_flat_table(
     if has_label:
         assert label is not None
         label_text = values.text_column(frame[label])
-        labels, is_open, reading = _outcomes(frame[label], label_text, name, label, converted, still_open)
+        labels, is_open, reading = _outcomes(frame[label], label_text, name, label, converted, still_open,
+                                             strict=for_training)
         bad_label = label_text.notna() & labels.isna() & ~is_open
         if for_training:
             rows.reject(label_text.isna(), label, values.MISSING_REQUIRED)
@@ -219,8 +223,9 @@ def load_flat_table(
     report.missing_rates["table"] = missing_rates(features)
     report.label_reading = reading
     report.file_notes.extend([*(f"{name}: {note}" for note in raw.notes), *notes])
+    outcomes = None if for_training or labels is None else labels[keep].reset_index(drop=True)
     return FlatData(features, label_array, id_series.rename(id_column), time_series, source_row,
-                    tuple(comma_columns)), report
+                    tuple(comma_columns), outcomes), report
 
 
 def _check_columns(frame: pd.DataFrame, name: str, label: str | None, id_column: str | None, time_column: str | None,
@@ -244,13 +249,14 @@ def _check_columns(frame: pd.DataFrame, name: str, label: str | None, id_column:
 
 
 def _outcomes(raw: pd.Series, text: pd.Series, name: str, label: str, converted: Sequence[str],
-              still_open: Sequence[str]) -> tuple[pd.Series, np.ndarray, str]:
+              still_open: Sequence[str], strict: bool = True) -> tuple[pd.Series, np.ndarray, str]:
     """Each row's outcome (1.0, 0.0, or NaN when missing, unreadable or open), which rows are open, and one
-    line saying how the values were read (empty for a plain 0/1 column)."""
+    line saying how the values were read (empty for a plain 0/1 column). ``strict`` (training): a status value
+    named that the column never holds is a typo, and fatal; a later table may simply not hold it (yet)."""
     folded = text.str.casefold()
     present = set(folded.dropna())
     unknown = [given for given in (*converted, *still_open) if given.strip().casefold() not in present]
-    if unknown:
+    if unknown and strict:
         raise DataContractError(f"{name}: label column {label!r} never holds {unknown[0]!r}; it holds "
                                 f"{_value_counts(text)}")
     yes = {v.strip().casefold() for v in converted}

@@ -19,7 +19,7 @@ from leadscore.commands.common import (
     load_verified,
     say,
 )
-from scoring.settings import MODEL_NAME
+from scoring.settings import FLAT_MODEL_NAME, MODEL_NAME
 
 
 def monitor(
@@ -27,6 +27,9 @@ def monitor(
     leads: Annotated[Path | None, typer.Option(help="The leads file (now), to score them or rebuild logged leads.")]
     = None,
     activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Flat mode: a table of leads (one row each) to score now; where "
+                                                    "its outcome column is filled in, the scores are checked "
+                                                    "against it.")] = None,
     conversions: Annotated[Path | None, typer.Option(help="A conversions file exported later: realised conversion "
                                                           "per tier and calibration of the scores.")] = None,
     as_of: Annotated[datetime | None, as_of_option("The moment checked (default: now); with --from-log the end "
@@ -37,20 +40,22 @@ def monitor(
     since: Annotated[float, typer.Option(help="With --from-log: the days before --as-of to read.")] = 7.0,
     score_db: Annotated[str | None, typer.Option(help="Score log URL (default: LEADSCORE_SCORE_DB or "
                                                       "./scores.db).")] = None,
-    model_name: Annotated[str, typer.Option(help="Registered model name; its champion is checked.")] = MODEL_NAME,
+    model_name: Annotated[str | None, typer.Option(help=f"Registered model name; its champion is checked (default: "
+                                                        f"{MODEL_NAME}, with --table {FLAT_MODEL_NAME}).")] = None,
     threshold: Annotated[float, typer.Option(help="Exit 3 when the score's or any feature's PSI reaches this.")]
     = 0.25,
 ) -> None:
     """Compare the leads scored now (or the scores served) with the champion's training window: PSI per
-    feature and on the score; with --conversions, realised rate per tier and calibration, and whether the
-    conversions that came are the ones the scores promised. Writes an HTML report, logs it to MLflow. Exit
+    feature and on the score; with --conversions (a flat model: a --table whose outcome column is filled in),
+    realised rate per tier and calibration, and whether the conversions that came are the ones the scores
+    promised. Writes an HTML report, logs it to MLflow. Exit
     codes: 0 nothing to act on, 3 drift above --threshold or realised conversions off the scores, 2 bad input,
     1 failure."""
     from monitoring.report import outcome_verdict
     from training.monitor import EXIT_DRIFT, run_monitor
     from training.reference import NoReferenceProfile
 
-    for given in (leads, activities, conversions):
+    for given in (leads, activities, conversions, table):
         if given is not None and not given.is_file():
             fail(f"{given}: file not found", 2)
     if report.suffix.lower() not in (".html", ".htm"):
@@ -60,6 +65,9 @@ def monitor(
     if activities is not None and leads is None:
         fail("--activities needs --leads", 2)
     mapping = checked_mapping(mapping)
+    if table is not None and (leads is not None or from_log):
+        fail("give --table for a flat-mode model, or --leads / --from-log for an event-mode one, not both", 2)
+    model_name = model_name or (FLAT_MODEL_NAME if table is not None else MODEL_NAME)
     loaded = load_verified(f"models:/{model_name}@champion")
     if as_of is not None:  # a moment without offset is the model's export's local time, as for `score`
         from scoring.options import ScoringOptions
@@ -68,7 +76,7 @@ def monitor(
     try:
         result = run_monitor(loaded.bundle, loaded.name, loaded.version, report, as_of=as_of, leads=leads,
                              activities=activities, conversions=conversions, mapping=mapping,
-                             from_log=from_log, since_days=since,
+                             from_log=from_log, since_days=since, table=table,
                              score_db=score_db, threshold=threshold, progress=say)
     except NoReferenceProfile as exc:
         fail(str(exc))

@@ -303,3 +303,9 @@ def test_a_header_crm_exports_give_a_contract_column_is_read_as_it_and_the_contr
     assert contract_renames(["Datensatz-ID", "Erstellungsdatum"], "leads") == {
         "Datensatz-ID": "lead_id", "Erstellungsdatum": "created_at"}
     assert "Datensatz-ID" not in contract_renames(["Datensatz-ID", "Kontakt-ID"], "activities")
+    # Dynamics 365's Excel export: the lead's GUID in a hidden column; its checksum and modification time are no
+    # contract column
+    assert contract_renames(["(Do Not Modify) Lead", "(Do Not Modify) Row Checksum", "(Do Not Modify) Modified On",
+                             "Created On", "Lead Source", "No. of Employees"], "leads") == {
+        "(Do Not Modify) Lead": "lead_id", "Created On": "created_at", "Lead Source": "lead_source",
+        "No. of Employees": "employee_count"}

@@ -13,6 +13,8 @@ Two sources of "the leads scored lately":
 A flat-mode champion (trained on one row per lead) is checked on a table (``--table``): every row scored as
 ``leadscore score --table`` scores it, and, where the table's outcome column is filled in, the scores
 checked against it (a later export of the leads scored before, or new leads whose outcome is known by now).
+With ``--from-log`` too, the scores the champion served are checked instead, each logged lead's features and
+outcome taken from its row of the table.
 
 All are compared with the reference profile logged by the champion's training run
 (:mod:`training.reference`): PSI per feature and on the score (:mod:`monitoring.drift`). With a
@@ -142,10 +144,10 @@ def open_leads(bundle: ScoringBundle, data: EventData, as_of: pd.Timestamp) -> P
                       probability, bundle.tiers.assign(probability), features, "files", notes)
 
 
-def table_population(bundle: ScoringBundle, table: Path) -> tuple[Population, RealisedReport | None]:
+def table_population(bundle: ScoringBundle, table: Path) -> tuple[Population, pd.Series | None]:
     """Every row of a flat table scored by a flat-mode ``bundle`` as ``score --table`` scores it; and, when the
-    table holds the model's outcome column, those scores checked against the rows whose outcome is decided
-    (read as training read it: the same status values count as converted and as not decided yet)."""
+    table holds the model's outcome column, each row's outcome by lead id (1.0, 0.0; NaN where not decided yet),
+    read as training read it: the same status values count as converted and as not decided yet."""
     info = bundle.info
     outcome_values = info.get("outcome_values") or {}
     flat, report = load_flat_table(table, label=info.get("label"), id_column=info.get("id_column"),
@@ -158,19 +160,39 @@ def table_population(bundle: ScoringBundle, table: Path) -> tuple[Population, Re
     features = bundle.flat_features(flat.features, flat.comma_columns)
     features.index = pd.Index(flat.ids.to_numpy(), name=LEAD_ID)
     probability = bundle.probability(features)
-    tiers = bundle.tiers.assign(probability)
     notes = [f"{len(report.rejected):,} rows rejected"] if report.rejected else []
-    now = pd.Timestamp.now(tz="UTC")
-    population = Population(features.index.to_numpy(dtype=object), pd.Series(now, index=range(len(features))),
-                            probability, tiers, features, "table", notes)
-    if flat.outcomes is None:
-        return population, None
-    decided = flat.outcomes.notna().to_numpy()
-    y = flat.outcomes.to_numpy(dtype=np.float64, na_value=np.nan)[decided]
-    checked = outcome_report(y, probability[decided], np.asarray(tiers)[decided].astype(str), horizon_days=None,
-                             observed_until=now.to_pydatetime(), open_horizon=int((~decided).sum()),
-                             claimed_rates=bundle.tiers.conversion_rate or None)
-    return population, checked
+    population = Population(features.index.to_numpy(dtype=object),
+                            pd.Series(pd.Timestamp.now(tz="UTC"), index=range(len(features))), probability,
+                            bundle.tiers.assign(probability), features, "table", notes)
+    outcomes = None if flat.outcomes is None else pd.Series(flat.outcomes.to_numpy(), index=features.index)
+    return population, outcomes
+
+
+def table_outcomes(bundle: ScoringBundle, population: Population, outcomes: pd.Series) -> RealisedReport:
+    """The population's scores (scored now, or served and logged) checked against a flat table's outcomes:
+    leads whose outcome is decided count; undecided ones, and leads the table does not hold, are left out."""
+    y = outcomes.reindex(pd.Index(population.lead_ids)).to_numpy(dtype=np.float64, na_value=np.nan)
+    decided = ~np.isnan(y)
+    return outcome_report(y[decided], population.probability[decided],
+                          np.asarray(population.tier)[decided].astype(str), horizon_days=None,
+                          observed_until=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+                          open_horizon=int((~decided).sum()), claimed_rates=bundle.tiers.conversion_rate or None)
+
+
+def logged_table_features(population: Population, table_rows: Population) -> Population:
+    """A flat model's logged population with each lead's features as the table holds them now (a flat row has no
+    history to rebuild it at its scoring moment); leads the table does not hold are left out, with a note."""
+    found = pd.Index(table_rows.lead_ids).get_indexer(population.lead_ids)
+    kept = found >= 0
+    if not kept.any():
+        raise ValueError("none of the logged leads is in the table: cannot compare their features")
+    notes = list(population.notes)
+    if not kept.all():
+        notes.append(f"{int((~kept).sum()):,} logged leads not in the table left out")
+    assert table_rows.features is not None
+    return Population(population.lead_ids[kept], population.as_of[kept].reset_index(drop=True),
+                      population.probability[kept], np.asarray(population.tier)[kept],
+                      table_rows.features.iloc[found[kept]], population.source, notes)
 
 
 def logged_features(bundle: ScoringBundle, batch: LeadBatch, lead_ids: np.ndarray, as_ofs: pd.Series,
@@ -299,9 +321,9 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
     """The whole check (see the module docstring); raises ``ValueError`` on unusable input."""
     if threshold <= 0:
         raise ValueError(f"--threshold must be above 0, not {threshold}")
-    if bundle.mode == "flat" and (table is None or from_log or leads is not None or conversions is not None):
+    if bundle.mode == "flat" and (leads is not None or conversions is not None or (table is None and not from_log)):
         raise ValueError("this champion was trained on a flat table: check it with --table (its outcome column "
-                         "filled in where known), not --leads, --conversions or --from-log")
+                         "filled in where known) and/or --from-log, not --leads or --conversions")
     if bundle.mode != "flat" and table is not None:
         raise ValueError("--table checks a flat-mode model; this champion is event-mode: give --leads (and "
                          "--activities)")
@@ -310,11 +332,11 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
     moment = _utc(as_of) if as_of is not None else pd.Timestamp.now(tz="UTC")
     profile = load_reference_profile(bundle.info.get("run_id"), version)
     data = load_files(bundle, leads, activities, conversions, mapping) if leads is not None else None
-    outcome = None
+    outcome = outcomes = None
     if table is not None:
-        population, outcome = table_population(bundle, table)
+        population, outcomes = table_population(bundle, table)
         window = f"the rows of {table.name}, scored now"
-    elif from_log:
+    if from_log:
         from monitoring.scorelog import ScoreLog
 
         since = moment - pd.Timedelta(days=since_days)
@@ -323,15 +345,17 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
             logged = log.recent(since.to_pydatetime(), moment.to_pydatetime())
         finally:
             log.close()
-        population = logged_population(bundle, version, logged, data, since, moment)
+        logged_scores = logged_population(bundle, version, logged, data, since, moment)
+        population = logged_scores if table is None else logged_table_features(logged_scores, population)
         window = f"scores served {since.isoformat()} … {moment.isoformat()} (score log {log.url.split('@')[-1]})"
-    else:
+    elif table is None:
         assert data is not None
         population = open_leads(bundle, data, moment)
         window = f"the leads open at {moment.isoformat()}, scored now"
     progress("; ".join([f"{len(population.probability):,} leads from the {population.source}", *population.notes]))
     drift = drift_of(profile, population)
-    if outcome is not None:
+    if outcomes is not None:
+        outcome = table_outcomes(bundle, population, outcomes)
         progress(f"outcomes: {outcome.evaluated:,} rows decided, {outcome.open_horizon:,} not decided yet")
     if conversions is not None:
         if data is None:

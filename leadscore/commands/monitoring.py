@@ -27,9 +27,9 @@ def monitor(
     leads: Annotated[Path | None, typer.Option(help="The leads file (now), to score them or rebuild logged leads.")]
     = None,
     activities: Annotated[Path | None, typer.Option(help="The activities file.")] = None,
-    table: Annotated[Path | None, typer.Option(help="Flat mode: a table of leads (one row each) to score now; where "
-                                                    "its outcome column is filled in, the scores are checked "
-                                                    "against it.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Flat mode: a table of leads (one row each) to score now (with "
+                                                    "--from-log: the logged leads' rows); where its outcome column "
+                                                    "is filled in, the scores are checked against it.")] = None,
     conversions: Annotated[Path | None, typer.Option(help="A conversions file exported later: realised conversion "
                                                           "per tier and calibration of the scores.")] = None,
     as_of: Annotated[datetime | None, as_of_option("The moment checked (default: now); with --from-log the end "
@@ -65,8 +65,8 @@ def monitor(
     if activities is not None and leads is None:
         fail("--activities needs --leads", 2)
     mapping = checked_mapping(mapping)
-    if table is not None and (leads is not None or from_log):
-        fail("give --table for a flat-mode model, or --leads / --from-log for an event-mode one, not both", 2)
+    if table is not None and leads is not None:
+        fail("give --table for a flat-mode model or --leads for an event-mode one, not both", 2)
     model_name = model_name or (FLAT_MODEL_NAME if table is not None else MODEL_NAME)
     loaded = load_verified(f"models:/{model_name}@champion")
     if as_of is not None:  # a moment without offset is the model's export's local time, as for `score`

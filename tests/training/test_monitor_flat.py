@@ -4,7 +4,8 @@ the scores checked against what came true.
 
 The champion learns from the synthetic export's first 1,200 leads by creation time; the checks read its last 300,
 drawn from the same process, so nothing drifts and the calibrated scores come true. With half of those leads'
-wins recorded as lost (a CRM that stopped recording deals won), the scores no longer come true.
+wins recorded as lost (a CRM that stopped recording deals won), the scores no longer come true; the same, with
+the scores `score --table` served read back from the score log.
 """
 
 from __future__ import annotations
@@ -104,3 +105,31 @@ def test_event_mode_options_for_a_flat_champion_are_a_one_line_error(world) -> N
     assert done.exit_code == 2
     assert "trained on a flat table: check it with --table" in done.output
     assert "Traceback" not in done.output
+
+
+def test_the_scores_served_are_checked_from_the_score_log_against_the_table_s_outcomes(world, tmp_path: Path) -> None:
+    """The production loop: `score --table` serves the later leads (outcomes unknown then) and logs the scores;
+    a later export of the same leads, with half of their wins recorded as lost, is the truth they are checked
+    against. The served probabilities are the ones judged, not a rescoring."""
+    later: pd.DataFrame = world["later"]
+    unknown = tmp_path / "to_score.csv"
+    later.drop(columns=["Won"]).to_csv(unknown, index=False)
+    env = {"MLFLOW_TRACKING_URI": str(world["uri"]), "LEADSCORE_SCORE_DB": f"sqlite:///{tmp_path / 'scores.db'}"}
+    scored = CliRunner().invoke(app, ["score", "--table", str(unknown), "--out", str(tmp_path / "scores.csv"),
+                                      "--model", f"models:/{MODEL}@champion"], env=env)
+    assert scored.exit_code == 0, scored.output
+    served = pd.read_csv(tmp_path / "scores.csv")
+    truth = later.copy()
+    won = truth.index[truth["Won"] == "yes"]
+    truth.loc[won[::2], "Won"] = "no"
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+
+    done = CliRunner().invoke(app, ["monitor", "--from-log", "--since", "1", "--table", str(tmp_path / "truth.csv"),
+                                    "--model-name", MODEL, "--report", str(tmp_path / "log.html")], env=env)
+
+    assert done.exit_code == EXIT_DRIFT, done.output
+    summary = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    assert summary["rows"] == 300 and summary["outcome_off"] is True
+    realised = summary["realised"]
+    assert realised["expected"] == pytest.approx(served["probability"].sum(), abs=0.01)  # the served probabilities
+    assert realised["conversions"] == (truth["Won"] == "yes").sum()

@@ -322,10 +322,10 @@ def run_monitor(bundle: ScoringBundle, model_name: str, version: str, report: Pa
     if threshold <= 0:
         raise ValueError(f"--threshold must be above 0, not {threshold}")
     if bundle.mode == "flat" and (leads is not None or conversions is not None or (table is None and not from_log)):
-        raise ValueError("this champion was trained on a flat table: check it with --table (its outcome column "
+        raise ValueError("this model was trained on a flat table: check it with --table (its outcome column "
                          "filled in where known) and/or --from-log, not --leads or --conversions")
     if bundle.mode != "flat" and table is not None:
-        raise ValueError("--table checks a flat-mode model; this champion is event-mode: give --leads (and "
+        raise ValueError("--table checks a flat-mode model; this one is event-mode: give --leads (and "
                          "--activities)")
     if bundle.mode != "flat" and not from_log and leads is None:
         raise ValueError("give --leads (and --activities) to score the leads now, or --from-log to use the score log")

@@ -42,6 +42,9 @@ def monitor(
                                                       "./scores.db).")] = None,
     model_name: Annotated[str | None, typer.Option(help=f"Registered model name; its champion is checked (default: "
                                                         f"{MODEL_NAME}, with --table {FLAT_MODEL_NAME}).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model URI to check instead of the champion, e.g. "
+                                                   "models:/lead-scoring/3: a version the gate kept out, judged on "
+                                                   "the same outcomes as the champion.")] = None,
     threshold: Annotated[float, typer.Option(help="Exit 3 when the score's or any feature's PSI reaches this.")]
     = 0.25,
 ) -> None:
@@ -68,7 +71,7 @@ def monitor(
     if table is not None and leads is not None:
         fail("give --table for a flat-mode model or --leads for an event-mode one, not both", 2)
     model_name = model_name or (FLAT_MODEL_NAME if table is not None else MODEL_NAME)
-    loaded = load_verified(f"models:/{model_name}@champion")
+    loaded = load_verified(model or f"models:/{model_name}@champion")
     if as_of is not None:  # a moment without offset is the model's export's local time, as for `score`
         from scoring.options import ScoringOptions
 

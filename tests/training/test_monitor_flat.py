@@ -36,7 +36,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     later = export.iloc[TRAINED:]
     later.to_csv(folder / "later.csv", index=False)
     uri = configure(f"sqlite:///{folder / 'mlflow.db'}")
-    config = TrainConfig(experiment="flat-monitor", model_name=MODEL, booster=BoosterParams(n_jobs=1))
+    config = TrainConfig(experiment="flat-monitor", model_name=MODEL, booster=BoosterParams(n_jobs=1), search=False)
     run = train_flat_from_file(folder / "train.csv", config, label="Won", id_column="Lead ID", time_column="Created",
                                tracking_uri=uri, progress=lambda _: None)
     assert run.promoted
@@ -133,3 +133,24 @@ def test_the_scores_served_are_checked_from_the_score_log_against_the_table_s_ou
     realised = summary["realised"]
     assert realised["expected"] == pytest.approx(served["probability"].sum(), abs=0.01)  # the served probabilities
     assert realised["conversions"] == (truth["Won"] == "yes").sum()
+
+
+def test_a_version_the_gate_kept_out_is_judged_on_the_same_outcomes_with_model(world, tmp_path: Path) -> None:
+    """`--model` checks another version than the champion, so a version kept out by the gate ("cannot compare",
+    "too few conversions") can be judged beside it once outcomes are known."""
+    folder: Path = world["folder"]  # type: ignore[assignment]
+    pd.read_csv(folder / "train.csv", dtype=str, keep_default_na=False).iloc[:600].to_csv(tmp_path / "t.csv",
+                                                                                            index=False)
+    config = TrainConfig(experiment="flat-monitor", model_name=MODEL, booster=BoosterParams(n_jobs=1), search=False,
+                         promote="never")
+    other = train_flat_from_file(tmp_path / "t.csv", config, label="Won", id_column="Lead ID", time_column="Created",
+                                 tracking_uri=str(world["uri"]), progress=lambda _: None)
+    _, champion = _monitor(world, folder / "later.csv")
+
+    done, summary = _monitor(world, folder / "later.csv", "--model", f"models:/{MODEL}/{other.model_version}")
+
+    assert done.exit_code in (0, EXIT_DRIFT), done.output
+    assert summary["model"] == f"{MODEL} v{other.model_version}" != champion["model"]
+    # the same 300 outcomes, another model's probabilities
+    assert summary["realised"]["conversions"] == champion["realised"]["conversions"]
+    assert summary["realised"]["expected"] != champion["realised"]["expected"]

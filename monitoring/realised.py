@@ -92,15 +92,20 @@ class RealisedReport:
         gap = self.conversions - self.expected_conversions
         return math.copysign(max(abs(gap) - 0.5, 0.0), gap) / math.sqrt(self.expected_variance)
 
+    def judged(self, thresholds: OutcomeThresholds | None = None) -> bool:
+        """Whether enough was expected to happen to judge the count (variance of at least ``min_variance``)."""
+        t = thresholds or OutcomeThresholds()
+        return self.surprise is not None and bool(self.expected_conversions) and \
+            (self.expected_variance or 0.0) >= t.min_variance
+
     def off(self, thresholds: OutcomeThresholds | None = None) -> bool:
         """Whether the realised conversions say the served scores no longer come true (the rule of
         :class:`~monitoring.config.OutcomeThresholds`); False when too little has happened to judge."""
         t = thresholds or OutcomeThresholds()
-        surprise = self.surprise
-        if surprise is None or self.expected_variance < t.min_variance or not self.expected_conversions:
+        if not self.judged(t):
             return False
-        ratio = self.conversions / self.expected_conversions
-        return abs(surprise) >= t.z and not 1 / t.ratio < ratio < t.ratio
+        ratio = self.conversions / self.expected_conversions  # type: ignore[operator]
+        return abs(self.surprise) >= t.z and not 1 / t.ratio < ratio < t.ratio  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

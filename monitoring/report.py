@@ -16,7 +16,6 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from monitoring.config import OutcomeThresholds
 from monitoring.drift import DriftReport, FeatureDrift
 from monitoring.realised import RealisedReport
 
@@ -139,7 +138,7 @@ def outcome_verdict(realised: RealisedReport) -> str:
     """One sentence: the conversions the served probabilities expected, those that came, and what that says."""
     expected, surprise = realised.expected_conversions or 0.0, realised.surprise
     said = f"{realised.conversions:,} conversions came where the served probabilities expected {expected:,.1f}"
-    if surprise is None or realised.expected_variance < OutcomeThresholds().min_variance:
+    if surprise is None or not realised.judged():
         return f"{said}: too few expected to judge"
     if realised.off():
         return (f"{said} ({surprise:+.1f} standard deviations): the scores no longer come true; retrain on recent "

@@ -108,6 +108,7 @@ class MonitorResult:
                                "expected": None if r.expected_conversions is None else round(r.expected_conversions, 2),
                                "surprise": None if surprise is None else round(surprise, 2),
                                "ece": None if r.ece is None else round(r.ece, 4),
+                               "roc_auc": None if r.roc_auc is None else round(r.roc_auc, 4),
                                "tiers": {t.tier: round(t.rate, 4) for t in r.tiers}}
         return out
 
@@ -286,8 +287,7 @@ def log_monitoring_run(experiment: str, model_name: str, version: str, report: P
     with mlflow.start_run(run_name=f"monitoring {model_name} v{version}") as run:
         mlflow.set_tags({"kind": "monitoring", "model_name": model_name, "model_version": version,
                          "drift_exceeded": str(exceeded).lower(), "outcome_off": str(outcome_off).lower(),
-                         **{f"context.{k}": str(v)[:500]
-                                                                      for k, v in context.items()}})
+                         **{f"context.{k}": str(v)[:500] for k, v in context.items()}})
         metrics = {"rows_current": drift.rows_current, "max_psi": drift.max_psi,
                    "features_moderate": sum(d.level == "moderate" for d in drift.features),
                    "features_significant": sum(d.level == "significant" for d in drift.features)}

@@ -51,9 +51,8 @@ def monitor(
     """Compare the leads scored now (or the scores served) with the champion's training window: PSI per
     feature and on the score; with --conversions (a flat model: a --table whose outcome column is filled in),
     realised rate per tier and calibration, and whether the conversions that came are the ones the scores
-    promised. Writes an HTML report, logs it to MLflow. Exit
-    codes: 0 nothing to act on, 3 drift above --threshold or realised conversions off the scores, 2 bad input,
-    1 failure."""
+    promised. Writes an HTML report, logs it to MLflow. Exit codes: 0 nothing to act on, 3 drift above
+    --threshold or realised conversions off the scores, 2 bad input, 1 failure."""
     from monitoring.report import outcome_verdict
     from training.monitor import EXIT_DRIFT, run_monitor
     from training.reference import NoReferenceProfile

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from monitoring.realised import label_scores, realised
+from monitoring.report import outcome_verdict
 from training.metrics import expected_calibration_error
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -153,4 +154,6 @@ def test_a_small_miscalibration_or_too_little_evidence_is_no_alert() -> None:
     slightly = outcomes_of(2, 20_000, 0.85)
     assert slightly.surprise < -3 and not slightly.off()  # significant, but 15 % is no broken model
     few = outcomes_of(3, 30, 0.0)  # nobody converted, but only ~3 conversions were expected
-    assert few.conversions == 0 and few.expected_variance < 5 and not few.off()
+    assert few.conversions == 0 and few.expected_variance < 5 and not few.judged() and not few.off()
+    assert outcome_verdict(few).endswith("too few expected to judge")
+    assert "within what calibrated scores give" in outcome_verdict(slightly)

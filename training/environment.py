@@ -11,6 +11,7 @@ checked with: a later pandas or LightGBM could change a probability.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import sys
 from collections.abc import Sequence
@@ -63,7 +64,11 @@ def pip_requirements(folders: Sequence[str | Path] = ()) -> list[str]:
 
     Raises :class:`NotSelfContained` if the code imports a leadscore package it does not carry, or a module
     no installed distribution provides."""
-    folders = [Path(f) for f in folders or code_paths()]
+    return list(_pins(tuple(Path(f) for f in folders or code_paths())))
+
+
+@functools.cache  # installed distributions and imported code do not change within a process: ~1 s of each training
+def _pins(folders: tuple[Path, ...]) -> tuple[str, ...]:
     own = {folder.name for folder in folders}
     providers = importlib.metadata.packages_distributions()
     pins: dict[str, str] = {}
@@ -80,4 +85,4 @@ def pip_requirements(folders: Sequence[str | Path] = ()) -> list[str]:
         for distribution in distributions:
             meta = importlib.metadata.distribution(distribution)
             pins[meta.metadata["Name"].lower()] = meta.version
-    return [f"{name}=={version}" for name, version in sorted(pins.items())]
+    return tuple(f"{name}=={version}" for name, version in sorted(pins.items()))

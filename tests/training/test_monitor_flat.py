@@ -48,8 +48,13 @@ def _monitor(world: dict[str, object], table: Path, *extra: str):
     args = ["monitor", "--table", str(table), "--model-name", MODEL, "--report", str(folder / f"{table.stem}.html"),
             *extra]
     done = CliRunner().invoke(app, args, env={"MLFLOW_TRACKING_URI": str(world["uri"])})
+    return done, _summary(done)
+
+
+def _summary(done) -> dict:
+    """The JSON line `monitor` prints last on stdout ({} when it printed none)."""
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    return done, json.loads(lines[-1]) if lines else {}
+    return json.loads(lines[-1]) if lines else {}
 
 
 def test_later_leads_of_the_same_process_neither_drift_nor_miss_their_scores(world) -> None:
@@ -131,7 +136,7 @@ def test_the_scores_served_are_checked_from_the_score_log_against_the_table_s_ou
                                     "--model-name", MODEL, "--report", str(tmp_path / "log.html")], env=env)
 
     assert done.exit_code == EXIT_DRIFT, done.output
-    summary = json.loads([line for line in done.stdout.splitlines() if line.startswith("{")][-1])
+    summary = _summary(done)
     assert summary["rows"] == 300 and summary["outcome_off"] is True
     realised = summary["realised"]
     assert realised["expected"] == pytest.approx(served["probability"].sum(), abs=0.01)  # the served probabilities

@@ -1,6 +1,7 @@
 """Leads given as records (an API request, a webhook, a pyfunc row) read by the rules a file is read by.
 
-Each lead is read with the scalar rules of :mod:`features.values` (its moments together, as one column),
+Each lead is read with the scalar rules of :mod:`features.values` (a request's creation moments together, as a
+leads file's column, and its activities' moments as an activities file's column),
 with the loader's words for what went wrong, so the same raw lead gives the same features from a file and
 from a request:
 
@@ -61,12 +62,15 @@ class ReadRecords:
 
 
 def read_records(records: Sequence[object], as_of_us: int | None = None, extra_columns: Sequence[str] = (),
-                 extra_numeric: Sequence[str] = (), mapping: Mapping[str, object] | None = None) -> ReadRecords:
+                 extra_numeric: Sequence[str] = (), mapping: Mapping[str, object] | None = None,
+                 date_order: str | None = None) -> ReadRecords:
     """Read raw lead records (mappings; each may carry an ``activities`` list of mappings).
 
     ``as_of_us``: the scoring moment; a lead created after it is rejected. ``extra_columns`` are the model's
     declared extra lead fields, ``extra_numeric`` those among them read as numbers; ``mapping`` the vendor
-    mapping the model was trained through, whose value translations and time zone apply to the records' fields."""
+    mapping the model was trained through, whose value translations and time zone apply to the records' fields;
+    ``date_order`` the order its training files' slashed dates showed (``mdy``, ``dmy``), for a request whose
+    dates show none."""
     lead_values = _value_maps(mapping, "leads")
     activity_types = _value_maps(mapping, "activities").get(ACTIVITY_TYPE, {})
     checks = [RecordCheck() for _ in records]
@@ -78,13 +82,11 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
         acts.append(activities)
 
     flat = [(i, j, a) for i, activities in enumerate(acts) for j, a in enumerate(activities)]
-    # every moment of the request read as one column: the leads' creation, then the activities
-    micro, unparseable, text = values.moments([lead.get(CREATED_AT) for lead in leads] +
-                                              [a.get(OCCURRED_AT) for _, _, a in flat])
-    micro = values.in_time_zone(micro, unparseable, text, time_zone(mapping))  # as the model's files were read
-    n_leads = len(leads)
-    created, bad, shown_created = micro[:n_leads], unparseable[:n_leads], text[:n_leads]
-    occurred, bad_occurred, shown_occurred = micro[n_leads:], unparseable[n_leads:], text[n_leads:]
+    # the request's creation moments read as a leads file's column, its activities' as an activities file's
+    zone = time_zone(mapping)  # as the model's files were read
+    created, bad, shown_created = _moments([lead.get(CREATED_AT) for lead in leads], date_order, zone)
+    order = values.column_order(shown_created, date_order)
+    occurred, bad_occurred, shown_occurred = _moments([a.get(OCCURRED_AT) for _, _, a in flat], order, zone)
     seen_ids: dict[str, int] = {}
     for i, (check, lead) in enumerate(zip(checks, leads, strict=True)):
         if not check.ok:
@@ -108,6 +110,13 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
     profile = {name: _profile(name, [leads[i].get(name) for i in rows]) for name in profile_names}
     batch = LeadBatch(np.array([leads[i][LEAD_ID] for i in rows], dtype=object), created[rows], profile, arrays)
     return ReadRecords(batch, checks, rows)
+
+
+def _moments(written: list[object], order: str | None, zone: str | None) -> tuple[np.ndarray, np.ndarray, list]:
+    """A request's values of one moment field, read as a file's column of them (slashed dates in the order
+    they show, else in ``order``)."""
+    micro, unparseable, text = values.moments(written, exported=True, order=order)
+    return values.in_time_zone(micro, unparseable, text, zone), unparseable, text
 
 
 def _value_maps(mapping: Mapping[str, object] | None, table: str) -> Mapping[str, Mapping[str, str]]:

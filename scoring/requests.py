@@ -55,8 +55,8 @@ def score_groups(bundle: ScoringBundle, groups: Sequence[Sequence[object]], opti
         raise ValueError("resolve the scoring options first (ScoringOptions.resolved)")
     config = bundle.feature_config
     numeric = tuple(c for c in config.extra_columns if c not in config.extra_categorical)
-    read = [read_records(records, values.moment_us(as_of), config.extra_columns, numeric, bundle.input_mapping)
-            for records in groups]
+    read = [read_records(records, values.moment_us(as_of), config.extra_columns, numeric, bundle.input_mapping,
+                         bundle.info.get("date_order")) for records in groups]
     batch = concat([r.batch for r in read])
     scored = bundle.score(bundle.batch_columns(batch, as_of), options).records() if len(batch) else []
     if options.suggest and scored:
@@ -111,7 +111,7 @@ def _score_flat(bundle: ScoringBundle, records: Sequence[object], options: Scori
             rows.append(i)
         checks.append(check)
     frame = pd.DataFrame([records[i] for i in rows], index=range(len(rows)))  # type: ignore[misc]
-    features = bundle.flat_features(frame)
+    features = bundle.flat_features(frame, _comma_columns(bundle, frame))
     for feature in (f for f in bundle.catalogue if not f.categorical and f.name in frame.columns):
         shown = values.text_column(frame[feature.name])
         for k in np.flatnonzero(shown.notna().to_numpy() & features[feature.name].isna().to_numpy()):
@@ -121,3 +121,12 @@ def _score_flat(bundle: ScoringBundle, records: Sequence[object], options: Scori
 
 
 __all__ = ["ReadRecords", "RecordResult", "concat", "score_groups", "score_records"]
+
+
+def _comma_columns(bundle: ScoringBundle, frame: pd.DataFrame) -> list[str]:
+    """The numeric columns whose decimal mark is a comma: as a file's column, a request's values of it show the
+    mark where one of them reads only one way (``2,5``, ``1561.0``), else they are read as the model's training
+    file wrote them (:func:`features.values.decimal_comma_column`)."""
+    trained = set(bundle.info.get("decimal_comma_columns", ()))
+    return [f.name for f in bundle.catalogue if not f.categorical and f.name in frame.columns
+            and values.decimal_comma_column(frame[f.name], f.name in trained)]

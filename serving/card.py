@@ -233,7 +233,8 @@ def _activities(lead: Mapping[str, object] | None, t: dict[str, str], lang: str,
     """The lead's latest activities, newest first, as the request sent them (read by the rulebook)."""
     raw = (lead or {}).get("activities")
     listed = [a for a in raw if isinstance(a, Mapping)] if isinstance(raw, list) else []
-    moments, bad, _ = values.moments([a.get("occurred_at") for a in listed])
+    order = values.column_order([values.text((lead or {}).get("created_at"))])  # as the request was scored
+    moments, bad, _ = values.moments([a.get("occurred_at") for a in listed], exported=True, order=order)
     usable = [(int(m), a) for m, b, a in zip(moments.tolist(), bad.tolist(), listed, strict=True)
               if not b and m != values.NOT_A_MOMENT]
     usable.sort(key=lambda pair: -pair[0])

@@ -47,7 +47,8 @@ The rules
   (:func:`decimal_comma_column`), else as the file's separator says. US: ``.`` as decimal mark, digits
   grouped with ``,`` (``1,573``, ``1,234,567.5``); German (a ``;``-separated file, as German Excel saves one):
   a decimal comma, digits grouped with ``.`` (``1.573`` is 1573, ``1.234,5``), a plain ``1.5`` still 1.5; a
-  request to a flat model reads each column as its training file's was read. An exponent is allowed; a
+  request's values of a column show their mark as a file's column does, else are read as the model's training
+  file's column was. An exponent is allowed; a
   percent sign after the number is read past (``12.5%`` is 12.5, as written). A leading zero (``01067``) marks
   a code, not a number. An amount written with its currency (``$14,803,000.00``, ``EUR 1.250.000,00``,
   ``1.250 €``) is read by the amount rules above: the currency says the marks group digits. A flat table's
@@ -58,13 +59,16 @@ The rules
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
   ``2024-03-01``), or a dotted day-first date as German, Austrian and Swiss exports write it (``01.03.2024``,
   ``1.3.2024 14:30[:15]``: dots put the day first in every locale that writes them); no offset means UTC.
-  A file's column (``moments(..., exported=True)``) may also write slashed dates, month first as US exports
-  do or day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``, ``13/01/2024
-  14:30:15``): they are read in the order the column itself shows, day first when one of its values starts
-  with a number over 12, month first when one has such a number second. A column that never shows it (or
-  shows both) is not guessed, nor is a request's single value: such a value is unparseable. A file's column
-  may also name the month, in English or German (``Mar 01, 2024 02:30 PM`` as Zoho writes it,
-  ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``, with a weekday too: ``Fri, 01 Mar 2024``), its
+  A column of exported moments (``moments(..., exported=True)``: a file's column, or a request's values of one
+  field, its leads' creation moments or its activities' moments) may also write slashed dates, month first as
+  US exports do or day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``,
+  ``13/01/2024 14:30:15``): they are read in the order the column itself shows, day first when one of its
+  values starts with a number over 12, month first when one has such a number second; a column that shows
+  none is read in the order its creation dates showed (:func:`column_order`: the activities of a file or a
+  request), else in the order the model's training files showed. Where none shows it (or a column shows
+  both) a slashed date is not guessed: it is unparseable. Such a column may also name the month, in English
+  or German (``Mar 01, 2024 02:30 PM`` as Zoho writes it, ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024
+  14:30``, with a weekday too: ``Fri, 01 Mar 2024``), its
   dotted and slashed dates may have a two-digit year (``01.03.24``, ``3/1/24``), read as this century's (a
   CRM's dates are). Both doors read Unix time as Intercom or HubSpot's API export it (10 digits are seconds,
   13 milliseconds), a spreadsheet's day number as Excel and Google Sheets hold a date in a cell formatted as a
@@ -112,6 +116,7 @@ from features.values.dates import (
     SLASHED_UNREAD,
     TYPED_MOMENT,
     UNIX_UNREAD,
+    column_order,
     given_moment,
     in_time_zone,
     moment_us,
@@ -132,8 +137,8 @@ from features.values.words import (
 
 __all__ = ["FEW_VALUES", "MAX_CATEGORY_CHARS", "MAX_TEXT_CHARS", "MISSING_REQUIRED", "NEGATIVE", "NOT_A_MOMENT",
            "NOT_ISO", "SLASHED_UNREAD", "STRAY_SHARE", "TYPED_MOMENT", "UNIX_UNREAD", "Column", "activity_type",
-           "amount", "amounts", "category_text", "currency", "decimal_comma_column", "flag", "fold", "fold_text",
-           "given_moment", "id_numbers", "in_time_zone", "is_code", "is_contract_activity", "is_missing",
+           "amount", "amounts", "category_text", "column_order", "currency", "decimal_comma_column", "flag", "fold",
+           "fold_text", "given_moment", "id_numbers", "in_time_zone", "is_code", "is_contract_activity", "is_missing",
            "is_number_text", "map_distinct", "moment_us", "moments", "not_a_number", "number", "numeric_column",
            "range_amount", "slashed_order", "snake", "snake_of_folded", "text", "text_column", "unparseable_moment",
            "with_detail"]

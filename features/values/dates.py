@@ -16,8 +16,8 @@ from features.values.words import _UMLAUTS
 
 NOT_ISO = "expected ISO 8601 or DD.MM.YYYY"
 #: Why a slashed date was not read (see :mod:`features.values`).
-SLASHED_UNREAD = ("month or day first? Slashed dates are read only from a file's column where one shows it "
-                  "(a number over 12); else write ISO 8601 or DD.MM.YYYY")
+SLASHED_UNREAD = ("month or day first? Slashed dates are read in the order their column (a file's column, a "
+                  "request's values of the field) shows by a number over 12; else write ISO 8601 or DD.MM.YYYY")
 #: Why a Unix time is not read: it lies outside 2000–2100 (see :mod:`features.values`).
 UNIX_UNREAD = ("expected ISO 8601, DD.MM.YYYY, Unix time (10 digits: seconds, 13: milliseconds) or a spreadsheet's "
                "day number (5 digits), 2000 to 2100")
@@ -171,6 +171,15 @@ def slashed_order(texts: pd.Series) -> str | None:
     parts = texts.str.extract(f"^{_SLASHED.pattern}$").dropna().astype(int)
     day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
     return None if day_first == month_first else "dmy" if day_first else "mdy"
+
+
+def column_order(texts: pd.Series | Sequence[str | None], fallback: str | None = None) -> str | None:
+    """The order a column's slashed dates show (:func:`slashed_order`), else ``fallback``: the order the
+    creation dates of a leads file, or of a request's leads, are read in, which their activities and
+    conversions fall back on where their own dates show none."""
+    series = pd.Series(texts, dtype=object)
+    slashed = series[series.str.contains("/", regex=False, na=False).to_numpy(dtype=bool)]
+    return (slashed_order(slashed) if len(slashed) else None) or fallback
 
 
 def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray, order: str | None = None,

@@ -185,3 +185,26 @@ def test_a_request_s_revenue_in_another_currency_is_read_as_written_with_a_warni
         ("annual_revenue", "written in USD: read as euros, the contract's unit, without conversion")]
     assert euros.warnings == [] and dollars.ok
     assert list(read.batch.profile["annual_revenue"]) == [1_500_000.0, 1_500_000.0]
+
+
+def test_a_request_s_dates_are_read_as_a_file_s_columns_of_them_are() -> None:
+    """A request's creation dates are one column and its activities' dates another, as in a file: slashed dates
+    in the order they show (``29/06/2025`` can only be day first), activities that show none in the order the
+    creation dates showed, then the model's training files' order; dates that name their month, as a file's."""
+    read = read_records([{"lead_id": "A", "created_at": "29/06/2025 14:30",
+                          "activities": [{"occurred_at": "05/07/2025", "activity_type": "demo_request"},
+                                         {"occurred_at": "Mon, 7 Jul 2025 10:00:00 GMT",
+                                          "activity_type": "page_view"}]}],
+                        values.moment_us(AS_OF))
+    assert all(check.ok and not check.warnings for check in read.checks), read.checks
+    assert read.batch.created_us.tolist() == [values.moment_us("2025-06-29T14:30")]
+    assert read.batch.activities.occurred_us.tolist() == [values.moment_us("2025-07-05"),
+                                                          values.moment_us("2025-07-07T10:00")]
+
+    untold = [{"lead_id": "B", "created_at": "2025-06-01",
+               "activities": [{"occurred_at": "05/07/2025", "activity_type": "demo_request"}]}]
+    [check] = read_records(untold, values.moment_us(AS_OF)).checks
+    assert [w.field for w in check.warnings] == ["activities.0.occurred_at"]
+    assert "month or day first?" in check.warnings[0].message
+    month_first = read_records(untold, values.moment_us(AS_OF), date_order="mdy")
+    assert month_first.batch.activities.occurred_us.tolist() == [values.moment_us("2025-05-07")]

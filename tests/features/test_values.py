@@ -126,7 +126,8 @@ def test_dotted_dates_are_read_day_first_as_german_exports_write_them(as_given) 
 @pytest.mark.parametrize("as_given", [list, lambda v: pd.Series(v, dtype="str"), lambda v: pd.Series(v, dtype=object)])
 def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) -> None:
     """US exports write month first, British and French ones day first: a date with a number over 12 tells the
-    column's order; a column that never tells, or tells both, is not guessed, and neither is a request."""
+    column's order; a column that never tells, or tells both, is not guessed (a request's values of one field are
+    such a column: tests/features/test_records.py)."""
     us = ["3/1/2024 2:30 PM", "12/31/2025", "03/01/2024 14:30:15", "3/1/2024 12:05 am", "02/30/2024",
           "2024-03-01T10:00:00Z", None]
     micro, bad, _ = values.moments(as_given(us), exported=True)
@@ -140,8 +141,8 @@ def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) 
                               values.moment_us("2024-03-01")] and not bad.any()
     for untold in (["03/01/2024", "11/12/2024"], ["13/01/2024", "12/31/2024"]):  # neither way, both ways
         assert values.moments(as_given(untold), exported=True)[1].all()
-    assert values.moments(as_given(uk))[1][:3].all()  # a request's moments: ISO 8601 or dotted only
-    # a two-digit year in a file is this century's, dotted or slashed; a request's is not guessed
+    assert values.moments(as_given(uk))[1][:3].all()  # a moment given alone (as_of): ISO 8601 or dotted only
+    # a two-digit year in an exported column is this century's, dotted or slashed; a moment given alone is not
     short = ["01.03.24", "1.3.24 14:30", "3/1/24 2:30 PM", "12/31/24", "31.02.24"]
     micro, bad, shown = values.moments(as_given(short), exported=True)
     assert micro[:4].tolist() == [midnight, midnight + 52_200_000_000, midnight + 52_200_000_000,
@@ -149,8 +150,9 @@ def test_a_files_slashed_dates_are_read_in_the_order_its_column_shows(as_given) 
     assert bad.tolist() == [False] * 4 + [True] and next(iter(shown)) == "01.03.24"  # messages name it as given
     assert values.moments(as_given(short))[1].all()
     assert values.unparseable_moment("03/01/2024") == (
-        "unparseable timestamp '03/01/2024' (month or day first? Slashed dates are read only from a file's column "
-        "where one shows it (a number over 12); else write ISO 8601 or DD.MM.YYYY)")
+        "unparseable timestamp '03/01/2024' (month or day first? Slashed dates are read in the order their column "
+        "(a file's column, a request's values of the field) shows by a number over 12; else write ISO 8601 or "
+        "DD.MM.YYYY)")
 
 
 @pytest.mark.parametrize(("raw", "read"), [

@@ -1,8 +1,9 @@
 """The same raw lead gets the same answer through every door: a file, the API and the MLflow pyfunc.
 
 Raw leads are generated the way CRM exports write them (misspelt activity types, German and English number
-formats, odd dates and text, missing markers, duplicate activities, leads created after the moment) and sent
-through the batch file scorer, the request path the HTTP service calls, and the registered pyfunc model. Each
+formats, odd dates (slashed either way round, named months) and text, missing markers, duplicate activities,
+leads created after the moment) and sent through the batch file scorer, the request path the HTTP service
+calls, and the registered pyfunc model. Each
 lead must get the same status and, when scored, the same probability, score and reasons, to the last digit,
 and the score log's input fingerprint must be the same from the file and from the request.
 """
@@ -37,15 +38,19 @@ COMPARED: list[int] = []  # leads compared per generated example
 _TYPES = ["page_view", "Page View", "Page  View", "page-view", "PRICING_PAGE_VIEW", "Pricing Page View",
           "Demo Request!", "demo_request", " demo request ", "Webinar Attended", "webinar_attendance",
           "Trial Sign-up", "trial_signup", "Meeting Held", "email_open", "E-Mail Open", "email_click",
-          "Unsubscribe", "email_bounce", "Säles Call", "DemoRequest", "emailOpen", "", "Select", "n/a"]
+          "Unsubscribe", "email_bounce", "Säles Call", "DemoRequest", "emailOpen", "", "Select", "n/a",
+          "Webinar registriert", "Formular ausgefüllt", None]
 _MOMENTS = ["2026-06-29T10:00:00Z", "2026-06-01", "2026-06-20 09:30", "2026-05-15T10:00:00+02:00",
             "2026-06-28T23:59:59.1234567Z", "2026-07-15T00:00:00Z", "2025-11-02T08:00:00-05:00", "20260610",
             "01.06.2026", "1700000000", "1782734400000", "2026-06-20 09:30 UTC", "46193.3958333333", "yesterday", "",
-            "NA", "2026-06-20 09:30 CEST", "20.06.2026 09:30 MEZ", "2026", "2026-06-20 09:30 CST"]
+            "NA", "2026-06-20 09:30 CEST", "20.06.2026 09:30 MEZ", "2026", "2026-06-20 09:30 CST",
+            # slashed dates: one that shows its order (day first), one that does not; dates naming their month
+            "29/06/2026 14:30", "05/06/2026", "Mon, 29 Jun 2026 10:00:00 GMT", "1. Juni 2026", 1782734400, None]
 _CREATED = ["2026-01-02T09:00:00Z", "2025-06-30", "2026-06-29 12:00", "2024-12-31T23:00:00-01:00",
-            "2026-08-01T00:00:00Z", "31.02.2024", "", "Select", "2026-01-02 10:00:00 CET", "3000"]
+            "2026-08-01T00:00:00Z", "31.02.2024", "", "Select", "2026-01-02 10:00:00 CET", "3000",
+            "01/13/2026 9:00 AM", "02/01/2026", "Jan 2, 2026 9:00 AM"]  # month first where it shows
 _AMOUNTS = ["120", "1.234", "1,234", "1.234.567,89", "12 500", "1'200", "€ 5.000.000", "viele", "-5", "0",
-            "", "Select", "k.A.", "50-100", "3.5", "0.234"]
+            "", "Select", "k.A.", "50-100", "3.5", "0.234", "12\u00a0500", "1,5 Mio", "$1,200.50", "ca. 200"]
 _TEXT = {
     "industry": ["Software", "IT-Dienstleistungen", "Maschinenbau", "  Retail ", "Select", "", "Gesundheitswesen",
                  "Quantum Basket Weaving", "n/a"],

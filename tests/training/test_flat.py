@@ -286,6 +286,22 @@ def test_a_german_excel_export_trains_the_model_its_plain_twin_trains_and_reques
     request = pd.DataFrame({"Time on Site (s)": ["1.328", "950"], "TotalVisits": ["3", "4"]})
     assert models["de"].flat_features(request)["Time on Site (s)"].tolist() == [1328.0, 950.0]
     assert models["plain"].flat_features(request)["Time on Site (s)"].tolist() == [1.328, 950.0]
+    # a request's values of a column show their mark as a file's column does: beside "950.5" (a point only US
+    # writes) "1.328" is 1.328 to the German model too; beside "2,5" it is 1328 to the US model too
+    from datetime import UTC, datetime
+
+    from scoring.options import ScoringOptions
+    from scoring.requests import score_records
+
+    def seconds(model, *written):  # the probabilities of leads that differ only in their time on site
+        leads = [{"Lead ID": f"L{i}", "TotalVisits": "3", "Time on Site (s)": w} for i, w in enumerate(written)]
+        return [r.result["probability"] for r in score_records(model, leads, ScoringOptions(datetime.now(UTC)))]
+
+    for model in models.values():
+        assert seconds(model, "1.328", "950.5")[0] == seconds(model, 1.328)[0]
+        assert seconds(model, "1.328", "2,5")[0] == seconds(model, 1328)[0]
+    assert seconds(models["de"], "1.328")[0] == seconds(models["de"], 1328)[0]  # alone: as its training file
+    assert seconds(models["plain"], "1.328")[0] == seconds(models["plain"], 1.328)[0]
 
 
 def test_a_request_value_that_is_no_number_is_scored_as_missing_with_a_warning_naming_the_field(registered):
@@ -305,6 +321,44 @@ def test_a_request_value_that_is_no_number_is_scored_as_missing_with_a_warning_n
     # on time on site, and differs only where A's visits are missing
     same = score_records(registered, [{**leads[0], "TotalVisits": "4"}], options)
     assert same[0].result["probability"] == b.result["probability"]
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_a_flat_row_gets_the_same_answer_from_a_file_the_api_and_the_pyfunc(trained, registered, export, seed,
+                                                                            tmp_path):
+    """The rows of a table as exports vary them (blank, ``Select``, ``n/a``, upper case, padded; numbers in the
+    US or the German convention, a column in one: ``4.0`` and ``1,328``, or ``4,0`` and ``1.328``) get the same
+    status, probability and reasons from ``score --table``, from a request of the same rows and from the
+    registered pyfunc: a request's values of a column show their decimal mark as the file's column does."""
+    rng = np.random.default_rng(seed)
+    rows = export.drop(columns=["Won"]).sample(300, random_state=seed).reset_index(drop=True).astype(str)
+
+    def varied(cell: str, german: bool) -> str:
+        forms = ["", "Select", "n/a", cell.upper(), f"  {cell} "]
+        if cell.isdigit():
+            forms += [f"{cell},0", f"{int(cell):,}".replace(",", ".")] if german else [f"{cell}.0", f"{int(cell):,}"]
+        return str(rng.choice(forms)) if rng.random() < 0.3 else cell
+
+    for column in rows.columns.drop("Lead ID"):
+        german = bool(rng.random() < 0.5)
+        rows[column] = [varied(cell, german) for cell in rows[column]]
+    path = tmp_path / "varied.csv"
+    rows.to_csv(path, index=False)
+    options = ScoringOptions(pd.Timestamp("2025-06-30", tz="UTC").to_pydatetime(), "en", 3)
+    score_flat_file(registered, path, tmp_path / "scores.csv", options, "1")
+    from_file = pd.read_csv(tmp_path / "scores.csv", dtype={"lead_id": str})
+    from scoring.requests import score_records
+
+    from_api = score_records(registered, rows.to_dict(orient="records"), options.resolved())
+    model = mlflow.pyfunc.load_model(f"models:/flat-synthetic/{trained.model_version}")
+    from_pyfunc = model.predict(rows, params={"as_of": options.as_of.isoformat(), "lang": "en", "top_k": 3})
+
+    assert len(from_file) == len(from_api) == len(from_pyfunc) == len(rows)
+    for file, api, (_, py) in zip(from_file.to_dict(orient="records"), from_api, from_pyfunc.iterrows(),
+                                  strict=True):
+        assert api.status == py["status"] == ("ok" if pd.isna(file["error"]) else "error")
+        assert api.result["probability"] == pytest.approx(file["probability"], rel=1e-12) == py["probability"]
+        assert [r["text"] for r in api.result["reasons"]] == [r["text"] for r in json.loads(file["reasons_json"])]
 
 
 def test_the_registered_pyfunc_model_scores_rows_with_blank_fields(trained, registered, table):

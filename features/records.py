@@ -17,7 +17,7 @@ from a request:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,21 +63,24 @@ class ReadRecords:
 
 def read_records(records: Sequence[object], as_of_us: int | None = None, extra_columns: Sequence[str] = (),
                  extra_numeric: Sequence[str] = (), mapping: Mapping[str, object] | None = None,
-                 date_order: str | None = None) -> ReadRecords:
+                 date_order: str | None = None, comma_columns: Collection[str] = ()) -> ReadRecords:
     """Read raw lead records (mappings; each may carry an ``activities`` list of mappings).
 
     ``as_of_us``: the scoring moment; a lead created after it is rejected. ``extra_columns`` are the model's
     declared extra lead fields, ``extra_numeric`` those among them read as numbers; ``mapping`` the vendor
     mapping the model was trained through, whose value translations and time zone apply to the records' fields;
     ``date_order`` the order its training files' slashed dates showed (``mdy``, ``dmy``), for a request whose
-    dates show none."""
+    dates show none; ``comma_columns`` the extra columns of numbers its training file wrote with a decimal comma,
+    for a request whose values of one show no mark (:func:`features.values.written_comma`)."""
     lead_values = _value_maps(mapping, "leads")
     activity_types = _value_maps(mapping, "activities").get(ACTIVITY_TYPE, {})
+    commas = {name for name in extra_numeric if values.written_comma(
+        [raw.get(name) for raw in records if isinstance(raw, Mapping)], name in comma_columns)}
     checks = [RecordCheck() for _ in records]
     leads: list[dict[str, object]] = []
     acts: list[list[Mapping[str, object]]] = []
     for check, raw in zip(checks, records, strict=True):
-        lead, activities = _read_lead(raw, check, extra_columns, extra_numeric, lead_values)
+        lead, activities = _read_lead(raw, check, extra_columns, extra_numeric, lead_values, commas)
         leads.append(lead)
         acts.append(activities)
 
@@ -124,7 +127,7 @@ def _value_maps(mapping: Mapping[str, object] | None, table: str) -> Mapping[str
 
 
 def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], extra_numeric: Sequence[str],
-               value_maps: Mapping[str, Mapping[str, str]],
+               value_maps: Mapping[str, Mapping[str, str]], commas: Collection[str],
                ) -> tuple[dict[str, object], list[Mapping[str, object]]]:
     """A record's fields by the scalar rules (moments are read later, together) and its activity list."""
     if not isinstance(raw, Mapping):
@@ -146,7 +149,7 @@ def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], ex
             if written not in (None, "EUR"):  # as a file's note says it (features.loading.event)
                 problem = f"written in {written}: read as euros, the contract's unit, without conversion"
         elif name in extra_numeric:
-            lead[name] = values.number(value)
+            lead[name] = values.number(value, name in commas)
             shown = values.text(value)
             problem = values.not_a_number(shown) if lead[name] is None and shown is not None else None
         else:

@@ -55,8 +55,9 @@ def score_groups(bundle: ScoringBundle, groups: Sequence[Sequence[object]], opti
         raise ValueError("resolve the scoring options first (ScoringOptions.resolved)")
     config = bundle.feature_config
     numeric = tuple(c for c in config.extra_columns if c not in config.extra_categorical)
+    info = bundle.info
     read = [read_records(records, values.moment_us(as_of), config.extra_columns, numeric, bundle.input_mapping,
-                         bundle.info.get("date_order")) for records in groups]
+                         info.get("date_order"), info.get("decimal_comma_columns", ())) for records in groups]
     batch = concat([r.batch for r in read])
     scored = bundle.score(bundle.batch_columns(batch, as_of), options).records() if len(batch) else []
     if options.suggest and scored:
@@ -126,7 +127,7 @@ __all__ = ["ReadRecords", "RecordResult", "concat", "score_groups", "score_recor
 def _comma_columns(bundle: ScoringBundle, frame: pd.DataFrame) -> list[str]:
     """The numeric columns whose decimal mark is a comma: as a file's column, a request's values of it show the
     mark where one of them reads only one way (``2,5``, ``1561.0``), else they are read as the model's training
-    file wrote them (:func:`features.values.decimal_comma_column`)."""
+    file wrote them (:func:`features.values.written_comma`)."""
     trained = set(bundle.info.get("decimal_comma_columns", ()))
     return [f.name for f in bundle.catalogue if not f.categorical and f.name in frame.columns
-            and values.decimal_comma_column(frame[f.name], f.name in trained)]
+            and values.written_comma(frame[f.name].tolist(), f.name in trained)]

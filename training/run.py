@@ -69,7 +69,7 @@ def train_from_files(
         result = train_event(data.leads, data.activities, data.conversions, config, progress)
         # how its files were read, so that later exports are read the same way (serving.batch.load_bundle_data)
         result.bundle.info.update(mapping=mapping_name(mapping), mapping_spec=recorded_mapping(mapping),
-                                  date_order=report.date_order)
+                                  date_order=report.date_order, decimal_comma_columns=report.decimal_comma_columns)
         extra = {}
         if truth is not None:
             from features.loading import read_table

@@ -22,6 +22,7 @@ by :mod:`features.loading.activities` and :mod:`features.loading.conversions`, t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -202,10 +203,13 @@ def _load_leads(
     decimal_comma = raw.separator == ";"
     for column in extras:
         kept = frame.loc[keep, column].reset_index(drop=True)
+        comma = values.decimal_comma_column(kept, decimal_comma)  # the mark its values show, else the file's
         numeric = (column in extra_numeric if extra_numeric is not None
-                   else values.numeric_column(kept, decimal_comma))  # decided on the rows that are used
-        extra = (pd.Series(values.map_distinct(kept, lambda v: values.number(v, decimal_comma)), dtype="float64")
-                 if numeric else values.text_column(kept))
+                   else values.numeric_column(kept, comma))  # decided on the rows that are used
+        extra = (pd.Series(values.map_distinct(kept, functools.partial(values.number, decimal_comma=comma)),
+                           dtype="float64") if numeric else values.text_column(kept))
+        if numeric and comma:
+            report.decimal_comma_columns.append(column)
         leads.insert(leads.columns.get_loc("source_row"), column, extra)
     rejected_ids = {issue.lead_id: issue.row for issue in reversed(rows.rejected) if issue.lead_id is not None}
     used = set(LEAD_COLUMNS) | set(extras) | ({CONVERTED_AT, CONVERSION_FLAG} if derived is not None else set())

@@ -77,6 +77,9 @@ class DataReport:
     date_order: str | None = None
     #: amounts written in another currency than the contract's euros (read as written, not converted)
     currency_notes: list[str] = field(default_factory=list)
+    #: the declared extra columns of numbers read with a decimal comma (as their values showed, else as a
+    #: ``;``-separated file is read: German)
+    decimal_comma_columns: list[str] = field(default_factory=list)
 
     def rejected_per_table(self) -> dict[str, int]:
         """Rejected rows per table (``rows_read == rows_kept + rejected`` holds for each table)."""
@@ -110,6 +113,7 @@ class DataReport:
             "columns_read_as": {table: dict(names) for table, names in self.columns_read_as.items()},
             "date_order": self.date_order,
             "currency_notes": list(self.currency_notes),
+            "decimal_comma_columns": list(self.decimal_comma_columns),
         }
         return result
 

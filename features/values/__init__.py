@@ -97,6 +97,7 @@ from features.values.amounts import (
     number,
     numeric_column,
     range_amount,
+    written_comma,
 )
 from features.values.cells import (
     FEW_VALUES,
@@ -141,4 +142,4 @@ __all__ = ["FEW_VALUES", "MAX_CATEGORY_CHARS", "MAX_TEXT_CHARS", "MISSING_REQUIR
            "fold_text", "given_moment", "id_numbers", "in_time_zone", "is_code", "is_contract_activity", "is_missing",
            "is_number_text", "map_distinct", "moment_us", "moments", "not_a_number", "number", "numeric_column",
            "range_amount", "slashed_order", "snake", "snake_of_folded", "text", "text_column", "unparseable_moment",
-           "with_detail"]
+           "with_detail", "written_comma"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -242,6 +243,13 @@ def decimal_comma_column(values: Column, default: bool) -> bool:
         german, american = bool(_STRICT[True].fullmatch(plain)), bool(_STRICT[False].fullmatch(plain))
         comma, point = comma or (german and not american), point or (american and not german)
     return comma if comma != point else default
+
+
+def written_comma(written: Sequence[object], default: bool) -> bool:
+    """:func:`decimal_comma_column` of a request's values of one field: only its text shows a mark (a JSON
+    number is written in no spreadsheet's convention), else ``default``, the convention the model's training
+    file showed for the column."""
+    return decimal_comma_column(pd.Series([v for v in written if isinstance(v, str)], dtype=object), default)
 
 
 def flag(value: object) -> float | None:

@@ -208,3 +208,19 @@ def test_a_request_s_dates_are_read_as_a_file_s_columns_of_them_are() -> None:
     assert "month or day first?" in check.warnings[0].message
     month_first = read_records(untold, values.moment_us(AS_OF), date_order="mdy")
     assert month_first.batch.activities.occurred_us.tolist() == [values.moment_us("2025-05-07")]
+
+
+def test_a_request_s_extra_numbers_show_their_decimal_mark_as_a_file_s_column_does() -> None:
+    """A request's values of a declared extra column of numbers are read as a file's column of them: ``2,5``
+    shows a decimal comma (so ``1.328`` is 1328), else the mark the model's training file showed; a JSON number
+    is written in no spreadsheet's convention."""
+    def budgets(written: list[object], trained_comma: bool) -> list[float | None]:
+        leads = [{"lead_id": f"L{i}", "created_at": "2025-01-01", "budget": w} for i, w in enumerate(written)]
+        read = read_records(leads, values.moment_us(AS_OF), ("budget",), ("budget",),
+                            comma_columns=("budget",) if trained_comma else ())
+        return list(read.batch.profile["budget"])
+
+    assert budgets(["2,5", "1.328"], trained_comma=False) == [2.5, 1328.0]
+    assert budgets(["1561.0", "1.328"], trained_comma=True) == [1561.0, 1.328]
+    assert budgets(["1.328"], trained_comma=True) == [1328.0] and budgets(["1.328"], trained_comma=False) == [1.328]
+    assert budgets([2.5, "1.328"], trained_comma=True) == [2.5, 1328.0]

@@ -339,3 +339,15 @@ def test_an_export_whose_slashed_dates_show_no_order_is_read_as_the_models_train
     assert read_iso["error"].isna().sum() >= 40 and len(acts) >= 100
     pd.testing.assert_frame_equal(read_us, read_iso)
     assert refused.scored == 0  # the ISO model has no order to go by
+    # the same leads in a request are read as the file was: in the model's order
+    from serving.scoring import score_request
+
+    written = {name: pd.read_csv(path, dtype=str, keep_default_na=False) for name, path in us.items()}
+    by_lead = {lead: group.drop(columns="lead_id").to_dict(orient="records")
+               for lead, group in written["activities"].groupby("lead_id")}
+    records = [{**lead, "activities": by_lead.get(lead["lead_id"], [])}
+               for lead in written["leads"].to_dict(orient="records")]
+    answered = score_request(us_model, records, options(), "v").results
+    assert [r.status == "ok" for r in answered] == read_us["error"].isna().tolist()
+    assert [r.probability for r in answered if r.status == "ok"] == pytest.approx(
+        read_us["probability"].dropna().tolist(), rel=1e-12)

@@ -320,6 +320,21 @@ def test_declared_extra_columns_are_kept_numeric_or_text(make_file):
     assert report.ignored_columns["leads"] == []
 
 
+def test_a_declared_extra_column_of_numbers_is_read_in_the_decimal_mark_its_values_show_else_the_files(make_file):
+    """As a flat table's column: ``2,5`` shows a German column (``1.328`` is then 1328), ``1561.0`` a US one;
+    a column that shows neither is read as its file's separator says (``;``: German), and the report names the
+    columns read with a decimal comma (a model records them, for requests whose values show no mark)."""
+    leads = make_file("leads.csv", "lead_id,created_at,budget,visits,rating\nL1,2024-03-01,\"2,5\",1561.0,1.328\n"
+                                   "L2,2024-03-01,1.328,\"1,328\",7\n")
+    data, report = load_event_data(leads, extra_columns=["budget", "visits", "rating"])
+    assert data.leads["budget"].tolist() == [2.5, 1328.0] and data.leads["visits"].tolist() == [1561.0, 1328.0]
+    assert data.leads["rating"].tolist() == [1.328, 7.0]  # a comma-separated file: US
+    assert report.decimal_comma_columns == ["budget"]
+    german = make_file("german.csv", "lead_id;created_at;rating\nL1;2024-03-01;1.328\nL2;2024-03-01;7\n")
+    data, report = load_event_data(german, extra_columns=["rating"])
+    assert data.leads["rating"].tolist() == [1328.0, 7.0] and report.decimal_comma_columns == ["rating"]
+
+
 def test_declared_extra_column_that_is_absent_is_fatal(leads_csv):
     with pytest.raises(DataContractError, match=r"leads\.csv.*'visits'"):
         load_event_data(leads_csv, extra_columns=["visits"])

@@ -74,6 +74,7 @@ def train(
                 fail("flat mode needs --label (the outcome column)", 2)
             if mapping is not None:
                 fail("--mapping reads event-mode exports (--leads); a flat table is read by its own column names", 2)
+            _found(table, truth)
             from training.flat import train_flat_from_file
 
             logged = train_flat_from_file(table, config, label=label, id_column=id_column, time_column=time_column,
@@ -86,6 +87,7 @@ def train(
             if leads is None:
                 fail("event mode needs --leads and --conversions (and usually --activities; the conversions can "
                      "come from the leads export's converted_at column); flat mode needs --table and --label", 2)
+            _found(leads, activities, conversions, truth)
             from training.run import train_from_files
 
             logged = train_from_files(leads, activities, conversions, config,
@@ -97,6 +99,13 @@ def train(
     from training.tracking import run_summary
 
     typer.echo(run_summary(logged))
+
+
+def _found(*paths: Path | None) -> None:
+    """A mistyped path is said at once, before an MLflow store is opened or a failed run is recorded."""
+    for path in paths:
+        if path is not None and not path.exists():
+            fail(f"training failed, the champion is unchanged: {path}: file not found", 2)
 
 
 def _train_on_spark(config, leads: Path | None, activities: Path | None, conversions: Path | None,

@@ -58,27 +58,26 @@ The rules
   Excel's TRUE/FALSE).
 * **Moments** (:func:`moments`): ISO 8601 (``2024-03-01T10:00:00Z``, ``…+02:00``, ``2024-03-01 10:00``,
   ``2024-03-01``), or a dotted day-first date as German, Austrian and Swiss exports write it (``01.03.2024``,
-  ``1.3.2024 14:30[:15]``: dots put the day first in every locale that writes them); no offset means UTC.
-  A column of exported moments (``moments(..., exported=True)``: a file's column, or a request's values of one
-  field, its leads' creation moments or its activities' moments) may also write slashed dates, month first as
-  US exports do or day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``,
-  ``13/01/2024 14:30:15``): they are read in the order the column itself shows, day first when one of its
-  values starts with a number over 12, month first when one has such a number second; a column that shows
-  none is read in the order its creation dates showed (:func:`column_order`: the activities of a file or a
-  request), else in the order the model's training files showed. Where none shows it (or a column shows
-  both) a slashed date is not guessed: it is unparseable. Such a column may also name the month, in English
-  or German (``Mar 01, 2024 02:30 PM`` as Zoho writes it, ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024
-  14:30``, with a weekday too: ``Fri, 01 Mar 2024``), its
-  dotted and slashed dates may have a two-digit year (``01.03.24``, ``3/1/24``), read as this century's (a
-  CRM's dates are). Both doors read Unix time as Intercom or HubSpot's API export it (10 digits are seconds,
-  13 milliseconds), a spreadsheet's day number as Excel and Google Sheets hold a date in a cell formatted as a
-  number (5 digits, a fraction for the time of day: ``45352.6042`` is 2024-03-01 14:30; days since
-  1899-12-30, the 1900 date system), each read so between 2000 and 2100, where the number of digits names the
-  unit, and ``UTC`` or ``GMT`` after a moment without an offset (``2024-03-01 14:30:00 UTC`` as BigQuery
-  exports it) or one of Europe's zone names, English or German (``CET``/``MEZ`` +1, ``CEST``/``MESZ`` +2,
-  ``WET``, ``WEST``, ``EET``, ``EEST``: each one offset); names of zones apart (``CST``, ``IST``) and US zones
-  are not guessed. A number of up to four digits is no moment (ISO 8601's year alone: a footer's count,
-  ``Total,3000``, would be the year 3000). Moments are integer microseconds since the epoch, UTC.
+  ``1.3.2024 14:30[:15]``: dots put the day first in every locale that writes them); no offset means UTC. A column
+  of exported moments (``moments(..., exported=True)``: a file's column, or a request's values of one field, its
+  leads' creation moments or its activities' moments) may also write slashed dates, month first as US exports do or
+  day first as British and French ones do (``03/01/2024``, ``3/1/2024 2:30 PM``, ``13/01/2024 14:30:15``): they are
+  read in the order the column itself shows, day first when one of its values starts with a number over 12, month
+  first when one has such a number second; a column that shows none is read in the order its creation dates showed
+  (:func:`column_order`: the activities of a file or a request), else in the order the model's training files
+  showed. Where none shows it (or a column shows both) a slashed date is not guessed: it is unparseable. Such a
+  column may also name the month, in English or German (``Mar 01, 2024 02:30 PM`` as Zoho writes it,
+  ``01-Mar-2024``, ``1 March 2024``, ``1. März 2024 14:30``, with a weekday too: ``Fri, 01 Mar 2024``), its dotted
+  and slashed dates may have a two-digit year (``01.03.24``, ``3/1/24``), read as this century's (a CRM's dates
+  are). Both doors read Unix time as Intercom or HubSpot's API export it (10 digits are seconds, 13 milliseconds), a
+  spreadsheet's day number as Excel and Google Sheets hold a date in a cell formatted as a number (5 digits, a
+  fraction for the time of day: ``45352.6042`` is 2024-03-01 14:30; days since 1899-12-30, the 1900 date system),
+  each read so between 2000 and 2100, where the number of digits names the unit, and ``UTC`` or ``GMT`` after a
+  moment without an offset (``2024-03-01 14:30:00 UTC`` as BigQuery exports it) or one of Europe's zone names,
+  English or German (``CET``/``MEZ`` +1, ``CEST``/``MESZ`` +2, ``WET``, ``WEST``, ``EET``, ``EEST``: each one
+  offset); names of zones apart (``CST``, ``IST``) and US zones are not guessed. A number of up to four digits is no
+  moment (ISO 8601's year alone: a footer's count, ``Total,3000``, would be the year 3000). Moments are integer
+  microseconds since the epoch, UTC.
 """
 
 from __future__ import annotations

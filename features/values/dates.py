@@ -184,8 +184,9 @@ def column_order(texts: pd.Series | Sequence[str | None], fallback: str | None =
 
 def _exported(shown: pd.Series, micro: np.ndarray, bad: np.ndarray, order: str | None = None,
               ) -> tuple[np.ndarray, np.ndarray]:
-    """``micro`` and ``bad`` with the forms only a file's column is read in: dotted and slashed dates with a
-    two-digit year (a CRM's dates are this century's), slashed dates, named months."""
+    """``micro`` and ``bad`` with the forms only an exported column (a file's, or a request's values of one field)
+    is read in, not a moment given alone: dotted and slashed dates with a two-digit year (a CRM's dates are this
+    century's), slashed dates, named months."""
     texts = pd.Series(shown, dtype=object).copy()
     texts[bad] = texts[bad].str.replace(_SHORT_YEAR, r"\g<1>20\g<3>", regex=True)
     micro, bad = _day_first(texts, micro, bad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -237,19 +237,23 @@ def decimal_comma_column(values: Column, default: bool) -> bool:
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if pd.api.types.is_numeric_dtype(series):
         return default
-    comma = point = False
-    for shown in text_column(series).dropna().unique():
-        plain = _PERCENT.sub("", _CURRENCY.sub("", str(shown).strip())).lstrip("+-")
-        german, american = bool(_STRICT[True].fullmatch(plain)), bool(_STRICT[False].fullmatch(plain))
-        comma, point = comma or (german and not american), point or (american and not german)
-    return comma if comma != point else default
+    return _shown_comma(text_column(series).dropna().unique(), default)
 
 
 def written_comma(written: Sequence[object], default: bool) -> bool:
     """:func:`decimal_comma_column` of a request's values of one field: only its text shows a mark (a JSON
     number is written in no spreadsheet's convention), else ``default``, the convention the model's training
-    file showed for the column."""
-    return decimal_comma_column(pd.Series([v for v in written if isinstance(v, str)], dtype=object), default)
+    file showed for the column. Per value, without pandas: a request holds a few."""
+    return _shown_comma({shown for v in written if isinstance(v, str) and (shown := text(v)) is not None}, default)
+
+
+def _shown_comma(shown_texts: Iterable[object], default: bool) -> bool:
+    comma = point = False
+    for shown in shown_texts:
+        plain = _PERCENT.sub("", _CURRENCY.sub("", str(shown).strip())).lstrip("+-")
+        german, american = bool(_STRICT[True].fullmatch(plain)), bool(_STRICT[False].fullmatch(plain))
+        comma, point = comma or (german and not american), point or (american and not german)
+    return comma if comma != point else default
 
 
 def flag(value: object) -> float | None:

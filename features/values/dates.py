@@ -177,8 +177,10 @@ def column_order(texts: pd.Series | Sequence[str | None], fallback: str | None =
     """The order a column's slashed dates show (:func:`slashed_order`), else ``fallback``: the order the
     creation dates of a leads file, or of a request's leads, are read in, which their activities and
     conversions fall back on where their own dates show none."""
-    series = pd.Series(texts, dtype=object)
-    slashed = series[series.str.contains("/", regex=False, na=False).to_numpy(dtype=bool)]
+    if not isinstance(texts, pd.Series):  # a request's few values: pandas' steps cost ~0.1 ms, 5 % of a request
+        listed = [t for t in texts if isinstance(t, str) and "/" in t]
+        return (slashed_order(pd.Series(listed, dtype=object)) if listed else None) or fallback
+    slashed = texts[texts.str.contains("/", regex=False, na=False).to_numpy(dtype=bool)]
     return (slashed_order(slashed) if len(slashed) else None) or fallback
 
 

@@ -26,11 +26,11 @@ import pandas as pd
 from features import values
 from features.batch import LeadBatch
 from features.contract import CONVERTED_AT, LEAD_ID
-from features.loading import DataReport, EventData, conversion_moments, load_flat_table, write_table
+from features.loading import DataReport, EventData, conversion_moments, write_table
 from features.mappings import MappingRef
 from scoring.bundle import ScoringBundle
 from scoring.coverage import coverage, coverage_notes
-from scoring.exports import load_bundle_data
+from scoring.exports import load_bundle_data, load_bundle_table
 from scoring.options import DEFAULT_OPTIONS, ScoringOptions
 from scoring.settings import env_number
 from scoring.suggest import suggestions
@@ -235,12 +235,7 @@ def score_flat_file(bundle: ScoringBundle, table: Path, out: Path, options: Scor
                     score_log: ScoreHistory | None = None) -> BatchSummary:
     """Score a one-row-per-lead table with a flat-mode model, keyed by the model's id column."""
     options = options.resolved(bundle.time_zone)
-    id_column = bundle.info.get("id_column")
-    flat, report = load_flat_table(table, label=None, id_column=id_column, drop=bundle.info.get("dropped", ()),
-                                   for_training=False,
-                                   numeric=[f.name for f in bundle.catalogue if not f.categorical])
-    features = bundle.flat_features(flat.features, flat.comma_columns)
-    features.index = pd.Index(flat.ids.to_numpy(), name=LEAD_ID)
+    features, flat, report = load_bundle_table(bundle, table)
     scored = _score_in_chunks(bundle, features, options, progress)
     frames = []
     if len(scored):

@@ -42,14 +42,14 @@ import pandas as pd
 
 from features.batch import LeadBatch
 from features.contract import LEAD_ID
-from features.loading import EventData, conversion_moments, load_flat_table
+from features.loading import EventData, conversion_moments
 from features.mappings import MappingRef
 from features.pipeline import to_frame
 from monitoring.drift import DriftReport, ReferenceProfile, compare
 from monitoring.realised import RealisedReport, outcome_report, realised
 from monitoring.report import exceeds, write_report
 from scoring.bundle import ScoringBundle
-from scoring.exports import load_bundle_data
+from scoring.exports import load_bundle_data, load_bundle_table
 from training.dataset import data_end_of
 from training.reference import load_reference_profile
 
@@ -149,17 +149,9 @@ def table_population(bundle: ScoringBundle, table: Path) -> tuple[Population, pd
     """Every row of a flat table scored by a flat-mode ``bundle`` as ``score --table`` scores it; and, when the
     table holds the model's outcome column, each row's outcome by lead id (1.0, 0.0; NaN where not decided yet),
     read as training read it: the same status values count as converted and as not decided yet."""
-    info = bundle.info
-    outcome_values = info.get("outcome_values") or {}
-    flat, report = load_flat_table(table, label=info.get("label"), id_column=info.get("id_column"),
-                                   drop=info.get("dropped", ()), for_training=False,
-                                   converted=outcome_values.get("converted", ()),
-                                   still_open=outcome_values.get("open", ()),
-                                   numeric=[f.name for f in bundle.catalogue if not f.categorical])
-    if not len(flat.ids):
+    features, flat, report = load_bundle_table(bundle, table, with_outcome=True)
+    if not len(features):
         raise ValueError(f"{table}: no row could be read ({len(report.rejected):,} rejected)")
-    features = bundle.flat_features(flat.features, flat.comma_columns)
-    features.index = pd.Index(flat.ids.to_numpy(), name=LEAD_ID)
     probability = bundle.probability(features)
     notes = [f"{len(report.rejected):,} rows rejected"] if report.rejected else []
     population = Population(features.index.to_numpy(dtype=object),

@@ -248,7 +248,7 @@ def _file_order(created_text: pd.Series, date_order: str | None, name: str, repo
     if not (pd.api.types.is_object_dtype(created_text) or pd.api.types.is_string_dtype(created_text)):
         return date_order  # typed moments (Parquet): no text to show an order
     shown = values.column_order(created_text)
-    if shown is None and created_text.str.contains("/", regex=False, na=False).any() and date_order is not None:
+    if shown is None and date_order is not None and created_text.str.contains("/", regex=False, na=False).any():
         first = "month" if date_order == "mdy" else "day"
         report.file_notes.append(f"{name}: no slashed date shows its order (no number over 12): read {first} first, "
                                  "as the model's training files wrote them")

@@ -63,7 +63,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         # line (filling it 6–8× faster at 50k–1M rows, DECISIONS K35)
         matrix = np.empty((len(X[self.names[0]]), len(self.names)), dtype=np.float64, order="F")
         for j, name in enumerate(self.names):
-            values = X[name]
+            values = _values(X[name])
             if name in self.vocabulary_:
                 matrix[:, j] = self._codes(name, np.asarray(values, dtype=object))
             else:
@@ -122,3 +122,10 @@ class FeatureEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _values(column: object) -> object:
+    """A column's values without its index: NumPy asks a Series for its array-protocol attributes, which a Series
+    looks up among its index labels (~0.6 ms a column on a training frame's lead × snapshot index, 7 % of a
+    small training)."""
+    return column.array if isinstance(column, pd.Series) else column

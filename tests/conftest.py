@@ -108,7 +108,7 @@ def trained(world_files: dict[str, Path], tmp_path_factory: pytest.TempPathFacto
     old = _set_env({"MLFLOW_TRACKING_URI": uri})
     try:
         logged = train_from_files(world_files["leads"], world_files["activities"], world_files["conversions"],
-                                  TrainConfig(search_seconds=1), truth=world_files["truth"], tracking_uri=uri,
+                                  TrainConfig(search_count=1), truth=world_files["truth"], tracking_uri=uri,
                                   progress=lambda _: None)
         yield TrainedModel(uri, logged.run_id, logged.model_version, logged.metrics, world_files, store)
     finally:

@@ -5,10 +5,10 @@ What is asserted, and why these numbers (measured on worlds of 12–30k leads, s
 * **Calibration**: expected calibration error ≤ 0.01 on the test window (issue #6). With ~12k open leads
   and a 6 % base rate, sampling noise alone gives an ECE of about 0.004, so 0.01 is a real bar.
 * **Against the hand-made points scorecard** (the shipped ``training/rules.toml``): at least +0.045 ROC AUC.
-  Issue #6 asks for +0.08. On this world the model gains +0.058 (0.7915 vs 0.7334, 2026-12-07; the model
-  0.791–0.794 as the time-budgeted search goes); the bar is set below that so the search's variation does not
-  fail it. The scorecard reads the shipped rules since 2026-12-07; its earlier hand-written copy was weaker
-  (0.705 at 30k leads, a +0.07 gain). The shortfall is reported, not hidden.
+  Issue #6 asks for +0.08. On this world the model gains +0.061 (0.797 vs 0.736 with one setting of the
+  search's grid, 2026-12-07; 0.791–0.794 with a 4 s search budget, +0.056); the bar is set below that so a
+  change of settings does not fail it. The scorecard reads the shipped rules since 2026-12-07; its earlier
+  hand-written copy was weaker (0.705 at 30k leads, a +0.07 gain). The shortfall is reported, not hidden.
 * **Against logistic regression**: not worse by more than 0.01 AUC. Issue #6 asks for a clear margin; on
   this world the two tie (0.778 vs 0.776) because the *observable* signal is nearly additive in log-odds,
   and the ceiling test below shows why no model can do much better on these features.
@@ -44,8 +44,9 @@ def world() -> World:
 
 @pytest.fixture(scope="module")
 def result(world: World) -> TrainResult:
-    # the settings search picks the same settings in 4 s as in 10 s on this world (the same metrics), 15 s sooner
-    return train_event(world.leads, world.activities, world.conversions, TrainConfig(search_seconds=4))
+    # one setting of the search's grid, on any machine (a time budget tries fewer on a busy one): the same model
+    # everywhere, and as good on this world as the 2–3 settings a 4 s budget tried (ROC AUC 0.797 vs 0.791)
+    return train_event(world.leads, world.activities, world.conversions, TrainConfig(search_count=1))
 
 
 def test_probabilities_are_calibrated(result: TrainResult) -> None:

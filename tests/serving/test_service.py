@@ -347,6 +347,7 @@ def test_concurrent_one_lead_requests_each_get_the_answer_they_get_alone(server:
     assert {r["results"][0]["lead_id"] for r in together} == {lead["lead_id"] for lead in leads}
 
 
+@pytest.mark.extended  # two server starts, ~25 s on a busy 2-core machine: `make test-extended`
 def test_a_server_whose_picked_port_is_taken_at_start_starts_on_another(trained, tmp_path: Path, monkeypatch) -> None:
     """The port a test or the demo picks is free when picked, yet another process may bind it before the server
     does (BentoML's own process manager picks free ports too): the server then starts on a port picked anew."""

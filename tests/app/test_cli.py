@@ -1,27 +1,24 @@
-"""The `leadscore` command as a new user runs it: generate → train → score → models, in a fresh folder."""
+"""The `leadscore` command as a new user runs it: generate → train → score → models, in a fresh folder.
+
+The journey runs the command in processes of its own, as a user starts it; the other checks run its ``main``
+in the test's process (:mod:`cli_runs`), the same exit codes and one-line errors without an interpreter start.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_runs import run_cli as _run
+from cli_runs import spawn_cli as _spawn
 from typer.testing import CliRunner
 
 from leadscore.cli import app
-
-LEADSCORE = [sys.executable, "-m", "leadscore.cli"]
-
-
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*LEADSCORE, *args], cwd=cwd, env={**os.environ, **(env or {})}, text=True,
-                          capture_output=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +32,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_generate_train_score_and_list_models_from_the_command_line(project: Path) -> None:
     env = {"MLFLOW_TRACKING_URI": ""}
-    generated = _run(["generate", "--out", "data", "--leads", "3000", "--seed", "5"], project, env)
+    generated = _spawn(["generate", "--out", "data", "--leads", "3000", "--seed", "5"], project, env)
     assert generated.returncode == 0, generated.stderr
     paths = json.loads(generated.stdout.strip().splitlines()[-1])
     assert set(paths) == {"leads", "activities", "conversions", "truth"}
@@ -49,7 +46,7 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     late = activities.head(1).assign(occurred_at="2205-02-01T10:00:00Z")
     pd.concat([activities, late]).to_csv(project / "data/activities.csv", index=False)
 
-    trained = _run(["train", "--leads", "data/leads.csv", "--activities", "data/activities.csv",
+    trained = _spawn(["train", "--leads", "data/leads.csv", "--activities", "data/activities.csv",
                     "--conversions", "data/conversions.csv", "--horizon-days", "90", "--search-seconds", "1"],
                    project, env)
     assert trained.returncode == 0, trained.stderr
@@ -61,13 +58,13 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert "'2205-01-10T09:00:00Z' lies after" in trained.stderr and "in the future: a typo?" in trained.stderr
     assert "created_at: unparseable timestamp '3000'" in trained.stderr
 
-    scored = _run(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--out",
+    scored = _spawn(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--out",
                    "scores.csv", "--as-of", "2026-06-30T00:00:00", "--lang", "de"], project, env)
     assert scored.returncode == 0, scored.stderr
     out = pd.read_csv(project / "scores.csv")
     assert len(out) == len(leads) + 2  # the typo's and the totals line's rows are error rows
     # with the conversions file, the leads that are customers by then get an error row instead of a score
-    customers = _run(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--conversions",
+    customers = _spawn(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--conversions",
                       "data/conversions.csv", "--out", "open.csv", "--as-of", "30.06.2026"], project, env)  # German
     assert customers.returncode == 0, customers.stderr
     conversions = pd.read_csv(project / "data/conversions.csv", dtype=str)
@@ -78,7 +75,7 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert set(refused.loc[refused["error"].str.contains("converted", na=False), "lead_id"]) == converted
     assert (project / "models" / "lead-scoring").is_dir()  # the verified local copy
 
-    listed = _run(["models"], project, env)
+    listed = _spawn(["models"], project, env)
     assert listed.returncode == 0 and "champion" in listed.stdout
 
 
@@ -159,7 +156,7 @@ def test_models_without_a_name_names_the_models_the_registry_does_hold(tmp_path:
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     mlflow.MlflowClient(uri, registry_uri=uri).create_registered_model("crm-eu")  # trained with --model-name
-    result = _run(["models"], tmp_path, {"MLFLOW_TRACKING_URI": uri})  # a process of its own: its own registry
+    result = _spawn(["models"], tmp_path, {"MLFLOW_TRACKING_URI": uri})  # a process of its own: its own registry
     assert result.returncode == 1
     assert "this registry holds crm-eu; list one with --model-name NAME" in " ".join(result.stderr.split())
 

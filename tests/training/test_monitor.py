@@ -12,9 +12,6 @@ same files and moment with those two edits, so whatever is flagged there and not
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+from cli_runs import run_cli
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
@@ -32,7 +30,6 @@ from scoring.options import ScoringOptions
 from training.monitor import EXIT_DRIFT, load_files, open_leads, run_monitor
 from training.reference import load_reference_profile
 
-LEADSCORE = [sys.executable, "-m", "leadscore.cli"]
 AS_OF = "2026-03-01T00:00:00+00:00"
 SHIFTED_SHARE = 0.4  #: of the leads, given the industry "Retail" (about 6 % of the open leads have it)
 
@@ -49,8 +46,7 @@ def _monitor(files: dict[str, Path], folder: Path, tracking_uri: str, name: str)
     report = folder / f"{name}.html"
     args = ["monitor", "--leads", str(files["leads"]), "--activities", str(files["activities"]),
             "--conversions", str(files["conversions"]), "--as-of", AS_OF, "--report", str(report)]
-    done = subprocess.run([*LEADSCORE, *args], cwd=folder, text=True, capture_output=True, timeout=600,
-                          env={**os.environ, "MLFLOW_TRACKING_URI": tracking_uri})
+    done = run_cli(args, folder, {"MLFLOW_TRACKING_URI": tracking_uri})
     lines = done.stdout.strip().splitlines()
     return Checked(done.returncode, json.loads(lines[-1]) if lines else {}, done.stderr, report)
 
@@ -230,9 +226,8 @@ def test_a_model_without_a_reference_profile_is_a_one_line_error(trained, tmp_pa
 
 
 def test_bad_input_is_a_one_line_error_with_exit_2(trained, tmp_path: Path) -> None:
-    done = subprocess.run([*LEADSCORE, "monitor", "--leads", str(tmp_path / "nope.csv"), "--report",
-                           str(tmp_path / "r.html")], cwd=tmp_path, text=True, capture_output=True, timeout=300,
-                          env={**os.environ, "MLFLOW_TRACKING_URI": trained.tracking_uri})
+    done = run_cli(["monitor", "--leads", str(tmp_path / "nope.csv"), "--report", str(tmp_path / "r.html")],
+                   tmp_path, {"MLFLOW_TRACKING_URI": trained.tracking_uri})
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "nope.csv: file not found" in done.stderr

@@ -59,6 +59,8 @@ class ReadRecords:
     batch: LeadBatch
     checks: list[RecordCheck]
     rows: np.ndarray  #: the input position of each lead of the batch
+    #: each used activity's type as read (a contract type, or the words of one outside it), as ``batch.activities``
+    kinds: list[str] = field(default_factory=list)
 
 
 def read_records(records: Sequence[object], as_of_us: int | None = None, extra_columns: Sequence[str] = (),
@@ -108,11 +110,11 @@ def read_records(records: Sequence[object], as_of_us: int | None = None, extra_c
     rows = np.array([i for i, check in enumerate(checks) if check.ok], dtype=np.int64)
     position = np.full(len(checks), -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
-    arrays = _activity_arrays(flat, occurred, bad_occurred, shown_occurred, position, checks, activity_types)
+    arrays, kinds = _activity_arrays(flat, occurred, bad_occurred, shown_occurred, position, checks, activity_types)
     profile_names = (*(c for c in LEAD_COLUMNS if c not in (LEAD_ID, CREATED_AT)), *extra_columns)
     profile = {name: _profile(name, [leads[i].get(name) for i in rows]) for name in profile_names}
     batch = LeadBatch(np.array([leads[i][LEAD_ID] for i in rows], dtype=object), created[rows], profile, arrays)
-    return ReadRecords(batch, checks, rows)
+    return ReadRecords(batch, checks, rows, kinds)
 
 
 def _moments(written: list[object], order: str | None, zone: str | None) -> tuple[np.ndarray, np.ndarray, list]:
@@ -174,9 +176,10 @@ def _read_lead(raw: object, check: RecordCheck, extra_columns: Sequence[str], ex
 
 def _activity_arrays(flat: list[tuple[int, int, Mapping[str, object]]], occurred: np.ndarray, bad: np.ndarray,
                      shown_text: list[str | None], position: np.ndarray, checks: list[RecordCheck],
-                     vendor_types: Mapping[str, str]) -> ActivityArrays:
-    """The usable activities of the usable leads; the others named in their lead's warnings."""
-    lead_index, moments, codes = [], [], []
+                     vendor_types: Mapping[str, str]) -> tuple[ActivityArrays, list[str]]:
+    """The usable activities of the usable leads, with their types as read; the others named in their lead's
+    warnings."""
+    lead_index, moments, codes, kinds = [], [], [], []
     seen: dict[tuple[int, int, str], int] = {}
     for k, (i, j, activity) in enumerate(flat):
         if position[i] < 0 or not activity:
@@ -200,10 +203,11 @@ def _activity_arrays(flat: list[tuple[int, int, Mapping[str, object]]], occurred
             lead_index.append(position[i])
             moments.append(occurred[k])
             codes.append(type_code_of(kind))
+            kinds.append(kind)
     if not lead_index:
-        return no_activities()
+        return no_activities(), kinds
     return ActivityArrays(np.array(lead_index, dtype=np.int64), np.array(moments, dtype=np.int64),
-                          np.array(codes, dtype=np.int16))
+                          np.array(codes, dtype=np.int16)), kinds
 
 
 def _profile(name: str, column: list[object]) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -53,11 +54,7 @@ def score_groups(bundle: ScoringBundle, groups: Sequence[Sequence[object]], opti
     as_of = options.as_of
     if as_of is None:
         raise ValueError("resolve the scoring options first (ScoringOptions.resolved)")
-    config = bundle.feature_config
-    numeric = tuple(c for c in config.extra_columns if c not in config.extra_categorical)
-    info = bundle.info
-    read = [read_records(records, values.moment_us(as_of), config.extra_columns, numeric, bundle.input_mapping,
-                         info.get("date_order"), info.get("decimal_comma_columns", ())) for records in groups]
+    read = [read_request(bundle, records, values.moment_us(as_of)) for records in groups]
     batch = concat([r.batch for r in read])
     scored = bundle.score(bundle.batch_columns(batch, as_of), options).records() if len(batch) else []
     if options.suggest and scored:
@@ -69,6 +66,25 @@ def score_groups(bundle: ScoringBundle, groups: Sequence[Sequence[object]], opti
         out.append(_assemble(group.checks, group.rows, scored[start:start + len(group.rows)], batch, start))
         start += len(group.rows)
     return out
+
+
+def read_request(bundle: ScoringBundle, records: Sequence[object], as_of_us: int | None) -> ReadRecords:
+    """Event-mode records read as this model reads its files: its extra columns, its vendor mapping's values
+    and time zone, its training files' date order and decimal marks (:func:`features.records.read_records`)."""
+    config = bundle.feature_config
+    numeric = tuple(c for c in config.extra_columns if c not in config.extra_categorical)
+    info = bundle.info
+    return read_records(records, as_of_us, config.extra_columns, numeric, bundle.input_mapping,
+                        info.get("date_order"), info.get("decimal_comma_columns", ()))
+
+
+def activities_as_read(bundle: ScoringBundle, lead: object, as_of: datetime) -> list[tuple[int, str]]:
+    """One lead's usable activities as its score read them: (moment in µs since the epoch, type), in the order
+    sent; none for a lead that could not be scored or a flat model's row (which has no activities)."""
+    if bundle.mode == "flat":
+        return []
+    read = read_request(bundle, [lead], values.moment_us(as_of))
+    return list(zip(read.batch.activities.occurred_us.tolist(), read.kinds, strict=True))
 
 
 def concat(batches: Sequence[LeadBatch]) -> LeadBatch:

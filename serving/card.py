@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 
 from babel.dates import format_date
 
-from features import phrases, values
+from features import phrases
 from features.contract import DEFAULT_HORIZON_DAYS
 from features.profile.source import normalise_lead_source
 from serving.schemas import LeadScore
@@ -229,22 +229,14 @@ def _bant(result: LeadScore, t: dict[str, str]) -> str:
     return f'<h2>{t["bant"]}</h2><div class="bant">{"".join(items)}</div>'
 
 
-def _activities(lead: Mapping[str, object] | None, t: dict[str, str], lang: str, limit: int = 10) -> str:
-    """The lead's latest activities, newest first, as the request sent them (read by the rulebook)."""
-    raw = (lead or {}).get("activities")
-    listed = [a for a in raw if isinstance(a, Mapping)] if isinstance(raw, list) else []
-    order = values.column_order([values.text((lead or {}).get("created_at"))])  # as the request was scored
-    moments, bad, _ = values.moments([a.get("occurred_at") for a in listed], exported=True, order=order)
-    usable = [(int(m), a) for m, b, a in zip(moments.tolist(), bad.tolist(), listed, strict=True)
-              if not b and m != values.NOT_A_MOMENT]
-    usable.sort(key=lambda pair: -pair[0])
-    if not usable:
+def _activities(activities: Sequence[tuple[int, str]], t: dict[str, str], lang: str, limit: int = 10) -> str:
+    """The lead's latest activities, newest first, as its score read them."""
+    latest = sorted(activities, key=lambda pair: -pair[0])[:limit]
+    if not latest:
         return f'<h2>{t["activities"]}</h2><p class="none">{t["nothing"]}</p>'
     rows = []
-    for micro, activity in usable[:limit]:
-        day = datetime.fromtimestamp(micro / 1e6, tz=UTC)
-        date = format_date(day, format="medium", locale=lang)
-        kind = values.activity_type(activity.get("activity_type")) or ""
+    for micro, kind in latest:
+        date = format_date(datetime.fromtimestamp(micro / 1e6, tz=UTC), format="medium", locale=lang)
         rows.append(f'<li><span class="when">{escape(date)}</span><span class="what">'
                     f'{escape(phrases.activity_label(kind, lang))}</span></li>')  # type: ignore[arg-type]
     return f'<h2>{t["activities"]}</h2><ul class="activities">{"".join(rows)}</ul>'
@@ -267,9 +259,11 @@ def _trend(text: str | None) -> str:
 
 
 def render_card(result: LeadScore, lang: str = "en", horizon_days: int | None = DEFAULT_HORIZON_DAYS,
-                lead: Mapping[str, object] | None = None, trend: str | None = None) -> str:
+                lead: Mapping[str, object] | None = None, trend: str | None = None,
+                activities: Sequence[tuple[int, str]] = ()) -> str:
     """The HTML page for one scored lead (or its validation errors); ``lead`` is the lead as the request sent it
-    (name, company, title, source and activities are shown from it); ``trend``: how the score moved, from the
+    (name, company, title and source are shown from it), ``activities`` its activities as its score read them
+    (:func:`scoring.requests.activities_as_read`: moment in µs, type); ``trend``: how the score moved, from the
     score log ("+18 since last week"), shown under the score; ``horizon_days`` None: an outcome without a horizon
     (a flat model's label)."""
     lang = "de" if lang == "de" else "en"
@@ -320,5 +314,5 @@ def render_card(result: LeadScore, lang: str = "en", horizon_days: int | None = 
         f'</div>{_trend(trend)}</div><table class="facts">{facts}</table></div>'
         f'<p class="rate">{escape(rate)}</p><h2>{t["why"]}</h2>{chart}'
         f'<ul class="reasons">{reasons}</ul>{_suggestions(result, t)}{_bant(result, t)}'
-        f'{_activities(lead, t, lang)}{notes}{model}</div></body></html>'
+        f'{_activities(activities, t, lang)}{notes}{model}</div></body></html>'
     )

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from scoring.options import ScoringOptions
+from scoring.requests import activities_as_read
 from serving import errors, heap, history
 from serving.batcher import RequestBatcher
 from serving.card import render_card
@@ -164,7 +165,9 @@ class LeadScoring:
         self.history.record(response, leads=request.leads)
         horizon = loaded.bundle.horizon_days if loaded.bundle.mode == "event" else None  # flat: no horizon
         return HTMLResponse(render_card(result, request.lang, horizon, request.leads[0],
-                                        trend=trend.text(request.lang) if trend else None))
+                                        trend=trend.text(request.lang) if trend else None,
+                                        activities=activities_as_read(loaded.bundle, request.leads[0],
+                                                                      response.as_of)))
 
 
 def _small(leads: list[dict[str, Any]]) -> bool:

@@ -194,6 +194,7 @@ def explain(
     from features.loading.lead_ids import lead_ids
     from features.mappings import lead_key
     from scoring.options import ScoringOptions
+    from scoring.requests import activities_as_read
     from serving.batch import conversion_field, load_bundle_data
     from serving.card import render_card
     from serving.scoring import score_request
@@ -230,7 +231,8 @@ def explain(
     if response.results[0].status == "error":
         fail(f"lead {lead_id} is not scored: "
              + "; ".join(f"{issue.field}: {issue.message}" for issue in response.results[0].errors), 2)
-    out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days, record), encoding="utf-8")
+    out.write_text(render_card(response.results[0], lang.value, loaded.bundle.horizon_days, record,
+                               activities=activities_as_read(loaded.bundle, record, response.as_of)), encoding="utf-8")
     say(f"score card for {lead_id} → {out}")
 
 

@@ -6,6 +6,7 @@ skip, saying so, when it is not on PATH.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -19,7 +20,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from features import phrases
 from scoring.options import ScoringOptions
+from scoring.requests import activities_as_read
 from serving.card import BAR_COLOUR, TIER_COLOUR, render_card
 from serving.schemas import LeadScore, Reason
 from serving.scoring import score_request
@@ -164,6 +167,33 @@ def test_an_error_result_renders_its_field_errors_and_no_score(bundle) -> None:
     assert set(shown) == {"created_at"}  # a bad activity alone costs no lead: it is a warning, not an error
     assert "This lead could not be scored" in page.text() and "L-bad" in page.text()
     assert page.find(id="score") is None and page.find("svg") is None
+
+
+def test_the_card_lists_the_activities_on_the_days_and_as_the_types_its_score_read_them(bundle) -> None:
+    """A model trained on a German vendor's export (day-first dates, "Demo angefragt", Berlin time): a request's
+    slashed date that shows no order is read day-first, as the model's files were, and the vendor's type is the
+    contract's. The card read the raw list by itself, without the model's order and mapping: 3 April 2026 was
+    shown as 4 March, and the demo request by its German words, beside a score that had counted both as read."""
+    german = dataclasses.replace(bundle, info={**bundle.info, "date_order": "dmy", "mapping_spec": {
+        "timezone": "Europe/Berlin", "activities": {"values": {"activity_type": {"demo_angefragt": "demo_request"}}}}})
+    lead = {"lead_id": "L-de", "created_at": "2026-02-01T09:00:00Z",
+            "activities": [{"occurred_at": "03/04/2026 23:30", "activity_type": "Demo angefragt"},
+                           {"occurred_at": "not a date", "activity_type": "email_open"},
+                           {"occurred_at": "2026-04-01T08:00:00Z", "activity_type": "Page view"}]}
+    as_of = datetime(2026, 4, 10, tzinfo=UTC)
+    response = score_request(german, [lead], ScoringOptions(as_of, "en", 5), "test")
+    listed = activities_as_read(german, lead, response.as_of)
+    fingerprints, row = response.results[0]._read_as  # the lead as its score read it
+    scored = fingerprints.batch.activities
+    assert listed == list(zip(scored.occurred_us[scored.lead_index == row].tolist(), ["demo_request", "page_view"],
+                              strict=True))
+    assert datetime.fromtimestamp(listed[0][0] / 1e6, tz=UTC) == datetime(2026, 4, 3, 21, 30, tzinfo=UTC)  # CEST
+
+    page = dom(render_card(response.results[0], "en", lead=lead, activities=listed))
+    shown = [(li.find(class_="when").text(), li.find(class_="what").text())
+             for li in page.find("ul", class_="activities").iter("li")]
+    assert shown == [("Apr 3, 2026", phrases.activity_label("demo_request", "en")),
+                     ("Apr 1, 2026", phrases.activity_label("page_view", "en"))]
 
 
 def test_html_in_a_lead_id_or_a_reason_text_is_escaped(hot) -> None:

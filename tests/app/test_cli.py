@@ -47,8 +47,8 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     pd.concat([activities, late]).to_csv(project / "data/activities.csv", index=False)
 
     trained = _spawn(["train", "--leads", "data/leads.csv", "--activities", "data/activities.csv",
-                    "--conversions", "data/conversions.csv", "--horizon-days", "90", "--search-seconds", "1"],
-                   project, env)
+                      "--conversions", "data/conversions.csv", "--horizon-days", "90", "--search-seconds", "1"],
+                     project, env)
     assert trained.returncode == 0, trained.stderr
     summary = json.loads(trained.stdout.strip().splitlines()[-1])  # the last line is one JSON object
     assert summary["model_version"] == "1" and summary["promoted"]
@@ -59,13 +59,14 @@ def test_generate_train_score_and_list_models_from_the_command_line(project: Pat
     assert "created_at: unparseable timestamp '3000'" in trained.stderr
 
     scored = _spawn(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--out",
-                   "scores.csv", "--as-of", "2026-06-30T00:00:00", "--lang", "de"], project, env)
+                     "scores.csv", "--as-of", "2026-06-30T00:00:00", "--lang", "de"], project, env)
     assert scored.returncode == 0, scored.stderr
     out = pd.read_csv(project / "scores.csv")
     assert len(out) == len(leads) + 2  # the typo's and the totals line's rows are error rows
     # with the conversions file, the leads that are customers by then get an error row instead of a score
-    customers = _spawn(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv", "--conversions",
-                      "data/conversions.csv", "--out", "open.csv", "--as-of", "30.06.2026"], project, env)  # German
+    customers = _spawn(["score", "--leads", "data/leads.csv", "--activities", "data/activities.csv",
+                        "--conversions", "data/conversions.csv", "--out", "open.csv", "--as-of", "30.06.2026"],
+                       project, env)  # German
     assert customers.returncode == 0, customers.stderr
     conversions = pd.read_csv(project / "data/conversions.csv", dtype=str)
     converted = set(conversions.loc[pd.to_datetime(conversions["converted_at"], utc=True)

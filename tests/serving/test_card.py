@@ -172,8 +172,9 @@ def test_an_error_result_renders_its_field_errors_and_no_score(bundle) -> None:
 def test_the_card_lists_the_activities_on_the_days_and_as_the_types_its_score_read_them(bundle) -> None:
     """A model trained on a German vendor's export (day-first dates, "Demo angefragt", Berlin time): a request's
     slashed date that shows no order is read day-first, as the model's files were, and the vendor's type is the
-    contract's. The card read the raw list by itself, without the model's order and mapping: 3 April 2026 was
-    shown as 4 March, and the demo request by its German words, beside a score that had counted both as read."""
+    contract's. The card read the raw list by itself, without the model's order and mapping, so it could not tell
+    the order of 03/04/2026 and left out the demo request the score had counted (and named it by its German
+    words where it could read the date)."""
     german = dataclasses.replace(bundle, info={**bundle.info, "date_order": "dmy", "mapping_spec": {
         "timezone": "Europe/Berlin", "activities": {"values": {"activity_type": {"demo_angefragt": "demo_request"}}}}})
     lead = {"lead_id": "L-de", "created_at": "2026-02-01T09:00:00Z",

@@ -137,9 +137,6 @@ def _score_flat(bundle: ScoringBundle, records: Sequence[object], options: Scori
     return _assemble(checks, np.array(rows, dtype=np.int64), scored)
 
 
-__all__ = ["ReadRecords", "RecordResult", "concat", "score_groups", "score_records"]
-
-
 def _comma_columns(bundle: ScoringBundle, frame: pd.DataFrame) -> list[str]:
     """The numeric columns whose decimal mark is a comma: as a file's column, a request's values of it show the
     mark where one of them reads only one way (``2,5``, ``1561.0``), else they are read as the model's training
@@ -147,3 +144,7 @@ def _comma_columns(bundle: ScoringBundle, frame: pd.DataFrame) -> list[str]:
     trained = set(bundle.info.get("decimal_comma_columns", ()))
     return [f.name for f in bundle.catalogue if not f.categorical and f.name in frame.columns
             and values.written_comma(frame[f.name].tolist(), f.name in trained)]
+
+
+__all__ = ["ReadRecords", "RecordResult", "activities_as_read", "concat", "read_request", "score_groups",
+           "score_records"]

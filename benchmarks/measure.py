@@ -239,8 +239,6 @@ class wrapped:
 
     def _wrap(self, fn: Callable[..., Any], label: Any) -> Callable[..., Any]:
         times, results, keep = self.times, self.results, self.keep
-        if inspect.isgeneratorfunction(fn):
-            return self._wrap_generator(fn, label)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             key = label(*args) if callable(label) else label
@@ -252,25 +250,6 @@ class wrapped:
             if key in keep:
                 results[key] = result
             return result
-
-        return timed
-
-    def _wrap_generator(self, fn: Callable[..., Any], label: Any) -> Callable[..., Any]:
-        """A generator function's time is the time its caller waits for its items (the work between yields)."""
-        times = self.times
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            key = label(*args) if callable(label) else label
-            items = fn(*args, **kwargs)
-            while True:
-                t0 = time.perf_counter()
-                try:
-                    item = next(items)
-                except StopIteration:
-                    return
-                finally:
-                    times[key] = times.get(key, 0.0) + time.perf_counter() - t0
-                yield item
 
         return timed
 

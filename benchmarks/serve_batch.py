@@ -34,11 +34,11 @@ AS_OF = "2026-06-30T00:00:00+00:00"  # the generated world's export moment
 TARGET_BATCH_S = 300.0
 TARGET_BATCH_RATIO = 1.5
 
-LOAD = "load_bundle_data (contract loader: read + validate; in chunks on the loader threads)"
+LOAD = "load_bundle_data (contract loader: read + validate; a chunked run's on the loader thread)"
 BATCH = "LeadBatch.from_frames (the loader's frames → aligned arrays)"
 FEATURES = "bundle.features (build_features)"
-CHUNKS = "score_frames (all chunks: the time the main thread waits for the scored rows)"
-WAITING = "  of which waiting for the model thread (or for a chunk still loading)"
+CHUNKS = "_score_in_chunks (all chunks)"
+WAITING = "  of which waiting for the worker thread's explain"
 SCORE = "  of which bundle.score (choosing reasons, their sentences)"
 FRAME = "  of which ResultTable.frame (reason columns + reasons_json)"
 EXPLAIN = "  bundle.explain (matrix + TreeSHAP + calibration + points), on the worker thread, beside the two above"
@@ -61,7 +61,7 @@ def batch_suite(bundle: Any, n_leads: int, seed: int, keep_output: bool) -> dict
     out_path = CACHE_DIR / f"batch-scores-{n_leads}.parquet"
     options = ScoringOptions(pd.Timestamp(AS_OF).to_pydatetime(), "en", 5)
     targets = [(sb, "load_bundle_data", LOAD), (LeadBatch, "from_frames", BATCH), (bundle, "features", FEATURES),
-               (sb, "score_frames", CHUNKS), (bundle, "score", SCORE), (ResultTable, "frame", FRAME),
+               (sb, "_score_in_chunks", CHUNKS), (bundle, "score", SCORE), (ResultTable, "frame", FRAME),
                (bundle, "explain", EXPLAIN), (sb, "_write", WRITE), (stream, "_route_activities", ROUTE),
                (stream._ScoreFile, "write", CHUNK_WRITE)]
     say(f"batch: score_event_file on {n_leads:,} leads (top-5 reasons) → {out_path.name}")
@@ -87,7 +87,7 @@ def batch_suite(bundle: Any, n_leads: int, seed: int, keep_output: bool) -> dict
              WAITING: chunks - times[SCORE] - times[FRAME], SCORE: times[SCORE], FRAME: times[FRAME],
              EXPLAIN: times[EXPLAIN], WRITE: times[WRITE]}
     steps.update({label: times[label] for label in (ROUTE, CHUNK_WRITE) if times[label]})
-    if not times[ROUTE]:  # a chunked run's steps overlap on the loader, model and main threads: no "rest" to show
+    if not times[ROUTE]:  # a chunked run's steps overlap on the loader, model and main threads: no "rest"
         steps[REST] = total - sum(times[k] for k in (LOAD, BATCH, FEATURES, CHUNKS, WRITE))
     say(f"  score_event_file: {total:.1f} s ({summary.scored:,} scored, {summary.errors:,} errors), "
         f"peak RSS {report.gb(peak):.2f} GB")
@@ -164,7 +164,7 @@ def write_up(b: dict[str, Any]) -> tuple[list[Target], list[str]]:
           f"{b['total_cpu_s']:.0f} s, peak RSS {report.gb(b['peak_rss_bytes']):.2f} GB); the bare model on the same "
           f"feature matrix takes {bare['total_s']:.1f} s: **{b['ratio_to_bare']:.2f}×**. Steps were timed by "
           "wrapping score_event_file's callees in this process (no profiler overhead)"
-          + ("; in chunks, the loader threads, the model's thread and the main thread work side by side, so the "
+          + ("; in chunks, the loader thread, the model's thread and the main thread work side by side, so the "
              "steps add up to more than the total." if ROUTE in b["steps_s"] else "."), "",
           report.md_table(("step", "wall", "share of total"), rows), ""]
     return targets, md

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,63 +61,35 @@ class BatchSummary:
 
 def _score_in_chunks(bundle: ScoringBundle, features: pd.DataFrame, options: ScoringOptions,
                      progress: Callable[[int, int], None] | None) -> pd.DataFrame:
-    """The score file's rows of ``features`` (:func:`score_frames` of one frame)."""
-    report = (lambda done: progress(done, len(features))) if progress else None
-    return next(score_frames(bundle, [(features, True)], options, report))
-
-
-def score_frames(bundle: ScoringBundle, frames: Iterable[tuple[pd.DataFrame, bool]], options: ScoringOptions,
-                 progress: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
-    """The score file's rows of each feature frame of ``frames``, frame after frame; each frame comes with
-    whether it is the last.
-
-    A frame is scored in chunks. While this thread turns one chunk's explanation into reasons and columns
-    (Python), a worker thread explains the next chunk (the encoder, then LightGBM's TreeSHAP and the
-    calibration: native code that lets go of the GIL), so the model's work and ours overlap on the machine's
-    cores instead of taking turns. The next chunk may be the next frame's first: a chunked export's next
-    leads are explained while this frame's last reasons are written and the frame is handed back, and only
-    the last frame's tail is cut small (:func:`_chunk_bounds`). A frame is taken from ``frames`` when the
-    model needs its first chunk; ``progress`` gets the leads scored so far."""
-    pieces = _pieces(frames)
-    parts: list[pd.DataFrame] = []
+    """The score file's rows of ``features``, chunk by chunk. While this thread turns one chunk's
+    explanation into reasons and columns (Python), a worker thread explains the next chunk (the encoder,
+    then LightGBM's TreeSHAP and the calibration: native code that lets go of the GIL), so the model's
+    work and ours overlap on the machine's cores instead of taking turns."""
+    bounds = _chunk_bounds(len(features))
+    chunks = [features.iloc[start:end] for start, end in itertools.pairwise(bounds)]
+    parts = []
     done = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadscore-explain") as pool:
-        item = next(pieces, None)
-        ahead = pool.submit(bundle.explain, item[0]) if item is not None and item[0] is not None else None
-        while item is not None:
-            chunk, ends_frame = item
-            explanation = ahead.result() if chunk is not None else None  # type: ignore[union-attr]
-            item = next(pieces, None)  # the model's next chunk goes first: it may wait for a frame to load
-            if item is not None and item[0] is not None:
-                ahead = pool.submit(bundle.explain, item[0])
-            if chunk is not None:
-                parts.append(bundle.score(chunk, options, explanation).frame(options.top_k).set_index(chunk.index))
-                done += len(chunk)
-                if progress:
-                    progress(done)
-            if ends_frame:
-                yield pd.concat(parts) if parts else pd.DataFrame()
-                parts = []
+        ahead = pool.submit(bundle.explain, chunks[0]) if chunks else None
+        for i, chunk in enumerate(chunks):
+            explanation = ahead.result()  # type: ignore[union-attr]
+            if i + 1 < len(chunks):
+                ahead = pool.submit(bundle.explain, chunks[i + 1])
+            parts.append(bundle.score(chunk, options, explanation).frame(options.top_k).set_index(chunk.index))
+            done += len(chunk)
+            if progress:
+                progress(done, len(features))
+    return pd.concat(parts) if parts else pd.DataFrame()
 
 
-def _pieces(frames: Iterable[tuple[pd.DataFrame, bool]]) -> Iterator[tuple[pd.DataFrame | None, bool]]:
-    """Each frame's chunks, each with whether it ends its frame; a frame without rows is one ``None`` chunk."""
-    for frame, last in frames:
-        bounds = _chunk_bounds(len(frame), last)
-        if len(bounds) == 1:
-            yield None, True
-        for start, end in itertools.pairwise(bounds):
-            yield frame.iloc[start:end], end == len(frame)
-
-
-def _chunk_bounds(n: int, last: bool = True) -> list[int]:
-    """Where the chunks of ``n`` leads start and end: ``CHUNK`` leads each; in the ``last`` frame, then each
-    half of what is left, down to ``LAST_CHUNK``. The last chunk's reasons are written after the model is done
-    with every lead, so the run ends sooner the smaller that chunk is; big chunks before it cost less per lead."""
+def _chunk_bounds(n: int) -> list[int]:
+    """Where the chunks of ``n`` leads start and end: ``CHUNK`` leads each, then each half of what is left,
+    down to ``LAST_CHUNK``. The last chunk's reasons are written after the model is done with every lead, so
+    the run ends sooner the smaller that chunk is; big chunks before it cost less per lead."""
     bounds = [0]
     while bounds[-1] < n:
         left = n - bounds[-1]
-        bounds.append(bounds[-1] + min(left, CHUNK, max(LAST_CHUNK, left // 2) if last else CHUNK))
+        bounds.append(bounds[-1] + min(left, CHUNK, max(LAST_CHUNK, left // 2)))
     return bounds
 
 
@@ -227,16 +199,15 @@ def lead_features(bundle: ScoringBundle, data: EventData, options: ScoringOption
 
 def score_event_data(bundle: ScoringBundle, data: EventData, report: DataReport, options: ScoringOptions,
                      model_version: str = "", progress: Callable[[int, int], None] | None = None,
-                     ready: LeadFeatures | None = None, scored: pd.DataFrame | None = None) -> pd.DataFrame:
+                     ready: LeadFeatures | None = None) -> pd.DataFrame:
     """The score file's rows of loaded leads: one per leads row read (scored, or an ``error``), in row order.
 
     ``options`` resolved (a fixed ``as_of``); ``ready``: :func:`lead_features` of ``data`` when the caller
-    made them already, and ``scored``: their features scored (:func:`score_frames`), when the caller scored
-    them already. The local batch and each partition of the Spark engine (:mod:`engines.spark`) make their
-    rows here."""
+    made them already. The local batch and each partition of the Spark engine (:mod:`engines.spark`) make
+    their rows here."""
     ready = ready or lead_features(bundle, data, options)
     batch, exists, open_, features = ready.batch, ready.exists, ready.open, ready.features
-    scored = _score_in_chunks(bundle, features, options, progress) if scored is None else scored
+    scored = _score_in_chunks(bundle, features, options, progress)
     if options.suggest and len(scored):
         found = suggestions(bundle, batch.take(open_), options.as_of,  # type: ignore[arg-type]
                             scored["score"].to_numpy(), options.lang)

@@ -4,11 +4,9 @@
 so that memory follows the chunk, not the file. Every chunk is consecutive leads rows, put through the very
 functions of the whole-file path (:func:`features.loading.load_event_data` by way of
 :func:`serving.batch.load_bundle_data`, then :func:`serving.batch.score_event_data`), and its rows are
-appended to one score file. The next chunk is loaded (and its features built) on a thread while one is
-scored, so two chunks are in memory at a time; the model's thread goes on to the next chunk while this one's
-last reasons are written (:func:`serving.batch.score_frames`); and the first chunk's rows are two halves loaded
-side by side, since nothing else has work before them. The rows come out as a whole-file run gives them,
-because each chunk holds what its leads' rows depend on:
+appended to one score file; the next chunk is loaded (and its features built) on a thread while one is
+scored, so two chunks are in memory at a time. The rows come out as a whole-file run gives them, because each
+chunk holds what its leads' rows depend on:
 
 * **its leads' activities**: one pass over the activities file sends each row to the chunk of its lead (its
   lead id as the loader reads it, :func:`engines.partition.lead_keys`) in a temporary Arrow file per chunk,
@@ -29,9 +27,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,9 +65,7 @@ class _Leads:
                                  pq.ParquetFile(path).iter_batches(READ_ROWS, columns=[LEAD_ID])], pa.string())
         encoded = keys.combine_chunks().dictionary_encode()
         self.rows = len(keys)
-        #: where each chunk's rows start, then the end: ``chunk`` rows each, but the first ``chunk`` rows are two
-        #: chunks of half as many, loaded side by side (nothing else has work before the first chunk is loaded)
-        self.starts = np.array(sorted({0, min(chunk // 2, self.rows), *range(chunk, self.rows, chunk), self.rows}))
+        self.chunk = chunk
         self.ids: pa.Array = encoded.dictionary  #: every distinct id (as the loader reads it)
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         codes = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes).astype(np.int64)
@@ -83,8 +78,8 @@ class _Leads:
         first = np.full(len(self.ids), self.rows, dtype=np.int64)
         np.minimum.at(first, codes[positions], positions)
         #: the chunk of each id's first row: where its activities go (also to later chunks holding its id)
-        self.home = self.chunk_of(first)
-        repeated_chunks = pd.DataFrame({"code": codes[self.repeated], "chunk": self.chunk_of(self.repeated)})
+        self.home = first // chunk
+        repeated_chunks = pd.DataFrame({"code": codes[self.repeated], "chunk": self.repeated // chunk})
         later = repeated_chunks.drop_duplicates()
         later = later[later["chunk"].to_numpy() != self.home[later["code"].to_numpy()]]
         #: id → the other chunks its activities are needed in (an id in rows of more than one chunk)
@@ -92,11 +87,7 @@ class _Leads:
 
     @property
     def chunks(self) -> int:
-        return len(self.starts) - 1
-
-    def chunk_of(self, rows: np.ndarray) -> np.ndarray:
-        """The chunk of each of ``rows`` (0-based leads rows)."""
-        return np.searchsorted(self.starts, rows, side="right") - 1
+        return -(-self.rows // self.chunk)
 
 
 def streamable(leads: Path, activities: Path | None, chunk: int) -> bool:
@@ -136,7 +127,6 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
         load_bundle_data,
         moment_notes,
         score_event_data,
-        score_frames,
     )
 
     ids = _Leads(leads, chunk)
@@ -152,42 +142,31 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
         empty = _routed_schema(activities) if activities is not None else None
         parts = _lead_chunks(leads, ids)
 
-        def load(number: int, part: pa.Table) -> tuple[int, EventData, DataReport, LeadFeatures]:
-            """A chunk's number with its leads and activities loaded, and their features."""
+        def load_next() -> tuple[int, EventData, DataReport, LeadFeatures] | None:
+            """The next chunk's number with its leads and activities loaded and their features (None after the
+            last chunk)."""
+            item = next(parts, None)
+            if item is None:
+                return None
+            number, part = item
             acts = raw_table(_read_routed(routed[number], empty), str(activities)) if routed is not None else None
             data, report = load_bundle_data(bundle, raw_table(part, str(leads)), acts)
             return number, data, report, lead_features(bundle, data, options)
 
-        with _ScoreFile(out, schema) as sink, ThreadPoolExecutor(2, thread_name_prefix="leadscore-load") as loader:
-            taken: deque[tuple[int, EventData, DataReport, LeadFeatures]] = deque()  # given to the model, unwritten
-            loading: deque[Future] = deque()
-
-            def load_next() -> None:
-                if (item := next(parts, None)) is not None:
-                    loading.append(loader.submit(load, *item))
-
-            # the first two chunks (the halves of the first ``chunk`` rows) load side by side; from then on, a chunk
-            # loads once the one two before it is written: two chunks' worth in memory, not three
-            load_next()
-            load_next()
-
-            def to_score() -> Iterator[tuple[pd.DataFrame, bool]]:
-                """Each chunk's features for the model, in order, each loaded while the one before is scored: the
-                loader's work fills the time the main thread waits for the model's thread."""
-                while loading:
-                    loaded = loading.popleft().result()
-                    taken.append(loaded)
-                    yield loaded[3].features, loaded[0] == ids.chunks - 1
-
-            for scored in score_frames(bundle, to_score(), options):
-                number, data, report, ready = taken.popleft()
+        with _ScoreFile(out, schema) as sink, ThreadPoolExecutor(1, thread_name_prefix="leadscore-load") as loader:
+            ahead = loader.submit(load_next)
+            while (loaded := ahead.result()) is not None:
+                # the next chunk is loaded while this one is scored: the main thread mostly waits for the
+                # model's worker thread then, and the loader's work fills that time
+                ahead = loader.submit(load_next)
+                number, data, report, ready = loaded
                 _add_notes(seen, report)
-                first_row = int(ids.starts[number]) + 1
+                first_row = number * chunk + 1
                 later += int(ready.later[data.leads["source_row"].to_numpy() >= first_row].sum())  # type: ignore[index]
                 given.add(coverage(ready.features, bundle.encoder))
                 newest = max(filter(None, (newest, ready.newest_us)), default=None)
                 unread = report.ignored_columns.get("leads", [])
-                result = score_event_data(bundle, data, report, options, model_version, ready=ready, scored=scored)
+                result = score_event_data(bundle, data, report, options, model_version, ready=ready)
                 result = result[result["row"].to_numpy() >= first_row].reset_index(drop=True)
                 if not set(result.columns) <= set(schema.names):
                     raise RuntimeError(f"internal error: unexpected score columns "
@@ -198,8 +177,6 @@ def score_event_stream(bundle: ScoringBundle, leads: Path, activities: Path | No
                 if score_log is not None and score_log.enabled:
                     score_log.record_batch(result, model_version=model_version, as_of=options.as_of,  # type: ignore[arg-type]
                                            inputs=ready.batch)
-                del data, report, ready, result, scored  # this chunk's frames go before the one after next loads
-                load_next()
                 if progress:
                     progress(rows, ids.rows)
             if rows != ids.rows:
@@ -245,10 +222,9 @@ def _lead_chunks(path: Path, ids: _Leads) -> Iterator[tuple[int, pa.Table]]:
     for batch in pq.ParquetFile(path).iter_batches(READ_ROWS):
         buffered.append(batch)
         held += batch.num_rows
-        while number < ids.chunks and (held >= (size := int(ids.starts[number + 1]) - start)
-                                       or (held and start + held == ids.rows)):
+        while held >= ids.chunk or (held and start + held == ids.rows):
             table = pa.Table.from_batches(buffered)
-            take = min(size, held)
+            take = min(ids.chunk, held)
             part = emit(table.slice(0, take))
             rest = table.slice(take)
             buffered, held = rest.to_batches(), rest.num_rows

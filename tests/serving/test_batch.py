@@ -15,8 +15,7 @@ from features.catalogue import render
 from scoring.bundle import ScoringBundle
 from scoring.options import ScoringOptions
 from scoring.requests import score_records
-from serving import batch
-from serving.batch import score_event_file, score_frames
+from serving.batch import score_event_file
 
 AS_OF = pd.Timestamp("2026-06-30T00:00:00Z")
 
@@ -83,30 +82,6 @@ def test_batch_scores_equal_bundle_scores(scored: pd.DataFrame, bundle: ScoringB
     direct = pd.Series(bundle.probability(features), index=features.index)
     pd.testing.assert_series_equal(ok["probability"].sort_index(), direct.sort_index(), check_names=False,
                                    check_index_type=False, rtol=1e-12)
-
-
-def test_frames_scored_through_one_model_thread_come_back_one_by_one_as_each_scored_alone(
-        bundle: ScoringBundle, event_data, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A chunked export's frames share the model's thread (the next frame is explained while this one's last
-    reasons are written): each frame's rows come back in its turn, bit for bit the rows it gets alone, a frame
-    without leads as an empty one, and only the last frame's tail is cut small."""
-    monkeypatch.setattr(batch, "CHUNK", 40)
-    monkeypatch.setattr(batch, "LAST_CHUNK", 5)
-    features = features_at(bundle, event_data).head(230)
-    frames = [features.iloc[:130], features.iloc[130:130], features.iloc[130:]]
-    explained: list[int] = []
-    explain = bundle.explain
-    monkeypatch.setattr(bundle, "explain", lambda chunk: explained.append(len(chunk)) or explain(chunk))
-    done: list[int] = []
-    parts = list(score_frames(bundle, [(f, i == len(frames) - 1) for i, f in enumerate(frames)], options("de", 3),
-                               done.append))
-    assert explained == [40, 40, 40, 10, 40, 30, 15, 7, 5, 3]  # 130 = 3 × 40 + 10; 100 = 40, then halves to 5
-    assert done[-1] == 230 and len(parts) == 3 and parts[1].empty
-    for frame, part in zip(frames, parts, strict=True):
-        if len(frame):
-            alone = bundle.score(frame, options("de", 3)).frame(3).set_index(frame.index)
-            assert part.index.tolist() == frame.index.tolist()
-            pd.testing.assert_frame_equal(part.reset_index(drop=True), alone.reset_index(drop=True), check_exact=True)
 
 
 @pytest.mark.parametrize("form", ["csv", "parquet in chunks"])

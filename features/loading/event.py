@@ -182,12 +182,15 @@ def _load_leads(
         if column in columns or column not in frame.columns:
             continue
         if column in NUMERIC_LEAD_COLUMNS:
-            amounts, problems = values.amounts(frame[column])
+            raw_amounts = frame[column]
+            amounts, problems = values.amounts(raw_amounts)
             problem = pd.Series(problems, index=frame.index, dtype=object)
-            shown = values.text_column(frame[column])
-            rows.warn(problem.notna(), field_name(sources, column), each(problem, str), shown)
+            rows.warn(problem.notna(), field_name(sources, column), each(problem, str),
+                      lambda positions, raw=raw_amounts: values.text_column(raw.iloc[positions]).tolist())
             columns[column] = pd.Series(amounts, index=frame.index)
-            report.currency_notes.extend(_foreign_currency(shown, field_name(sources, column), name))
+            if not pd.api.types.is_numeric_dtype(raw_amounts):  # a typed number is written in no currency
+                report.currency_notes.extend(_foreign_currency(values.text_column(raw_amounts),
+                                                               field_name(sources, column), name))
         else:
             columns[column] = values.text_column(frame[column])
     columns["source_row"] = pd.Series(rows.numbers.astype("int64", copy=False), index=frame.index)

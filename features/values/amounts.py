@@ -152,7 +152,17 @@ def _is_grouped(value: str, mark: str) -> bool:
 
 
 def amounts(values: Column) -> tuple[np.ndarray, list[str | None]]:
-    """:func:`amount` of a column: float64 values (NaN where missing) and each row's problem (or None)."""
+    """:func:`amount` of a column: float64 values (NaN where missing) and each row's problem (or None). A column
+    of typed numbers (Parquet, SQL) is read column-wise, with the rule's results: a number is itself, missing
+    when NaN, and refused when negative or infinite."""
+    typed = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if typed.dtype.kind in "iuf":  # with _load_leads showing only faulty rows: ~7 % of loading 1M leads (K39)
+        numbers_ = typed.astype(np.float64)
+        read = np.where(np.isfinite(numbers_) & (numbers_ >= 0), numbers_, np.nan)
+        problems: list[str | None] = [None] * len(read)
+        for row in np.flatnonzero(np.isinf(numbers_) | (numbers_ < 0)).tolist():
+            problems[row] = amount(typed[row].item())[1]
+        return read, problems
     pairs = map_distinct(values, amount)
     return (np.array([p[0] if p[0] is not None else np.nan for p in pairs], dtype=np.float64),
             [p[1] for p in pairs])

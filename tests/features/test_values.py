@@ -40,6 +40,22 @@ def test_the_column_form_of_a_rule_is_the_rule_applied_to_each_value(cells: list
         assert list(values.map_distinct(column, rule)) == [rule(c) for c in cells]
 
 
+@settings(max_examples=200, deadline=None)
+@given(numbers_=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=80),
+       integers=st.lists(st.integers(-10**18, 10**18), min_size=1, max_size=20),
+       width=st.sampled_from([np.float64, np.float32]))
+def test_amounts_of_a_typed_number_column_are_the_rule_applied_to_each_number(
+        numbers_: list[float], integers: list[int], width: type) -> None:
+    """A Parquet or SQL export types its amounts: read column-wise, each is what :func:`values.amount` makes of
+    it (NaN missing, −0.0 kept, negatives and infinities refused with the rule's words)."""
+    for column in (np.array(numbers_, dtype=width), pd.Series(numbers_, dtype=width), np.array(integers)):
+        read, problems = values.amounts(column)
+        scalar = [values.amount(v) for v in column.tolist()]
+        assert problems == [problem for _, problem in scalar]
+        expected = np.array([np.nan if v is None else v for v, _ in scalar], dtype=np.float64)
+        assert read.tobytes() == expected.tobytes()  # bit for bit: −0.0 and NaN alike
+
+
 @pytest.mark.parametrize(("raw", "read"), [
     ("Page  View", "page_view"), ("page-view", "page_view"), ("Demo Request!", "demo_request"),
     (" PRICING_PAGE_VIEW ", "pricing_page_view"), ("Säles Call", "saeles_call"), ("", None), ("Select", None),

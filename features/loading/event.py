@@ -185,8 +185,7 @@ def _load_leads(
             raw_amounts = frame[column]
             amounts, problems = values.amounts(raw_amounts)
             problem = pd.Series(problems, index=frame.index, dtype=object)
-            rows.warn(problem.notna(), field_name(sources, column), each(problem, str),
-                      lambda positions, raw=raw_amounts: values.text_column(raw.iloc[positions]).tolist())
+            rows.warn(problem.notna(), field_name(sources, column), each(problem, str), each(raw_amounts, values.text))
             columns[column] = pd.Series(amounts, index=frame.index)
             if not pd.api.types.is_numeric_dtype(raw_amounts):  # a typed number is written in no currency
                 report.currency_notes.extend(_foreign_currency(values.text_column(raw_amounts),
